@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AGServer.Hosting;
+
+/// <summary>
+/// One node: its actor system (configured from cluster.hocon and <see cref="NodeOptions"/>) and its
+/// <see cref="AGServer"/>. Started and stopped by the host: joins the cluster on start; on stop it disconnects
+/// every socket with 1001 (clients reconnect elsewhere), leaves the cluster and hands off its shards.
+/// </summary>
+public sealed class AGServerNode : IHostedService
+{
+    private readonly ILogger<AGServerNode> _logger;
+
+    public AGServerNode(NodeOptions node, Server.AGServerOptions options, ILogger<AGServerNode> logger)
+    {
+        options.Validate();
+        _logger = logger;
+        Node = node;
+        System = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(node));
+        Server = new AGServer(System, options);
+    }
+
+    public NodeOptions Node { get; }
+
+    public ActorSystem System { get; }
+
+    public AGServer Server { get; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await Server.StartAsync(cancellationToken);
+        _logger.LogInformation("AGServer node {Address} is up", Akka.Cluster.Cluster.Get(System).SelfAddress);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Server.Close();
+        }
+        catch (Exception error)
+        {
+            _logger.LogWarning(error, "Closing sockets did not finish cleanly");
+        }
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Reflection;
+using Akka.Configuration;
+
+namespace AGServer.Hosting;
+
+/// <summary>Builds a node's Akka configuration: cluster.hocon (embedded) with the node's address and seeds on top.</summary>
+public static class AkkaConfig
+{
+    /// <summary>The cluster.hocon shipped with the library.</summary>
+    public static Config Defaults { get; } = LoadEmbedded();
+
+    public static Config For(NodeOptions node, string? extraHocon = null)
+    {
+        var seeds = string.Join(", ", node.Seeds.Select(s => $"\"{s}\""));
+        var overrides = $$"""
+            akka.remote.dot-netty.tcp.hostname = "{{node.Hostname}}"
+            akka.remote.dot-netty.tcp.port = {{node.ClusterPort}}
+            akka.cluster.seed-nodes = [{{seeds}}]
+            """;
+        var config = ConfigurationFactory.ParseString(overrides);
+        if (extraHocon is not null) config = ConfigurationFactory.ParseString(extraHocon).WithFallback(config);
+        return config.WithFallback(Defaults);
+    }
+
+    private static Config LoadEmbedded()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("AGServer.cluster.hocon")
+                           ?? throw new InvalidOperationException("cluster.hocon is not embedded in AGServer.Actors");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using Akka;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using AGServer.Protocol;
+using AGServer.Server;
+using AGServer.Server.Internal;
+using AGServer.Sockets;
+using AGServer.Streams;
+
+namespace AGServer;
+
+/// <summary>
+/// (In the root namespace so that the name AGServer means this class anywhere inside the library.)
+/// One node's SocketCluster server: options, connected sockets, server events, and server-wide procedures
+/// and receivers. The sockets themselves are actors, children of this server's actor.
+/// Thread-safe: every member may be used from any thread.
+/// </summary>
+public sealed class AGServer
+{
+    private readonly ConcurrentDictionary<string, AGServerSocket> _clients = new();
+    private readonly ConcurrentDictionary<string, AGServerSocket> _pendingClients = new();
+    private int _clientsCount;
+    private int _pendingClientsCount;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Starts a server on <paramref name="system"/>. Throws <see cref="InvalidOptionsError"/> for bad options.</summary>
+    public AGServer(ActorSystem system, AGServerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        System = system;
+        Options = options;
+        Codec = options.Codec;
+        Origins = OriginPolicy.Parse(options.Origins);
+        Materializer = system.Materializer();
+        ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), "agserver");
+    }
+
+    /// <summary>
+    /// Joins the cluster (the node itself when no seed nodes are configured), waits until this node is up,
+    /// then marks the server ready: from then on it accepts sockets.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var cluster = Cluster.Get(System);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+        await up.Task.WaitAsync(cancellationToken);
+        MarkReady();
+    }
+
+    /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
+    public NodeHealth Health()
+    {
+        var cluster = Cluster.Get(System);
+        var state = cluster.State;
+        return new NodeHealth(
+            IsReady,
+            cluster.SelfAddress.ToString(),
+            cluster.SelfMember.Status.ToString(),
+            ClientsCount,
+            state.Members.Select(m => new NodeHealth.Member(m.Address.ToString(), m.Status.ToString(), state.Unreachable.Contains(m))).ToArray());
+    }
+
+    public AGServerOptions Options { get; }
+
+    public ActorSystem System { get; }
+
+    /// <summary>A materializer for running the streams this server hands out.</summary>
+    public IMaterializer Materializer { get; }
+
+    /// <summary>The server actor, parent of every socket actor of this node.</summary>
+    public IActorRef ServerActorRef { get; }
+
+    public ISocketCodec Codec { get; }
+
+    internal OriginPolicy Origins { get; }
+
+    /// <summary>True once the server accepts and serves connections.</summary>
+    public bool IsReady { get; private set; }
+
+    /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
+    public Task WhenReady => _ready.Task;
+
+    /// <summary>Sockets that completed their handshake, by id.</summary>
+    public IReadOnlyDictionary<string, AGServerSocket> Clients => _clients;
+
+    public int ClientsCount => Volatile.Read(ref _clientsCount);
+
+    /// <summary>Sockets still in their handshake, by id.</summary>
+    public IReadOnlyDictionary<string, AGServerSocket> PendingClients => _pendingClients;
+
+    public int PendingClientsCount => Volatile.Read(ref _pendingClientsCount);
+
+    /// <summary>The server's listener streams (see <see cref="ServerEvents"/>), with their management.</summary>
+    public StreamGroup Listeners { get; } = new();
+
+    /// <summary>Server-wide procedures: one stream per name receives that procedure's requests from every socket.</summary>
+    public StreamGroup Procedures { get; } = new();
+
+    /// <summary>Server-wide receivers: one stream per name receives that receiver's messages from every socket.</summary>
+    public StreamGroup Receivers { get; } = new();
+
+    /// <summary>A server event stream, for example <c>Listener(ServerEvents.Connection)</c>.</summary>
+    public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;
+
+    /// <summary>
+    /// Requests for procedure <paramref name="name"/> from every socket of this node. One stream serves all
+    /// sockets, so it is the cheap way to serve a procedure; each request carries its socket.
+    /// </summary>
+    public Source<AGRequest, NotUsed> Procedure(string name) => Procedures.Stream<AGRequest>(name).Source;
+
+    /// <summary>Messages for receiver <paramref name="name"/> from every socket of this node.</summary>
+    public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
+
+    /// <summary>Emits an <c>error</c> event.</summary>
+    public void EmitError(Exception error) => Listeners.Emit(ServerEvents.Error.Name, new ServerErrorEvent(error));
+
+    /// <summary>Emits a <c>warning</c> event.</summary>
+    public void EmitWarning(Exception warning) => Listeners.Emit(ServerEvents.Warning.Name, new WarningEvent(warning));
+
+    /// <summary>Stops accepting sockets and disconnects every socket with 1001 so its client reconnects elsewhere.</summary>
+    public async Task Close()
+    {
+        IsReady = false;
+        await ServerActorRef.Ask<ServerActor.Closed>(ServerActor.Close.Instance, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Hands a new connection to the server actor, which starts its socket actor.</summary>
+    public void Accept(ISocketTransport transport, SocketRequest request) =>
+        ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request));
+
+    internal void Emit<T>(ListenerName<T> name, T item) => Listeners.Emit(name.Name, item);
+
+    internal void AddPending(AGServerSocket socket)
+    {
+        if (_pendingClients.TryAdd(socket.Id, socket)) Interlocked.Increment(ref _pendingClientsCount);
+    }
+
+    internal void Promote(AGServerSocket socket)
+    {
+        if (_pendingClients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _pendingClientsCount);
+        if (_clients.TryAdd(socket.Id, socket)) Interlocked.Increment(ref _clientsCount);
+    }
+
+    internal void Remove(AGServerSocket socket)
+    {
+        if (_pendingClients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _pendingClientsCount);
+        if (_clients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _clientsCount);
+    }
+
+    private void MarkReady()
+    {
+        IsReady = true;
+        _ready.TrySetResult();
+        Emit(ServerEvents.Ready, new ReadyEvent());
+    }
+}

@@ -1,0 +1,139 @@
+using AGServer.Protocol;
+
+namespace AGServer.Server;
+
+/// <summary>What a socket's streams do after its <c>end</c> event.</summary>
+public enum SocketStreamCleanupMode
+{
+    /// <summary>Kill every listener, receiver and procedure stream: consumers end at once.</summary>
+    Kill,
+    /// <summary>Close them: consumers end after their backlog.</summary>
+    Close,
+    /// <summary>Leave them; the application ends them.</summary>
+    None,
+}
+
+/// <summary>
+/// Every socketcluster-server option, PascalCase, with socketcluster-server's defaults. Bound from the
+/// configuration section <c>AGServer</c> (appsettings.json, <c>AGServer__X</c>, <c>--AGServer:X=...</c>);
+/// <see cref="Validate"/> runs at start. Values are read once per connection, never per message.
+/// </summary>
+public sealed class AGServerOptions
+{
+    public const string SectionName = "AGServer";
+
+    public const int DefaultAckTimeout = 10000;
+    public const int DefaultHandshakeTimeout = 10000;
+    public const int DefaultPingInterval = 8000;
+    public const int DefaultPingTimeout = 20000;
+    public const int DefaultSocketChannelLimit = 1000;
+    public const string DefaultPath = "/socketcluster/";
+    public const string DefaultOrigins = "*:*";
+    public const int DefaultProtocolVersion = 2;
+    public const int DefaultAuthDefaultExpiry = 86400;
+    public const int DefaultBatchInterval = 50;
+    public const int DefaultBatchOnHandshakeDuration = 400;
+    public const int DefaultOutboundQueueLimit = 10000;
+
+    /// <summary>Milliseconds a server-to-client invoke waits for its response (TimeoutError after).</summary>
+    public int AckTimeout { get; set; } = DefaultAckTimeout;
+    /// <summary>Milliseconds a new socket has to send <c>#handshake</c> (closed with 4005 after).</summary>
+    public int HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
+    /// <summary>Any message but <c>#handshake</c> before the handshake closes the socket with 4009.</summary>
+    public bool StrictHandshake { get; set; } = true;
+    /// <summary>Milliseconds between server pings.</summary>
+    public int PingInterval { get; set; } = DefaultPingInterval;
+    /// <summary>Milliseconds without a pong before the socket is closed with 4001; sent to the client in the handshake.</summary>
+    public int PingTimeout { get; set; } = DefaultPingTimeout;
+    /// <summary>Turns pings and the pong timeout off.</summary>
+    public bool PingTimeoutDisabled { get; set; }
+    /// <summary>Allowed origins: <c>*:*</c>, or a space- or comma-separated list of <c>host:port</c>, <c>host:*</c>, <c>*:port</c>.</summary>
+    public string Origins { get; set; } = DefaultOrigins;
+    /// <summary>The WebSocket path.</summary>
+    public string Path { get; set; } = DefaultPath;
+    /// <summary>1: pings are <c>#1</c> and pongs <c>#2</c>; 2: both are empty frames.</summary>
+    public int ProtocolVersion { get; set; } = DefaultProtocolVersion;
+    /// <summary>Largest inbound message in bytes; a bigger one closes the socket with 1009. Null: no limit.</summary>
+    public int? MaxPayload { get; set; }
+    /// <summary>Negotiate WebSocket per-message compression with clients that offer it.</summary>
+    public bool PerMessageDeflate { get; set; }
+    /// <summary>Most channels one socket may subscribe to; 0 means no limit.</summary>
+    public int SocketChannelLimit { get; set; } = DefaultSocketChannelLimit;
+    /// <summary>When false, client <c>#publish</c> fails with 'Client publish feature is disabled'.</summary>
+    public bool AllowClientPublish { get; set; } = true;
+    /// <summary>Emit middleware block errors on the socket (or as a server warning when there is none).</summary>
+    public bool MiddlewareEmitFailures { get; set; } = true;
+    /// <summary>What happens to a socket's streams after its <c>end</c> event.</summary>
+    public SocketStreamCleanupMode SocketStreamCleanupMode { get; set; } = SocketStreamCleanupMode.Kill;
+    /// <summary>Batch outbound packets for <see cref="BatchOnHandshakeDuration"/> ms after the handshake.</summary>
+    public bool BatchOnHandshake { get; set; }
+    public int BatchOnHandshakeDuration { get; set; } = DefaultBatchOnHandshakeDuration;
+    /// <summary>Milliseconds between batch flushes while batching.</summary>
+    public int BatchInterval { get; set; } = DefaultBatchInterval;
+    /// <summary>Kept for parity: data handed to the server is never shared with the application, so cloning changes nothing.</summary>
+    public bool CloneData { get; set; }
+
+    /// <summary>HMAC key for HS* tokens; a random 256-bit key when unset.</summary>
+    public string? AuthKey { get; set; }
+    /// <summary>PEM private key for RS*/ES*/PS* tokens (requires <see cref="AuthPublicKey"/>).</summary>
+    public string? AuthPrivateKey { get; set; }
+    /// <summary>PEM public key for RS*/ES*/PS* tokens (requires <see cref="AuthPrivateKey"/>).</summary>
+    public string? AuthPublicKey { get; set; }
+    /// <summary>Signing algorithm; HS256 by default, RS256 by default with a key pair.</summary>
+    public string? AuthAlgorithm { get; set; }
+    /// <summary>Algorithms accepted when verifying; by default only <see cref="AuthAlgorithm"/>.</summary>
+    public string[]? AuthVerifyAlgorithms { get; set; }
+    /// <summary>Seconds a signed token stays valid unless the payload or <c>expiresIn</c> says otherwise.</summary>
+    public int AuthDefaultExpiry { get; set; } = DefaultAuthDefaultExpiry;
+
+    /// <summary>
+    /// Most frames queued for one client. A client that stops reading and reaches it is disconnected with
+    /// <see cref="CloseCodes.OutboundQueueOverflow"/>, so one slow reader cannot grow the server's memory.
+    /// </summary>
+    public int OutboundQueueLimit { get; set; } = DefaultOutboundQueueLimit;
+
+    /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
+    public ISocketCodec Codec { get; set; } = JsonCodec.Instance;
+
+    /// <summary>Throws <see cref="InvalidOptionsError"/> listing every invalid option and how to fix it.</summary>
+    public void Validate()
+    {
+        var problems = new List<string>();
+        void Positive(string name, int value)
+        {
+            if (value <= 0) problems.Add($"{name} must be a positive number of milliseconds (got {value}).");
+        }
+
+        Positive(nameof(AckTimeout), AckTimeout);
+        Positive(nameof(HandshakeTimeout), HandshakeTimeout);
+        Positive(nameof(PingInterval), PingInterval);
+        Positive(nameof(PingTimeout), PingTimeout);
+        Positive(nameof(BatchInterval), BatchInterval);
+        Positive(nameof(BatchOnHandshakeDuration), BatchOnHandshakeDuration);
+        if (!PingTimeoutDisabled && PingInterval >= PingTimeout)
+            problems.Add($"PingInterval ({PingInterval}) must be below PingTimeout ({PingTimeout}), or clients time out between pings.");
+        if (ProtocolVersion is not (1 or 2))
+            problems.Add($"ProtocolVersion must be 1 or 2 (got {ProtocolVersion}).");
+        if (string.IsNullOrWhiteSpace(Path) || !Path.StartsWith('/'))
+            problems.Add($"Path must start with '/' (got '{Path}').");
+        if (MaxPayload is <= 0)
+            problems.Add($"MaxPayload must be a positive number of bytes, or unset for no limit (got {MaxPayload}).");
+        if (SocketChannelLimit < 0)
+            problems.Add($"SocketChannelLimit must be 0 (no limit) or more (got {SocketChannelLimit}).");
+        if (AuthDefaultExpiry <= 0)
+            problems.Add($"AuthDefaultExpiry must be a positive number of seconds (got {AuthDefaultExpiry}).");
+        if (OutboundQueueLimit <= 0)
+            problems.Add($"OutboundQueueLimit must be a positive number of frames (got {OutboundQueueLimit}).");
+        if (string.IsNullOrWhiteSpace(Origins))
+            problems.Add("Origins must be '*:*' or a list of host:port entries.");
+        else if (OriginPolicy.Parse(Origins).Invalid is { Count: > 0 } invalid)
+            problems.Add($"Origins entries must look like host:port, host:* or *:port (bad: {string.Join(", ", invalid)}).");
+        if (AuthPrivateKey is not null && AuthPublicKey is null)
+            problems.Add("AuthPublicKey must be set when AuthPrivateKey is set.");
+        if (AuthPublicKey is not null && AuthPrivateKey is null)
+            problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
+        if (Codec is null) problems.Add("Codec must not be null.");
+        if (problems.Count > 0)
+            throw new InvalidOptionsError("Invalid AGServer options: " + string.Join(" ", problems));
+    }
+}

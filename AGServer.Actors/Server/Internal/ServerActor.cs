@@ -1,0 +1,65 @@
+using Akka.Actor;
+using AGServer.Protocol;
+using AGServer.Sockets;
+using AGServer.Sockets.Internal;
+
+namespace AGServer.Server.Internal;
+
+/// <summary>
+/// Supervises one <see cref="SocketActor"/> per connection. A socket actor that throws is stopped (never
+/// restarted with lost state); its PostStop closes that connection with 1011 and nothing else is touched.
+/// </summary>
+internal sealed class ServerActor : ReceiveActor
+{
+    public sealed record AcceptConnection(ISocketTransport Transport, SocketRequest Request);
+
+    public sealed record Close
+    {
+        public static readonly Close Instance = new();
+    }
+
+    public sealed record Closed
+    {
+        public static readonly Closed Instance = new();
+    }
+
+    private bool _closing;
+
+    public ServerActor(AGServer server)
+    {
+        Receive<AcceptConnection>(accept =>
+        {
+            if (_closing)
+            {
+                accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down");
+                return;
+            }
+            Context.ActorOf(Props.Create(() => new SocketActor(server, accept.Transport, accept.Request)));
+        });
+        Receive<Close>(_ =>
+        {
+            _closing = true;
+            var children = Context.GetChildren().ToList();
+            foreach (var child in children)
+            {
+                Context.Watch(child);
+                child.Tell(new SocketCommands.Disconnect(CloseCodes.GoingAway, "Server is shutting down"));
+            }
+            if (children.Count == 0) Sender.Tell(Closed.Instance);
+            else Become(() => Closing(Sender, children.Count));
+        });
+    }
+
+    private void Closing(IActorRef replyTo, int remaining)
+    {
+        Receive<Terminated>(_ =>
+        {
+            if (--remaining == 0) replyTo.Tell(Closed.Instance);
+        });
+        Receive<AcceptConnection>(accept => accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down"));
+        Receive<Close>(_ => Sender.Tell(Closed.Instance));
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+}

@@ -1,0 +1,57 @@
+using AGServer.Protocol;
+
+namespace AGServer.Sockets;
+
+/// <summary>
+/// An RPC from a client (<c>invoke</c>): answer it once with <see cref="End"/> or <see cref="Error"/>.
+/// Answering twice throws <see cref="InvalidActionError"/>. Thread-safe.
+/// </summary>
+public sealed class AGRequest
+{
+    private int _sent;
+
+    internal AGRequest(AGServerSocket socket, long id, string procedure, RawJson data)
+    {
+        Socket = socket;
+        Id = id;
+        Procedure = procedure;
+        Data = data;
+    }
+
+    public AGServerSocket Socket { get; }
+
+    /// <summary>The call id (cid) the client gave; the response carries it as rid.</summary>
+    public long Id { get; }
+
+    public string Procedure { get; }
+
+    /// <summary>The request data, as raw JSON (absent when the client sent none).</summary>
+    public RawJson Data { get; internal set; }
+
+    /// <summary>True once answered.</summary>
+    public bool Sent => Volatile.Read(ref _sent) == 1;
+
+    /// <summary>Answers with <paramref name="data"/> (absent when null).</summary>
+    public void End(object? data = null)
+    {
+        MarkSent();
+        Socket.SendPacket(OutboundPacket.Response(Id, data));
+    }
+
+    /// <summary>Answers with an error, dehydrated with its SocketCluster name.</summary>
+    public void Error(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        MarkSent();
+        Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
+    }
+
+    private void MarkSent()
+    {
+        if (Interlocked.Exchange(ref _sent, 1) == 1)
+            throw new InvalidActionError($"Response to request {Id} ({Procedure}) has already been sent");
+    }
+}
+
+/// <summary>A transmit from a client to a receiver.</summary>
+public sealed record ReceivedMessage(AGServerSocket Socket, string Receiver, RawJson Data);

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Akka;
+using Akka.Actor;
+using Akka.Streams.Dsl;
+using AGServer.Protocol;
+using AGServer.Server;
+using AGServer.Streams;
+
+namespace AGServer.Sockets;
+
+/// <summary>Per-call options of <see cref="AGServerSocket.Invoke"/>.</summary>
+public sealed record InvokeOptions(int? AckTimeout = null);
+
+/// <summary>
+/// One client connection. The state lives in the socket's actor (<see cref="ActorRef"/>); this facade reads
+/// published state and sends the actor commands. Thread-safe. Frames sent through it leave in call order.
+/// </summary>
+public sealed class AGServerSocket
+{
+    private readonly ISocketTransport _transport;
+    private volatile SocketState _state = SocketState.Connecting;
+    internal long InboundReceived;
+    internal long InboundProcessed;
+
+    internal AGServerSocket(string id, IActorRef actor, AGServer server, ISocketTransport transport, SocketRequest request)
+    {
+        Id = id;
+        ActorRef = actor;
+        Server = server;
+        _transport = transport;
+        Request = request;
+    }
+
+    public string Id { get; }
+
+    /// <summary>The socket's actor: application actors may <c>Tell</c> it <see cref="SocketCommands"/>.</summary>
+    public IActorRef ActorRef { get; }
+
+    public AGServer Server { get; }
+
+    public SocketState State
+    {
+        get => _state;
+        internal set => _state = value;
+    }
+
+    /// <summary>The HTTP upgrade request (path, query, headers, remote end).</summary>
+    public SocketRequest Request { get; }
+
+    public System.Net.IPAddress? RemoteAddress => Request.RemoteAddress;
+
+    public int RemotePort => Request.RemotePort;
+
+    /// <summary>The socket's listener streams (see <see cref="SocketEvents"/>), with their management.</summary>
+    public StreamGroup Listeners { get; } = new();
+
+    /// <summary>This socket's receivers (client transmits), one stream per name.</summary>
+    public StreamGroup Receivers { get; } = new();
+
+    /// <summary>This socket's procedures (client invokes), one stream per name.</summary>
+    public StreamGroup Procedures { get; } = new();
+
+    public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;
+
+    /// <summary>
+    /// This socket's messages for receiver <paramref name="name"/>. Messages that arrive before the stream
+    /// is materialised are not kept; to serve every socket from the start use <see cref="AGServer.Receiver"/>.
+    /// </summary>
+    public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
+
+    /// <summary>
+    /// This socket's requests for procedure <paramref name="name"/>. Requests that arrive before the stream is
+    /// materialised are not kept; to serve every socket from the start use <see cref="AGServer.Procedure"/>.
+    /// </summary>
+    public Source<AGRequest, NotUsed> Procedure(string name) => Procedures.Stream<AGRequest>(name).Source;
+
+    /// <summary>Inbound frames received and not yet processed.</summary>
+    public long GetInboundBackpressure() => Interlocked.Read(ref InboundReceived) - Interlocked.Read(ref InboundProcessed);
+
+    /// <summary>Outbound frames queued and not yet written to the connection.</summary>
+    public long GetOutboundBackpressure() => _transport.QueuedFrames;
+
+    /// <summary>The largest of the inbound, outbound, listener, receiver and procedure backpressures.</summary>
+    public long GetBackpressure() => new[]
+    {
+        GetInboundBackpressure(), GetOutboundBackpressure(), Listeners.GetBackpressureAll(),
+        Receivers.GetBackpressureAll(), Procedures.GetBackpressureAll(),
+    }.Max();
+
+    /// <summary>Sends the client a fire-and-forget event. On a socket that is not open it emits a BadConnectionError instead.</summary>
+    public void Transmit(string @event, object? data = null)
+    {
+        if (State != SocketState.Open)
+        {
+            EmitError(new BadConnectionError($"Socket transmit {@event} event was aborted due to a bad connection", "connectAbort"));
+            return;
+        }
+        SendPacket(OutboundPacket.Transmit(@event, data));
+    }
+
+    /// <summary>
+    /// Calls procedure <paramref name="event"/> on the client. Completes with the client's response data; fails
+    /// with the client's error, a <see cref="TimeoutError"/> after the ack timeout, or a
+    /// <see cref="BadConnectionError"/> when the socket closes first.
+    /// </summary>
+    public Task<JsonElement> Invoke(string @event, object? data = null, InvokeOptions? options = null)
+    {
+        if (State != SocketState.Open)
+        {
+            var error = new BadConnectionError($"Socket invoke {@event} event was aborted due to a bad connection", "connectAbort");
+            EmitError(error);
+            return Task.FromException<JsonElement>(error);
+        }
+        var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ActorRef.Tell(new Internal.SocketActor.InvokeClient(@event, data, options?.AckTimeout ?? Server.Options.AckTimeout, completion));
+        return completion.Task;
+    }
+
+    /// <summary>Closes the socket with <paramref name="code"/> (1000 by default) and <paramref name="reason"/>.</summary>
+    public void Disconnect(int code = CloseCodes.Normal, string? reason = null) =>
+        ActorRef.Tell(new SocketCommands.Disconnect(code, reason));
+
+    /// <summary>Emits an <c>error</c> event on the socket and a <c>warning</c> on the server.</summary>
+    public void EmitError(Exception error)
+    {
+        Listeners.Emit(SocketEvents.Error.Name, new SocketErrorEvent(error));
+        Server.EmitWarning(error);
+    }
+
+    internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));
+
+    internal void SendFrame(ReadOnlyMemory<byte> frame) => _transport.Send(frame);
+
+    public override string ToString() => $"AGServerSocket({Id}, {State})";
+}

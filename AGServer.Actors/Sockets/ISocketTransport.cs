@@ -1,0 +1,39 @@
+using Akka.Actor;
+
+namespace AGServer.Sockets;
+
+/// <summary>
+/// The seam between a socket actor and its connection (a WebSocket, or an in-memory pipe in tests).
+/// The socket actor never sees Kestrel or <see cref="System.Net.WebSockets.WebSocket"/>.
+/// Contract: after <see cref="Attach"/>, the transport tells the actor <see cref="TransportMessages.FrameReceived"/>
+/// for each inbound frame in order, and exactly one <see cref="TransportMessages.TransportClosed"/> when the
+/// connection is gone. <see cref="Send"/> and <see cref="Close"/> are thread-safe; frames leave in the order sent,
+/// and a close goes out after the frames queued before it.
+/// </summary>
+public interface ISocketTransport
+{
+    /// <summary>Starts delivering inbound frames to <paramref name="socketActor"/>.</summary>
+    void Attach(IActorRef socketActor);
+
+    /// <summary>Queues one frame. Returns false when the outbound queue is full (the transport then tells the actor <see cref="TransportMessages.OutboundOverflow"/>).</summary>
+    bool Send(ReadOnlyMemory<byte> frame);
+
+    /// <summary>Sends a close frame after what is queued, then ends the connection.</summary>
+    void Close(int code, string? reason);
+
+    /// <summary>Frames queued and not yet written.</summary>
+    int QueuedFrames { get; }
+}
+
+/// <summary>What a transport tells its socket actor.</summary>
+public static class TransportMessages
+{
+    public sealed record FrameReceived(byte[] Frame);
+
+    public sealed record TransportClosed(int Code, string? Reason);
+
+    public sealed record OutboundOverflow
+    {
+        public static readonly OutboundOverflow Instance = new();
+    }
+}

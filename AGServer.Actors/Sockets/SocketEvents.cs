@@ -1,0 +1,45 @@
+using AGServer.Protocol;
+using AGServer.Streams;
+
+namespace AGServer.Sockets;
+
+/// <summary>A socket's listener streams, by socketcluster-server's event names.</summary>
+public static class SocketEvents
+{
+    public static readonly ListenerName<SocketErrorEvent> Error = new("error");
+    public static readonly ListenerName<MessageEvent> Message = new("message");
+    public static readonly ListenerName<RawEvent> Raw = new("raw");
+    public static readonly ListenerName<ConnectEvent> Connect = new("connect");
+    public static readonly ListenerName<ConnectAbortEvent> ConnectAbort = new("connectAbort");
+    public static readonly ListenerName<DisconnectEvent> Disconnect = new("disconnect");
+    public static readonly ListenerName<CloseEvent> Close = new("close");
+    public static readonly ListenerName<SubscribeEvent> Subscribe = new("subscribe");
+    public static readonly ListenerName<UnsubscribeEvent> Unsubscribe = new("unsubscribe");
+    public static readonly ListenerName<EndEvent> End = new("end");
+}
+
+public sealed record SocketErrorEvent(Exception Error);
+
+/// <summary>Every inbound frame, pongs included, as text.</summary>
+public sealed record MessageEvent(string Message);
+
+/// <summary>An inbound frame that is not a SocketCluster packet.</summary>
+public sealed record RawEvent(string Message);
+
+public sealed record ConnectEvent(string Id, int PingTimeout, bool IsAuthenticated, Exception? AuthError);
+
+public sealed record ConnectAbortEvent(int Code, string? Reason);
+
+public sealed record DisconnectEvent(int Code, string? Reason);
+
+public sealed record CloseEvent(int Code, string? Reason);
+
+/// <summary>What the client sent along with <c>#subscribe</c> besides the channel name.</summary>
+public sealed record SubscriptionOptions(RawJson Data, bool WaitForAuth);
+
+public sealed record SubscribeEvent(string Channel, SubscriptionOptions SubscriptionOptions);
+
+public sealed record UnsubscribeEvent(string Channel);
+
+/// <summary>The socket's last event; its streams are cleaned up after it.</summary>
+public sealed record EndEvent;

@@ -1,0 +1,101 @@
+using Akka;
+using Akka.Streams.Dsl;
+using AGServer.Streams.Internal;
+
+namespace AGServer.Streams;
+
+/// <summary>Counters of one consumer of an <see cref="EventStream{T}"/>, as socketcluster-server reports them.</summary>
+public sealed record ConsumerStats(long Id, string Stream, int Backpressure);
+
+/// <summary>The non-generic side of an <see cref="EventStream{T}"/>: management and statistics.</summary>
+public interface IEventStream
+{
+    string Name { get; }
+    /// <summary>True while at least one consumer is running.</summary>
+    bool HasConsumers { get; }
+    /// <summary>The largest number of items waiting in any one consumer.</summary>
+    int Backpressure { get; }
+    IReadOnlyList<ConsumerStats> ConsumerStats { get; }
+    /// <summary>Ends every consumer once it has taken the items already emitted.</summary>
+    void Close();
+    /// <summary>Ends every consumer at once, dropping what it had not taken yet.</summary>
+    void Kill();
+    bool KillConsumer(long consumerId);
+    bool HasConsumer(long consumerId);
+}
+
+/// <summary>
+/// A broadcast stream of events with any number of consumers. Each materialisation of <see cref="Source"/>
+/// is one consumer; it sees every item emitted after it was materialised, in emit order, buffered without bound
+/// while it is slow (that buffer is its backpressure). Emitting with no consumer costs one volatile read.
+/// Thread-safe: any thread may emit, close or kill.
+/// </summary>
+public sealed class EventStream<T> : IEventStream
+{
+    private readonly object _gate = new();
+    private StreamConsumer<T>[] _consumers = [];
+
+    public EventStream(string name) => Name = name;
+
+    public string Name { get; }
+
+    /// <summary>A source of this stream's items. Materialise it once per consumer.</summary>
+    public Source<T, NotUsed> Source => Akka.Streams.Dsl.Source.FromGraph(new EventStreamSource<T>(this));
+
+    public bool HasConsumers => Volatile.Read(ref _consumers).Length > 0;
+
+    public void Emit(T item)
+    {
+        var consumers = Volatile.Read(ref _consumers);
+        for (var i = 0; i < consumers.Length; i++) consumers[i].Enqueue(item);
+    }
+
+    public int Backpressure
+    {
+        get
+        {
+            var max = 0;
+            foreach (var consumer in Volatile.Read(ref _consumers)) max = Math.Max(max, consumer.Backpressure);
+            return max;
+        }
+    }
+
+    public IReadOnlyList<ConsumerStats> ConsumerStats =>
+        Volatile.Read(ref _consumers).Select(c => new ConsumerStats(c.Id, Name, c.Backpressure)).ToArray();
+
+    public void Close()
+    {
+        foreach (var consumer in Detach(_ => true)) consumer.Close();
+    }
+
+    public void Kill()
+    {
+        foreach (var consumer in Detach(_ => true)) consumer.Kill();
+    }
+
+    public bool KillConsumer(long consumerId)
+    {
+        var detached = Detach(c => c.Id == consumerId);
+        foreach (var consumer in detached) consumer.Kill();
+        return detached.Length > 0;
+    }
+
+    public bool HasConsumer(long consumerId) => Volatile.Read(ref _consumers).Any(c => c.Id == consumerId);
+
+    internal void Attach(StreamConsumer<T> consumer)
+    {
+        lock (_gate) _consumers = [.. _consumers, consumer];
+    }
+
+    internal void Remove(StreamConsumer<T> consumer) => Detach(c => ReferenceEquals(c, consumer));
+
+    private StreamConsumer<T>[] Detach(Func<StreamConsumer<T>, bool> match)
+    {
+        lock (_gate)
+        {
+            var detached = _consumers.Where(match).ToArray();
+            if (detached.Length > 0) _consumers = _consumers.Where(c => !match(c)).ToArray();
+            return detached;
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+
+namespace AGServer.Streams.Internal;
+
+/// <summary>One consumer's queue. Producers enqueue from any thread; the source stage drains it.</summary>
+internal sealed class StreamConsumer<T>
+{
+    private static long _nextId;
+
+    private readonly ConcurrentQueue<T> _queue = new();
+    private int _count;
+    private int _waiting;
+    private volatile bool _closed;
+    private volatile bool _killed;
+    private Action? _wake;
+
+    public long Id { get; } = Interlocked.Increment(ref _nextId);
+
+    public int Backpressure => Volatile.Read(ref _count);
+
+    public bool IsKilled => _killed;
+
+    /// <summary>Closed and drained, or killed: the stage should complete.</summary>
+    public bool IsDone => _killed || (_closed && _queue.IsEmpty);
+
+    public void Enqueue(T item)
+    {
+        if (_killed || _closed) return;
+        _queue.Enqueue(item);
+        Interlocked.Increment(ref _count);
+        Wake();
+    }
+
+    public bool TryDequeue(out T item)
+    {
+        if (!_killed && _queue.TryDequeue(out item!))
+        {
+            Interlocked.Decrement(ref _count);
+            return true;
+        }
+        item = default!;
+        return false;
+    }
+
+    public void Close()
+    {
+        _closed = true;
+        Wake();
+    }
+
+    public void Kill()
+    {
+        _killed = true;
+        _queue.Clear();
+        Volatile.Write(ref _count, 0);
+        Wake();
+    }
+
+    /// <summary>Called by the stage once it runs; from then on it can be woken.</summary>
+    public void Start(Action wake) => Volatile.Write(ref _wake, wake);
+
+    /// <summary>
+    /// The stage found nothing to push and parks. Returns false when something arrived meanwhile and the
+    /// stage must look again itself (no wake-up will come for it).
+    /// </summary>
+    public bool Park()
+    {
+        Volatile.Write(ref _waiting, 1);
+        if (_queue.IsEmpty && !_closed && !_killed) return true;
+        return Interlocked.Exchange(ref _waiting, 0) == 0;
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _waiting, 0) == 1) Volatile.Read(ref _wake)?.Invoke();
+    }
+}

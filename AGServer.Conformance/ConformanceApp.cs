@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Akka.Streams.Dsl;
+using AGServer.Protocol;
+using AGServer.Sockets;
+
+namespace AGServer.Conformance;
+
+/// <summary>
+/// The behaviour fixed by CONFORMANCE.md. Written the efficient way: one server-wide stream per procedure or
+/// receiver serves every socket, so a connection costs no stream of its own.
+/// </summary>
+public static class ConformanceApp
+{
+    public static void Install(AGServer server)
+    {
+        Serve(server, "echo", request => request.End(request.Data));
+        Serve(server, "error", request => request.Error(new AGError("CustomError", "Custom error",
+            new Dictionary<string, object?> { ["code"] = 4321, ["data"] = request.Data })));
+        Serve(server, "transmitBack", request =>
+        {
+            var data = request.Data.ToElement();
+            request.Socket.Transmit(data.GetProperty("event").GetString()!, Property(data, "data"));
+            request.End();
+        });
+        Serve(server, "invokeBack", request => _ = InvokeBack(request));
+        Serve(server, "disconnect", request =>
+        {
+            var data = request.Data.ToElement();
+            var code = data.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : CloseCodes.Normal;
+            var reason = data.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            request.Socket.Disconnect(code, reason);
+        });
+        Serve(server, "delay", request =>
+        {
+            var data = request.Data.ToElement();
+            var ms = data.GetProperty("ms").GetInt32();
+            var value = Property(data, "value");
+            _ = Task.Delay(ms).ContinueWith(_ => request.End(value), TaskScheduler.Default);
+        });
+        Serve(server, "stats", request => request.End(new { server.ClientsCount, server.PendingClientsCount }));
+
+        server.Receiver("echoTransmit").RunForeach(
+            message => message.Socket.Transmit("echoTransmit", message.Data), server.Materializer);
+    }
+
+    private static async Task InvokeBack(AGRequest request)
+    {
+        var data = request.Data.ToElement();
+        var procedure = data.GetProperty("procedure").GetString()!;
+        int? ackTimeout = data.TryGetProperty("ackTimeout", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : null;
+        try
+        {
+            var result = await request.Socket.Invoke(procedure, Property(data, "data"), new InvokeOptions(ackTimeout));
+            request.End(result);
+        }
+        catch (AGError error)
+        {
+            request.Error(new AGError(error.Name, error.Message));
+        }
+    }
+
+    /// <summary>Runs one server-wide stream for a procedure. A handler that throws answers that request with the error.</summary>
+    private static void Serve(AGServer server, string procedure, Action<AGRequest> handle) =>
+        server.Procedure(procedure).RunForeach(request =>
+        {
+            try
+            {
+                handle(request);
+            }
+            catch (Exception error) when (!request.Sent)
+            {
+                request.Error(error is AGError ? error : new InvalidArgumentsError($"Bad {procedure} request: {error.Message}"));
+            }
+        }, server.Materializer);
+
+    private static object? Property(JsonElement data, string name) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty(name, out var value) ? value : null;
+}

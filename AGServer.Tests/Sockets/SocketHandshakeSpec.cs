@@ -1,0 +1,154 @@
+using System.Text.Json;
+using AGServer.Protocol;
+using AGServer.Sockets;
+using AGServer.Tests.Support;
+using Xunit;
+
+namespace AGServer.Tests.Sockets;
+
+public sealed class SocketHandshakeSpec : ServerTestKit
+{
+    [Fact]
+    public async Task The_handshake_answer_carries_the_socket_id_and_ping_timeout()
+    {
+        var server = await StartServer(o => o.PingTimeout = 12345);
+        var (_, answer) = await OpenAndHandshake(server);
+
+        Assert.Equal(1, answer.GetProperty("rid").GetInt32());
+        var data = answer.GetProperty("data");
+        var id = data.GetProperty("id").GetString()!;
+        Assert.Equal(12345, data.GetProperty("pingTimeout").GetInt32());
+        Assert.False(data.GetProperty("isAuthenticated").GetBoolean());
+        Assert.False(data.TryGetProperty("authError", out _));
+        await AwaitAssertAsync(() =>
+        {
+            Assert.Equal(1, server.ClientsCount);
+            Assert.Equal(0, server.PendingClientsCount);
+            Assert.Equal(SocketState.Open, server.Clients[id].State);
+        });
+    }
+
+    [Fact]
+    public async Task A_socket_is_pending_until_its_handshake()
+    {
+        var server = await StartServer();
+        await Open(server);
+        await AwaitAssertAsync(() => Assert.Equal(1, server.PendingClientsCount));
+        Assert.Equal(0, server.ClientsCount);
+    }
+
+    [Fact]
+    public async Task No_handshake_before_the_timeout_closes_with_4005()
+    {
+        var server = await StartServer(o => o.HandshakeTimeout = 200);
+        var transport = await Open(server);
+        var (code, _) = await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseCodes.HandshakeTimedOut, code);
+        await AwaitAssertAsync(() => Assert.Equal(0, server.PendingClientsCount));
+    }
+
+    [Theory]
+    [InlineData("""{"event":"echo","data":1,"cid":1}""")]
+    [InlineData("")]
+    [InlineData("not json")]
+    public async Task A_message_before_the_handshake_closes_with_4009(string frame)
+    {
+        var server = await StartServer();
+        var transport = await Open(server);
+        await transport.Receive(frame);
+        var (code, reason) = await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseCodes.MessageBeforeHandshake, code);
+        Assert.Equal("Server received a message before the client handshake", reason);
+    }
+
+    [Fact]
+    public async Task Without_strict_handshake_a_message_before_the_handshake_is_allowed()
+    {
+        var server = await StartServer(o => o.StrictHandshake = false);
+        var transport = await Open(server);
+        await transport.Receive("""{"event":"something","data":1}""");
+        await transport.Receive("""{"event":"#handshake","data":{},"cid":1}""");
+        var answer = JsonDocument.Parse(await transport.NextFrame()).RootElement;
+        Assert.Equal(1, answer.GetProperty("rid").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_handshake_without_cid_is_malformed_and_closes_with_4008()
+    {
+        var server = await StartServer();
+        var transport = await Open(server);
+        await transport.Receive("""{"event":"#handshake","data":{}}""");
+        var (code, _) = await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseCodes.HandshakeRejected, code);
+    }
+
+    [Fact]
+    public async Task No_pong_within_the_ping_timeout_closes_with_4001()
+    {
+        var server = await StartServer(o =>
+        {
+            o.PingInterval = 100;
+            o.PingTimeout = 300;
+        });
+        var (transport, _) = await OpenAndHandshake(server);
+        var (code, _) = await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseCodes.ClientPongTimedOut, code);
+    }
+
+    [Fact]
+    public async Task Protocol_version_2_pings_with_empty_frames_and_pongs_keep_the_socket_alive()
+    {
+        var server = await StartServer(o =>
+        {
+            o.PingInterval = 50;
+            o.PingTimeout = 200;
+        });
+        var (transport, _) = await OpenAndHandshake(server);
+        // Answer ten pings: 500 ms, well past the 200 ms timeout, so only the pongs keep it open.
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("", await transport.NextFrame(skipPings: false));
+            await transport.Receive("");
+        }
+        Assert.False(transport.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Protocol_version_1_pings_with_hash_1_and_takes_hash_2_as_pong()
+    {
+        var server = await StartServer(o =>
+        {
+            o.ProtocolVersion = 1;
+            o.PingInterval = 50;
+            o.PingTimeout = 200;
+        });
+        var (transport, _) = await OpenAndHandshake(server);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("#1", await transport.NextFrame(skipPings: false));
+            await transport.Receive("#2");
+        }
+        Assert.False(transport.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Ping_timeout_disabled_sends_no_pings_and_never_times_out()
+    {
+        var server = await StartServer(o =>
+        {
+            o.PingTimeoutDisabled = true;
+            o.PingInterval = 50;
+            o.PingTimeout = 100;
+        });
+        var (transport, _) = await OpenAndHandshake(server);
+        // A client invoke round trip after several would-be ping intervals proves no ping or close came first.
+        var socket = Assert.Single(server.Clients.Values);
+        var invoke = socket.Invoke("hello", 1);
+        await Task.Delay(400);
+        var frame = await transport.NextFrame(skipPings: false);
+        Assert.StartsWith("{\"event\":\"hello\"", frame);
+        Assert.False(transport.Closed.IsCompleted);
+        await transport.Receive("""{"rid":1,"data":"hi"}""");
+        Assert.Equal("hi", (await invoke).GetString());
+    }
+}

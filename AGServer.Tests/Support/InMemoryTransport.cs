@@ -1,0 +1,55 @@
+using System.Text;
+using System.Threading.Channels;
+using Akka.Actor;
+using AGServer.Sockets;
+
+namespace AGServer.Tests.Support;
+
+/// <summary>A transport with no network: tests push frames in and read the frames and close the socket sent out.</summary>
+public sealed class InMemoryTransport : ISocketTransport
+{
+    private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
+    private readonly TaskCompletionSource<IActorRef> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(int Code, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int QueuedFrames => 0;
+
+    public Task<IActorRef> Attached => _attached.Task;
+
+    /// <summary>The close the server sent (code and reason).</summary>
+    public Task<(int Code, string? Reason)> Closed => _closed.Task;
+
+    public void Attach(IActorRef socketActor) => _attached.TrySetResult(socketActor);
+
+    public bool Send(ReadOnlyMemory<byte> frame)
+    {
+        if (_closed.Task.IsCompleted) return false;
+        _sent.Writer.TryWrite(Encoding.UTF8.GetString(frame.Span));
+        return true;
+    }
+
+    public void Close(int code, string? reason)
+    {
+        if (_closed.TrySetResult((code, reason)))
+            Attached.Result.Tell(new TransportMessages.TransportClosed(code, reason));
+    }
+
+    /// <summary>Delivers a frame from the "client".</summary>
+    public async Task Receive(string frame) =>
+        (await Attached).Tell(new TransportMessages.FrameReceived(Encoding.UTF8.GetBytes(frame)));
+
+    /// <summary>The client hangs up.</summary>
+    public async Task HangUp(int code) => (await Attached).Tell(new TransportMessages.TransportClosed(code, null));
+
+    /// <summary>The next frame the server sent, skipping pings unless asked for.</summary>
+    public async Task<string> NextFrame(TimeSpan? timeout = null, bool skipPings = true)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var frame = await _sent.Reader.ReadAsync(cancel.Token);
+            if (skipPings && frame is "" or "#1") continue;
+            return frame;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using AGServer.Conformance;
+using AGServer.Hosting;
+using AGServer.Server;
+using AGServer.Sockets;
+using Akka.Streams.Dsl;
+using Xunit;
+
+namespace AGServer.Tests.Support;
+
+/// <summary>An in-process Conformance app on free ports (HTTP and cluster), for end-to-end tests.</summary>
+public sealed class TestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestServer(WebApplication app)
+    {
+        _app = app;
+        Server = app.Services.GetRequiredService<AGServer>();
+        Url = AGServerApp.WebSocketUrl(app);
+        Port = new Uri(Url).Port;
+    }
+
+    public AGServer Server { get; }
+
+    public string Url { get; }
+
+    public int Port { get; }
+
+    /// <summary>The socket of the next connection (listening starts now, before the client connects).</summary>
+    public Task<AGServerSocket> NextConnection() =>
+        Server.Listener(ServerEvents.Connection).Select(e => e.Socket)
+            .RunWith(Sink.First<AGServerSocket>(), Server.Materializer).WaitAsync(TimeSpan.FromSeconds(20));
+
+    public static async Task<TestServer> Start(Action<AGServerOptions>? configure = null, params string[] args)
+    {
+        var app = AGServerApp.Build(["--port", "0", .. args], configure);
+        ConformanceApp.Install(app.Services.GetRequiredService<AGServer>());
+        await app.StartAsync();
+        return new TestServer(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>One Conformance server and one Node.js client driver shared by a test class.</summary>
+public sealed class ServerFixture : IAsyncLifetime
+{
+    public TestServer Server { get; private set; } = null!;
+    public JsClients Js { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Server = await TestServer.Start();
+        Js = await JsClients.Start(Server.Port);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Js.DisposeAsync();
+        await Server.DisposeAsync();
+    }
+}

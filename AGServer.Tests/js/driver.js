@@ -1,0 +1,172 @@
+// Drives the real socketcluster-client for the C# tests. One JSON command per stdin line:
+//   {"id": n, "op": "...", ...}   answered by {"id": n, "ok": true, "result": ...} or {"id": n, "ok": false, "error": {...}}
+// Client events are pushed as {"event": name, "client": c, "data": ...}.
+const readline = require('readline');
+const socketClusterClient = require('socketcluster-client');
+
+const clients = new Map();
+const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+const dehydrate = (error) => error && {name: error.name, message: error.message, ...error};
+const push = (client, event, data) => out({event, client, data});
+
+const LISTENED = ['connect', 'connectAbort', 'disconnect', 'close', 'error', 'subscribe', 'subscribeFail',
+  'unsubscribe', 'kickOut', 'authenticate', 'deauthenticate', 'authStateChange', 'removeAuthToken'];
+
+function listen(name, socket) {
+  for (const event of LISTENED) {
+    (async () => {
+      for await (const data of socket.listener(event)) {
+        const copy = {...data};
+        if (copy.error) copy.error = dehydrate(copy.error);
+        if (copy.authError) copy.authError = dehydrate(copy.authError);
+        if (event === 'connect') copy.authToken = socket.authToken;
+        push(name, event, copy);
+      }
+    })();
+  }
+}
+
+function client(name) {
+  const socket = clients.get(name);
+  if (!socket) throw new Error(`No client ${name}`);
+  return socket;
+}
+
+const ops = {
+  async create({client: name, port, options}) {
+    const socket = socketClusterClient.create({hostname: 'localhost', port, ...options});
+    clients.set(name, socket);
+    listen(name, socket);
+    return true;
+  },
+  async connected({client: name}) {
+    const socket = client(name);
+    if (socket.state !== 'open') await socket.listener('connect').once();
+    return {id: socket.id, state: socket.state, authToken: socket.authToken};
+  },
+  async invoke({client: name, procedure, data, ackTimeout}) {
+    return client(name).invoke(procedure, data, ackTimeout == null ? undefined : {ackTimeout});
+  },
+  async transmit({client: name, event, data}) {
+    await client(name).transmit(event, data);
+    return true;
+  },
+  async receiver({client: name, receiver}) {
+    (async () => {
+      for await (const data of client(name).receiver(receiver)) push(name, 'receiver:' + receiver, data);
+    })();
+    return true;
+  },
+  // Answers server invokes of `procedure`: reply 'echo' (with the data), 'error' (an error) or 'ignore'.
+  async procedure({client: name, procedure, reply}) {
+    (async () => {
+      for await (const request of client(name).procedure(procedure)) {
+        push(name, 'procedure:' + procedure, request.data);
+        if (reply === 'echo') request.end(request.data);
+        else if (reply === 'error') {
+          const error = new Error('Client refused');
+          error.name = 'ClientRefusedError';
+          request.error(error);
+        }
+      }
+    })();
+    return true;
+  },
+  async subscribe({client: name, channel, options}) {
+    const socket = client(name);
+    const subscription = socket.subscribe(channel, options);
+    (async () => {
+      for await (const data of subscription) push(name, 'channel:' + channel, data);
+    })();
+    if (!options || !options.noWait) await subscription.listener('subscribe').once();
+    return subscription.state;
+  },
+  async unsubscribe({client: name, channel}) {
+    await client(name).unsubscribe(channel);
+    return true;
+  },
+  async transmitPublish({client: name, channel, data}) {
+    await client(name).transmitPublish(channel, data);
+    return true;
+  },
+  async invokePublish({client: name, channel, data}) {
+    await client(name).invokePublish(channel, data);
+    return true;
+  },
+  async subscriptions({client: name, includePending}) {
+    return client(name).subscriptions(includePending);
+  },
+  async authenticate({client: name, token}) {
+    return client(name).authenticate(token);
+  },
+  async deauthenticate({client: name}) {
+    await client(name).deauthenticate();
+    return true;
+  },
+  async state({client: name}) {
+    const socket = client(name);
+    return {id: socket.id, state: socket.state, authState: socket.authState, authToken: socket.authToken,
+      signedAuthToken: socket.signedAuthToken};
+  },
+  async reconnect({client: name}) {
+    const socket = client(name);
+    socket.reconnect();
+    await socket.listener('connect').once();
+    return {id: socket.id};
+  },
+  async disconnect({client: name, code, reason}) {
+    client(name).disconnect(code, reason);
+    return true;
+  },
+  async destroy({client: name}) {
+    const socket = client(name);
+    socket.disconnect();
+    socket.killAllListeners();
+    clients.delete(name);
+    return true;
+  },
+  // Publishes `count` messages {n: i} on `channel` as fast as the client can.
+  async publishMany({client: name, channel, count}) {
+    const socket = client(name);
+    for (let i = 0; i < count; i++) socket.transmitPublish(channel, {n: i});
+    return true;
+  },
+  // Opens `count` clients and makes each invoke `procedure` as soon as it is created (before it has connected).
+  async burst({port, count, procedure, prefix}) {
+    const results = await Promise.all(Array.from({length: count}, async (_, i) => {
+      const name = `${prefix}${i}`;
+      const socket = socketClusterClient.create({hostname: 'localhost', port, autoReconnect: false});
+      clients.set(name, socket);
+      try {
+        return await socket.invoke(procedure, {i});
+      } catch (error) {
+        return {error: dehydrate(error)};
+      }
+    }));
+    return results;
+  },
+  async destroyAll() {
+    for (const socket of clients.values()) {
+      socket.disconnect();
+      socket.killAllListeners();
+    }
+    clients.clear();
+    return true;
+  },
+};
+
+readline.createInterface({input: process.stdin}).on('line', async (line) => {
+  let command;
+  try {
+    command = JSON.parse(line);
+  } catch (e) {
+    return;
+  }
+  try {
+    const result = await ops[command.op](command);
+    out({id: command.id, ok: true, result: result === undefined ? null : result});
+  } catch (error) {
+    out({id: command.id, ok: false, error: dehydrate(error)});
+  }
+}).on('close', () => process.exit(0));
+out({ready: true});

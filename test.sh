@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need (NuGet packages, the pinned socketcluster-client),
+# builds, runs the whole suite, and ends with one line "N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+npm ci --prefix AGServer.Tests/js --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+dotnet restore AGServer.sln --verbosity quiet || { echo "0 passed, 1 failed"; exit 1; }
+
+rm -rf TestResults
+dotnet test AGServer.sln --no-restore --logger "trx;LogFileName=results.trx" --results-directory TestResults "$@"
+status=$?
+
+trx=$(find TestResults -name '*.trx' 2>/dev/null | head -n 1)
+if [ -z "$trx" ]; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+counters=$(grep -o '<Counters [^>]*>' "$trx")
+passed=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+failed=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+errors=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+failed=$(( ${failed:-0} + ${errors:-0} ))
+echo "${passed:-0} passed, ${failed} failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "${passed:-0}" -eq 0 ]; then exit 1; fi

@@ -38,9 +38,45 @@ public static class ConformanceApp
             _ = Task.Delay(ms).ContinueWith(_ => request.End(value), TaskScheduler.Default);
         });
         Serve(server, "stats", request => request.End(new { server.ClientsCount, server.PendingClientsCount }));
+        Serve(server, "kickOut", request =>
+        {
+            var data = request.Data.ToElement();
+            _ = request.Socket.KickOut(data.GetProperty("channel").GetString(), Property(data, "message"))
+                .ContinueWith(_ => request.End(), TaskScheduler.Default);
+        });
+        Serve(server, "publish", request =>
+        {
+            var data = request.Data.ToElement();
+            _ = Answer(request, server.Exchange.InvokePublish(data.GetProperty("channel").GetString()!, Property(data, "data")));
+        });
+        Serve(server, "subscriptions", request => request.End(request.Socket.Subscriptions().Order(StringComparer.Ordinal).ToArray()));
 
         server.Receiver("echoTransmit").RunForeach(
             message => message.Socket.Transmit("echoTransmit", message.Data), server.Materializer);
+    }
+
+    /// <summary>
+    /// The exchange rule, set once the server has started: every message D on <c>server/inbox</c> is published
+    /// on <c>server/outbox</c> as <c>{"received": D}</c>. Completes once the subscription is in force.
+    /// </summary>
+    public static Task StartExchangeRules(AGServer server)
+    {
+        var inbox = server.Exchange.Subscribe("server/inbox");
+        inbox.Source.RunForeach(data => server.Exchange.TransmitPublish("server/outbox", new { received = data }), server.Materializer);
+        return inbox.WhenSubscribed;
+    }
+
+    private static async Task Answer(AGRequest request, Task work)
+    {
+        try
+        {
+            await work;
+            request.End();
+        }
+        catch (Exception error)
+        {
+            request.Error(error);
+        }
     }
 
     private static async Task InvokeBack(AGRequest request)

@@ -3,7 +3,9 @@ using AGServer.Hosting;
 
 // The conformance app (../shared/CONFORMANCE.md): the Host plus fixed procedures, receivers and rules.
 var app = AGServerApp.Build(args);
-ConformanceApp.Install(app.Services.GetRequiredService<AGServer.AGServer>());
+var server = app.Services.GetRequiredService<AGServer.AGServer>();
+ConformanceApp.Install(server);
 await app.StartAsync();
+await ConformanceApp.StartExchangeRules(server);
 Console.WriteLine($"AGServer.Conformance listening on {AGServerApp.WebSocketUrl(app)}");
 await app.WaitForShutdownAsync();

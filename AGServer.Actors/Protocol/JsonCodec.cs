@@ -123,8 +123,11 @@ public sealed class JsonCodec : ISocketCodec
             writer.WritePropertyName("data"u8);
             writer.WriteStartObject();
             writer.WriteString("channel"u8, packet.Channel);
-            writer.WritePropertyName("data"u8);
-            WriteValue(writer, packet.Data);
+            if (packet.Data is not RawJson { IsAbsent: true })
+            {
+                writer.WritePropertyName("data"u8);
+                WriteValue(writer, packet.Data);
+            }
             writer.WriteEndObject();
         }
         else if (packet.Data is not null && packet.Data is not RawJson { IsAbsent: true })

@@ -27,6 +27,49 @@ public readonly struct RawJson
     /// <summary>Parses the value into a <see cref="JsonElement"/> (Undefined when absent).</summary>
     public JsonElement ToElement() => IsAbsent ? default : JsonDocument.Parse(Utf8).RootElement;
 
+    /// <summary>True when the value is a JSON object.</summary>
+    public bool IsObject => FirstByte() == (byte)'{';
+
+    /// <summary>The value of a string, or null when the value is not a JSON string.</summary>
+    public string? AsString()
+    {
+        if (FirstByte() != (byte)'"') return null;
+        var reader = new Utf8JsonReader(Utf8.Span);
+        return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+    }
+
+    /// <summary>
+    /// Finds a top-level property of an object without parsing the rest; <paramref name="value"/> is a slice
+    /// of this value's bytes. False when this is not an object or has no such property.
+    /// </summary>
+    public bool TryGetProperty(ReadOnlySpan<byte> name, out RawJson value)
+    {
+        value = default;
+        if (!IsObject) return false;
+        var reader = new Utf8JsonReader(Utf8.Span);
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var match = reader.ValueTextEquals(name);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) reader.Skip();
+            if (match)
+            {
+                value = new RawJson(Utf8[start..(int)reader.BytesConsumed]);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private byte FirstByte()
+    {
+        foreach (var b in Utf8.Span)
+            if (b is not ((byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return b;
+        return 0;
+    }
+
     public T? Deserialize<T>() => IsAbsent ? default : JsonSerializer.Deserialize<T>(Utf8.Span, AGJson.Options);
 
     public override string ToString() => IsAbsent ? "" : System.Text.Encoding.UTF8.GetString(Utf8.Span);

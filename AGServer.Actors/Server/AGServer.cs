@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using Akka;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using AGServer.Channels;
+using AGServer.Channels.Internal;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using AGServer.Protocol;
@@ -51,6 +54,15 @@ public sealed class AGServer
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(cancellationToken);
+
+        var settings = ChannelSettings.From(System.Settings.Config);
+        var region = await ClusterSharding.Get(System).StartAsync(
+            "agserver-channel",
+            channel => ChannelEntity.Props(channel, settings),
+            ClusterShardingSettings.Create(System),
+            new ChannelMessageExtractor(settings.NumberOfShards));
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, Codec)), NodeBroker.Name);
+        _exchange = new Exchange(Codec, region, broker);
         MarkReady();
     }
 
@@ -78,6 +90,11 @@ public sealed class AGServer
     public IActorRef ServerActorRef { get; }
 
     public ISocketCodec Codec { get; }
+
+    private Exchange? _exchange;
+
+    /// <summary>The server's access to channels, cluster-wide. Available once started (<see cref="StartAsync"/>).</summary>
+    public Exchange Exchange => _exchange ?? throw new InvalidOperationException("The exchange is available once the server has started (StartAsync).");
 
     internal OriginPolicy Origins { get; }
 

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Akka;
 using Akka.Actor;
 using Akka.Streams.Dsl;
+using AGServer.Channels;
+using AGServer.Channels.Internal;
 using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Streams;
@@ -15,10 +17,11 @@ public sealed record InvokeOptions(int? AckTimeout = null);
 /// One client connection. The state lives in the socket's actor (<see cref="ActorRef"/>); this facade reads
 /// published state and sends the actor commands. Thread-safe. Frames sent through it leave in call order.
 /// </summary>
-public sealed class AGServerSocket
+public sealed class AGServerSocket : IChannelSubscriber
 {
     private readonly ISocketTransport _transport;
     private volatile SocketState _state = SocketState.Connecting;
+    private volatile string[] _subscriptions = [];
     internal long InboundReceived;
     internal long InboundProcessed;
 
@@ -126,6 +129,32 @@ public sealed class AGServerSocket
         Listeners.Emit(SocketEvents.Error.Name, new SocketErrorEvent(error));
         Server.EmitWarning(error);
     }
+
+    /// <summary>The channels this socket is subscribed to.</summary>
+    public IReadOnlyList<string> Subscriptions() => _subscriptions;
+
+    public bool IsSubscribed(string channel) => Array.IndexOf(_subscriptions, channel) >= 0;
+
+    /// <summary>
+    /// Unsubscribes the socket from <paramref name="channel"/> (all its channels when null), telling the client
+    /// with <c>#kickOut</c> and <paramref name="message"/>. Completes once done.
+    /// </summary>
+    public Task KickOut(string? channel = null, object? message = null)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ActorRef.Tell(new Internal.SocketActor.KickOut(channel, message, done));
+        return done.Task;
+    }
+
+    /// <summary>The server's exchange (the same for every socket).</summary>
+    public Exchange Exchange => Server.Exchange;
+
+    internal string[] SubscriptionSnapshot
+    {
+        set => _subscriptions = value;
+    }
+
+    void IChannelSubscriber.Deliver(string channel, byte[] frame) => _transport.Send(frame);
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));
 

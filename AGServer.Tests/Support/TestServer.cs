@@ -36,8 +36,10 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> Start(Action<AGServerOptions>? configure = null, params string[] args)
     {
         var app = AGServerApp.Build(["--port", "0", .. args], configure);
-        ConformanceApp.Install(app.Services.GetRequiredService<AGServer>());
+        var server = app.Services.GetRequiredService<AGServer>();
+        ConformanceApp.Install(server);
         await app.StartAsync();
+        await ConformanceApp.StartExchangeRules(server);
         return new TestServer(app);
     }
 

@@ -49,6 +49,9 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     private readonly AGServerSocket _socket;
     private readonly PendingInvokes _pending = new();
     private readonly List<InboundPacket> _packets = new();
+    private readonly Queue<byte[]> _waitingFrames = new();
+    private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
+    private bool _suspended;
     private readonly byte[] _pingFrame;
     private readonly byte[] _pongFrame;
     private readonly long _pongResetInterval;
@@ -70,6 +73,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         Receive<SocketCommands.Disconnect>(d => Disconnect(d.Code, d.Reason));
         Receive<SocketCommands.Transmit>(t => _socket.Transmit(t.Event, t.Data));
         Receive<InvokeClient>(OnInvokeClient);
+        ReceivePubSub();
         Receive<InvokeTimedOut>(t => _pending.TimeOut(t.Cid));
         Receive<SendPing>(_ =>
         {
@@ -117,39 +121,57 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     {
         var frame = received.Frame;
         Interlocked.Increment(ref _socket.InboundReceived);
-        try
-        {
-            var isPong = frame.AsSpan().SequenceEqual(_pongFrame);
-            if (isPong || Environment.TickCount64 - _lastPongReset > _pongResetInterval) ResetPongTimeout();
-            if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
-                EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
-            if (_socket.State == SocketState.Closed) return;
+        if (frame.AsSpan().SequenceEqual(_pongFrame) || Environment.TickCount64 - _lastPongReset > _pongResetInterval)
+            ResetPongTimeout();
+        if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
+            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
+        _waitingFrames.Enqueue(frame);
+        Drain();
+    }
 
-            if (isPong)
-            {
-                if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
-                    Disconnect(CloseCodes.MessageBeforeHandshake, null);
-                else
-                    OnPong();
-                return;
-            }
-
-            _packets.Clear();
-            if (_options.Codec.Decode(frame, _packets) == FrameKind.Raw)
-            {
-                ProcessNonPacket(frame);
-                return;
-            }
-            foreach (var packet in _packets)
-            {
-                if (_socket.State == SocketState.Closed) break;
-                ProcessPacket(packet, frame);
-            }
-        }
-        finally
+    /// <summary>
+    /// Processes queued packets and frames in arrival order until done, or until a packet suspends processing
+    /// (a subscribe waits for the broker) — then <see cref="Resume"/> carries on.
+    /// </summary>
+    private void Drain()
+    {
+        while (!_suspended && _socket.State != SocketState.Closed)
         {
-            Interlocked.Increment(ref _socket.InboundProcessed);
+            if (_waitingPackets.TryDequeue(out var next))
+                ProcessPacket(next.Packet, next.Frame);
+            else if (_waitingFrames.TryDequeue(out var frame))
+                Decode(frame);
+            else
+                return;
         }
+    }
+
+    private void Suspend() => _suspended = true;
+
+    private void Resume()
+    {
+        _suspended = false;
+        Drain();
+    }
+
+    private void Decode(byte[] frame)
+    {
+        Interlocked.Increment(ref _socket.InboundProcessed);
+        if (frame.AsSpan().SequenceEqual(_pongFrame))
+        {
+            if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
+                Disconnect(CloseCodes.MessageBeforeHandshake, null);
+            else
+                OnPong();
+            return;
+        }
+        _packets.Clear();
+        if (_options.Codec.Decode(frame, _packets) == FrameKind.Raw)
+        {
+            ProcessNonPacket(frame);
+            return;
+        }
+        foreach (var packet in _packets) _waitingPackets.Enqueue((packet, frame));
     }
 
     private void ProcessPacket(in InboundPacket packet, byte[] frame)
@@ -165,6 +187,18 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
             {
                 Disconnect(CloseCodes.MessageBeforeHandshake, null);
                 return;
+            }
+            switch (eventName)
+            {
+                case "#subscribe":
+                    ProcessSubscribe(packet);
+                    return;
+                case "#unsubscribe":
+                    ProcessUnsubscribe(packet);
+                    return;
+                case "#publish":
+                    ProcessPublish(packet);
+                    return;
             }
             ProcessEvent(packet);
             return;

@@ -1,0 +1,84 @@
+using Akka;
+using Akka.Streams.Dsl;
+using AGServer.Channels.Internal;
+using AGServer.Protocol;
+using AGServer.Streams;
+
+namespace AGServer.Channels;
+
+/// <summary>The life of an exchange subscription, as ag-channel names it.</summary>
+public enum ChannelState
+{
+    Pending,
+    Subscribed,
+    Unsubscribed,
+}
+
+/// <summary>
+/// A server-side subscription to a channel, cluster-wide like a socket's (ag-channel). Its <see cref="Source"/>
+/// carries the data of every message published on the channel after the subscription was confirmed
+/// (<see cref="WhenSubscribed"/>), in publish order per publisher. Thread-safe.
+/// </summary>
+public sealed class ExchangeChannel : IChannelSubscriber
+{
+    private readonly Exchange _exchange;
+    private readonly EventStream<RawJson> _messages;
+    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ChannelState _state = ChannelState.Pending;
+
+    internal ExchangeChannel(Exchange exchange, string name)
+    {
+        _exchange = exchange;
+        Name = name;
+        _messages = new EventStream<RawJson>(name);
+    }
+
+    public string Name { get; }
+
+    public ChannelState State => _state;
+
+    /// <summary>Completes once the subscription is in force: every publish made after it is delivered.</summary>
+    public Task WhenSubscribed => _subscribed.Task;
+
+    /// <summary>The data of each message published on the channel. Materialise once per consumer.</summary>
+    public Source<RawJson, NotUsed> Source => _messages.Source;
+
+    /// <summary>Queued messages of the slowest consumer.</summary>
+    public int Backpressure => _messages.Backpressure;
+
+    public IReadOnlyList<ConsumerStats> ConsumerStats => _messages.ConsumerStats;
+
+    /// <summary>Ends consumers after their backlog; the subscription stays.</summary>
+    public void Close() => _messages.Close();
+
+    /// <summary>Ends consumers at once; the subscription stays.</summary>
+    public void Kill() => _messages.Kill();
+
+    public bool KillConsumer(long consumerId) => _messages.KillConsumer(consumerId);
+
+    /// <summary>Publishes on this channel through the exchange.</summary>
+    public Task TransmitPublish(object? data) => _exchange.TransmitPublish(Name, data);
+
+    public Task InvokePublish(object? data) => _exchange.InvokePublish(Name, data);
+
+    /// <summary>Ends the subscription; nothing is delivered once the returned task completes.</summary>
+    public Task Unsubscribe() => _exchange.Unsubscribe(Name);
+
+    internal void MarkSubscribed()
+    {
+        if (_state == ChannelState.Pending) _state = ChannelState.Subscribed;
+        _subscribed.TrySetResult();
+    }
+
+    internal void MarkUnsubscribed()
+    {
+        _state = ChannelState.Unsubscribed;
+        _subscribed.TrySetResult();
+    }
+
+    void IChannelSubscriber.Deliver(string channel, byte[] frame)
+    {
+        if (_state == ChannelState.Unsubscribed || !_messages.HasConsumers) return;
+        _messages.Emit(_exchange.ReadPublishedData(frame));
+    }
+}

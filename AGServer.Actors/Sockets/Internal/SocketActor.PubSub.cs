@@ -1,0 +1,158 @@
+using Akka.Actor;
+using AGServer.Channels;
+using AGServer.Channels.Internal;
+using AGServer.Protocol;
+using AGServer.Server;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>The socket's channels: #subscribe, #unsubscribe, #publish, kick-outs, and leaving every channel on close.</summary>
+internal sealed partial class SocketActor
+{
+    internal sealed record KickOut(string? Channel, object? Message, TaskCompletionSource Done);
+
+    private readonly HashSet<string> _channels = new();
+    private (string Channel, long? Cid, SubscriptionOptions Options)? _pendingSubscribe;
+    private (string Channel, long? Cid)? _pendingUnsubscribe;
+
+    private void ReceivePubSub()
+    {
+        Receive<NodeBroker.Subscribed>(OnSubscribed);
+        Receive<NodeBroker.Unsubscribed>(OnUnsubscribed);
+        Receive<PublishAccepted>(accepted => _socket.SendPacket(OutboundPacket.Response(accepted.Correlation, null)));
+        Receive<KickOut>(OnKickOut);
+    }
+
+    private void ProcessSubscribe(in InboundPacket packet)
+    {
+        var data = packet.Data;
+        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { } channel)
+        {
+            Refuse(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
+            return;
+        }
+        if (_socket.State != SocketState.Open)
+        {
+            Refuse(packet.Cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
+            return;
+        }
+        var limit = _options.SocketChannelLimit;
+        if (limit > 0 && _channels.Count >= limit)
+        {
+            Refuse(packet.Cid, new BrokerError(
+                $"Failed to subscribe socket to the {channel} channel - InvalidActionError: Socket {_socket.Id} tried to exceed the channel subscription limit of {limit}"));
+            return;
+        }
+        data.TryGetProperty("data"u8, out var subscriptionData);
+        var waitForAuth = data.TryGetProperty("waitForAuth"u8, out var wait) && wait.ToString() == "true";
+
+        _channels.Add(channel);
+        PublishSubscriptions();
+        _pendingSubscribe = (channel, packet.Cid, new SubscriptionOptions(subscriptionData, waitForAuth));
+        Suspend();
+        _server.Exchange.Broker.Tell(new NodeBroker.Subscribe(channel, _socket, Self));
+    }
+
+    private void OnSubscribed(NodeBroker.Subscribed subscribed)
+    {
+        if (_pendingSubscribe is not { } pending || pending.Channel != subscribed.Channel) return;
+        _pendingSubscribe = null;
+        if (_socket.State == SocketState.Open)
+        {
+            EmitSocket(SocketEvents.Subscribe, new SubscribeEvent(pending.Channel, pending.Options));
+            _server.Emit(ServerEvents.Subscription, new SubscriptionEvent(_socket, pending.Channel, pending.Options));
+            if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
+        }
+        Resume();
+    }
+
+    private void ProcessUnsubscribe(in InboundPacket packet)
+    {
+        if (packet.Data.AsString() is not { } channel)
+        {
+            Refuse(packet.Cid, new InvalidActionError("Unsubscribe channel name was malformatted"));
+            return;
+        }
+        if (!_channels.Contains(channel))
+        {
+            Refuse(packet.Cid, NotSubscribedError(channel));
+            return;
+        }
+        LeaveChannel(channel, replyTo: Self);
+        _pendingUnsubscribe = (channel, packet.Cid);
+        Suspend();
+    }
+
+    private void OnUnsubscribed(NodeBroker.Unsubscribed unsubscribed)
+    {
+        if (_pendingUnsubscribe is not { } pending || pending.Channel != unsubscribed.Channel) return;
+        _pendingUnsubscribe = null;
+        if (pending.Cid is { } cid && _socket.State == SocketState.Open) _socket.SendPacket(OutboundPacket.Response(cid, null));
+        Resume();
+    }
+
+    private void ProcessPublish(in InboundPacket packet)
+    {
+        if (!_options.AllowClientPublish)
+        {
+            Refuse(packet.Cid, new InvalidActionError("Client publish feature is disabled"));
+            return;
+        }
+        var data = packet.Data;
+        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { } channel)
+        {
+            Refuse(packet.Cid, new InvalidActionError("Publish channel name was malformatted"));
+            return;
+        }
+        data.TryGetProperty("data"u8, out var message);
+        var frame = _options.Codec.Encode(OutboundPacket.Publish(channel, message));
+        var replyTo = packet.Cid is null ? null : Self;
+        _server.Exchange.Region.Tell(new Publish(channel, frame, replyTo, packet.Cid ?? 0));
+    }
+
+    private void OnKickOut(KickOut kickOut)
+    {
+        var channels = kickOut.Channel is { } one ? [one] : _channels.ToArray();
+        foreach (var channel in channels)
+        {
+            if (!_channels.Contains(channel))
+            {
+                EmitError(NotSubscribedError(channel));
+                continue;
+            }
+            _socket.SendPacket(OutboundPacket.Transmit("#kickOut", new KickOutData(channel, kickOut.Message)));
+            LeaveChannel(channel, replyTo: null);
+        }
+        kickOut.Done.TrySetResult();
+    }
+
+    /// <summary>Removes the socket from a channel and emits its unsubscribe events.</summary>
+    private void LeaveChannel(string channel, IActorRef? replyTo)
+    {
+        _channels.Remove(channel);
+        PublishSubscriptions();
+        _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(channel, _socket, replyTo));
+        EmitSocket(SocketEvents.Unsubscribe, new UnsubscribeEvent(channel));
+        _server.Emit(ServerEvents.Unsubscription, new UnsubscriptionEvent(_socket, channel));
+    }
+
+    /// <summary>On close, after the disconnect and close events: leave every channel.</summary>
+    partial void OnDestroyed()
+    {
+        foreach (var channel in _channels.ToArray()) LeaveChannel(channel, replyTo: null);
+    }
+
+    private BrokerError NotSubscribedError(string channel) => new(
+        $"Failed to unsubscribe socket from the {channel} channel - InvalidActionError: Socket {_socket.Id} tried to unsubscribe from a channel which it is not subscribed to");
+
+    /// <summary>Emits the error on the socket and answers the request with it when there is one.</summary>
+    private void Refuse(long? cid, AGError error)
+    {
+        EmitError(error);
+        if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, error));
+    }
+
+    private void PublishSubscriptions() => _socket.SubscriptionSnapshot = _channels.ToArray();
+
+    private sealed record KickOutData(string Channel, object? Message);
+}

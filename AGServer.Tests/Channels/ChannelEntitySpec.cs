@@ -29,7 +29,7 @@ public sealed class ChannelEntitySpec : ServerTestKit
 
     private async Task<IActorRef> StartEntity(string channel, bool thisNodeSubscribes = false)
     {
-        var cluster = Cluster.Get(Sys);
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
         var up = new TaskCompletionSource();
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(cluster.SelfAddress);
@@ -121,7 +121,7 @@ public sealed class ChannelEntitySpec : ServerTestKit
     [Fact]
     public async Task A_restarted_entity_recovers_registrations_from_the_brokers_and_holds_publishes_meanwhile()
     {
-        var cluster = Cluster.Get(Sys);
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
         var up = new TaskCompletionSource();
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         cluster.Join(cluster.SelfAddress);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Streams.Dsl;
+using AGServer.Auth;
 using AGServer.Protocol;
 using AGServer.Sockets;
 
@@ -49,6 +50,19 @@ public static class ConformanceApp
             var data = request.Data.ToElement();
             _ = Answer(request, server.Exchange.InvokePublish(data.GetProperty("channel").GetString()!, Property(data, "data")));
         });
+        Serve(server, "login", request =>
+        {
+            var data = request.Data.ToElement();
+            int? expiresIn = data.TryGetProperty("expiresIn", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
+            var token = data.GetProperty("token");
+            _ = Answer(request, request.Socket.SetAuthToken(token, new AuthTokenOptions(ExpiresIn: expiresIn)), new { ok = true });
+        });
+        Serve(server, "logout", request => _ = Answer(request, request.Socket.Deauthenticate()));
+        Serve(server, "whoami", request => request.End(new
+        {
+            authState = request.Socket.AuthState == AuthState.Authenticated ? "authenticated" : "unauthenticated",
+            authToken = request.Socket.AuthToken,
+        }));
         Serve(server, "subscriptions", request => request.End(request.Socket.Subscriptions().Order(StringComparer.Ordinal).ToArray()));
 
         server.Receiver("echoTransmit").RunForeach(
@@ -66,12 +80,12 @@ public static class ConformanceApp
         return inbox.WhenSubscribed;
     }
 
-    private static async Task Answer(AGRequest request, Task work)
+    private static async Task Answer(AGRequest request, Task work, object? result = null)
     {
         try
         {
             await work;
-            request.End();
+            request.End(result);
         }
         catch (Exception error)
         {

@@ -3,6 +3,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
+using AGServer.Auth;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
 using Akka.Streams;
@@ -40,6 +41,9 @@ public sealed class AGServer
         Codec = options.Codec;
         Origins = OriginPolicy.Parse(options.Origins);
         Materializer = system.Materializer();
+        if (options.AuthKey is null && options.AuthPrivateKey is null)
+            options.AuthKey = Convert.ToHexStringLower(global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        _auth = options.AuthEngine ?? new JwtAuthEngine(options);
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), "agserver");
     }
 
@@ -92,6 +96,13 @@ public sealed class AGServer
     public ISocketCodec Codec { get; }
 
     private Exchange? _exchange;
+    private volatile IAuthEngine _auth;
+
+    /// <summary>The engine that verifies and signs auth tokens.</summary>
+    public IAuthEngine Auth => _auth;
+
+    /// <summary>Replaces the auth engine; sockets use the new one from their next verification or signing.</summary>
+    public void SetAuthEngine(IAuthEngine engine) => _auth = engine ?? throw new ArgumentNullException(nameof(engine));
 
     /// <summary>The server's access to channels, cluster-wide. Available once started (<see cref="StartAsync"/>).</summary>
     public Exchange Exchange => _exchange ?? throw new InvalidOperationException("The exchange is available once the server has started (StartAsync).");

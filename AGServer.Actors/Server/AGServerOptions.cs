@@ -92,6 +92,9 @@ public sealed class AGServerOptions
     /// </summary>
     public int OutboundQueueLimit { get; set; } = DefaultOutboundQueueLimit;
 
+    /// <summary>The auth engine; a <see cref="Auth.JwtAuthEngine"/> on these options by default. Set in code, not configuration.</summary>
+    public Auth.IAuthEngine? AuthEngine { get; set; }
+
     /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
     public ISocketCodec Codec { get; set; } = JsonCodec.Instance;
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using AGServer.Auth;
 using AGServer.Sockets;
 using AGServer.Streams;
 
@@ -15,6 +17,10 @@ public static class ServerEvents
     public static readonly ListenerName<ClosureEvent> Closure = new("closure");
     public static readonly ListenerName<SubscriptionEvent> Subscription = new("subscription");
     public static readonly ListenerName<UnsubscriptionEvent> Unsubscription = new("unsubscription");
+    public static readonly ListenerName<AuthenticationEvent> Authentication = new("authentication");
+    public static readonly ListenerName<DeauthenticationEvent> Deauthentication = new("deauthentication");
+    public static readonly ListenerName<AuthenticationStateChangeEvent> AuthenticationStateChange = new("authenticationStateChange");
+    public static readonly ListenerName<BadSocketAuthTokenEvent> BadSocketAuthToken = new("badSocketAuthToken");
     public static readonly ListenerName<ReadyEvent> Ready = new("ready");
 }
 
@@ -37,5 +43,13 @@ public sealed record ClosureEvent(AGServerSocket Socket, int Code, string? Reaso
 public sealed record SubscriptionEvent(AGServerSocket Socket, string Channel, SubscriptionOptions SubscriptionOptions);
 
 public sealed record UnsubscriptionEvent(AGServerSocket Socket, string Channel);
+
+public sealed record AuthenticationEvent(AGServerSocket Socket, JsonElement AuthToken);
+
+public sealed record DeauthenticationEvent(AGServerSocket Socket, JsonElement? OldAuthToken);
+
+public sealed record AuthenticationStateChangeEvent(AGServerSocket Socket, AuthState OldAuthState, AuthState NewAuthState, JsonElement? AuthToken);
+
+public sealed record BadSocketAuthTokenEvent(AGServerSocket Socket, Exception AuthError, string SignedAuthToken);
 
 public sealed record ReadyEvent;

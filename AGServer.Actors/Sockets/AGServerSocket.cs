@@ -2,6 +2,7 @@ using System.Text.Json;
 using Akka;
 using Akka.Actor;
 using Akka.Streams.Dsl;
+using AGServer.Auth;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
@@ -22,6 +23,13 @@ public sealed class AGServerSocket : IChannelSubscriber
     private readonly ISocketTransport _transport;
     private volatile SocketState _state = SocketState.Connecting;
     private volatile string[] _subscriptions = [];
+    private volatile AuthSnapshot _auth = AuthSnapshot.None;
+
+    /// <summary>Auth state published by the socket actor as one immutable value, so readers see a consistent triple.</summary>
+    private sealed record AuthSnapshot(string? SignedToken, JsonElement? Token, DateTimeOffset? Expiry)
+    {
+        public static readonly AuthSnapshot None = new(null, null, null);
+    }
     internal long InboundReceived;
     internal long InboundProcessed;
 
@@ -128,6 +136,48 @@ public sealed class AGServerSocket : IChannelSubscriber
     {
         Listeners.Emit(SocketEvents.Error.Name, new SocketErrorEvent(error));
         Server.EmitWarning(error);
+    }
+
+    /// <summary>Authenticated while the socket holds a valid token.</summary>
+    public AuthState AuthState => _auth.Token is null ? AuthState.Unauthenticated : AuthState.Authenticated;
+
+    /// <summary>The payload of the socket's token, or null.</summary>
+    public JsonElement? AuthToken => _auth.Token;
+
+    /// <summary>The socket's token as signed (the JWT string), or null.</summary>
+    public string? SignedAuthToken => _auth.SignedToken;
+
+    internal DateTimeOffset? AuthExpiry => _auth.Expiry;
+
+    /// <summary>
+    /// Signs <paramref name="payload"/> (an object), authenticates the socket at once and sends the client
+    /// <c>#setAuthToken</c>. A payload <c>exp</c> wins over <see cref="AuthTokenOptions.ExpiresIn"/>, which wins over
+    /// AuthDefaultExpiry. Completes once sent (or confirmed, with RejectOnFailedDelivery).
+    /// </summary>
+    public Task SetAuthToken(object payload, AuthTokenOptions? options = null)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ActorRef.Tell(new Internal.SocketActor.SetAuthToken(payload, options ?? new AuthTokenOptions(), done));
+        return done.Task;
+    }
+
+    /// <summary>Unauthenticates the socket and tells the client to drop its token (<c>#removeAuthToken</c>).</summary>
+    public Task Deauthenticate(DeauthenticateOptions? options = null)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ActorRef.Tell(new Internal.SocketActor.DeauthenticateSocket(options ?? new DeauthenticateOptions(), done));
+        return done.Task;
+    }
+
+    /// <summary>True when the socket's token has an <c>exp</c> in the past.</summary>
+    public bool IsAuthTokenExpired() => AuthExpiry is { } expiry && DateTimeOffset.UtcNow > expiry;
+
+    internal void SetAuth(string? signedToken, JsonElement? token)
+    {
+        DateTimeOffset? expiry = token is { ValueKind: JsonValueKind.Object } t && t.TryGetProperty("exp", out var exp) && exp.TryGetDouble(out var seconds)
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
+            : null;
+        _auth = token is null ? AuthSnapshot.None : new AuthSnapshot(signedToken, token, expiry);
     }
 
     /// <summary>The channels this socket is subscribed to.</summary>

@@ -15,6 +15,11 @@ public static class SocketEvents
     public static readonly ListenerName<CloseEvent> Close = new("close");
     public static readonly ListenerName<SubscribeEvent> Subscribe = new("subscribe");
     public static readonly ListenerName<UnsubscribeEvent> Unsubscribe = new("unsubscribe");
+    public static readonly ListenerName<BadAuthTokenEvent> BadAuthToken = new("badAuthToken");
+    public static readonly ListenerName<AuthenticateEvent> Authenticate = new("authenticate");
+    public static readonly ListenerName<DeauthenticateEvent> Deauthenticate = new("deauthenticate");
+    public static readonly ListenerName<AuthStateChangeEvent> AuthStateChange = new("authStateChange");
+    public static readonly ListenerName<AuthTokenSignedEvent> AuthTokenSigned = new("authTokenSigned");
     public static readonly ListenerName<EndEvent> End = new("end");
 }
 
@@ -40,6 +45,17 @@ public sealed record SubscriptionOptions(RawJson Data, bool WaitForAuth);
 public sealed record SubscribeEvent(string Channel, SubscriptionOptions SubscriptionOptions);
 
 public sealed record UnsubscribeEvent(string Channel);
+
+public sealed record BadAuthTokenEvent(Exception AuthError, string SignedAuthToken);
+
+public sealed record AuthenticateEvent(System.Text.Json.JsonElement AuthToken);
+
+public sealed record DeauthenticateEvent(System.Text.Json.JsonElement? OldAuthToken);
+
+/// <summary><see cref="AuthToken"/> is set when the new state is authenticated.</summary>
+public sealed record AuthStateChangeEvent(Auth.AuthState OldAuthState, Auth.AuthState NewAuthState, System.Text.Json.JsonElement? AuthToken);
+
+public sealed record AuthTokenSignedEvent(string SignedAuthToken);
 
 /// <summary>The socket's last event; its streams are cleaned up after it.</summary>
 public sealed record EndEvent;

@@ -3,6 +3,7 @@
 // Client events are pushed as {"event": name, "client": c, "data": ...}.
 const readline = require('readline');
 const socketClusterClient = require('socketcluster-client');
+const jwt = require('jsonwebtoken');
 
 const clients = new Map();
 const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
@@ -144,6 +145,13 @@ const ops = {
       }
     }));
     return results;
+  },
+  // jsonwebtoken, the library socketcluster-server signs and verifies with, for interop checks.
+  async signJwt({payload, key, options}) {
+    return jwt.sign(payload, key, options || {});
+  },
+  async verifyJwt({token, key, options}) {
+    return jwt.verify(token, key, options || {});
   },
   async destroyAll() {
     for (const socket of clients.values()) {

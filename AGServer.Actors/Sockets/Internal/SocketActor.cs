@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Akka.Actor;
+using AGServer.Auth;
 using AGServer.Protocol;
 using AGServer.Server;
 using static AGServer.Sockets.TransportMessages;
@@ -51,7 +52,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     private readonly List<InboundPacket> _packets = new();
     private readonly Queue<byte[]> _waitingFrames = new();
     private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
-    private bool _suspended;
+    private int _suspensions;
     private readonly byte[] _pingFrame;
     private readonly byte[] _pongFrame;
     private readonly long _pongResetInterval;
@@ -74,6 +75,12 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         Receive<SocketCommands.Transmit>(t => _socket.Transmit(t.Event, t.Data));
         Receive<InvokeClient>(OnInvokeClient);
         ReceivePubSub();
+        ReceiveAuth();
+        Receive<Continue>(c =>
+        {
+            c.Then();
+            Resume();
+        });
         Receive<InvokeTimedOut>(t => _pending.TimeOut(t.Cid));
         Receive<SendPing>(_ =>
         {
@@ -135,7 +142,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     /// </summary>
     private void Drain()
     {
-        while (!_suspended && _socket.State != SocketState.Closed)
+        while (_suspensions == 0 && _socket.State != SocketState.Closed)
         {
             if (_waitingPackets.TryDequeue(out var next))
                 ProcessPacket(next.Packet, next.Frame);
@@ -146,12 +153,43 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Suspend() => _suspended = true;
+    /// <summary>Holds inbound processing until the matching <see cref="Resume"/>; suspensions nest.</summary>
+    private void Suspend() => _suspensions++;
 
     private void Resume()
     {
-        _suspended = false;
+        if (_suspensions > 0) _suspensions--;
         Drain();
+    }
+
+    private sealed record Continue(Action Then);
+
+    /// <summary>
+    /// Runs <paramref name="then"/> with the outcome of <paramref name="work"/> on this actor: at once when the work
+    /// finished synchronously (the common case), else after it finished, with inbound processing held meanwhile.
+    /// </summary>
+    private void Await<T>(ValueTask<T> work, Action<T?, Exception?> then)
+    {
+        if (work.IsCompleted)
+        {
+            T? result = default;
+            Exception? error = null;
+            try
+            {
+                result = work.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            then(result, error);
+            return;
+        }
+        Suspend();
+        work.AsTask().ContinueWith(
+                t => new Continue(() => then(t.IsCompletedSuccessfully ? t.Result : default, t.Exception?.InnerException ?? (t.IsCanceled ? new TaskCanceledException() : null))),
+                TaskScheduler.Default)
+            .PipeTo(Self);
     }
 
     private void Decode(byte[] frame)
@@ -188,6 +226,16 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
                 Disconnect(CloseCodes.MessageBeforeHandshake, null);
                 return;
             }
+            switch (eventName)
+            {
+                case "#authenticate":
+                    ProcessAuthenticate(packet);
+                    return;
+                case "#removeAuthToken":
+                    DeauthenticateSelf();
+                    return;
+            }
+            CheckAuthTokenExpiry();
             switch (eventName)
             {
                 case "#subscribe":
@@ -251,16 +299,37 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         }
         if (_socket.State != SocketState.Connecting) return;
         Timers.Cancel(HandshakeTimerKey);
+        var signedToken = packet.Data.TryGetProperty("authToken"u8, out var token) ? token.AsString() : null;
+        if (signedToken is null)
+        {
+            CompleteHandshake(cid, null, default);
+            return;
+        }
+        Verify(signedToken, result => CompleteHandshake(cid, signedToken, result));
+    }
 
+    /// <summary>socketcluster-server's handshake: a refused token is a soft failure reported in the answer.</summary>
+    private void CompleteHandshake(long cid, string? signedToken, VerifiedToken verified)
+    {
+        if (_socket.State != SocketState.Connecting) return;
+        var oldAuthState = _socket.AuthState;
+        Exception? authError = null;
+        if (signedToken is not null && !ApplyVerifiedToken(signedToken, verified, out authError) && authError is AuthTokenErrorBase { IsBadToken: true })
+            Deauthenticate(null);
+
+        var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
         _socket.State = SocketState.Open;
         _server.Promote(_socket);
-        _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, false)));
-        EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, false, null));
-        _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, false, null));
+        _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
+            authError is null ? null : new DehydratedError(authError))));
+        EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, isAuthenticated, authError));
+        _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
+        if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
     }
 
     private void OnPong()
     {
+        if (IsAuthTokenExpired()) Deauthenticate(null);
     }
 
     private void OnInvokeClient(InvokeClient invoke)
@@ -355,5 +424,10 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
 
     private void EmitError(Exception error) => _socket.EmitError(error);
 
-    private sealed record HandshakeResponse(string Id, int PingTimeout, bool IsAuthenticated);
+    private sealed record HandshakeResponse(
+        string Id,
+        int PingTimeout,
+        bool IsAuthenticated,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        DehydratedError? AuthError);
 }

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace AGServer.Auth;
+
+/// <summary>Options of one signing: seconds until expiry, or null when the payload carries its own <c>exp</c>.</summary>
+public sealed record AuthSignOptions(int? ExpiresIn);
+
+/// <summary>
+/// Verifies and signs auth tokens (ag-auth). Replaceable through <c>AGServerOptions.AuthEngine</c> or
+/// <c>AGServer.SetAuthEngine</c>. The algorithms and keys are fixed when the engine is made: a token never chooses them.
+/// Implementations must be thread-safe.
+/// </summary>
+public interface IAuthEngine
+{
+    /// <summary>
+    /// Returns the token's payload, or throws an <see cref="AuthTokenErrorBase"/>: <see cref="AuthTokenExpiredError"/>,
+    /// <see cref="AuthTokenInvalidError"/>, <see cref="AuthTokenNotBeforeError"/> or <see cref="AuthTokenError"/>.
+    /// </summary>
+    ValueTask<JsonElement> VerifyToken(string? signedToken);
+
+    /// <summary>Signs <paramref name="payload"/> (it has <c>iat</c>, and <c>exp</c> unless <see cref="AuthSignOptions.ExpiresIn"/> is set).</summary>
+    ValueTask<string> SignToken(JsonObject payload, AuthSignOptions options);
+}

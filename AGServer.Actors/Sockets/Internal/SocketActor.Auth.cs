@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AGServer.Auth;
+using AGServer.Protocol;
+using AGServer.Server;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>The socket's auth state: token verification, #authenticate, #removeAuthToken, setAuthToken, deauthenticate, expiry.</summary>
+internal sealed partial class SocketActor
+{
+    internal sealed record SetAuthToken(object Payload, AuthTokenOptions Options, TaskCompletionSource Done);
+
+    internal sealed record DeauthenticateSocket(DeauthenticateOptions Options, TaskCompletionSource Done);
+
+    /// <summary>The outcome of verifying a token: its payload, or the error.</summary>
+    private readonly record struct VerifiedToken(JsonElement? Payload, AuthTokenErrorBase? Error);
+
+    private void ReceiveAuth()
+    {
+        Receive<SetAuthToken>(OnSetAuthToken);
+        Receive<DeauthenticateSocket>(d => Deauthenticate(d.Options, d.Done));
+    }
+
+    private void Verify(string signedToken, Action<VerifiedToken> then)
+    {
+        ValueTask<JsonElement> work;
+        try
+        {
+            work = _server.Auth.VerifyToken(signedToken);
+        }
+        catch (Exception error)
+        {
+            work = ValueTask.FromException<JsonElement>(error);
+        }
+        Await(work, (payload, error) => then(error is null
+            ? new VerifiedToken(payload, null)
+            : new VerifiedToken(null, error as AuthTokenErrorBase ?? new AuthTokenError(error.Message))));
+    }
+
+    /// <summary>
+    /// Takes a verified token (authenticated) or its error (unauthenticated, error and badAuthToken events).
+    /// Returns false with the error when the token was refused.
+    /// </summary>
+    private bool ApplyVerifiedToken(string signedToken, VerifiedToken verified, out Exception? error)
+    {
+        if (verified.Error is { } refused)
+        {
+            SetAuth(null, null);
+            EmitError(refused);
+            if (refused.IsBadToken)
+            {
+                EmitSocket(SocketEvents.BadAuthToken, new BadAuthTokenEvent(refused, signedToken));
+                _server.Emit(ServerEvents.BadSocketAuthToken, new BadSocketAuthTokenEvent(_socket, refused, signedToken));
+            }
+            error = refused;
+            return false;
+        }
+        SetAuth(signedToken, verified.Payload);
+        error = null;
+        return true;
+    }
+
+    private void ProcessAuthenticate(in InboundPacket packet)
+    {
+        if (packet.Cid is not { } cid)
+        {
+            EmitError(new InvalidActionError("Authenticate request was malformatted"));
+            Disconnect(CloseCodes.HandshakeRejected, null);
+            return;
+        }
+        var data = packet.Data;
+        var signedToken = data.AsString();
+        if (signedToken is null)
+        {
+            var error = data.IsAbsent || data.ToString() == "null"
+                ? new AuthTokenInvalidError("jwt must be provided")
+                : (AuthTokenErrorBase)new AuthTokenError("Invalid token format - Token must be a string");
+            FinishAuthenticate(cid, data.IsAbsent ? null : data.ToString(), new VerifiedToken(null, error));
+            return;
+        }
+        Verify(signedToken, verified => FinishAuthenticate(cid, signedToken, verified));
+    }
+
+    private void FinishAuthenticate(long cid, string? signedToken, VerifiedToken verified)
+    {
+        if (_socket.State == SocketState.Closed) return;
+        var oldAuthState = _socket.AuthState;
+        if (verified.Error is { } refused)
+        {
+            if (signedToken is not null) ApplyVerifiedToken(signedToken, verified, out _);
+            else SetAuth(null, null);
+            if (refused.IsBadToken)
+            {
+                Deauthenticate(null);
+                _socket.SendPacket(OutboundPacket.ErrorResponse(cid, refused));
+                return;
+            }
+            _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(false, signedToken is null ? null : new DehydratedError(refused))));
+            return;
+        }
+        ApplyVerifiedToken(signedToken!, verified, out _);
+        TriggerAuthenticationEvents(oldAuthState);
+        _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(true, null)));
+    }
+
+    private void OnSetAuthToken(SetAuthToken command)
+    {
+        if (_socket.State == SocketState.Connecting)
+        {
+            var error = new InvalidActionError("Cannot call setAuthToken before completing the handshake");
+            EmitError(error);
+            command.Done.TrySetException(error);
+            return;
+        }
+        if (JsonSerializer.SerializeToNode(command.Payload, AGJson.Options) is not JsonObject payload)
+        {
+            command.Done.TrySetException(new InvalidArgumentsError("The auth token payload must be an object"));
+            return;
+        }
+        var oldAuthState = _socket.AuthState;
+        if (command.Options.Algorithm is not null)
+            EmitError(new InvalidArgumentsError("Cannot change auth token algorithm at runtime - It must be specified as a config option on launch"));
+        // A payload exp wins over expiresIn, which wins over the default expiry.
+        int? expiresIn = payload.ContainsKey("exp") ? null : command.Options.ExpiresIn ?? _options.AuthDefaultExpiry;
+
+        ValueTask<string> signing;
+        try
+        {
+            signing = _server.Auth.SignToken(payload, new AuthSignOptions(expiresIn));
+        }
+        catch (Exception error)
+        {
+            signing = ValueTask.FromException<string>(error);
+        }
+        Await(signing, (signed, error) =>
+        {
+            if (error is not null || signed is null)
+            {
+                var failure = error ?? new AuthTokenError("The auth engine returned no token");
+                EmitError(failure);
+                Disconnect(CloseCodes.AuthTokenSignFailed, failure.ToString());
+                command.Done.TrySetException(failure);
+                return;
+            }
+            SetAuth(signed, JsonSerializer.SerializeToElement(payload));
+            EmitSocket(SocketEvents.AuthTokenSigned, new AuthTokenSignedEvent(signed));
+            TriggerAuthenticationEvents(oldAuthState);
+            DeliverToken("#setAuthToken", new { token = signed }, command.Options.RejectOnFailedDelivery,
+                reason => new AuthError($"Failed to deliver auth token to client - {reason}"), command.Done);
+        });
+    }
+
+    /// <summary>Server-side logout: unauthenticated at once, and the client told to drop its token.</summary>
+    private void Deauthenticate(DeauthenticateOptions? options, TaskCompletionSource? done = null)
+    {
+        DeauthenticateSelf();
+        DeliverToken("#removeAuthToken", null, options?.RejectOnFailedDelivery == true, reason => new AuthError(reason), done);
+    }
+
+    /// <summary>Sends the client a token event: a transmit, or an invoke that must be confirmed.</summary>
+    private void DeliverToken(string @event, object? data, bool confirm, Func<string, Exception> failure, TaskCompletionSource? done)
+    {
+        if (!confirm)
+        {
+            if (_socket.State != SocketState.Closed) _socket.SendPacket(OutboundPacket.Transmit(@event, data));
+            done?.TrySetResult();
+            return;
+        }
+        var confirmation = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        OnInvokeClient(new InvokeClient(@event, data, _options.AckTimeout, confirmation));
+        var socket = _socket;
+        confirmation.Task.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                done?.TrySetResult();
+                return;
+            }
+            var error = failure(t.Exception!.InnerException!.Message);
+            socket.EmitError(error);
+            done?.TrySetException(error);
+        }, TaskScheduler.Default);
+    }
+
+    private void DeauthenticateSelf()
+    {
+        var oldAuthState = _socket.AuthState;
+        var oldAuthToken = _socket.AuthToken;
+        SetAuth(null, null);
+        if (oldAuthState != AuthState.Unauthenticated)
+        {
+            EmitSocket(SocketEvents.AuthStateChange, new AuthStateChangeEvent(oldAuthState, AuthState.Unauthenticated, null));
+            _server.Emit(ServerEvents.AuthenticationStateChange,
+                new AuthenticationStateChangeEvent(_socket, oldAuthState, AuthState.Unauthenticated, null));
+        }
+        EmitSocket(SocketEvents.Deauthenticate, new DeauthenticateEvent(oldAuthToken));
+        _server.Emit(ServerEvents.Deauthentication, new DeauthenticationEvent(_socket, oldAuthToken));
+    }
+
+    private void TriggerAuthenticationEvents(AuthState oldAuthState)
+    {
+        var token = _socket.AuthToken ?? default;
+        if (oldAuthState != AuthState.Authenticated)
+        {
+            EmitSocket(SocketEvents.AuthStateChange, new AuthStateChangeEvent(oldAuthState, AuthState.Authenticated, token));
+            _server.Emit(ServerEvents.AuthenticationStateChange,
+                new AuthenticationStateChangeEvent(_socket, oldAuthState, AuthState.Authenticated, token));
+        }
+        EmitSocket(SocketEvents.Authenticate, new AuthenticateEvent(token));
+        _server.Emit(ServerEvents.Authentication, new AuthenticationEvent(_socket, token));
+    }
+
+    private void SetAuth(string? signedToken, JsonElement? payload) => _socket.SetAuth(signedToken, payload);
+
+    private bool IsAuthTokenExpired() => _socket.AuthExpiry is { } expiry && DateTimeOffset.UtcNow > expiry;
+
+    /// <summary>
+    /// Checked on every inbound packet: an expired token deauthenticates the socket. Returns the error for the
+    /// packet's middleware action, or null.
+    /// </summary>
+    private AuthTokenExpiredError? CheckAuthTokenExpiry()
+    {
+        if (!IsAuthTokenExpired()) return null;
+        var expiry = _socket.AuthExpiry!.Value;
+        Deauthenticate(null);
+        return new AuthTokenExpiredError("The socket auth token has expired", expiry);
+    }
+
+    private sealed record AuthenticateResponse(bool IsAuthenticated, DehydratedError? AuthError);
+}

@@ -99,7 +99,7 @@ public sealed class AGServer
     private volatile IAuthEngine _auth;
 
     /// <summary>The engine that verifies and signs auth tokens.</summary>
-    public IAuthEngine Auth => _auth;
+    public IAuthEngine AuthEngine => _auth;
 
     /// <summary>Replaces the auth engine; sockets use the new one from their next verification or signing.</summary>
     public void SetAuthEngine(IAuthEngine engine) => _auth = engine ?? throw new ArgumentNullException(nameof(engine));

@@ -79,8 +79,8 @@ public sealed class JsClients : IAsyncDisposable
         return (await Call("connected", new { client = name }))!;
     }
 
-    public Task<JsonNode?> Create(string name, object? options = null) =>
-        Call("create", new { client = name, port = Port, options = options ?? new { autoReconnect = false } });
+    public Task<JsonNode?> Create(string name, object? options = null, string? storedToken = null) =>
+        Call("create", new { client = name, port = Port, options = options ?? new { autoReconnect = false }, storedToken });
 
     /// <summary>Sends one command and returns its result, or throws <see cref="JsError"/>.</summary>
     public async Task<JsonNode?> Call(string op, object args, TimeSpan? timeout = null)

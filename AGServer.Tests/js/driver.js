@@ -34,10 +34,18 @@ function client(name) {
 }
 
 const ops = {
-  async create({client: name, port, options}) {
-    const socket = socketClusterClient.create({hostname: 'localhost', port, ...options});
+  // Creates a client. With `storedToken`, the token is in the client's storage before it connects,
+  // as if saved by an earlier session, so it goes out in the handshake.
+  async create({client: name, port, options, storedToken}) {
+    const settings = {hostname: 'localhost', port, ...options};
+    if (storedToken) settings.autoConnect = false;
+    const socket = socketClusterClient.create(settings);
     clients.set(name, socket);
     listen(name, socket);
+    if (storedToken) {
+      await socket.auth.saveToken(socket.authTokenName, storedToken, {});
+      socket.connect();
+    }
     return true;
   },
   async connected({client: name}) {

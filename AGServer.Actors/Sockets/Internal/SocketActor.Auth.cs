@@ -27,7 +27,7 @@ internal sealed partial class SocketActor
         ValueTask<JsonElement> work;
         try
         {
-            work = _server.Auth.VerifyToken(signedToken);
+            work = _server.AuthEngine.VerifyToken(signedToken);
         }
         catch (Exception error)
         {
@@ -127,7 +127,7 @@ internal sealed partial class SocketActor
         ValueTask<string> signing;
         try
         {
-            signing = _server.Auth.SignToken(payload, new AuthSignOptions(expiresIn));
+            signing = _server.AuthEngine.SignToken(payload, new AuthSignOptions(expiresIn));
         }
         catch (Exception error)
         {

@@ -155,9 +155,11 @@ public sealed class AuthSpec(AuthServerFixture fixture) : IClassFixture<AuthServ
     public async Task Login_emits_authentication_events_on_the_server()
     {
         var server = fixture.Server.Server;
-        var changed = server.Listener(ServerEvents.AuthenticationStateChange).Where(e => e.NewAuthState == AuthState.Authenticated)
+        var changed = server.Listener(ServerEvents.AuthenticationStateChange)
+            .Where(e => e.NewAuthState == AuthState.Authenticated && e.AuthToken!.Value.GetProperty("user").GetString() == "ev")
             .RunWith(Sink.First<AuthenticationStateChangeEvent>(), server.Materializer);
-        var authenticated = server.Listener(ServerEvents.Authentication).RunWith(Sink.First<AuthenticationEvent>(), server.Materializer);
+        var authenticated = server.Listener(ServerEvents.Authentication)
+            .Where(e => e.AuthToken.TryGetProperty("user", out var user) && user.GetString() == "ev").RunWith(Sink.First<AuthenticationEvent>(), server.Materializer);
         await Js.Connect("events");
         await Js.Invoke("events", "login", new { token = new { user = "ev" } });
         Assert.Equal(AuthState.Unauthenticated, (await changed.WaitAsync(TimeSpan.FromSeconds(10))).OldAuthState);

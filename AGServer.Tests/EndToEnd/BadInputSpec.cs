@@ -43,9 +43,8 @@ public sealed class BadInputSpec : IAsyncLifetime
     public async Task A_frame_that_is_not_a_packet_is_a_raw_message_and_the_socket_stays_open(string frame)
     {
         var raw = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connected = _server.NextConnection();
         await using var socket = await RawSocket.Connect(_server.Url);
-        var serverSocket = await connected;
+        var serverSocket = _server.Server.Clients[socket.Id!];
         serverSocket.Listener(SocketEvents.Raw).RunForeach(e => raw.TrySetResult(e.Message), _server.Server.Materializer);
 
         await socket.Send(frame);
@@ -85,9 +84,8 @@ public sealed class BadInputSpec : IAsyncLifetime
     public async Task An_abrupt_TCP_drop_ends_the_socket_with_1006()
     {
         var closed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connected = _server.NextConnection();
         var socket = await RawSocket.Connect(_server.Url);
-        var serverSocket = await connected;
+        var serverSocket = _server.Server.Clients[socket.Id!];
         serverSocket.Listener(SocketEvents.Close).RunForeach(e => closed.TrySetResult(e.Code), _server.Server.Materializer);
 
         socket.Abort();

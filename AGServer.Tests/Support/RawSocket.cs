@@ -16,10 +16,14 @@ public sealed class RawSocket : IAsyncDisposable
         if (handshake)
         {
             await raw.Send("""{"event":"#handshake","data":{},"cid":1}""");
-            await raw.Receive();
+            var answer = System.Text.Json.JsonDocument.Parse((await raw.Receive())!).RootElement;
+            raw.Id = answer.GetProperty("data").GetProperty("id").GetString();
         }
         return raw;
     }
+
+    /// <summary>The socket id from the handshake answer (null without a handshake).</summary>
+    public string? Id { get; private set; }
 
     public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
 

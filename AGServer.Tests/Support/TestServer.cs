@@ -28,11 +28,6 @@ public sealed class TestServer : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>The socket of the next connection (listening starts now, before the client connects).</summary>
-    public Task<AGServerSocket> NextConnection() =>
-        Server.Listener(ServerEvents.Connection).Select(e => e.Socket)
-            .RunWith(Sink.First<AGServerSocket>(), Server.Materializer).WaitAsync(TimeSpan.FromSeconds(20));
-
     public static async Task<TestServer> Start(Action<AGServerOptions>? configure = null, params string[] args)
     {
         var app = AGServerApp.Build(["--port", "0", .. args], configure);

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
+using AGServer.Middleware;
 using AGServer.Protocol;
+using AGServer.Streams;
 using AGServer.Server;
 using AGServer.Sockets;
 
@@ -67,11 +69,21 @@ public static class AGServerHostingExtensions
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             return;
         }
+        var request = ToSocketRequest(context);
+        EventStream<AGAction>? handshakeStream = null;
+        var refused = await server.VerifyHandshake(request, stream => handshakeStream = stream);
+        if (refused is not null)
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await context.Response.WriteAsync(refused.Message);
+            return;
+        }
         var origin = context.Request.Headers.Origin.ToString();
         if (!server.Origins.Allows(origin))
         {
             var error = new ServerProtocolError($"Failed to authorize socket handshake - Invalid origin: {origin}");
             server.EmitWarning(error);
+            handshakeStream?.Close();
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             await context.Response.WriteAsync(error.Message);
             return;
@@ -84,7 +96,7 @@ public static class AGServerHostingExtensions
             KeepAliveInterval = TimeSpan.Zero,
         });
         var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit);
-        server.Accept(transport, ToSocketRequest(context));
+        server.Accept(transport, request, handshakeStream);
         await transport.Completion;
     }
 

@@ -6,6 +6,7 @@ using Akka.Cluster.Sharding;
 using AGServer.Auth;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
+using AGServer.Middleware;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using AGServer.Protocol;
@@ -159,9 +160,44 @@ public sealed class AGServer
         await ServerActorRef.Ask<ServerActor.Closed>(ServerActor.Close.Instance, TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>Hands a new connection to the server actor, which starts its socket actor.</summary>
-    public void Accept(ISocketTransport transport, SocketRequest request) =>
-        ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request));
+    /// <summary>
+    /// Hands a new connection to the server actor, which starts its socket actor. <paramref name="handshakeStream"/>
+    /// is the connection attempt's HANDSHAKE middleware stream when the transport ran HANDSHAKE_WS.
+    /// </summary>
+    public void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
+        ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream ?? Middleware.Open(MiddlewareType.Handshake)));
+
+    internal MiddlewareRegistry Middleware { get; } = new();
+
+    /// <summary>
+    /// Sets the middleware of <paramref name="type"/> (see <see cref="MiddlewareType"/>): <paramref name="handler"/> is
+    /// called with a stream of actions once per socket (once per connection attempt for handshake) and must settle each.
+    /// An unknown type is an <see cref="InvalidArgumentsError"/>; a type set twice an <see cref="InvalidActionError"/>.
+    /// </summary>
+    public void SetMiddleware(string type, Action<Source<AGAction, NotUsed>> handler) => Middleware.Set(type, handler);
+
+    public void RemoveMiddleware(string type) => Middleware.Remove(type);
+
+    public bool HasMiddleware(string type) => Middleware.Has(type);
+
+    /// <summary>
+    /// Runs HANDSHAKE_WS for a connection attempt before its upgrade. Returns the error to refuse it with (HTTP 401),
+    /// or null to go on; <paramref name="handshakeStream"/> is the attempt's stream, to pass to <see cref="Accept"/>.
+    /// </summary>
+    public async Task<Exception?> VerifyHandshake(SocketRequest request, Action<EventStream<AGAction>?> handshakeStream)
+    {
+        var stream = Middleware.Open(MiddlewareType.Handshake);
+        handshakeStream(stream);
+        if (stream is null || !stream.HasConsumers) return null;
+        var action = new AGAction(ActionType.HandshakeWs, request, null);
+        stream.Emit(action);
+        var outcome = await action.Outcome;
+        if (outcome.IsAllowed) return null;
+        stream.Close();
+        var clientError = MiddlewareRegistry.ClientError(MiddlewareType.Handshake, action.Type, outcome.Error, out var emitted);
+        if (Options.MiddlewareEmitFailures) EmitWarning(emitted);
+        return clientError;
+    }
 
     internal void Emit<T>(ListenerName<T> name, T item) => Listeners.Emit(name.Name, item);
 

@@ -204,7 +204,12 @@ public sealed class AGServerSocket : IChannelSubscriber
         set => _subscriptions = value;
     }
 
-    void IChannelSubscriber.Deliver(string channel, byte[] frame) => _transport.Send(frame);
+    /// <summary>The broker's fan-out: straight to the transport, or through the actor when OUTBOUND middleware must see it.</summary>
+    void IChannelSubscriber.Deliver(string channel, byte[] frame)
+    {
+        if (Server.HasMiddleware(Middleware.MiddlewareType.Outbound)) ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
+        else _transport.Send(frame);
+    }
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));
 

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using AGServer.Middleware;
 using AGServer.Protocol;
+using AGServer.Streams;
 using AGServer.Sockets;
 using AGServer.Sockets.Internal;
 
@@ -11,7 +13,8 @@ namespace AGServer.Server.Internal;
 /// </summary>
 internal sealed class ServerActor : ReceiveActor
 {
-    public sealed record AcceptConnection(ISocketTransport Transport, SocketRequest Request);
+    /// <summary>A new connection; <see cref="HandshakeStream"/> is its HANDSHAKE middleware stream, if one was opened.</summary>
+    public sealed record AcceptConnection(ISocketTransport Transport, SocketRequest Request, EventStream<AGAction>? HandshakeStream);
 
     public sealed record Close
     {
@@ -34,7 +37,7 @@ internal sealed class ServerActor : ReceiveActor
                 accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down");
                 return;
             }
-            Context.ActorOf(Props.Create(() => new SocketActor(server, accept.Transport, accept.Request)));
+            Context.ActorOf(Props.Create(() => new SocketActor(server, accept.Transport, accept.Request, accept.HandshakeStream)));
         });
         Receive<Close>(_ =>
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AGServer.Auth;
+using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
 
@@ -39,26 +40,43 @@ internal sealed partial class SocketActor
     }
 
     /// <summary>
-    /// Takes a verified token (authenticated) or its error (unauthenticated, error and badAuthToken events).
-    /// Returns false with the error when the token was refused.
+    /// socketcluster-server's _processAuthentication. A refused token: unauthenticated, error and badAuthToken events,
+    /// <paramref name="then"/> gets the error. A verified one: authenticated, then AUTHENTICATE middleware, which may
+    /// still refuse it (the socket is then unauthenticated and <paramref name="then"/> gets the middleware's error).
     /// </summary>
-    private bool ApplyVerifiedToken(string signedToken, VerifiedToken verified, out Exception? error)
+    private void Authenticate(string signedToken, VerifiedToken verified, Action<Exception?> then)
     {
         if (verified.Error is { } refused)
         {
             SetAuth(null, null);
             EmitError(refused);
-            if (refused.IsBadToken)
-            {
-                EmitSocket(SocketEvents.BadAuthToken, new BadAuthTokenEvent(refused, signedToken));
-                _server.Emit(ServerEvents.BadSocketAuthToken, new BadSocketAuthTokenEvent(_socket, refused, signedToken));
-            }
-            error = refused;
-            return false;
+            if (refused.IsBadToken) EmitBadAuthToken(refused, signedToken);
+            then(refused);
+            return;
         }
         SetAuth(signedToken, verified.Payload);
-        error = null;
-        return true;
+        var action = new AGAction(ActionType.Authenticate, _socket.Request, _socket)
+        {
+            SignedAuthToken = signedToken,
+            AuthToken = verified.Payload,
+        };
+        RunInboundMiddleware(action, outcome =>
+        {
+            if (outcome.IsAllowed)
+            {
+                then(null);
+                return;
+            }
+            SetAuth(null, null);
+            if (outcome.Error is AuthTokenErrorBase { IsBadToken: true } bad) EmitBadAuthToken(bad, signedToken);
+            then(outcome.Error);
+        });
+    }
+
+    private void EmitBadAuthToken(Exception error, string signedToken)
+    {
+        EmitSocket(SocketEvents.BadAuthToken, new BadAuthTokenEvent(error, signedToken));
+        _server.Emit(ServerEvents.BadSocketAuthToken, new BadSocketAuthTokenEvent(_socket, error, signedToken));
     }
 
     private void ProcessAuthenticate(in InboundPacket packet)
@@ -86,22 +104,33 @@ internal sealed partial class SocketActor
     {
         if (_socket.State == SocketState.Closed) return;
         var oldAuthState = _socket.AuthState;
-        if (verified.Error is { } refused)
+        if (signedToken is null)
         {
-            if (signedToken is not null) ApplyVerifiedToken(signedToken, verified, out _);
-            else SetAuth(null, null);
-            if (refused.IsBadToken)
-            {
-                Deauthenticate(null);
-                _socket.SendPacket(OutboundPacket.ErrorResponse(cid, refused));
-                return;
-            }
-            _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(false, signedToken is null ? null : new DehydratedError(refused))));
+            // Not a token string at all: refused, like jsonwebtoken refuses it, with no token to report.
+            SetAuth(null, null);
+            EmitError(verified.Error!);
+            Deauthenticate(null);
+            _socket.SendPacket(OutboundPacket.ErrorResponse(cid, verified.Error!));
             return;
         }
-        ApplyVerifiedToken(signedToken!, verified, out _);
-        TriggerAuthenticationEvents(oldAuthState);
-        _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(true, null)));
+        Authenticate(signedToken, verified, error =>
+        {
+            if (_socket.State == SocketState.Closed) return;
+            if (error is null)
+            {
+                TriggerAuthenticationEvents(oldAuthState);
+                _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(true, null)));
+                return;
+            }
+            if (error is AuthTokenErrorBase { IsBadToken: true })
+            {
+                Deauthenticate(null);
+                _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
+                return;
+            }
+            _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(
+                _socket.AuthState == AuthState.Authenticated, new DehydratedError(error))));
+        });
     }
 
     private void OnSetAuthToken(SetAuthToken command)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
+using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
 
@@ -31,24 +32,43 @@ internal sealed partial class SocketActor
             Refuse(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
             return;
         }
+        data.TryGetProperty("data"u8, out var subscriptionData);
+        var waitForAuth = data.TryGetProperty("waitForAuth"u8, out var wait) && wait.ToString() == "true";
+        var cid = packet.Cid;
+        var action = new AGAction(ActionType.Subscribe, _socket.Request, _socket)
+        {
+            Channel = channel,
+            Data = subscriptionData,
+            AuthTokenExpiredError = _packetExpiredError,
+        };
+        RunInboundMiddleware(action, outcome =>
+        {
+            if (!outcome.IsAllowed)
+            {
+                if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
+                return;
+            }
+            Subscribe(channel, cid, new SubscriptionOptions(outcome.Replaced ? RawJson.From(outcome.Data) : subscriptionData, waitForAuth));
+        });
+    }
+
+    private void Subscribe(string channel, long? cid, SubscriptionOptions options)
+    {
         if (_socket.State != SocketState.Open)
         {
-            Refuse(packet.Cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
+            Refuse(cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
             return;
         }
         var limit = _options.SocketChannelLimit;
         if (limit > 0 && _channels.Count >= limit)
         {
-            Refuse(packet.Cid, new BrokerError(
+            Refuse(cid, new BrokerError(
                 $"Failed to subscribe socket to the {channel} channel - InvalidActionError: Socket {_socket.Id} tried to exceed the channel subscription limit of {limit}"));
             return;
         }
-        data.TryGetProperty("data"u8, out var subscriptionData);
-        var waitForAuth = data.TryGetProperty("waitForAuth"u8, out var wait) && wait.ToString() == "true";
-
         _channels.Add(channel);
         PublishSubscriptions();
-        _pendingSubscribe = (channel, packet.Cid, new SubscriptionOptions(subscriptionData, waitForAuth));
+        _pendingSubscribe = (channel, cid, options);
         Suspend();
         _server.Exchange.Broker.Tell(new NodeBroker.Subscribe(channel, _socket, Self));
     }
@@ -105,9 +125,23 @@ internal sealed partial class SocketActor
             return;
         }
         data.TryGetProperty("data"u8, out var message);
-        var frame = _options.Codec.Encode(OutboundPacket.Publish(channel, message));
-        var replyTo = packet.Cid is null ? null : Self;
-        _server.Exchange.Region.Tell(new Publish(channel, frame, replyTo, packet.Cid ?? 0));
+        var cid = packet.Cid;
+        var action = new AGAction(ActionType.PublishIn, _socket.Request, _socket)
+        {
+            Channel = channel,
+            Data = message,
+            AuthTokenExpiredError = _packetExpiredError,
+        };
+        RunInboundMiddleware(action, outcome =>
+        {
+            if (!outcome.IsAllowed)
+            {
+                if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
+                return;
+            }
+            var frame = _options.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
+            _server.Exchange.Region.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
+        });
     }
 
     private void OnKickOut(KickOut kickOut)

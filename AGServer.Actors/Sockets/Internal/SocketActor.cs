@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Akka.Actor;
 using AGServer.Auth;
+using AGServer.Middleware;
+using AGServer.Streams;
 using AGServer.Protocol;
 using AGServer.Server;
 using static AGServer.Sockets.TransportMessages;
@@ -49,17 +51,14 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     private readonly ISocketTransport _transport;
     private readonly AGServerSocket _socket;
     private readonly PendingInvokes _pending = new();
-    private readonly List<InboundPacket> _packets = new();
-    private readonly Queue<byte[]> _waitingFrames = new();
-    private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
-    private int _suspensions;
     private readonly byte[] _pingFrame;
     private readonly byte[] _pongFrame;
     private readonly long _pongResetInterval;
     private long _lastPongReset;
 
-    public SocketActor(AGServer server, ISocketTransport transport, SocketRequest request)
+    public SocketActor(AGServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
     {
+        _handshakeStream = handshakeStream;
         _server = server;
         _options = server.Options;
         _transport = transport;
@@ -76,6 +75,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         Receive<InvokeClient>(OnInvokeClient);
         ReceivePubSub();
         ReceiveAuth();
+        ReceiveMiddleware();
         Receive<Continue>(c =>
         {
             c.Then();
@@ -111,6 +111,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(PingTimerKey, SendPing.Instance, interval, interval);
             ResetPongTimeout();
         }
+        OpenMiddlewareStreams();
         _transport.Attach(Self);
     }
 
@@ -122,209 +123,6 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
             Destroy(CloseCodes.ServerFault, null);
             _transport.Close(CloseCodes.ServerFault, CloseCodes.ReasonFor(CloseCodes.ServerFault));
         }
-    }
-
-    private void OnFrame(FrameReceived received)
-    {
-        var frame = received.Frame;
-        Interlocked.Increment(ref _socket.InboundReceived);
-        if (frame.AsSpan().SequenceEqual(_pongFrame) || Environment.TickCount64 - _lastPongReset > _pongResetInterval)
-            ResetPongTimeout();
-        if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
-            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
-        _waitingFrames.Enqueue(frame);
-        Drain();
-    }
-
-    /// <summary>
-    /// Processes queued packets and frames in arrival order until done, or until a packet suspends processing
-    /// (a subscribe waits for the broker) — then <see cref="Resume"/> carries on.
-    /// </summary>
-    private void Drain()
-    {
-        while (_suspensions == 0 && _socket.State != SocketState.Closed)
-        {
-            if (_waitingPackets.TryDequeue(out var next))
-                ProcessPacket(next.Packet, next.Frame);
-            else if (_waitingFrames.TryDequeue(out var frame))
-                Decode(frame);
-            else
-                return;
-        }
-    }
-
-    /// <summary>Holds inbound processing until the matching <see cref="Resume"/>; suspensions nest.</summary>
-    private void Suspend() => _suspensions++;
-
-    private void Resume()
-    {
-        if (_suspensions > 0) _suspensions--;
-        Drain();
-    }
-
-    private sealed record Continue(Action Then);
-
-    /// <summary>
-    /// Runs <paramref name="then"/> with the outcome of <paramref name="work"/> on this actor: at once when the work
-    /// finished synchronously (the common case), else after it finished, with inbound processing held meanwhile.
-    /// </summary>
-    private void Await<T>(ValueTask<T> work, Action<T?, Exception?> then)
-    {
-        if (work.IsCompleted)
-        {
-            T? result = default;
-            Exception? error = null;
-            try
-            {
-                result = work.GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-            then(result, error);
-            return;
-        }
-        Suspend();
-        work.AsTask().ContinueWith(
-                t => new Continue(() => then(t.IsCompletedSuccessfully ? t.Result : default, t.Exception?.InnerException ?? (t.IsCanceled ? new TaskCanceledException() : null))),
-                TaskScheduler.Default)
-            .PipeTo(Self);
-    }
-
-    private void Decode(byte[] frame)
-    {
-        Interlocked.Increment(ref _socket.InboundProcessed);
-        if (frame.AsSpan().SequenceEqual(_pongFrame))
-        {
-            if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
-                Disconnect(CloseCodes.MessageBeforeHandshake, null);
-            else
-                OnPong();
-            return;
-        }
-        _packets.Clear();
-        if (_options.Codec.Decode(frame, _packets) == FrameKind.Raw)
-        {
-            ProcessNonPacket(frame);
-            return;
-        }
-        foreach (var packet in _packets) _waitingPackets.Enqueue((packet, frame));
-    }
-
-    private void ProcessPacket(in InboundPacket packet, byte[] frame)
-    {
-        if (packet.Event is { } eventName)
-        {
-            if (eventName == "#handshake")
-            {
-                ProcessHandshake(packet);
-                return;
-            }
-            if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
-            {
-                Disconnect(CloseCodes.MessageBeforeHandshake, null);
-                return;
-            }
-            switch (eventName)
-            {
-                case "#authenticate":
-                    ProcessAuthenticate(packet);
-                    return;
-                case "#removeAuthToken":
-                    DeauthenticateSelf();
-                    return;
-            }
-            CheckAuthTokenExpiry();
-            switch (eventName)
-            {
-                case "#subscribe":
-                    ProcessSubscribe(packet);
-                    return;
-                case "#unsubscribe":
-                    ProcessUnsubscribe(packet);
-                    return;
-                case "#publish":
-                    ProcessPublish(packet);
-                    return;
-            }
-            ProcessEvent(packet);
-            return;
-        }
-        if (packet.Rid is not null && !(_options.StrictHandshake && _socket.State == SocketState.Connecting))
-        {
-            _pending.Complete(packet);
-            return;
-        }
-        ProcessNonPacket(frame);
-    }
-
-    /// <summary>A frame that is not a packet: before the handshake it breaks a strict handshake, after it is raw.</summary>
-    private void ProcessNonPacket(byte[] frame)
-    {
-        if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
-        {
-            Disconnect(CloseCodes.MessageBeforeHandshake, null);
-            return;
-        }
-        if (_socket.Listeners.HasConsumers(SocketEvents.Raw.Name))
-            EmitSocket(SocketEvents.Raw, new RawEvent(Encoding.UTF8.GetString(frame)));
-    }
-
-    /// <summary>A transmit or invoke to an application receiver or procedure.</summary>
-    private void ProcessEvent(in InboundPacket packet)
-    {
-        var name = packet.Event!;
-        if (packet.Cid is { } cid)
-        {
-            var request = new AGRequest(_socket, cid, name, packet.Data);
-            _socket.Procedures.Emit(name, request);
-            _server.Procedures.Emit(name, request);
-        }
-        else
-        {
-            var message = new ReceivedMessage(_socket, name, packet.Data);
-            _socket.Receivers.Emit(name, message);
-            _server.Receivers.Emit(name, message);
-        }
-    }
-
-    private void ProcessHandshake(in InboundPacket packet)
-    {
-        if (packet.Cid is not { } cid)
-        {
-            EmitError(new InvalidActionError("Handshake request was malformatted"));
-            Disconnect(CloseCodes.HandshakeRejected, null);
-            return;
-        }
-        if (_socket.State != SocketState.Connecting) return;
-        Timers.Cancel(HandshakeTimerKey);
-        var signedToken = packet.Data.TryGetProperty("authToken"u8, out var token) ? token.AsString() : null;
-        if (signedToken is null)
-        {
-            CompleteHandshake(cid, null, default);
-            return;
-        }
-        Verify(signedToken, result => CompleteHandshake(cid, signedToken, result));
-    }
-
-    /// <summary>socketcluster-server's handshake: a refused token is a soft failure reported in the answer.</summary>
-    private void CompleteHandshake(long cid, string? signedToken, VerifiedToken verified)
-    {
-        if (_socket.State != SocketState.Connecting) return;
-        var oldAuthState = _socket.AuthState;
-        Exception? authError = null;
-        if (signedToken is not null && !ApplyVerifiedToken(signedToken, verified, out authError) && authError is AuthTokenErrorBase { IsBadToken: true })
-            Deauthenticate(null);
-
-        var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
-        _socket.State = SocketState.Open;
-        _server.Promote(_socket);
-        _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
-            authError is null ? null : new DehydratedError(authError))));
-        EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, isAuthenticated, authError));
-        _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
-        if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
     }
 
     private void OnPong()
@@ -405,11 +203,13 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         switch (_options.SocketStreamCleanupMode)
         {
             case SocketStreamCleanupMode.Kill:
+                KillMiddlewareStreams();
                 _socket.Listeners.KillAll();
                 _socket.Receivers.KillAll();
                 _socket.Procedures.KillAll();
                 break;
             case SocketStreamCleanupMode.Close:
+                CloseMiddlewareStreams();
                 _socket.Listeners.CloseAll();
                 _socket.Receivers.CloseAll();
                 _socket.Procedures.CloseAll();
@@ -424,10 +224,5 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
 
     private void EmitError(Exception error) => _socket.EmitError(error);
 
-    private sealed record HandshakeResponse(
-        string Id,
-        int PingTimeout,
-        bool IsAuthenticated,
-        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-        DehydratedError? AuthError);
+
 }

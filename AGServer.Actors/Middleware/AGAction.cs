@@ -1,0 +1,93 @@
+using System.Text.Json;
+using AGServer.Auth;
+using AGServer.Protocol;
+using AGServer.Sockets;
+
+namespace AGServer.Middleware;
+
+/// <summary>Options a PUBLISH_OUT middleware may give with <see cref="AGAction.Allow(object?, PublishOutOptions?)"/>.</summary>
+/// <param name="UseCache">Send the frame shared by every subscriber instead of encoding one for this socket (ignored when the data was replaced).</param>
+public sealed record PublishOutOptions(bool UseCache = true);
+
+/// <summary>
+/// One thing a client (or a publish) wants to do, handed to middleware. Settle it exactly once with
+/// <see cref="Allow()"/> (optionally replacing its data) or <see cref="Block"/>; settling twice throws
+/// <see cref="InvalidActionError"/>. Thread-safe.
+/// </summary>
+public sealed class AGAction
+{
+    private readonly TaskCompletionSource<ActionOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _settled;
+
+    internal AGAction(string type, SocketRequest request, AGServerSocket? socket)
+    {
+        Type = type;
+        Request = request;
+        Socket = socket;
+    }
+
+    /// <summary>One of <see cref="ActionType"/>.</summary>
+    public string Type { get; }
+
+    /// <summary>The HTTP upgrade request of the connection.</summary>
+    public SocketRequest Request { get; }
+
+    /// <summary>The socket; null for <see cref="ActionType.HandshakeWs"/>, where it does not exist yet.</summary>
+    public AGServerSocket? Socket { get; }
+
+    /// <summary>The channel of subscribe, publishIn and publishOut actions.</summary>
+    public string? Channel { get; internal init; }
+
+    /// <summary>The procedure of an invoke action.</summary>
+    public string? Procedure { get; internal init; }
+
+    /// <summary>The receiver of a transmit action.</summary>
+    public string? Receiver { get; internal init; }
+
+    /// <summary>The data: the packet data for transmit and invoke, the message data for publishIn and publishOut, the subscription data for subscribe.</summary>
+    public RawJson Data { get; internal init; }
+
+    /// <summary>The raw frame text of a message action.</summary>
+    public string? Message { get; internal init; }
+
+    /// <summary>The signed token of authenticate and handshakeSC actions.</summary>
+    public string? SignedAuthToken { get; internal init; }
+
+    /// <summary>The verified token payload of authenticate and handshakeSC actions (null when none or refused).</summary>
+    public JsonElement? AuthToken { get; internal init; }
+
+    /// <summary>For handshakeSC: why the handshake token was refused, if it was.</summary>
+    public Exception? AuthTokenError { get; internal init; }
+
+    /// <summary>Set on inbound actions when the socket's token expired with this packet (the socket was deauthenticated).</summary>
+    public AuthTokenExpiredError? AuthTokenExpiredError { get; internal init; }
+
+    /// <summary>Completes once settled.</summary>
+    internal Task<ActionOutcome> Outcome => _outcome.Task;
+
+    /// <summary>Lets the action through unchanged.</summary>
+    public void Allow() => Settle("allowed", ActionOutcome.Allowed(false, null, null));
+
+    /// <summary>Lets the action through with <paramref name="data"/> in place of its data (for a message action, the new frame text).</summary>
+    public void Allow(object? data, PublishOutOptions? options = null) => Settle("allowed", ActionOutcome.Allowed(true, data, options));
+
+    /// <summary>
+    /// Stops the action. The client gets <paramref name="error"/>, or a SilentMiddlewareBlockedError when it is null
+    /// or marked <see cref="AGError.Silent"/>.
+    /// </summary>
+    public void Block(Exception? error = null) => Settle("blocked", ActionOutcome.Blocked(error));
+
+    private void Settle(string how, ActionOutcome outcome)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) == 1)
+            throw new InvalidActionError($"AGAction {Type} has already been settled; cannot be {how} again");
+        _outcome.TrySetResult(outcome);
+    }
+}
+
+/// <summary>How an action was settled.</summary>
+internal sealed record ActionOutcome(bool IsAllowed, bool Replaced, object? Data, PublishOutOptions? Options, Exception? Error)
+{
+    public static ActionOutcome Allowed(bool replaced, object? data, PublishOutOptions? options) => new(true, replaced, data, options, null);
+    public static ActionOutcome Blocked(Exception? error) => new(false, false, null, null, error);
+}

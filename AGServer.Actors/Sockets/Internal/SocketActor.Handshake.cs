@@ -1,0 +1,90 @@
+using System.Text.Json.Serialization;
+using AGServer.Auth;
+using AGServer.Middleware;
+using AGServer.Protocol;
+using AGServer.Server;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>The SocketCluster handshake: token verification, HANDSHAKE_SC middleware, the answer, connect events.</summary>
+internal sealed partial class SocketActor
+{
+    private void ProcessHandshake(in InboundPacket packet)
+    {
+        if (packet.Cid is not { } cid)
+        {
+            EmitError(new InvalidActionError("Handshake request was malformatted"));
+            Disconnect(CloseCodes.HandshakeRejected, null);
+            return;
+        }
+        if (_socket.State != SocketState.Connecting) return;
+        Timers.Cancel(HandshakeTimerKey);
+        var signedToken = packet.Data.TryGetProperty("authToken"u8, out var token) ? token.AsString() : null;
+        if (signedToken is null)
+        {
+            RunHandshakeMiddleware(cid, null, default);
+            return;
+        }
+        Verify(signedToken, verified => RunHandshakeMiddleware(cid, signedToken, verified));
+    }
+
+    private void RunHandshakeMiddleware(long cid, string? signedToken, VerifiedToken verified)
+    {
+        var action = new AGAction(ActionType.HandshakeSc, _socket.Request, _socket)
+        {
+            SignedAuthToken = signedToken,
+            AuthToken = verified.Payload,
+            AuthTokenError = verified.Error,
+        };
+        RunMiddleware(MiddlewareType.Handshake, _handshakeStream, action, outcome =>
+        {
+            _handshakeStream?.Close();
+            if (_socket.State != SocketState.Connecting) return;
+            if (!outcome.IsAllowed)
+            {
+                // As socketcluster-server: the error gets a statusCode (4008 unless it has one) and closes the socket with it.
+                var error = outcome.Error!;
+                var code = CloseCodes.HandshakeRejected;
+                if (error is AGError agError)
+                {
+                    if (agError.Properties.TryGetValue("statusCode", out var status) && status is int statusCode) code = statusCode;
+                    else agError.Properties["statusCode"] = code;
+                }
+                _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
+                Disconnect(code, null);
+                return;
+            }
+            if (signedToken is null)
+            {
+                CompleteHandshake(cid, AuthState.Unauthenticated, null);
+                return;
+            }
+            var oldAuthState = _socket.AuthState;
+            Authenticate(signedToken, verified, authError =>
+            {
+                // A refused token is a soft failure: reported in the answer; a bad one is also removed from the client.
+                if (authError is AuthTokenErrorBase { IsBadToken: true }) Deauthenticate(null);
+                CompleteHandshake(cid, oldAuthState, authError);
+            });
+        });
+    }
+
+    private void CompleteHandshake(long cid, AuthState oldAuthState, Exception? authError)
+    {
+        if (_socket.State != SocketState.Connecting) return;
+        var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
+        _socket.State = SocketState.Open;
+        _server.Promote(_socket);
+        _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
+            authError is null ? null : new DehydratedError(authError))));
+        EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, isAuthenticated, authError));
+        _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
+        if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
+    }
+
+    private sealed record HandshakeResponse(
+        string Id,
+        int PingTimeout,
+        bool IsAuthenticated,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DehydratedError? AuthError);
+}

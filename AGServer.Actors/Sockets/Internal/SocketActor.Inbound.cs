@@ -1,0 +1,224 @@
+using System.Text;
+using Akka.Actor;
+using AGServer.Middleware;
+using AGServer.Protocol;
+using static AGServer.Sockets.TransportMessages;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>
+/// Inbound processing: frames and their packets are handled one after another in arrival order. A step that must
+/// wait (middleware, a subscribe confirmed by the broker, an asynchronous auth engine) suspends processing; later
+/// frames queue up behind it, and nothing else (timers, outbound, other sockets) waits.
+/// </summary>
+internal sealed partial class SocketActor
+{
+    private readonly List<InboundPacket> _packets = new();
+    private readonly Queue<byte[]> _waitingFrames = new();
+    private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
+    private int _suspensions;
+    private Auth.AuthTokenExpiredError? _packetExpiredError;
+
+    private sealed record Continue(Action Then);
+
+    private void OnFrame(FrameReceived received)
+    {
+        var frame = received.Frame;
+        Interlocked.Increment(ref _socket.InboundReceived);
+        if (frame.AsSpan().SequenceEqual(_pongFrame) || Environment.TickCount64 - _lastPongReset > _pongResetInterval)
+            ResetPongTimeout();
+        _waitingFrames.Enqueue(frame);
+        Drain();
+    }
+
+    /// <summary>Processes queued packets and frames in arrival order until done or suspended.</summary>
+    private void Drain()
+    {
+        while (_suspensions == 0 && _socket.State != SocketState.Closed)
+        {
+            if (_waitingPackets.TryDequeue(out var next))
+                ProcessPacket(next.Packet, next.Frame);
+            else if (_waitingFrames.TryDequeue(out var frame))
+                TakeFrame(frame);
+            else
+                return;
+        }
+    }
+
+    /// <summary>Holds inbound processing until the matching <see cref="Resume"/>; suspensions nest.</summary>
+    private void Suspend() => _suspensions++;
+
+    private void Resume()
+    {
+        if (_suspensions > 0) _suspensions--;
+        Drain();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="then"/> with the outcome of <paramref name="work"/> on this actor: at once when the work
+    /// finished synchronously, else once it finished, with inbound processing suspended meanwhile.
+    /// </summary>
+    private void Await<T>(ValueTask<T> work, Action<T?, Exception?> then)
+    {
+        if (work.IsCompleted)
+        {
+            T? result = default;
+            Exception? error = null;
+            try
+            {
+                result = work.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            then(result, error);
+            return;
+        }
+        Suspend();
+        work.AsTask().ContinueWith(
+                static (t, state) =>
+                {
+                    var then = (Action<T?, Exception?>)state!;
+                    var result = t.IsCompletedSuccessfully ? t.Result : default;
+                    var error = t.Exception?.InnerException ?? (t.IsCanceled ? new TaskCanceledException() : null);
+                    return new Continue(() => then(result, error));
+                },
+                then,
+                TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    /// <summary>One frame: the MESSAGE middleware may replace or drop it; then the message event; then its packets.</summary>
+    private void TakeFrame(byte[] frame)
+    {
+        Interlocked.Increment(ref _socket.InboundProcessed);
+        if (_inboundRawStream is null || !_server.Middleware.Has(MiddlewareType.InboundRaw))
+        {
+            Decode(frame);
+            return;
+        }
+        var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame) };
+        RunMiddleware(MiddlewareType.InboundRaw, _inboundRawStream, action, outcome =>
+        {
+            if (!outcome.IsAllowed) return;
+            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).ToString()) : frame);
+        });
+    }
+
+    private void Decode(byte[] frame)
+    {
+        if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
+            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
+        if (frame.AsSpan().SequenceEqual(_pongFrame))
+        {
+            if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
+                Disconnect(CloseCodes.MessageBeforeHandshake, null);
+            else
+                OnPong();
+            return;
+        }
+        _packets.Clear();
+        if (_options.Codec.Decode(frame, _packets) == FrameKind.Raw)
+        {
+            ProcessNonPacket(frame);
+            return;
+        }
+        foreach (var packet in _packets) _waitingPackets.Enqueue((packet, frame));
+    }
+
+    private void ProcessPacket(in InboundPacket packet, byte[] frame)
+    {
+        if (packet.Event is { } eventName)
+        {
+            if (eventName == "#handshake")
+            {
+                ProcessHandshake(packet);
+                return;
+            }
+            if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
+            {
+                Disconnect(CloseCodes.MessageBeforeHandshake, null);
+                return;
+            }
+            switch (eventName)
+            {
+                case "#authenticate":
+                    ProcessAuthenticate(packet);
+                    return;
+                case "#removeAuthToken":
+                    DeauthenticateSelf();
+                    return;
+            }
+            _packetExpiredError = CheckAuthTokenExpiry();
+            switch (eventName)
+            {
+                case "#subscribe":
+                    ProcessSubscribe(packet);
+                    return;
+                case "#unsubscribe":
+                    ProcessUnsubscribe(packet);
+                    return;
+                case "#publish":
+                    ProcessPublish(packet);
+                    return;
+            }
+            ProcessEvent(packet);
+            return;
+        }
+        if (packet.Rid is not null && !(_options.StrictHandshake && _socket.State == SocketState.Connecting))
+        {
+            _pending.Complete(packet);
+            return;
+        }
+        ProcessNonPacket(frame);
+    }
+
+    /// <summary>A frame that is not a packet: before the handshake it breaks a strict handshake, after it is raw.</summary>
+    private void ProcessNonPacket(byte[] frame)
+    {
+        if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
+        {
+            Disconnect(CloseCodes.MessageBeforeHandshake, null);
+            return;
+        }
+        if (_socket.Listeners.HasConsumers(SocketEvents.Raw.Name))
+            EmitSocket(SocketEvents.Raw, new RawEvent(Encoding.UTF8.GetString(frame)));
+    }
+
+    /// <summary>A transmit or invoke: through INBOUND middleware to the application's receiver or procedure streams.</summary>
+    private void ProcessEvent(in InboundPacket packet)
+    {
+        var name = packet.Event!;
+        var cid = packet.Cid;
+        var data = packet.Data;
+        var action = new AGAction(cid is null ? ActionType.Transmit : ActionType.Invoke, _socket.Request, _socket)
+        {
+            Procedure = cid is null ? null : name,
+            Receiver = cid is null ? name : null,
+            Data = data,
+            AuthTokenExpiredError = _packetExpiredError,
+        };
+        RunInboundMiddleware(action, outcome =>
+        {
+            if (!outcome.IsAllowed)
+            {
+                if (cid is { } blockedCid) _socket.SendPacket(OutboundPacket.ErrorResponse(blockedCid, outcome.Error!));
+                return;
+            }
+            var allowedData = outcome.Replaced ? RawJson.From(outcome.Data) : data;
+            if (cid is { } id)
+            {
+                var request = new AGRequest(_socket, id, name, allowedData);
+                _socket.Procedures.Emit(name, request);
+                _server.Procedures.Emit(name, request);
+            }
+            else
+            {
+                var message = new ReceivedMessage(_socket, name, allowedData);
+                _socket.Receivers.Emit(name, message);
+                _server.Receivers.Emit(name, message);
+            }
+        });
+    }
+}

@@ -1,0 +1,124 @@
+using Akka.Actor;
+using AGServer.Middleware;
+using AGServer.Protocol;
+using AGServer.Streams;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>
+/// The socket's middleware streams and how actions pass through them. Inbound actions are settled one after another
+/// (inbound processing waits); outbound (PUBLISH_OUT) actions have their own queue, so neither waits for the other.
+/// </summary>
+internal sealed partial class SocketActor
+{
+    /// <summary>A publish for this socket, routed through the actor because OUTBOUND middleware is set.</summary>
+    internal sealed record DeliverPublish(string Channel, byte[] Frame);
+
+    private sealed record OutboundSettled(AGAction Action, byte[] Frame, ActionOutcome Outcome);
+
+    private readonly EventStream<AGAction>? _handshakeStream;
+    private EventStream<AGAction>? _inboundRawStream;
+    private EventStream<AGAction>? _inboundStream;
+    private EventStream<AGAction>? _outboundStream;
+    private readonly Queue<DeliverPublish> _outboundQueue = new();
+    private bool _outboundBusy;
+
+    private void ReceiveMiddleware()
+    {
+        Receive<DeliverPublish>(deliver =>
+        {
+            _outboundQueue.Enqueue(deliver);
+            if (!_outboundBusy) NextOutbound();
+        });
+        Receive<OutboundSettled>(OnOutboundSettled);
+    }
+
+    /// <summary>Hands each middleware handler this socket's stream (only for the types that have one).</summary>
+    private void OpenMiddlewareStreams()
+    {
+        _inboundRawStream = _server.Middleware.Open(MiddlewareType.InboundRaw);
+        _inboundStream = _server.Middleware.Open(MiddlewareType.Inbound);
+        _outboundStream = _server.Middleware.Open(MiddlewareType.Outbound);
+    }
+
+    private void KillMiddlewareStreams()
+    {
+        _handshakeStream?.Kill();
+        _inboundRawStream?.Kill();
+        _inboundStream?.Kill();
+        _outboundStream?.Kill();
+    }
+
+    private void CloseMiddlewareStreams()
+    {
+        _handshakeStream?.Close();
+        _inboundRawStream?.Close();
+        _inboundStream?.Close();
+        _outboundStream?.Close();
+    }
+
+    private void RunInboundMiddleware(AGAction action, Action<ActionOutcome> then) =>
+        RunMiddleware(MiddlewareType.Inbound, _inboundStream, action, then);
+
+    /// <summary>
+    /// Passes <paramref name="action"/> through the middleware of <paramref name="type"/> and continues with its outcome
+    /// (a blocked outcome carries the error for the client). Without a handler, or a handler that consumes nothing,
+    /// the action is allowed at once and costs nothing.
+    /// </summary>
+    private void RunMiddleware(string type, EventStream<AGAction>? stream, AGAction action, Action<ActionOutcome> then)
+    {
+        if (stream is null || !_server.Middleware.Has(type) || !stream.HasConsumers)
+        {
+            then(ActionOutcome.Allowed(false, null, null));
+            return;
+        }
+        stream.Emit(action);
+        Await(new ValueTask<ActionOutcome>(action.Outcome), (outcome, _) => then(Settled(type, action, outcome!)));
+    }
+
+    /// <summary>A blocked outcome gets the client's error, and the failure is emitted when MiddlewareEmitFailures says so.</summary>
+    private ActionOutcome Settled(string type, AGAction action, ActionOutcome outcome)
+    {
+        if (outcome.IsAllowed) return outcome;
+        var clientError = MiddlewareRegistry.ClientError(type, action.Type, outcome.Error, out var emitted);
+        if (_options.MiddlewareEmitFailures) EmitError(emitted);
+        return outcome with { Error = clientError };
+    }
+
+    private void NextOutbound()
+    {
+        _outboundBusy = false;
+        while (_outboundQueue.TryDequeue(out var deliver))
+        {
+            if (_socket.State == SocketState.Closed) continue;
+            if (_outboundStream is null || !_server.Middleware.Has(MiddlewareType.Outbound) || !_outboundStream.HasConsumers)
+            {
+                _socket.SendFrame(deliver.Frame);
+                continue;
+            }
+            var action = new AGAction(ActionType.PublishOut, _socket.Request, _socket)
+            {
+                Channel = deliver.Channel,
+                Data = _server.Exchange.ReadPublishedData(deliver.Frame),
+            };
+            _outboundStream.Emit(action);
+            _outboundBusy = true;
+            action.Outcome.PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
+            return;
+        }
+    }
+
+    private void OnOutboundSettled(OutboundSettled settled)
+    {
+        var outcome = Settled(MiddlewareType.Outbound, settled.Action, settled.Outcome);
+        if (outcome.IsAllowed && _socket.State != SocketState.Closed)
+        {
+            // The shared frame unless the data was replaced or the middleware asked for a fresh encoding (useCache: false).
+            var frame = outcome.Replaced || outcome.Options is { UseCache: false }
+                ? _options.Codec.Encode(OutboundPacket.Publish(settled.Action.Channel!, outcome.Replaced ? outcome.Data : settled.Action.Data))
+                : settled.Frame;
+            _socket.SendFrame(frame);
+        }
+        NextOutbound();
+    }
+}

@@ -12,8 +12,10 @@ namespace AGServer.Conformance;
 /// </summary>
 public static class ConformanceApp
 {
-    public static void Install(AGServer server)
+    /// <summary>Installs the procedures and receivers, and (unless a test brings its own) the middleware rules.</summary>
+    public static void Install(AGServer server, bool withMiddleware = true)
     {
+        if (withMiddleware) ConformanceMiddleware.Install(server);
         Serve(server, "echo", request => request.End(request.Data));
         Serve(server, "error", request => request.Error(new AGError("CustomError", "Custom error",
             new Dictionary<string, object?> { ["code"] = 4321, ["data"] = request.Data })));
@@ -64,6 +66,9 @@ public static class ConformanceApp
             authToken = request.Socket.AuthToken,
         }));
         Serve(server, "subscriptions", request => request.End(request.Socket.Subscriptions().Order(StringComparer.Ordinal).ToArray()));
+
+        // Reached only if the INBOUND middleware lets it through, which it never does.
+        Serve(server, "forbidden", request => request.End("forbidden was allowed"));
 
         server.Receiver("echoTransmit").RunForeach(
             message => message.Socket.Transmit("echoTransmit", message.Data), server.Materializer);

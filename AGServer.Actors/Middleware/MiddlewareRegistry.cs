@@ -5,65 +5,80 @@ using AGServer.Streams;
 
 namespace AGServer.Middleware;
 
+/// <summary>What a <see cref="MiddlewareFilter"/> sees of an action: its type, its channel / procedure / receiver name, the request.</summary>
+public readonly record struct ActionInfo(string Type, string? Name, Sockets.SocketRequest Request);
+
+/// <summary>
+/// Chooses which actions a middleware sees. Actions it refuses are allowed at once without entering the middleware's
+/// stream, and a socket whose actions are all refused never opens that stream. Without a filter every action enters
+/// (socketcluster-server's behaviour). Must be fast and thread-safe: it runs on the hot paths.
+/// </summary>
+public delegate bool MiddlewareFilter(in ActionInfo action);
+
 /// <summary>
 /// The server's middleware handlers, one per type at most. A handler is called with a fresh stream of actions:
 /// once per socket for inboundRaw, inbound and outbound (when the socket opens), once per connection attempt for
-/// handshake. A type without a handler costs nothing: no stream is made and actions are allowed at once.
+/// handshake; each stream is opened when its first action arrives. A type without a handler costs nothing: no stream
+/// is made and actions are allowed at once.
 /// </summary>
 internal sealed class MiddlewareRegistry
 {
-    private readonly Dictionary<string, Action<Source<AGAction, NotUsed>>> _handlers = new();
-    private volatile bool _handshake, _inboundRaw, _inbound, _outbound;
+    private sealed record Registration(Action<Source<AGAction, NotUsed>> Handler, MiddlewareFilter? Filter);
 
-    public void Set(string type, Action<Source<AGAction, NotUsed>> handler)
+    private readonly object _gate = new();
+    private volatile Registration? _handshake, _inboundRaw, _inbound, _outbound;
+
+    public void Set(string type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        lock (_handlers)
+        lock (_gate)
         {
             if (!MiddlewareType.All.Contains(type)) throw new InvalidArgumentsError($"Middleware {type} type is not supported");
-            if (_handlers.ContainsKey(type)) throw new InvalidActionError($"Middleware {type} type has already been set");
-            _handlers[type] = handler;
-            SetFlag(type, true);
+            if (Get(type) is not null) throw new InvalidActionError($"Middleware {type} type has already been set");
+            Put(type, new Registration(handler, filter));
         }
     }
 
     public void Remove(string type)
     {
-        lock (_handlers)
+        lock (_gate)
         {
-            _handlers.Remove(type);
-            if (MiddlewareType.All.Contains(type)) SetFlag(type, false);
+            if (MiddlewareType.All.Contains(type)) Put(type, null);
         }
     }
 
-    public bool Has(string type) => type switch
+    public bool Has(string type) => Get(type) is not null;
+
+    /// <summary>True when the type has a handler whose filter takes this action: only then is an action made and streamed.</summary>
+    public bool Wants(string type, in ActionInfo action) =>
+        Get(type) is { } registration && (registration.Filter is null || registration.Filter(action));
+
+    /// <summary>A new action stream handed to the type's handler, or null when the type has none.</summary>
+    public EventStream<AGAction>? Open(string type)
+    {
+        if (Get(type) is not { } registration) return null;
+        var stream = new EventStream<AGAction>(type);
+        registration.Handler(stream.Source);
+        return stream;
+    }
+
+    private Registration? Get(string type) => type switch
     {
         MiddlewareType.Handshake => _handshake,
         MiddlewareType.InboundRaw => _inboundRaw,
         MiddlewareType.Inbound => _inbound,
         MiddlewareType.Outbound => _outbound,
-        _ => false,
+        _ => null,
     };
 
-    /// <summary>A new action stream handed to the type's handler, or null when the type has none.</summary>
-    public EventStream<AGAction>? Open(string type)
-    {
-        Action<Source<AGAction, NotUsed>>? handler;
-        lock (_handlers) handler = _handlers.GetValueOrDefault(type);
-        if (handler is null) return null;
-        var stream = new EventStream<AGAction>(type);
-        handler(stream.Source);
-        return stream;
-    }
-
-    private void SetFlag(string type, bool value)
+    private void Put(string type, Registration? registration)
     {
         switch (type)
         {
-            case MiddlewareType.Handshake: _handshake = value; break;
-            case MiddlewareType.InboundRaw: _inboundRaw = value; break;
-            case MiddlewareType.Inbound: _inbound = value; break;
-            case MiddlewareType.Outbound: _outbound = value; break;
+            case MiddlewareType.Handshake: _handshake = registration; break;
+            case MiddlewareType.InboundRaw: _inboundRaw = registration; break;
+            case MiddlewareType.Inbound: _inbound = registration; break;
+            case MiddlewareType.Outbound: _outbound = registration; break;
         }
     }
 

@@ -165,7 +165,7 @@ public sealed class AGServer
     /// is the connection attempt's HANDSHAKE middleware stream when the transport ran HANDSHAKE_WS.
     /// </summary>
     public void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
-        ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream ?? Middleware.Open(MiddlewareType.Handshake)));
+        ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream));
 
     internal MiddlewareRegistry Middleware { get; } = new();
 
@@ -174,7 +174,9 @@ public sealed class AGServer
     /// called with a stream of actions once per socket (once per connection attempt for handshake) and must settle each.
     /// An unknown type is an <see cref="InvalidArgumentsError"/>; a type set twice an <see cref="InvalidActionError"/>.
     /// </summary>
-    public void SetMiddleware(string type, Action<Source<AGAction, NotUsed>> handler) => Middleware.Set(type, handler);
+    /// <param name="filter">Optional: which actions enter the stream (the others are allowed at once); see <see cref="MiddlewareFilter"/>.</param>
+    public void SetMiddleware(string type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter = null) =>
+        Middleware.Set(type, handler, filter);
 
     public void RemoveMiddleware(string type) => Middleware.Remove(type);
 
@@ -186,6 +188,7 @@ public sealed class AGServer
     /// </summary>
     public async Task<Exception?> VerifyHandshake(SocketRequest request, Action<EventStream<AGAction>?> handshakeStream)
     {
+        if (!Middleware.Wants(MiddlewareType.Handshake, new ActionInfo(ActionType.HandshakeWs, null, request))) return null;
         var stream = Middleware.Open(MiddlewareType.Handshake);
         handshakeStream(stream);
         if (stream is null || !stream.HasConsumers) return null;

@@ -207,7 +207,8 @@ public sealed class AGServerSocket : IChannelSubscriber
     /// <summary>The broker's fan-out: straight to the transport, or through the actor when OUTBOUND middleware must see it.</summary>
     void IChannelSubscriber.Deliver(string channel, byte[] frame)
     {
-        if (Server.HasMiddleware(Middleware.MiddlewareType.Outbound)) ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
+        if (Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request)))
+            ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
         else _transport.Send(frame);
     }
 

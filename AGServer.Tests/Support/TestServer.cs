@@ -28,11 +28,15 @@ public sealed class TestServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<TestServer> Start(Action<AGServerOptions>? configure = null, params string[] args)
+    public static Task<TestServer> Start(Action<AGServerOptions>? configure = null, params string[] args) =>
+        Start(configure, withConformanceMiddleware: true, args);
+
+    /// <summary>Starts the Conformance app; without its middleware rules when a test sets its own middleware.</summary>
+    public static async Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, params string[] args)
     {
         var app = AGServerApp.Build(["--port", "0", .. args], configure);
         var server = app.Services.GetRequiredService<AGServer>();
-        ConformanceApp.Install(server);
+        ConformanceApp.Install(server, withConformanceMiddleware);
         await app.StartAsync();
         await ConformanceApp.StartExchangeRules(server);
         return new TestServer(app);

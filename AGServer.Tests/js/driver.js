@@ -117,6 +117,12 @@ const ops = {
     return {id: socket.id, state: socket.state, authState: socket.authState, authToken: socket.authToken,
       signedAuthToken: socket.signedAuthToken};
   },
+  async connect({client: name}) {
+    const socket = client(name);
+    socket.connect();
+    await socket.listener('connect').once();
+    return {id: socket.id};
+  },
   async reconnect({client: name}) {
     const socket = client(name);
     socket.reconnect();

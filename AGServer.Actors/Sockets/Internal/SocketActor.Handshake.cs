@@ -36,7 +36,7 @@ internal sealed partial class SocketActor
             AuthToken = verified.Payload,
             AuthTokenError = verified.Error,
         };
-        RunMiddleware(MiddlewareType.Handshake, _handshakeStream, action, outcome =>
+        RunMiddleware(MiddlewareType.Handshake, ref _handshakeStream, action, outcome =>
         {
             _handshakeStream?.Close();
             if (_socket.State != SocketState.Connecting) return;

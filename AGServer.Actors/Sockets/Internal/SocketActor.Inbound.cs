@@ -93,13 +93,13 @@ internal sealed partial class SocketActor
     private void TakeFrame(byte[] frame)
     {
         Interlocked.Increment(ref _socket.InboundProcessed);
-        if (_inboundRawStream is null || !_server.Middleware.Has(MiddlewareType.InboundRaw))
+        if (!_server.Middleware.Wants(MiddlewareType.InboundRaw, new ActionInfo(ActionType.Message, null, _socket.Request)))
         {
             Decode(frame);
             return;
         }
         var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame) };
-        RunMiddleware(MiddlewareType.InboundRaw, _inboundRawStream, action, outcome =>
+        RunMiddleware(MiddlewareType.InboundRaw, ref _inboundRawStream, action, outcome =>
         {
             if (!outcome.IsAllowed) return;
             Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).ToString()) : frame);

@@ -16,7 +16,7 @@ internal sealed partial class SocketActor
 
     private sealed record OutboundSettled(AGAction Action, byte[] Frame, ActionOutcome Outcome);
 
-    private readonly EventStream<AGAction>? _handshakeStream;
+    private EventStream<AGAction>? _handshakeStream;
     private EventStream<AGAction>? _inboundRawStream;
     private EventStream<AGAction>? _inboundStream;
     private EventStream<AGAction>? _outboundStream;
@@ -31,14 +31,6 @@ internal sealed partial class SocketActor
             if (!_outboundBusy) NextOutbound();
         });
         Receive<OutboundSettled>(OnOutboundSettled);
-    }
-
-    /// <summary>Hands each middleware handler this socket's stream (only for the types that have one).</summary>
-    private void OpenMiddlewareStreams()
-    {
-        _inboundRawStream = _server.Middleware.Open(MiddlewareType.InboundRaw);
-        _inboundStream = _server.Middleware.Open(MiddlewareType.Inbound);
-        _outboundStream = _server.Middleware.Open(MiddlewareType.Outbound);
     }
 
     private void KillMiddlewareStreams()
@@ -58,16 +50,24 @@ internal sealed partial class SocketActor
     }
 
     private void RunInboundMiddleware(AGAction action, Action<ActionOutcome> then) =>
-        RunMiddleware(MiddlewareType.Inbound, _inboundStream, action, then);
+        RunMiddleware(MiddlewareType.Inbound, ref _inboundStream, action, then);
 
     /// <summary>
     /// Passes <paramref name="action"/> through the middleware of <paramref name="type"/> and continues with its outcome
-    /// (a blocked outcome carries the error for the client). Without a handler, or a handler that consumes nothing,
-    /// the action is allowed at once and costs nothing.
+    /// (a blocked outcome carries the error for the client). The socket's stream for the type is opened on first use.
+    /// Without a handler, with a filter that passes the action by, or a handler that consumes nothing, the action is
+    /// allowed at once.
     /// </summary>
-    private void RunMiddleware(string type, EventStream<AGAction>? stream, AGAction action, Action<ActionOutcome> then)
+    private void RunMiddleware(string type, ref EventStream<AGAction>? stream, AGAction action, Action<ActionOutcome> then)
     {
-        if (stream is null || !_server.Middleware.Has(type) || !stream.HasConsumers)
+        var info = new ActionInfo(action.Type, action.Channel ?? action.Procedure ?? action.Receiver, action.Request);
+        if (!_server.Middleware.Wants(type, info))
+        {
+            then(ActionOutcome.Allowed(false, null, null));
+            return;
+        }
+        stream ??= _server.Middleware.Open(type);
+        if (stream is null || !stream.HasConsumers)
         {
             then(ActionOutcome.Allowed(false, null, null));
             return;
@@ -91,7 +91,9 @@ internal sealed partial class SocketActor
         while (_outboundQueue.TryDequeue(out var deliver))
         {
             if (_socket.State == SocketState.Closed) continue;
-            if (_outboundStream is null || !_server.Middleware.Has(MiddlewareType.Outbound) || !_outboundStream.HasConsumers)
+            if (!_server.Middleware.Wants(MiddlewareType.Outbound, new ActionInfo(ActionType.PublishOut, deliver.Channel, _socket.Request))
+                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null
+                || !_outboundStream.HasConsumers)
             {
                 _socket.SendFrame(deliver.Frame);
                 continue;

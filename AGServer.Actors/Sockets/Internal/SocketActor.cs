@@ -111,7 +111,6 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(PingTimerKey, SendPing.Instance, interval, interval);
             ResetPongTimeout();
         }
-        OpenMiddlewareStreams();
         _transport.Attach(Self);
     }
 

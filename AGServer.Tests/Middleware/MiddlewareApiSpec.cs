@@ -1,0 +1,55 @@
+using AGServer.Middleware;
+using AGServer.Protocol;
+using AGServer.Sockets;
+using AGServer.Tests.Support;
+using Xunit;
+
+namespace AGServer.Tests.Middleware;
+
+public sealed class MiddlewareApiSpec : ServerTestKit
+{
+    [Fact]
+    public void An_action_settled_twice_throws_InvalidActionError()
+    {
+        var allowed = new AGAction(ActionType.Invoke, SocketRequest.Empty, null);
+        allowed.Allow();
+        Assert.Throws<InvalidActionError>(() => allowed.Block());
+        Assert.Throws<InvalidActionError>(() => allowed.Allow());
+
+        var blocked = new AGAction(ActionType.Transmit, SocketRequest.Empty, null);
+        blocked.Block(new AGError("X", "x"));
+        Assert.Throws<InvalidActionError>(() => blocked.Allow("data"));
+    }
+
+    [Fact]
+    public async Task Middleware_types_are_checked_and_set_once()
+    {
+        var server = await StartServer();
+        Assert.Throws<InvalidArgumentsError>(() => server.SetMiddleware("sideways", _ => { }));
+        server.SetMiddleware(MiddlewareType.Inbound, _ => { });
+        Assert.True(server.HasMiddleware(MiddlewareType.Inbound));
+        Assert.Throws<InvalidActionError>(() => server.SetMiddleware(MiddlewareType.Inbound, _ => { }));
+        server.RemoveMiddleware(MiddlewareType.Inbound);
+        Assert.False(server.HasMiddleware(MiddlewareType.Inbound));
+        server.SetMiddleware(MiddlewareType.Inbound, _ => { });
+    }
+
+    [Fact]
+    public async Task Without_middleware_no_action_stream_is_opened()
+    {
+        var server = await StartServer();
+        var opened = 0;
+        server.SetMiddleware(MiddlewareType.Outbound, _ => Interlocked.Increment(ref opened));
+        server.SetMiddleware(MiddlewareType.Inbound, _ => Interlocked.Increment(ref opened),
+            static (in ActionInfo a) => a.Name == "watched");
+        var (transport, _) = await OpenAndHandshake(server);
+        await transport.Receive("""{"event":"other","data":1,"cid":2}""");
+        await transport.Receive("""{"event":"#subscribe","data":{"channel":"c"},"cid":3}""");
+        Assert.Equal("""{"rid":3}""", await transport.NextFrame());
+        // Neither stream was needed: the filter passed "other" by, and nothing was published to the socket.
+        Assert.Equal(0, opened);
+
+        await transport.Receive("""{"event":"watched","data":1,"cid":4}""");
+        await AwaitConditionAsync(() => Task.FromResult(opened == 1));
+    }
+}

@@ -16,6 +16,15 @@ public static class ConformanceApp
     public static void Install(AGServer server, bool withMiddleware = true)
     {
         if (withMiddleware) ConformanceMiddleware.Install(server);
+        var recorder = EventRecorder.Start(server);
+        Serve(server, "events", request =>
+        {
+            var data = request.Data.IsAbsent ? default : request.Data.ToElement();
+            var socketId = data.ValueKind == JsonValueKind.Object && data.TryGetProperty("socketId", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()!
+                : request.Socket.Id;
+            request.End(recorder.For(socketId));
+        });
         Serve(server, "echo", request => request.End(request.Data));
         Serve(server, "error", request => request.Error(new AGError("CustomError", "Custom error",
             new Dictionary<string, object?> { ["code"] = 4321, ["data"] = request.Data })));

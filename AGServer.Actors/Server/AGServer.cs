@@ -23,7 +23,7 @@ namespace AGServer;
 /// and receivers. The sockets themselves are actors, children of this server's actor.
 /// Thread-safe: every member may be used from any thread.
 /// </summary>
-public sealed class AGServer
+public sealed partial class AGServer
 {
     private readonly ConcurrentDictionary<string, AGServerSocket> _clients = new();
     private readonly ConcurrentDictionary<string, AGServerSocket> _pendingClients = new();
@@ -148,10 +148,10 @@ public sealed class AGServer
     public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
 
     /// <summary>Emits an <c>error</c> event.</summary>
-    public void EmitError(Exception error) => Listeners.Emit(ServerEvents.Error.Name, new ServerErrorEvent(error));
+    public void EmitError(Exception error) => Emit(ServerEvents.Error, new ServerErrorEvent(error));
 
     /// <summary>Emits a <c>warning</c> event.</summary>
-    public void EmitWarning(Exception warning) => Listeners.Emit(ServerEvents.Warning.Name, new WarningEvent(warning));
+    public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, new WarningEvent(warning));
 
     /// <summary>Stops accepting sockets and disconnects every socket with 1001 so its client reconnects elsewhere.</summary>
     public async Task Close()
@@ -202,7 +202,11 @@ public sealed class AGServer
         return clientError;
     }
 
-    internal void Emit<T>(ListenerName<T> name, T item) => Listeners.Emit(name.Name, item);
+    internal void Emit<T>(ListenerName<T> name, T item) where T : notnull
+    {
+        Listeners.Emit(name.Name, item);
+        if (Listeners.HasConsumers(ServerEvents.All.Name)) Listeners.Emit(ServerEvents.All.Name, new AnyServerEvent(name.Name, item));
+    }
 
     internal void AddPending(AGServerSocket socket)
     {

@@ -22,7 +22,16 @@ public static class ServerEvents
     public static readonly ListenerName<AuthenticationStateChangeEvent> AuthenticationStateChange = new("authenticationStateChange");
     public static readonly ListenerName<BadSocketAuthTokenEvent> BadSocketAuthToken = new("badSocketAuthToken");
     public static readonly ListenerName<ReadyEvent> Ready = new("ready");
+
+    /// <summary>
+    /// Not in socketcluster-server: every server event above, as <see cref="AnyServerEvent"/>, in one stream, so a
+    /// single consumer sees them in the order they were emitted (per socket, the order socketcluster-server emits).
+    /// </summary>
+    public static readonly ListenerName<AnyServerEvent> All = new("*");
 }
+
+/// <summary>One server event of any kind: its listener name and the event record.</summary>
+public sealed record AnyServerEvent(string Name, object Event);
 
 public sealed record ServerErrorEvent(Exception Error);
 

@@ -18,7 +18,7 @@ public sealed record InvokeOptions(int? AckTimeout = null);
 /// One client connection. The state lives in the socket's actor (<see cref="ActorRef"/>); this facade reads
 /// published state and sends the actor commands. Thread-safe. Frames sent through it leave in call order.
 /// </summary>
-public sealed class AGServerSocket : IChannelSubscriber
+public sealed partial class AGServerSocket : IChannelSubscriber
 {
     private readonly ISocketTransport _transport;
     private volatile SocketState _state = SocketState.Connecting;
@@ -134,8 +134,14 @@ public sealed class AGServerSocket : IChannelSubscriber
     /// <summary>Emits an <c>error</c> event on the socket and a <c>warning</c> on the server.</summary>
     public void EmitError(Exception error)
     {
-        Listeners.Emit(SocketEvents.Error.Name, new SocketErrorEvent(error));
+        Emit(SocketEvents.Error, new SocketErrorEvent(error));
         Server.EmitWarning(error);
+    }
+
+    internal void Emit<T>(ListenerName<T> name, T item) where T : notnull
+    {
+        Listeners.Emit(name.Name, item);
+        if (Listeners.HasConsumers(SocketEvents.All.Name)) Listeners.Emit(SocketEvents.All.Name, new AnySocketEvent(name.Name, item));
     }
 
     /// <summary>Authenticated while the socket holds a valid token.</summary>
@@ -209,12 +215,11 @@ public sealed class AGServerSocket : IChannelSubscriber
     {
         if (Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request)))
             ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
-        else _transport.Send(frame);
+        else SendFrame(frame);
     }
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));
 
-    internal void SendFrame(ReadOnlyMemory<byte> frame) => _transport.Send(frame);
 
     public override string ToString() => $"AGServerSocket({Id}, {State})";
 }

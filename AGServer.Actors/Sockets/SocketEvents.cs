@@ -21,7 +21,13 @@ public static class SocketEvents
     public static readonly ListenerName<AuthStateChangeEvent> AuthStateChange = new("authStateChange");
     public static readonly ListenerName<AuthTokenSignedEvent> AuthTokenSigned = new("authTokenSigned");
     public static readonly ListenerName<EndEvent> End = new("end");
+
+    /// <summary>Not in socketcluster-server: every socket event above, in one stream, in emission order.</summary>
+    public static readonly ListenerName<AnySocketEvent> All = new("*");
 }
+
+/// <summary>One socket event of any kind: its listener name and the event record.</summary>
+public sealed record AnySocketEvent(string Name, object Event);
 
 public sealed record SocketErrorEvent(Exception Error);
 

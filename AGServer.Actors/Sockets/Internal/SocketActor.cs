@@ -76,6 +76,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         ReceivePubSub();
         ReceiveAuth();
         ReceiveMiddleware();
+        ReceiveBatching();
         Receive<Continue>(c =>
         {
             c.Then();
@@ -170,6 +171,8 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         var previous = _socket.State;
         _socket.State = SocketState.Closed;
         Timers.CancelAll();
+        _batchTimerRunning = false;
+        _socket.CancelBatch();
 
         if (previous == SocketState.Connecting)
         {
@@ -203,7 +206,8 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         {
             case SocketStreamCleanupMode.Kill:
                 KillMiddlewareStreams();
-                _socket.Listeners.KillAll();
+                // The end event was just emitted: its consumers still get it, then end.
+                _socket.Listeners.KillAllBut(SocketEvents.End.Name, SocketEvents.All.Name);
                 _socket.Receivers.KillAll();
                 _socket.Procedures.KillAll();
                 break;
@@ -219,7 +223,7 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
     /// <summary>What other concerns (channels) must undo once the socket is closed, before its <c>end</c> event.</summary>
     partial void OnDestroyed();
 
-    private void EmitSocket<T>(Streams.ListenerName<T> name, T item) => _socket.Listeners.Emit(name.Name, item);
+    private void EmitSocket<T>(ListenerName<T> name, T item) where T : notnull => _socket.Emit(name, item);
 
     private void EmitError(Exception error) => _socket.EmitError(error);
 

@@ -1,0 +1,62 @@
+using Akka.Actor;
+
+namespace AGServer.Sockets;
+
+// Batching, as socketcluster-server's AGServerSocket: packets buffered between StartBatch and FlushBatch leave as
+// one JSON-array frame, in order. Pings never wait in a batch.
+public sealed partial class AGServerSocket
+{
+    private readonly object _batchGate = new();
+    private List<ReadOnlyMemory<byte>>? _batch;
+
+    /// <summary>True between <see cref="StartBatch"/> and <see cref="FlushBatch"/> / <see cref="CancelBatch"/>.</summary>
+    public bool IsBufferingBatch
+    {
+        get
+        {
+            lock (_batchGate) return _batch is not null;
+        }
+    }
+
+    /// <summary>Holds outbound packets until <see cref="FlushBatch"/>.</summary>
+    public void StartBatch()
+    {
+        lock (_batchGate) _batch = new List<ReadOnlyMemory<byte>>();
+    }
+
+    /// <summary>Sends the held packets as one batch frame and stops holding.</summary>
+    public void FlushBatch()
+    {
+        lock (_batchGate)
+        {
+            var frames = _batch;
+            _batch = null;
+            if (frames is not { Count: > 0 }) return;
+            _transport.Send(frames.Count == 1 ? frames[0] : Server.Codec.EncodeBatch(frames));
+        }
+    }
+
+    /// <summary>Drops the held packets and stops holding.</summary>
+    public void CancelBatch()
+    {
+        lock (_batchGate) _batch = null;
+    }
+
+    /// <summary>Batches outbound packets every <c>BatchInterval</c> ms until <see cref="StopBatching"/>.</summary>
+    public void StartBatching() => ActorRef.Tell(Internal.SocketActor.Batching.Start);
+
+    /// <summary>Stops batching and sends what is held.</summary>
+    public void StopBatching() => ActorRef.Tell(Internal.SocketActor.Batching.Stop);
+
+    /// <summary>Stops batching and drops what is held.</summary>
+    public void CancelBatching() => ActorRef.Tell(Internal.SocketActor.Batching.Cancel);
+
+    internal void SendFrame(ReadOnlyMemory<byte> frame)
+    {
+        lock (_batchGate)
+        {
+            if (_batch is not null) _batch.Add(frame);
+            else _transport.Send(frame);
+        }
+    }
+}

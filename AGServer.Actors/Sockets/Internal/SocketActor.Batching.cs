@@ -1,0 +1,91 @@
+namespace AGServer.Sockets.Internal;
+
+/// <summary>Batching over time: flush the socket's batch every BatchInterval while batching (socketcluster-server's timers).</summary>
+internal sealed partial class SocketActor
+{
+    internal sealed record Batching(string Command)
+    {
+        public static readonly Batching Start = new("start");
+        public static readonly Batching Stop = new("stop");
+        public static readonly Batching Cancel = new("cancel");
+    }
+
+    private sealed record BatchTick
+    {
+        public static readonly BatchTick Instance = new();
+    }
+
+    private sealed record BatchOnHandshakeEnded
+    {
+        public static readonly BatchOnHandshakeEnded Instance = new();
+    }
+
+    private const string BatchTimerKey = "batch";
+    private const string BatchOnHandshakeTimerKey = "batch-on-handshake";
+
+    /// <summary>Batching asked for by the application (StartBatching), as opposed to the handshake's short batching.</summary>
+    private bool _isBatching;
+    private bool _batchTimerRunning;
+
+    private void ReceiveBatching()
+    {
+        Receive<Batching>(batching =>
+        {
+            switch (batching.Command)
+            {
+                case "start":
+                    _isBatching = true;
+                    BeginBatching();
+                    break;
+                case "stop":
+                    _isBatching = false;
+                    EndBatching();
+                    break;
+                default:
+                    _isBatching = false;
+                    CancelBatching();
+                    break;
+            }
+        });
+        Receive<BatchTick>(_ =>
+        {
+            _socket.FlushBatch();
+            _socket.StartBatch();
+        });
+        Receive<BatchOnHandshakeEnded>(_ =>
+        {
+            if (!_isBatching) EndBatching();
+        });
+    }
+
+    private void BeginBatching()
+    {
+        if (_batchTimerRunning) return;
+        _batchTimerRunning = true;
+        _socket.StartBatch();
+        var interval = TimeSpan.FromMilliseconds(_options.BatchInterval);
+        Timers.StartPeriodicTimer(BatchTimerKey, BatchTick.Instance, interval, interval);
+    }
+
+    private void EndBatching()
+    {
+        Timers.Cancel(BatchTimerKey);
+        _batchTimerRunning = false;
+        _socket.FlushBatch();
+    }
+
+    private void CancelBatching()
+    {
+        Timers.Cancel(BatchTimerKey);
+        _batchTimerRunning = false;
+        _socket.CancelBatch();
+    }
+
+    /// <summary>BatchOnHandshake: batch for BatchOnHandshakeDuration after the handshake, unless the application batches.</summary>
+    private void BatchAfterHandshake()
+    {
+        if (!_options.BatchOnHandshake) return;
+        BeginBatching();
+        Timers.StartSingleTimer(BatchOnHandshakeTimerKey, BatchOnHandshakeEnded.Instance, TimeSpan.FromMilliseconds(_options.BatchOnHandshakeDuration));
+    }
+}

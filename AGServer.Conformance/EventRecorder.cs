@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Akka.Streams.Dsl;
+using AGServer.Auth;
+using AGServer.Server;
+
+namespace AGServer.Conformance;
+
+/// <summary>
+/// Records the server events of each socket, in emission order, for the <c>events</c> procedure. Records of a closed
+/// socket are kept for <see cref="Retention"/> so another socket can still ask for them.
+/// </summary>
+public sealed class EventRecorder
+{
+    public static readonly TimeSpan Retention = TimeSpan.FromSeconds(60);
+
+    private readonly ConcurrentDictionary<string, Record> _bySocket = new();
+
+    private sealed class Record
+    {
+        public readonly List<JsonObject> Events = new();
+        public DateTime? ClosedAt;
+    }
+
+    public static EventRecorder Start(AGServer server)
+    {
+        var recorder = new EventRecorder();
+        server.Listener(ServerEvents.All).RunForeach(recorder.Add, server.Materializer);
+        return recorder;
+    }
+
+    /// <summary>The socket's events, oldest first.</summary>
+    public JsonArray For(string socketId)
+    {
+        if (!_bySocket.TryGetValue(socketId, out var record)) return [];
+        lock (record) return new JsonArray(record.Events.Select(e => (JsonNode)e.DeepClone()).ToArray());
+    }
+
+    private void Add(AnyServerEvent any)
+    {
+        var (socketId, entry) = Describe(any);
+        if (socketId is null) return;
+        var record = _bySocket.GetOrAdd(socketId, _ => new Record());
+        lock (record)
+        {
+            record.Events.Add(entry);
+            if (any.Name == ServerEvents.Closure.Name) record.ClosedAt = DateTime.UtcNow;
+        }
+        if (any.Name == ServerEvents.Closure.Name) Sweep();
+    }
+
+    private void Sweep()
+    {
+        var cutoff = DateTime.UtcNow - Retention;
+        foreach (var (id, record) in _bySocket)
+            if (record.ClosedAt < cutoff) _bySocket.TryRemove(id, out _);
+    }
+
+    private static (string? SocketId, JsonObject Entry) Describe(AnyServerEvent any)
+    {
+        var entry = new JsonObject { ["event"] = any.Name };
+        string? id = null;
+        switch (any.Event)
+        {
+            case HandshakeEvent e:
+                id = e.Socket.Id;
+                break;
+            case ConnectionEvent e:
+                id = e.Socket.Id;
+                entry["isAuthenticated"] = e.IsAuthenticated;
+                break;
+            case SubscriptionEvent e:
+                id = e.Socket.Id;
+                entry["channel"] = e.Channel;
+                break;
+            case UnsubscriptionEvent e:
+                id = e.Socket.Id;
+                entry["channel"] = e.Channel;
+                break;
+            case AuthenticationEvent e:
+                id = e.Socket.Id;
+                break;
+            case DeauthenticationEvent e:
+                id = e.Socket.Id;
+                break;
+            case AuthenticationStateChangeEvent e:
+                id = e.Socket.Id;
+                entry["oldAuthState"] = Name(e.OldAuthState);
+                entry["newAuthState"] = Name(e.NewAuthState);
+                break;
+            case BadSocketAuthTokenEvent e:
+                id = e.Socket.Id;
+                entry["authError"] = Error(e.AuthError);
+                break;
+            case DisconnectionEvent e:
+                id = e.Socket.Id;
+                entry["code"] = e.Code;
+                break;
+            case ConnectionAbortEvent e:
+                id = e.Socket.Id;
+                entry["code"] = e.Code;
+                break;
+            case ClosureEvent e:
+                id = e.Socket.Id;
+                entry["code"] = e.Code;
+                break;
+        }
+        return (id, entry);
+    }
+
+    private static string Name(AuthState state) => state == AuthState.Authenticated ? "authenticated" : "unauthenticated";
+
+    private static JsonObject Error(Exception error) => new()
+    {
+        ["name"] = error is Protocol.AGError named ? named.Name : error.GetType().Name,
+        ["message"] = error.Message,
+    };
+}

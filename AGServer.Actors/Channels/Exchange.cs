@@ -16,11 +16,11 @@ public sealed class Exchange
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ISocketCodec _codec;
+    private readonly Func<ISocketCodec> _codec;
     private readonly ConcurrentDictionary<string, ExchangeChannel> _channels = new();
     private long _nextCorrelation;
 
-    internal Exchange(ISocketCodec codec, IActorRef region, IActorRef broker)
+    internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker)
     {
         _codec = codec;
         Region = region;
@@ -81,31 +81,73 @@ public sealed class Exchange
     public bool IsSubscribed(string channel, bool includePending = false) =>
         _channels.TryGetValue(channel, out var c) && (c.State == ChannelState.Subscribed || (includePending && c.State == ChannelState.Pending));
 
+    // ---- stream management across channels (ag-simple-broker's exchange); per channel, see ExchangeChannel ----
+
+    public ChannelState? GetChannelState(string channel) => Channel(channel)?.State;
+
     public void CloseChannel(string channel) => Channel(channel)?.Close();
 
     public void KillChannel(string channel) => Channel(channel)?.Kill();
 
-    public void CloseAllChannels()
-    {
-        foreach (var c in _channels.Values) c.Close();
-    }
+    public void CloseAllChannelOutputs() => ForEach(c => c.CloseOutput());
 
-    public void KillAllChannels()
-    {
-        foreach (var c in _channels.Values) c.Kill();
-    }
+    public void CloseAllChannelListeners() => ForEach(c => c.Listeners.CloseAll());
+
+    public void CloseAllChannels() => ForEach(c => c.Close());
+
+    public void KillAllChannelOutputs() => ForEach(c => c.KillOutput());
+
+    public void KillAllChannelListeners() => ForEach(c => c.Listeners.KillAll());
+
+    public void KillAllChannels() => ForEach(c => c.Kill());
+
+    public bool KillChannelOutputConsumer(long consumerId) => _channels.Values.Any(c => c.Output.KillConsumer(consumerId));
+
+    public bool KillChannelListenerConsumer(long consumerId) => _channels.Values.Any(c => c.Listeners.KillConsumer(consumerId));
+
+    public Streams.ConsumerStats? GetChannelOutputConsumerStats(long consumerId) =>
+        GetAllChannelOutputsConsumerStatsList().FirstOrDefault(s => s.Id == consumerId);
+
+    public Streams.ConsumerStats? GetChannelListenerConsumerStats(long consumerId) =>
+        GetAllChannelListenersConsumerStatsList().FirstOrDefault(s => s.Id == consumerId);
+
+    public IReadOnlyList<Streams.ConsumerStats> GetAllChannelOutputsConsumerStatsList() =>
+        _channels.Values.SelectMany(c => c.Output.ConsumerStats).ToArray();
+
+    public IReadOnlyList<Streams.ConsumerStats> GetAllChannelListenersConsumerStatsList() =>
+        _channels.Values.SelectMany(c => c.Listeners.GetConsumerStatsListAll()).ToArray();
 
     public int GetChannelBackpressure(string channel) => Channel(channel)?.Backpressure ?? 0;
 
+    public int GetAllChannelOutputsBackpressure() => _channels.Values.Select(c => c.Output.Backpressure).DefaultIfEmpty(0).Max();
+
+    public int GetAllChannelListenersBackpressure() => _channels.Values.Select(c => c.Listeners.GetBackpressureAll()).DefaultIfEmpty(0).Max();
+
     public int GetAllChannelsBackpressure() => _channels.Values.Select(c => c.Backpressure).DefaultIfEmpty(0).Max();
 
-    internal byte[] EncodePublish(string channel, object? data) => _codec.Encode(OutboundPacket.Publish(channel, data));
+    /// <summary>socketcluster's exchange getBackpressure: the largest backpressure of any channel.</summary>
+    public int GetBackpressure() => GetAllChannelsBackpressure();
+
+    public int GetChannelOutputConsumerBackpressure(long consumerId) => GetChannelOutputConsumerStats(consumerId)?.Backpressure ?? 0;
+
+    public int GetChannelListenerConsumerBackpressure(long consumerId) => GetChannelListenerConsumerStats(consumerId)?.Backpressure ?? 0;
+
+    public bool HasAnyChannelOutputConsumer(long consumerId) => _channels.Values.Any(c => c.Output.HasConsumer(consumerId));
+
+    public bool HasAnyChannelListenerConsumer(long consumerId) => _channels.Values.Any(c => c.Listeners.HasConsumerAll(consumerId));
+
+    private void ForEach(Action<ExchangeChannel> action)
+    {
+        foreach (var c in _channels.Values) action(c);
+    }
+
+    internal byte[] EncodePublish(string channel, object? data) => _codec().Encode(OutboundPacket.Publish(channel, data));
 
     /// <summary>The data of a <c>#publish</c> frame (slow path: only exchange subscriptions and outbound middleware need it).</summary>
     internal RawJson ReadPublishedData(byte[] frame)
     {
         var packets = new List<InboundPacket>(1);
-        if (_codec.Decode(frame, packets) != FrameKind.Packets || packets.Count != 1) return default;
+        if (_codec().Decode(frame, packets) != FrameKind.Packets || packets.Count != 1) return default;
         return packets[0].Data.TryGetProperty("data"u8, out var data) ? data : default;
     }
 }

@@ -14,6 +14,9 @@ public enum ChannelState
     Unsubscribed,
 }
 
+/// <summary>A channel's subscribe, unsubscribe or subscribeStateChange event.</summary>
+public sealed record ChannelStateChange(string Channel, ChannelState OldState, ChannelState NewState);
+
 /// <summary>
 /// A server-side subscription to a channel, cluster-wide like a socket's (ag-channel). Its <see cref="Source"/>
 /// carries the data of every message published on the channel after the subscription was confirmed
@@ -43,18 +46,38 @@ public sealed class ExchangeChannel : IChannelSubscriber
     /// <summary>The data of each message published on the channel. Materialise once per consumer.</summary>
     public Source<RawJson, NotUsed> Source => _messages.Source;
 
-    /// <summary>Queued messages of the slowest consumer.</summary>
-    public int Backpressure => _messages.Backpressure;
+    /// <summary>The channel's own events: <c>subscribe</c>, <c>unsubscribe</c>, <c>subscribeStateChange</c> (as ag-channel).</summary>
+    public StreamGroup Listeners { get; } = new();
+
+    public Source<ChannelStateChange, NotUsed> Listener(string eventName) => Listeners.Stream<ChannelStateChange>(eventName).Source;
+
+    /// <summary>Queued messages of the slowest consumer of the output and the listeners.</summary>
+    public int Backpressure => Math.Max(_messages.Backpressure, Listeners.GetBackpressureAll());
+
+    /// <summary>The output stream (the messages) as a stream with its management.</summary>
+    public IEventStream Output => _messages;
 
     public IReadOnlyList<ConsumerStats> ConsumerStats => _messages.ConsumerStats;
 
-    /// <summary>Ends consumers after their backlog; the subscription stays.</summary>
-    public void Close() => _messages.Close();
+    /// <summary>Ends the output's and listeners' consumers after their backlog; the subscription stays.</summary>
+    public void Close()
+    {
+        _messages.Close();
+        Listeners.CloseAll();
+    }
 
-    /// <summary>Ends consumers at once; the subscription stays.</summary>
-    public void Kill() => _messages.Kill();
+    /// <summary>Ends the output's and listeners' consumers at once; the subscription stays.</summary>
+    public void Kill()
+    {
+        _messages.Kill();
+        Listeners.KillAll();
+    }
 
-    public bool KillConsumer(long consumerId) => _messages.KillConsumer(consumerId);
+    public void CloseOutput() => _messages.Close();
+
+    public void KillOutput() => _messages.Kill();
+
+    public bool KillConsumer(long consumerId) => _messages.KillConsumer(consumerId) || Listeners.KillConsumer(consumerId);
 
     /// <summary>Publishes on this channel through the exchange.</summary>
     public Task TransmitPublish(object? data) => _exchange.TransmitPublish(Name, data);
@@ -66,14 +89,25 @@ public sealed class ExchangeChannel : IChannelSubscriber
 
     internal void MarkSubscribed()
     {
-        if (_state == ChannelState.Pending) _state = ChannelState.Subscribed;
+        if (_state == ChannelState.Pending)
+        {
+            _state = ChannelState.Subscribed;
+            var change = new ChannelStateChange(Name, ChannelState.Pending, ChannelState.Subscribed);
+            Listeners.Emit("subscribeStateChange", change);
+            Listeners.Emit("subscribe", change);
+        }
         _subscribed.TrySetResult();
     }
 
     internal void MarkUnsubscribed()
     {
+        var old = _state;
         _state = ChannelState.Unsubscribed;
         _subscribed.TrySetResult();
+        if (old == ChannelState.Unsubscribed) return;
+        var change = new ChannelStateChange(Name, old, ChannelState.Unsubscribed);
+        Listeners.Emit("subscribeStateChange", change);
+        Listeners.Emit("unsubscribe", change);
     }
 
     void IChannelSubscriber.Deliver(string channel, byte[] frame)

@@ -31,11 +31,11 @@ internal sealed class NodeBroker : ReceiveActor
     private readonly Dictionary<string, (long Sequence, List<IActorRef> Waiting)> _registering = new();
     private long _sequence;
 
-    public NodeBroker(IActorRef region, ISocketCodec codec)
+    public NodeBroker(IActorRef region, Func<ISocketCodec> codec)
     {
         _region = region;
         Receive<ExchangeCommands.Publish>(publish =>
-            _region.Tell(new Publish(publish.Channel, codec.Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
+            _region.Tell(new Publish(publish.Channel, codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
         Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(OnUnsubscribe);
         Receive<NodeRegistered>(OnRegistered);

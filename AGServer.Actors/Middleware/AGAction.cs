@@ -62,8 +62,11 @@ public sealed class AGAction
     /// <summary>Set on inbound actions when the socket's token expired with this packet (the socket was deauthenticated).</summary>
     public AuthTokenExpiredError? AuthTokenExpiredError { get; internal init; }
 
+    /// <summary>"allowed", "blocked", or null while unsettled.</summary>
+    public string? Outcome { get; private set; }
+
     /// <summary>Completes once settled.</summary>
-    internal Task<ActionOutcome> Outcome => _outcome.Task;
+    internal Task<ActionOutcome> Settled => _outcome.Task;
 
     /// <summary>Lets the action through unchanged.</summary>
     public void Allow() => Settle("allowed", ActionOutcome.Allowed(false, null, null));
@@ -80,7 +83,8 @@ public sealed class AGAction
     private void Settle(string how, ActionOutcome outcome)
     {
         if (Interlocked.Exchange(ref _settled, 1) == 1)
-            throw new InvalidActionError($"AGAction {Type} has already been settled; cannot be {how} again");
+            throw new InvalidActionError($"AGAction {Type} has already been {Outcome}; cannot be {how}");
+        Outcome = how;
         _outcome.TrySetResult(outcome);
     }
 }

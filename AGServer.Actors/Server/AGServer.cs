@@ -39,7 +39,7 @@ public sealed partial class AGServer
         options.Validate();
         System = system;
         Options = options;
-        Codec = options.Codec;
+        _codec = options.Codec;
         Origins = OriginPolicy.Parse(options.Origins);
         Materializer = system.Materializer();
         if (options.AuthKey is null && options.AuthPrivateKey is null)
@@ -66,8 +66,8 @@ public sealed partial class AGServer
             channel => ChannelEntity.Props(channel, settings),
             ClusterShardingSettings.Create(System),
             new ChannelMessageExtractor(settings.NumberOfShards));
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, Codec)), NodeBroker.Name);
-        _exchange = new Exchange(Codec, region, broker);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec)), NodeBroker.Name);
+        _exchange = new Exchange(() => _codec, region, broker);
         MarkReady();
     }
 
@@ -94,7 +94,19 @@ public sealed partial class AGServer
     /// <summary>The server actor, parent of every socket actor of this node.</summary>
     public IActorRef ServerActorRef { get; }
 
-    public ISocketCodec Codec { get; }
+    private volatile ISocketCodec _codec;
+
+    /// <summary>The codec every socket of this node uses for frames.</summary>
+    public ISocketCodec Codec => _codec;
+
+    /// <summary>
+    /// Replaces the codec. Every node of a cluster must use the same codec, since published frames cross nodes as
+    /// they were encoded; set it before clients connect.
+    /// </summary>
+    public void SetCodecEngine(ISocketCodec codec) => _codec = codec ?? throw new ArgumentNullException(nameof(codec));
+
+    /// <summary>The WebSocket path (socketcluster-server's getPath).</summary>
+    public string Path => Options.Path;
 
     private Exchange? _exchange;
     private volatile IAuthEngine _auth;
@@ -153,10 +165,14 @@ public sealed partial class AGServer
     /// <summary>Emits a <c>warning</c> event.</summary>
     public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, new WarningEvent(warning));
 
-    /// <summary>Stops accepting sockets and disconnects every socket with 1001 so its client reconnects elsewhere.</summary>
-    public async Task Close()
+    /// <summary>
+    /// Stops accepting sockets and, unless <paramref name="keepSocketsOpen"/>, disconnects every socket with 1001 so
+    /// its client reconnects elsewhere. Completes once those sockets are closed.
+    /// </summary>
+    public async Task Close(bool keepSocketsOpen = false)
     {
         IsReady = false;
+        if (keepSocketsOpen) return;
         await ServerActorRef.Ask<ServerActor.Closed>(ServerActor.Close.Instance, TimeSpan.FromSeconds(30));
     }
 
@@ -194,7 +210,7 @@ public sealed partial class AGServer
         if (stream is null || !stream.HasConsumers) return null;
         var action = new AGAction(ActionType.HandshakeWs, request, null);
         stream.Emit(action);
-        var outcome = await action.Outcome;
+        var outcome = await action.Settled;
         if (outcome.IsAllowed) return null;
         stream.Close();
         var clientError = MiddlewareRegistry.ClientError(MiddlewareType.Handshake, action.Type, outcome.Error, out var emitted);

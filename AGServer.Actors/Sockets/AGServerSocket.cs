@@ -62,6 +62,60 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     public int RemotePort => Request.RemotePort;
 
+    /// <summary>"IPv4" or "IPv6", as Node.js names the remote address family.</summary>
+    public string? RemoteFamily => Request.RemoteAddress?.AddressFamily switch
+    {
+        System.Net.Sockets.AddressFamily.InterNetwork => "IPv4",
+        System.Net.Sockets.AddressFamily.InterNetworkV6 => "IPv6",
+        _ => null,
+    };
+
+    /// <summary>The first address of the X-Forwarded-For header, when a proxy set one.</summary>
+    public string? ForwardedForAddress =>
+        Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) ? forwarded.Split(',')[0].Trim() : null;
+
+    /// <summary>socketcluster-server's getState().</summary>
+    public SocketState GetState() => State;
+
+    /// <summary>Payload bytes received on this connection.</summary>
+    public long GetBytesReceived() => _transport.BytesReceived;
+
+    /// <summary>True while the application batches this socket (<see cref="StartBatching"/>).</summary>
+    public bool IsBatching { get; internal set; }
+
+    /// <summary>Sends a raw frame, as is (socketcluster-server's send).</summary>
+    public void Send(string data) => SendFrame(System.Text.Encoding.UTF8.GetBytes(data));
+
+    /// <summary>Cuts the connection without a close handshake; the socket closes with 1006.</summary>
+    public void Terminate() => _transport.Abort();
+
+    /// <summary>Unauthenticates the socket without telling the client (the client asked, with #removeAuthToken).</summary>
+    public void DeauthenticateSelf() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.DeauthenticateSelf);
+
+    /// <summary>Ends the consumers of this socket's middleware streams after their backlog.</summary>
+    public void CloseAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.CloseMiddlewares);
+
+    /// <summary>Ends the consumers of this socket's middleware streams at once.</summary>
+    public void KillAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.KillMiddlewares);
+
+    /// <summary>Closes every stream of the socket: middlewares, listeners, receivers, procedures.</summary>
+    public void CloseAllStreams()
+    {
+        CloseAllMiddlewares();
+        Receivers.CloseAll();
+        Procedures.CloseAll();
+        Listeners.CloseAll();
+    }
+
+    /// <summary>Kills every stream of the socket: middlewares, listeners, receivers, procedures.</summary>
+    public void KillAllStreams()
+    {
+        KillAllMiddlewares();
+        Receivers.KillAll();
+        Procedures.KillAll();
+        Listeners.KillAll();
+    }
+
     /// <summary>The socket's listener streams (see <see cref="SocketEvents"/>), with their management.</summary>
     public StreamGroup Listeners { get; } = new();
 
@@ -185,6 +239,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
             : null;
         _auth = token is null ? AuthSnapshot.None : new AuthSnapshot(signedToken, token, expiry);
     }
+
+    /// <summary>How many channels the socket is subscribed to.</summary>
+    public int ChannelSubscriptionsCount => _subscriptions.Length;
 
     /// <summary>The channels this socket is subscribed to.</summary>
     public IReadOnlyList<string> Subscriptions() => _subscriptions;

@@ -21,8 +21,14 @@ public interface ISocketTransport
     /// <summary>Sends a close frame after what is queued, then ends the connection.</summary>
     void Close(int code, string? reason);
 
+    /// <summary>Cuts the connection at once, with no close frame (the actor then hears a 1006 close).</summary>
+    void Abort();
+
     /// <summary>Frames queued and not yet written.</summary>
     int QueuedFrames { get; }
+
+    /// <summary>Payload bytes received so far.</summary>
+    long BytesReceived { get; }
 }
 
 /// <summary>What a transport tells its socket actor.</summary>

@@ -30,6 +30,7 @@ public sealed class WebSocketTransport : ISocketTransport
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IActorRef _actor = ActorRefs.Nobody;
     private int _queued;
+    private long _bytesReceived;
     private int _closeRequested;
     private int _overflowReported;
     private int _closedReported;
@@ -45,6 +46,10 @@ public sealed class WebSocketTransport : ISocketTransport
     public Task Completion => _completion.Task;
 
     public int QueuedFrames => Volatile.Read(ref _queued);
+
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    public void Abort() => _webSocket.Abort();
 
     public void Attach(IActorRef socketActor)
     {
@@ -111,6 +116,7 @@ public sealed class WebSocketTransport : ISocketTransport
                     return;
                 }
                 count += result.Count;
+                Interlocked.Add(ref _bytesReceived, result.Count);
                 if (count > _maxPayload)
                 {
                     ReportClosed(CloseCodes.MessageTooBig, CloseCodes.ReasonFor(CloseCodes.MessageTooBig));

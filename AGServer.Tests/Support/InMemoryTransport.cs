@@ -14,6 +14,10 @@ public sealed class InMemoryTransport : ISocketTransport
 
     public int QueuedFrames => 0;
 
+    public long BytesReceived { get; private set; }
+
+    public void Abort() => Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
+
     public Task<IActorRef> Attached => _attached.Task;
 
     /// <summary>The close the server sent (code and reason).</summary>
@@ -35,8 +39,12 @@ public sealed class InMemoryTransport : ISocketTransport
     }
 
     /// <summary>Delivers a frame from the "client".</summary>
-    public async Task Receive(string frame) =>
-        (await Attached).Tell(new TransportMessages.FrameReceived(Encoding.UTF8.GetBytes(frame)));
+    public async Task Receive(string frame)
+    {
+        var bytes = Encoding.UTF8.GetBytes(frame);
+        BytesReceived += bytes.Length;
+        (await Attached).Tell(new TransportMessages.FrameReceived(bytes));
+    }
 
     /// <summary>The client hangs up.</summary>
     public async Task HangUp(int code) => (await Attached).Tell(new TransportMessages.TransportClosed(code, null));

@@ -34,15 +34,15 @@ internal sealed partial class SocketActor
             switch (batching.Command)
             {
                 case "start":
-                    _isBatching = true;
+                    _isBatching = _socket.IsBatching = true;
                     BeginBatching();
                     break;
                 case "stop":
-                    _isBatching = false;
+                    _isBatching = _socket.IsBatching = false;
                     EndBatching();
                     break;
                 default:
-                    _isBatching = false;
+                    _isBatching = _socket.IsBatching = false;
                     CancelBatching();
                     break;
             }

@@ -119,7 +119,7 @@ internal sealed partial class SocketActor
             return;
         }
         _packets.Clear();
-        if (_options.Codec.Decode(frame, _packets) == FrameKind.Raw)
+        if (_server.Codec.Decode(frame, _packets) == FrameKind.Raw)
         {
             ProcessNonPacket(frame);
             return;

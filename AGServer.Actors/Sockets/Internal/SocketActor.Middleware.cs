@@ -23,8 +23,21 @@ internal sealed partial class SocketActor
     private readonly Queue<DeliverPublish> _outboundQueue = new();
     private bool _outboundBusy;
 
+    internal sealed record MiddlewareAndAuthCommand(string Name)
+    {
+        public static readonly MiddlewareAndAuthCommand DeauthenticateSelf = new("deauthenticateSelf");
+        public static readonly MiddlewareAndAuthCommand CloseMiddlewares = new("closeMiddlewares");
+        public static readonly MiddlewareAndAuthCommand KillMiddlewares = new("killMiddlewares");
+    }
+
     private void ReceiveMiddleware()
     {
+        Receive<MiddlewareAndAuthCommand>(command =>
+        {
+            if (command == MiddlewareAndAuthCommand.DeauthenticateSelf) DeauthenticateSelf();
+            else if (command == MiddlewareAndAuthCommand.CloseMiddlewares) CloseMiddlewareStreams();
+            else KillMiddlewareStreams();
+        });
         Receive<DeliverPublish>(deliver =>
         {
             _outboundQueue.Enqueue(deliver);
@@ -73,7 +86,7 @@ internal sealed partial class SocketActor
             return;
         }
         stream.Emit(action);
-        Await(new ValueTask<ActionOutcome>(action.Outcome), (outcome, _) => then(Settled(type, action, outcome!)));
+        Await(new ValueTask<ActionOutcome>(action.Settled), (outcome, _) => then(Settled(type, action, outcome!)));
     }
 
     /// <summary>A blocked outcome gets the client's error, and the failure is emitted when MiddlewareEmitFailures says so.</summary>
@@ -105,7 +118,7 @@ internal sealed partial class SocketActor
             };
             _outboundStream.Emit(action);
             _outboundBusy = true;
-            action.Outcome.PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
+            action.Settled.PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
             return;
         }
     }
@@ -117,7 +130,7 @@ internal sealed partial class SocketActor
         {
             // The shared frame unless the data was replaced or the middleware asked for a fresh encoding (useCache: false).
             var frame = outcome.Replaced || outcome.Options is { UseCache: false }
-                ? _options.Codec.Encode(OutboundPacket.Publish(settled.Action.Channel!, outcome.Replaced ? outcome.Data : settled.Action.Data))
+                ? _server.Codec.Encode(OutboundPacket.Publish(settled.Action.Channel!, outcome.Replaced ? outcome.Data : settled.Action.Data))
                 : settled.Frame;
             _socket.SendFrame(frame);
         }

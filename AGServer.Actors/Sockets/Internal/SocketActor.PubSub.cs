@@ -139,7 +139,7 @@ internal sealed partial class SocketActor
                 if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
                 return;
             }
-            var frame = _options.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
+            var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
             _server.Exchange.Region.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
         });
     }

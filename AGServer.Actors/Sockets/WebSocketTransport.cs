@@ -130,8 +130,9 @@ public sealed class WebSocketTransport : ISocketTransport
                 }
             }
         }
-        catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception)
         {
+            // Whatever broke the connection (reset, abort, protocol error), the socket hung up.
             ReportClosed(CloseCodes.HungUp, null);
             _webSocket.Abort();
         }
@@ -160,7 +161,7 @@ public sealed class WebSocketTransport : ISocketTransport
                 }
             }
         }
-        catch (Exception error) when (error is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception)
         {
             _webSocket.Abort();
         }

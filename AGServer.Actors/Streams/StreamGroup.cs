@@ -47,16 +47,6 @@ public sealed class StreamGroup
         foreach (var stream in _streams.Values) stream.Kill();
     }
 
-    /// <summary>Kills every stream except <paramref name="spared"/>, which are closed instead (their consumers get their last items).</summary>
-    public void KillAllBut(params string[] spared)
-    {
-        foreach (var (name, stream) in _streams)
-        {
-            if (spared.Contains(name)) stream.Close();
-            else stream.Kill();
-        }
-    }
-
     public bool KillConsumer(long consumerId) => _streams.Values.Any(s => s.KillConsumer(consumerId));
 
     public int GetBackpressure(string name) => _streams.TryGetValue(name, out var stream) ? stream.Backpressure : 0;

@@ -72,11 +72,16 @@ public sealed class StreamManagementSpec : ServerTestKit
         var server = await StartServer();
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
-        var procedure = socket.Procedure("p").RunWith(Sink.Seq<AGRequest>(), server.Materializer);
+        var requested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var procedure = socket.Procedure("p").Select(r =>
+        {
+            requested.TrySetResult();
+            return r;
+        }).RunWith(Sink.Seq<AGRequest>(), server.Materializer);
         var listener = socket.Listener(SocketEvents.Raw).RunWith(Sink.Seq<RawEvent>(), server.Materializer);
         await transport.Receive("""{"event":"p","data":1,"cid":5}""");
         await transport.Receive("raw text");
-        await AwaitConditionAsync(() => Task.FromResult(socket.GetAllProceduresConsumerStatsList().Count == 1));
+        await requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         socket.CloseAllProcedures();
         socket.KillListener("raw");

@@ -206,8 +206,9 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         {
             case SocketStreamCleanupMode.Kill:
                 KillMiddlewareStreams();
-                // The end event was just emitted: its consumers still get it, then end.
-                _socket.Listeners.KillAllBut(SocketEvents.End.Name, SocketEvents.All.Name);
+                // Listeners are closed, not killed: a consumer on another thread may not have taken the close,
+                // disconnect or end event yet, where socketcluster-server's (single-threaded) consumers always have.
+                _socket.Listeners.CloseAll();
                 _socket.Receivers.KillAll();
                 _socket.Procedures.KillAll();
                 break;

@@ -11,9 +11,9 @@ namespace AGServer.Hosting;
 /// <summary>The default node application: Kestrel on <c>--port</c>, one AGServer, <c>/health</c>. Used by the Host and the Conformance app.</summary>
 public static class AGServerApp
 {
-    public static WebApplication Build(string[] args, Action<AGServerOptions>? configure = null)
+    public static WebApplication Build(string[] args, Action<AGServerOptions>? configure = null, string? extraHocon = null)
     {
-        var node = NodeOptions.FromArgs(args);
+        var node = NodeOptions.FromArgs(args) with { ExtraHocon = extraHocon };
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.WebHost.UseUrls($"http://0.0.0.0:{node.HttpPort}");
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);

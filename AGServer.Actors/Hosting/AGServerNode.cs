@@ -12,13 +12,16 @@ namespace AGServer.Hosting;
 public sealed class AGServerNode : IHostedService
 {
     private readonly ILogger<AGServerNode> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
+    private Task? _closing;
 
-    public AGServerNode(NodeOptions node, Server.AGServerOptions options, ILogger<AGServerNode> logger)
+    public AGServerNode(NodeOptions node, Server.AGServerOptions options, ILogger<AGServerNode> logger, IHostApplicationLifetime lifetime)
     {
         options.Validate();
         _logger = logger;
+        _lifetime = lifetime;
         Node = node;
-        System = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(node));
+        System = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(node, node.ExtraHocon));
         Server = new AGServer(System, options);
     }
 
@@ -31,10 +34,21 @@ public sealed class AGServerNode : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await Server.StartAsync(cancellationToken);
+        // On SIGTERM (or any stop) close the sockets first, while Kestrel still runs: Kestrel's own stop waits for
+        // the WebSocket requests, which end as their sockets close.
+        _lifetime.ApplicationStopping.Register(() => _closing ??= CloseSockets());
         _logger.LogInformation("AGServer node {Address} is up", Akka.Cluster.Cluster.Get(System).SelfAddress);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (System.WhenTerminated.IsCompleted) return;
+        await (_closing ??= CloseSockets());
+        // Leaves the cluster, handing this node's channel shards off to the others.
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+    }
+
+    private async Task CloseSockets()
     {
         try
         {
@@ -44,6 +58,5 @@ public sealed class AGServerNode : IHostedService
         {
             _logger.LogWarning(error, "Closing sockets did not finish cleanly");
         }
-        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
     }
 }

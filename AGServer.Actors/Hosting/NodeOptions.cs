@@ -24,6 +24,9 @@ public sealed record NodeOptions
     /// <summary>Seed nodes as full Akka addresses. Empty: the node forms a cluster of its own.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 
+    /// <summary>HOCON laid over cluster.hocon for this node (for example to tune the failure detector).</summary>
+    public string? ExtraHocon { get; init; }
+
     public static NodeOptions FromArgs(string[] args, IConfiguration? environment = null)
     {
         var env = (string name) => environment?[name] ?? Environment.GetEnvironmentVariable(name);

@@ -24,6 +24,8 @@ public sealed class TestServer : IAsyncDisposable
 
     public AGServer Server { get; }
 
+    public Akka.Actor.ActorSystem System => Server.System;
+
     public string Url { get; }
 
     public int Port { get; }
@@ -32,9 +34,13 @@ public sealed class TestServer : IAsyncDisposable
         Start(configure, withConformanceMiddleware: true, args);
 
     /// <summary>Starts the Conformance app; without its middleware rules when a test sets its own middleware.</summary>
-    public static async Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, params string[] args)
+    public static Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, params string[] args) =>
+        Start(configure, withConformanceMiddleware, null, args);
+
+    /// <summary>Starts the Conformance app with <paramref name="extraHocon"/> over the node's Akka settings.</summary>
+    public static async Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, string? extraHocon, params string[] args)
     {
-        var app = AGServerApp.Build(["--port", "0", .. args], configure);
+        var app = AGServerApp.Build(["--port", "0", .. args], configure, extraHocon);
         var server = app.Services.GetRequiredService<AGServer>();
         ConformanceApp.Install(server, withConformanceMiddleware);
         await app.StartAsync();

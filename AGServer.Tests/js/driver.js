@@ -147,10 +147,10 @@ const ops = {
     clients.delete(name);
     return true;
   },
-  // Publishes `count` messages {n: i} on `channel` as fast as the client can.
-  async publishMany({client: name, channel, count}) {
+  // Publishes `count` messages {n: i} (with `tag` when given) on `channel` as fast as the client can.
+  async publishMany({client: name, channel, count, tag}) {
     const socket = client(name);
-    for (let i = 0; i < count; i++) socket.transmitPublish(channel, {n: i});
+    for (let i = 0; i < count; i++) socket.transmitPublish(channel, tag == null ? {n: i} : {tag, n: i});
     return true;
   },
   // Opens `count` clients and makes each invoke `procedure` as soon as it is created (before it has connected).

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace AGServer.Tests.Support;
+
+/// <summary>An AGServer.Conformance process (the built app from this test's output folder), for multi-process tests.</summary>
+public sealed partial class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _output = new();
+
+    private NodeProcess(string[] args)
+    {
+        var app = Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(app);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Port { get; private set; }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output) return _output.ToString();
+        }
+    }
+
+    /// <summary>Starts a node and waits for its "listening on" line.</summary>
+    public static async Task<NodeProcess> Start(params string[] args)
+    {
+        var node = new NodeProcess(["--port", "0", .. args]);
+        try
+        {
+            node.Port = await node._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException("The node did not start: " + node.Output);
+        }
+        return node;
+    }
+
+    /// <summary>Kills the process at once, as a crash would.</summary>
+    public void Crash() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Sends SIGTERM and waits for the process to end.</summary>
+    public async Task Terminate()
+    {
+        Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+        var match = ListeningLine().Match(line);
+        if (match.Success) _listening.TrySetResult(int.Parse(match.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"listening on ws://[^:]+:(\d+)/")]
+    private static partial Regex ListeningLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}

@@ -5,6 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 npm ci --prefix AGServer.Tests/js --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+npm ci --prefix bench/reference --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
 dotnet restore AGServer.sln --verbosity quiet || { echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf TestResults

@@ -1,0 +1,64 @@
+namespace AGServer.Bench;
+
+/// <summary>Runs every scenario against AGServer and the socketcluster-server reference, back to back, each on a fresh server.</summary>
+public static class BenchRunner
+{
+    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "crossnode"];
+
+    public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(BenchSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
+    {
+        var ours = new List<Figure>();
+        var theirs = new List<Figure>();
+        foreach (var scenario in scenarios)
+        {
+            log.WriteLine($"[{scenario}] AGServer");
+            ours.AddRange(await RunOne(scenario, reference: false, size));
+            if (scenario == "crossnode") continue; // socketcluster-server has no cluster of its own
+            log.WriteLine($"[{scenario}] socketcluster-server");
+            theirs.AddRange(await RunOne(scenario, reference: true, size));
+        }
+        return (ours, theirs);
+    }
+
+    private static async Task<List<Figure>> RunOne(string scenario, bool reference, BenchSize size)
+    {
+        if (scenario == "crossnode") return await CrossNode(size);
+        await using var server = reference ? await ServerProcess.StartReference() : await ServerProcess.StartAGServer();
+        await WarmUp(server);
+        return scenario switch
+        {
+            "fanout" => await Scenarios.FanOut("fanout", server.Url, server.Url, [server], size),
+            "rpc" => await Scenarios.Rpc(server.Url, server, size),
+            "connect" => await Scenarios.Connect(server.Url, server, size),
+            _ => throw new ArgumentException($"Unknown scenario '{scenario}'; known: {string.Join(", ", AllScenarios)}"),
+        };
+    }
+
+    /// <summary>Two AGServer nodes in a cluster: subscribers on one, the publisher on the other.</summary>
+    private static async Task<List<Figure>> CrossNode(BenchSize size)
+    {
+        var seedPort = FreeTcpPort();
+        await using var seed = await ServerProcess.StartAGServer("--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}");
+        await using var other = await ServerProcess.StartAGServer("--seed", $"127.0.0.1:{seedPort}");
+        await WarmUp(seed);
+        await WarmUp(other);
+        return await Scenarios.FanOut("crossnode", seed.Url, other.Url, [seed, other], size);
+    }
+
+    /// <summary>A short run of each path first, so JIT compilation is not measured.</summary>
+    private static async Task WarmUp(ServerProcess server)
+    {
+        await Scenarios.FanOut("warmup", server.Url, server.Url, [server], BenchSize.Tiny);
+        await Scenarios.Rpc(server.Url, server, BenchSize.Tiny);
+        await Scenarios.Connect(server.Url, server, BenchSize.Tiny);
+    }
+
+    private static int FreeTcpPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

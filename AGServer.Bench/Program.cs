@@ -1,0 +1,32 @@
+using AGServer.Bench;
+
+// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|crossnode ...]
+var size = BenchSize.Full;
+var scenarios = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--size" when i + 1 < args.Length:
+            size = args[++i] switch
+            {
+                "tiny" => BenchSize.Tiny,
+                "full" => BenchSize.Full,
+                var other => throw new ArgumentException($"--size must be full or tiny (got '{other}')"),
+            };
+            break;
+        case "--scenario" when i + 1 < args.Length:
+            scenarios.Add(args[++i]);
+            break;
+        default:
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]...");
+            return 2;
+    }
+}
+if (scenarios.Count == 0) scenarios.AddRange(BenchRunner.AllScenarios);
+
+Console.WriteLine($"AGServer benchmark, size {size.Name}, on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+var (ours, theirs) = await BenchRunner.Run(size, scenarios, Console.Out);
+Console.WriteLine();
+Console.Write(Report.Table(ours, theirs));
+return 0;

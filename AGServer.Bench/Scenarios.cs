@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AGServer.Bench;
+
+/// <summary>One figure of a scenario run. <see cref="HigherIsBetter"/> says which way the ratio should go.</summary>
+public sealed record Figure(string Scenario, string Metric, double Value, bool HigherIsBetter);
+
+/// <summary>The benchmark scenarios. Each measures the server processes (CPU from /proc, RSS) and the client side.</summary>
+public static class Scenarios
+{
+    private const string Channel = "bench";
+
+    /// <summary>
+    /// Fan-out: subscribers on one channel, one publisher, ~100-byte messages. First as fast as the server delivers
+    /// (the publisher keeps a window of messages ahead of the first subscriber), then at a fixed moderate rate for latency.
+    /// </summary>
+    public static async Task<List<Figure>> FanOut(string scenario, Uri publishUrl, Uri subscribeUrl, IReadOnlyList<ServerProcess> servers, BenchSize size)
+    {
+        var received = new long[size.Subscribers];
+        var latencies = new Latencies();
+        var recording = false;
+        var subscribers = new List<BenchSocket>();
+        for (var i = 0; i < size.Subscribers; i++)
+        {
+            var index = i;
+            var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var socket = await BenchSocket.Connect(subscribeUrl, (_, frame) =>
+            {
+                if (frame.StartsWith("{\"event\":\"#publish\""u8))
+                {
+                    Interlocked.Increment(ref received[index]);
+                    if (Volatile.Read(ref recording)) latencies.Add(BenchSocket.ReadNumber(frame, "\"t\":"u8));
+                }
+                else if (frame.StartsWith("{\"rid\":2"u8)) subscribed.TrySetResult();
+            });
+            await socket.Send($$$"""{"event":"#subscribe","data":{"channel":"{{{Channel}}}"},"cid":2}""");
+            await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            subscribers.Add(socket);
+        }
+        await using var publisher = await BenchSocket.Connect(publishUrl, (_, _) => { });
+        var padding = new string('x', 40);
+        byte[] Message(long sequence) => Encoding.UTF8.GetBytes(
+            "{\"event\":\"#publish\",\"data\":{\"channel\":\"" + Channel + "\",\"data\":{\"t\":" + Stopwatch.GetTimestamp()
+            + ",\"s\":" + sequence + ",\"p\":\"" + padding + "\"}}}");
+
+        // Throughput.
+        var cpu = Cpu(servers);
+        var clock = Stopwatch.StartNew();
+        for (var m = 0; m < size.ThroughputMessages; m++)
+        {
+            while (m - Interlocked.Read(ref received[0]) >= size.PublishWindow) await Task.Delay(1);
+            await publisher.Send(Message(m));
+        }
+        await Until(() => received.All(r => Interlocked.Read(ref r) >= size.ThroughputMessages), TimeSpan.FromSeconds(180));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuUsed = Cpu(servers) - cpu;
+        long deliveries = (long)size.Subscribers * size.ThroughputMessages;
+
+        // Latency at a fixed moderate rate.
+        var baseline = received.Sum();
+        Volatile.Write(ref recording, true);
+        var perTick = Math.Max(1, size.LatencyRatePerSecond / 100);
+        var sent = 0;
+        var rateClock = Stopwatch.StartNew();
+        while (rateClock.Elapsed < size.LatencyDuration)
+        {
+            var due = (int)(rateClock.Elapsed.TotalSeconds * size.LatencyRatePerSecond) - sent;
+            for (var i = 0; i < Math.Min(due, perTick * 2); i++, sent++) await publisher.Send(Message(sent));
+            await Task.Delay(10);
+        }
+        var expected = baseline + (long)sent * size.Subscribers;
+        await Until(() => received.Sum() >= expected, TimeSpan.FromSeconds(60));
+        Volatile.Write(ref recording, false);
+
+        foreach (var socket in subscribers) await socket.DisposeAsync();
+        return
+        [
+            new(scenario, "deliveries/s", deliveries / elapsed, true),
+            new(scenario, "server CPU ms per 1000 deliveries", cpuUsed / (deliveries / 1000.0), false),
+            new(scenario, $"p50 latency ms at {size.LatencyRatePerSecond * size.Subscribers} deliveries/s", latencies.Percentile(50), false),
+            new(scenario, $"p99 latency ms at {size.LatencyRatePerSecond * size.Subscribers} deliveries/s", latencies.Percentile(99), false),
+        ];
+    }
+
+    /// <summary>RPC: sockets each keeping a fixed number of <c>echo</c> invokes in flight.</summary>
+    public static async Task<List<Figure>> Rpc(Uri url, ServerProcess server, BenchSize size)
+    {
+        var latencies = new Latencies();
+        long completed = 0;
+        var measuring = false;
+        var running = true;
+        var sockets = new List<BenchSocket>();
+        var payload = new string('x', 40);
+        for (var i = 0; i < size.RpcSockets; i++)
+        {
+            var started = new long[size.RpcInFlight];
+            BenchSocket? self = null;
+            var socket = await BenchSocket.Connect(url, (s, frame) =>
+            {
+                var rid = BenchSocket.ReadNumber(frame, "\"rid\":"u8);
+                if (rid < 0) return;
+                var slot = (int)(rid % size.RpcInFlight);
+                if (Volatile.Read(ref measuring))
+                {
+                    latencies.Add(started[slot]);
+                    Interlocked.Increment(ref completed);
+                }
+                if (!Volatile.Read(ref running)) return;
+                var cid = rid + size.RpcInFlight;
+                started[slot] = Stopwatch.GetTimestamp();
+                _ = s.Send(Invoke(cid, payload));
+            });
+            self = socket;
+            sockets.Add(socket);
+            for (var k = 0; k < size.RpcInFlight; k++)
+            {
+                long cid = size.RpcInFlight * 2 + k; // rid % in-flight == k
+                started[cid % size.RpcInFlight] = Stopwatch.GetTimestamp();
+                await socket.Send(Invoke(cid, payload));
+            }
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(size.RpcDuration.TotalSeconds / 5)); // warm up before measuring
+        var cpu = server.CpuMilliseconds();
+        Volatile.Write(ref measuring, true);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(size.RpcDuration);
+        Volatile.Write(ref measuring, false);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuUsed = server.CpuMilliseconds() - cpu;
+        var done = Interlocked.Read(ref completed);
+        Volatile.Write(ref running, false);
+        foreach (var socket in sockets) await socket.DisposeAsync();
+        return
+        [
+            new("rpc", "RPCs/s", done / elapsed, true),
+            new("rpc", "p50 latency ms", latencies.Percentile(50), false),
+            new("rpc", "p99 latency ms", latencies.Percentile(99), false),
+            new("rpc", "server CPU ms per 1000 RPCs", cpuUsed / (done / 1000.0), false),
+        ];
+    }
+
+    private static byte[] Invoke(long cid, string payload) =>
+        Encoding.UTF8.GetBytes("{\"event\":\"echo\",\"data\":{\"p\":\"" + payload + "\"},\"cid\":" + cid + "}");
+
+    /// <summary>Connect: many sockets handshake; then the idle memory they cost the server.</summary>
+    public static async Task<List<Figure>> Connect(Uri url, ServerProcess server, BenchSize size)
+    {
+        var rssBefore = server.RssBytes();
+        var cpu = server.CpuMilliseconds();
+        var gate = new SemaphoreSlim(size.ConnectConcurrency);
+        var clock = Stopwatch.StartNew();
+        var sockets = await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await BenchSocket.Connect(url, (_, _) => { });
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpuUsed = server.CpuMilliseconds() - cpu;
+        await Task.Delay(size.SettleTime);
+        var rssAfter = server.RssBytes();
+        foreach (var socket in sockets) await socket.DisposeAsync();
+        return
+        [
+            new("connect", "handshakes/s", size.Connections / elapsed, true),
+            new("connect", "server CPU ms per handshake", cpuUsed / size.Connections, false),
+            new("connect", "RSS KiB per idle connection", (rssAfter - rssBefore) / 1024.0 / size.Connections, false),
+        ];
+    }
+
+    private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
+
+    private static async Task Until(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout) throw new TimeoutException("The server did not deliver everything in time");
+            await Task.Delay(2);
+        }
+    }
+}

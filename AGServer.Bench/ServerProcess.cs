@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace AGServer.Bench;
+
+/// <summary>A server under test, as a process: its URL, and its CPU time and RSS read from /proc.</summary>
+public sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Text.StringBuilder _log = new();
+
+    private ServerProcess(string file, IEnumerable<string> args, string name)
+    {
+        Name = name;
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>AGServer.Conformance from this program's folder.</summary>
+    public static Task<ServerProcess> StartAGServer(params string[] args) =>
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll"), "--port", "0", .. args], "AGServer");
+
+    /// <summary>The socketcluster-server reference app (bench/reference, installed by npm ci).</summary>
+    public static Task<ServerProcess> StartReference() =>
+        Start("node", [Path.Combine(Paths.ReferenceDirectory(), "server.js"), "--port", "0"], "socketcluster-server");
+
+    private static async Task<ServerProcess> Start(string file, string[] args, string name)
+    {
+        var server = new ServerProcess(file, args, name);
+        try
+        {
+            server.Url = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"{name} did not start: {server._log}");
+        }
+        return server;
+    }
+
+    /// <summary>User plus system CPU time of the process so far, in milliseconds.</summary>
+    public double CpuMilliseconds()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // Fields 14 and 15 of /proc/pid/stat (utime, stime) are the 12th and 13th after the command name.
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+        return ticks * 1000.0 / ClockTicksPerSecond;
+    }
+
+    /// <summary>Resident set size in bytes.</summary>
+    public long RssBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith("VmRSS:")) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+        return 0;
+    }
+
+    /// <summary>USER_HZ; 100 on every Linux this runs on.</summary>
+    private const double ClockTicksPerSecond = 100;
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+        var match = Listening().Match(line);
+        if (match.Success) _listening.TrySetResult(new Uri(match.Groups[1].Value));
+    }
+
+    [GeneratedRegex(@"listening on (ws://\S+)")]
+    private static partial Regex Listening();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
+
+internal static class Paths
+{
+    /// <summary>bench/reference in the source tree, found from this program's folder.</summary>
+    public static string ReferenceDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "bench", "reference");
+            if (File.Exists(Path.Combine(candidate, "server.js"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("bench/reference/server.js not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,22 @@
+using AGServer.Bench;
+using Xunit;
+
+namespace AGServer.Tests.Bench;
+
+/// <summary>A tiny run of every benchmark scenario: the tool works end to end against both servers (no timing is asserted).</summary>
+public sealed class BenchToolSpec
+{
+    [Fact]
+    public async Task Every_scenario_runs_against_AGServer_and_the_reference_and_reports_its_figures()
+    {
+        var (ours, theirs) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
+
+        Assert.Equal(["connect", "crossnode", "fanout", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "rpc"], theirs.Select(f => f.Scenario).Distinct().Order());
+        Assert.All(ours.Concat(theirs).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
+        Assert.All(ours.Concat(theirs), f => Assert.False(double.IsNaN(f.Value), $"{f.Scenario} {f.Metric} has no value"));
+        var table = Report.Table(ours, theirs);
+        Assert.Contains("| fanout | deliveries/s |", table);
+        Assert.Contains("| crossnode | deliveries/s |", table);
+    }
+}

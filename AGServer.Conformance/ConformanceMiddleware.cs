@@ -32,13 +32,13 @@ public static class ConformanceMiddleware
         {
             switch (action.Type)
             {
-                case ActionType.Subscribe when action.Channel!.StartsWith("private/") && action.Socket!.AuthState != Auth.AuthState.Authenticated:
+                case ActionType.Subscribe when action.Channel!.StartsWith("private/", StringComparison.Ordinal) && action.Socket!.AuthState != Auth.AuthState.Authenticated:
                     action.Block(new AGError("PrivateChannelError", $"Channel {action.Channel} requires authentication"));
                     break;
-                case ActionType.PublishIn when action.Channel!.StartsWith("readonly/"):
+                case ActionType.PublishIn when action.Channel!.StartsWith("readonly/", StringComparison.Ordinal):
                     action.Block(new AGError("ReadOnlyChannelError", $"Channel {action.Channel} is read-only"));
                     break;
-                case ActionType.PublishIn when action.Channel!.StartsWith("transform/"):
+                case ActionType.PublishIn when action.Channel!.StartsWith("transform/", StringComparison.Ordinal):
                     action.Allow(new { original = action.Data, transformed = true });
                     break;
                 case ActionType.Invoke when action.Procedure == "forbidden":
@@ -57,8 +57,8 @@ public static class ConformanceMiddleware
             }
         }, materializer), static (in ActionInfo a) => a.Type switch
         {
-            ActionType.Subscribe => a.Name!.StartsWith("private/"),
-            ActionType.PublishIn => a.Name!.StartsWith("readonly/") || a.Name.StartsWith("transform/"),
+            ActionType.Subscribe => a.Name!.StartsWith("private/", StringComparison.Ordinal),
+            ActionType.PublishIn => a.Name!.StartsWith("readonly/", StringComparison.Ordinal) || a.Name.StartsWith("transform/", StringComparison.Ordinal),
             ActionType.Invoke => a.Name == "forbidden",
             ActionType.Transmit => a.Name == "forbiddenTransmit",
             ActionType.Authenticate => true,
@@ -73,6 +73,6 @@ public static class ConformanceMiddleware
                 action.Block(new AGError("FilteredError", "Filtered out") { Silent = true });
             else
                 action.Allow();
-        }, materializer), static (in ActionInfo a) => a.Name!.StartsWith("filtered/"));
+        }, materializer), static (in ActionInfo a) => a.Name!.StartsWith("filtered/", StringComparison.Ordinal));
     }
 }

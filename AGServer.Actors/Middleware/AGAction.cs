@@ -92,6 +92,10 @@ public sealed class AGAction
 /// <summary>How an action was settled.</summary>
 internal sealed record ActionOutcome(bool IsAllowed, bool Replaced, object? Data, PublishOutOptions? Options, Exception? Error)
 {
-    public static ActionOutcome Allowed(bool replaced, object? data, PublishOutOptions? options) => new(true, replaced, data, options, null);
+    /// <summary>Allowed unchanged: the outcome of every action no middleware looked at.</summary>
+    public static readonly ActionOutcome Unchanged = new(true, false, null, null, null);
+
+    public static ActionOutcome Allowed(bool replaced, object? data, PublishOutOptions? options) =>
+        replaced || options is not null ? new(true, replaced, data, options, null) : Unchanged;
     public static ActionOutcome Blocked(Exception? error) => new(false, false, null, null, error);
 }

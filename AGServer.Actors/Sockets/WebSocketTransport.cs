@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using System.Threading.Channels;
 using Akka.Actor;
 using AGServer.Protocol;
 using static AGServer.Sockets.TransportMessages;
@@ -9,9 +8,11 @@ using static AGServer.Sockets.TransportMessages;
 namespace AGServer.Sockets;
 
 /// <summary>
-/// A socket's connection over a Kestrel <see cref="WebSocket"/>: one receive loop that hands whole frames to the
-/// socket actor, and one bounded outbound queue drained by one writer. A client that stops reading fills the
-/// queue up to <c>OutboundQueueLimit</c> and is then disconnected, instead of growing memory.
+/// A socket's connection over a Kestrel <see cref="WebSocket"/>. Inbound: one receive loop that waits with a
+/// zero-byte read (no buffer held while idle) and hands whole frames to the socket actor. Outbound: one bounded
+/// queue and one writer at a time. The sender that finds no write in progress writes itself, on its own thread, so a
+/// frame normally reaches Kestrel with no thread hop; frames sent meanwhile queue up and that writer drains them in
+/// order. A client that stops reading fills the queue up to <c>OutboundQueueLimit</c> and is disconnected.
 /// </summary>
 public sealed class WebSocketTransport : ISocketTransport
 {
@@ -20,18 +21,17 @@ public sealed class WebSocketTransport : ISocketTransport
     private readonly WebSocket _webSocket;
     private readonly int? _maxPayload;
     private readonly int _queueLimit;
-    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions
-    {
-        SingleReader = true,
-        AllowSynchronousContinuations = false,
-    });
-    private readonly CancellationTokenSource _receiveCancellation = new();
-    private readonly CancellationTokenSource _sendCancellation = new();
+    private readonly object _gate = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Queue<ReadOnlyMemory<byte>>? _queue;
     private IActorRef _actor = ActorRefs.Nobody;
+    private bool _writing;
+    private bool _closeRequested;
+    private bool _closeSent;
+    private int _closeCode;
+    private string? _closeReason;
     private int _queued;
     private long _bytesReceived;
-    private int _closeRequested;
     private int _overflowReported;
     private int _closedReported;
 
@@ -42,14 +42,12 @@ public sealed class WebSocketTransport : ISocketTransport
         _queueLimit = queueLimit;
     }
 
-    /// <summary>Completes when the connection is over (both loops ended).</summary>
+    /// <summary>Completes when the connection is over.</summary>
     public Task Completion => _completion.Task;
 
     public int QueuedFrames => Volatile.Read(ref _queued);
 
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
-
-    public void Abort() => _webSocket.Abort();
 
     public void Attach(IActorRef socketActor)
     {
@@ -59,54 +57,131 @@ public sealed class WebSocketTransport : ISocketTransport
 
     public bool Send(ReadOnlyMemory<byte> frame)
     {
-        if (Volatile.Read(ref _closeRequested) == 1) return false;
-        if (Interlocked.Increment(ref _queued) > _queueLimit)
+        lock (_gate)
         {
-            Interlocked.Decrement(ref _queued);
-            if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(OutboundOverflow.Instance);
-            return false;
+            if (_closeRequested) return false;
+            if (_queued >= _queueLimit)
+            {
+                if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(OutboundOverflow.Instance);
+                return false;
+            }
+            _queued++;
+            if (_writing)
+            {
+                (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
+                return true;
+            }
+            _writing = true;
         }
-        if (_outbound.Writer.TryWrite(new Outbound(frame, 0, null))) return true;
-        Interlocked.Decrement(ref _queued);
-        return false;
+        _ = Write(frame);
+        return true;
     }
 
     public void Close(int code, string? reason)
     {
-        if (Interlocked.Exchange(ref _closeRequested, 1) == 1) return;
-        // A client that does not read or does not answer the close gets cut off after a while.
-        _sendCancellation.CancelAfter(CloseHandshakeTimeout);
-        _receiveCancellation.CancelAfter(CloseHandshakeTimeout * 2);
-        _outbound.Writer.TryWrite(new Outbound(default, code, reason));
-        _outbound.Writer.TryComplete();
+        bool startWriter;
+        lock (_gate)
+        {
+            if (_closeRequested) return;
+            _closeRequested = true;
+            _closeCode = code;
+            _closeReason = reason;
+            startWriter = !_writing;
+            if (startWriter) _writing = true;
+        }
+        // A client that does not read, or does not answer the close, is cut off after a while.
+        _ = Task.Delay(CloseHandshakeTimeout * 2).ContinueWith(static (_, ws) => ((WebSocket)ws!).Abort(), _webSocket, TaskScheduler.Default);
+        if (startWriter) _ = Write(null);
+    }
+
+    public void Abort() => _webSocket.Abort();
+
+    /// <summary>Writes <paramref name="first"/> (when not null), then whatever queued meanwhile, then the close if asked.</summary>
+    private async Task Write(ReadOnlyMemory<byte>? first)
+    {
+        try
+        {
+            var next = first;
+            while (true)
+            {
+                if (next is { } frame)
+                {
+                    var sending = _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+                    if (!sending.IsCompletedSuccessfully) await sending;
+                    lock (_gate) _queued--;
+                }
+                bool sendClose;
+                lock (_gate)
+                {
+                    if (_queue is { Count: > 0 } queue)
+                    {
+                        next = queue.Dequeue();
+                        continue;
+                    }
+                    sendClose = _closeRequested && !_closeSent;
+                    _closeSent |= sendClose;
+                    if (!sendClose)
+                    {
+                        _writing = false;
+                        return;
+                    }
+                }
+                await SendClose(_closeCode, _closeReason);
+                return;
+            }
+        }
+        catch (Exception)
+        {
+            // The connection broke while writing: the receive loop reports it.
+            _webSocket.Abort();
+            lock (_gate)
+            {
+                _queued = 0;
+                _queue?.Clear();
+                _closeSent = true;
+            }
+        }
     }
 
     private async Task RunAsync()
     {
-        var writer = WriteLoop();
         await ReceiveLoop();
         Close(CloseCodes.Normal, null);
-        await writer;
         _webSocket.Dispose();
         _completion.TrySetResult();
     }
 
     private async Task ReceiveLoop()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        byte[]? buffer = null;
         var count = 0;
         try
         {
             while (true)
             {
-                if (count == buffer.Length)
+                ValueWebSocketReceiveResult result;
+                if (buffer is null)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, count).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
+                    // Wait for the next message without holding a buffer: an idle socket costs no receive memory.
+                    result = await _webSocket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                    if (result.MessageType != WebSocketMessageType.Close && !result.EndOfMessage)
+                    {
+                        buffer = ArrayPool<byte>.Shared.Rent(1024);
+                        continue;
+                    }
                 }
-                var result = await _webSocket.ReceiveAsync(buffer.AsMemory(count), _receiveCancellation.Token);
+                else
+                {
+                    if (count == buffer.Length)
+                    {
+                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, count).CopyTo(bigger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = bigger;
+                    }
+                    result = await _webSocket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+                }
+
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     var code = (int?)_webSocket.CloseStatus ?? CloseCodes.NoStatus;
@@ -125,8 +200,13 @@ public sealed class WebSocketTransport : ISocketTransport
                 }
                 if (result.EndOfMessage)
                 {
-                    _actor.Tell(new FrameReceived(buffer.AsSpan(0, count).ToArray()));
+                    _actor.Tell(new FrameReceived(count == 0 ? [] : buffer!.AsSpan(0, count).ToArray()));
                     count = 0;
+                    if (buffer is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = null;
+                    }
                 }
             }
         }
@@ -138,36 +218,7 @@ public sealed class WebSocketTransport : ISocketTransport
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private async Task WriteLoop()
-    {
-        var reader = _outbound.Reader;
-        try
-        {
-            while (await reader.WaitToReadAsync())
-            {
-                while (reader.TryRead(out var item))
-                {
-                    if (item.CloseCode != 0)
-                    {
-                        await SendClose(item.CloseCode, item.CloseReason);
-                        return;
-                    }
-                    await _webSocket.SendAsync(item.Frame, WebSocketMessageType.Text, true, _sendCancellation.Token);
-                    Interlocked.Decrement(ref _queued);
-                }
-            }
-        }
-        catch (Exception)
-        {
-            _webSocket.Abort();
-        }
-        finally
-        {
-            while (reader.TryRead(out _)) Interlocked.Decrement(ref _queued);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -175,7 +226,7 @@ public sealed class WebSocketTransport : ISocketTransport
     {
         if (_webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
         if (!IsSendableCode(code)) code = CloseCodes.ServerFault;
-        await _webSocket.CloseOutputAsync((WebSocketCloseStatus)code, Truncate(reason), _sendCancellation.Token);
+        await _webSocket.CloseOutputAsync((WebSocketCloseStatus)code, Truncate(reason), CancellationToken.None);
     }
 
     /// <summary>1005, 1006 and 1015 are reserved: they describe a close, they cannot be sent in one.</summary>
@@ -195,6 +246,4 @@ public sealed class WebSocketTransport : ISocketTransport
     {
         if (Interlocked.Exchange(ref _closedReported, 1) == 0) _actor.Tell(new TransportClosed(code, reason));
     }
-
-    private readonly record struct Outbound(ReadOnlyMemory<byte> Frame, int CloseCode, string? CloseReason);
 }

@@ -8,12 +8,21 @@ namespace AGServer.Streams;
 /// </summary>
 public sealed class StreamGroup
 {
-    private readonly ConcurrentDictionary<string, IEventStream> _streams = new();
+    // Made on first use: most sockets never open a stream, and an empty dictionary still costs memory per socket.
+    private ConcurrentDictionary<string, IEventStream>? _created;
+
+    private ConcurrentDictionary<string, IEventStream> CreatedStreams =>
+        Volatile.Read(ref _created) ?? Interlocked.CompareExchange(ref _created, new(), null) ?? _created!;
+
+    private static readonly ConcurrentDictionary<string, IEventStream> NoStreams = new();
+
+    /// <summary>The streams that exist, without creating the dictionary for a group never used.</summary>
+    private ConcurrentDictionary<string, IEventStream> Existing => Volatile.Read(ref _created) ?? NoStreams;
 
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
     public EventStream<T> Stream<T>(string name)
     {
-        var stream = _streams.GetOrAdd(name, static n => new EventStream<T>(n));
+        var stream = CreatedStreams.GetOrAdd(name, static n => new EventStream<T>(n));
         return stream as EventStream<T>
                ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
     }
@@ -21,56 +30,56 @@ public sealed class StreamGroup
     /// <summary>Emits to the named stream if anyone consumes it; otherwise does nothing.</summary>
     public void Emit<T>(string name, T item)
     {
-        if (_streams.TryGetValue(name, out var stream) && stream.HasConsumers) ((EventStream<T>)stream).Emit(item);
+        if (Existing.TryGetValue(name, out var stream) && stream.HasConsumers) ((EventStream<T>)stream).Emit(item);
     }
 
     /// <summary>True when the named stream has a consumer.</summary>
-    public bool HasConsumers(string name) => _streams.TryGetValue(name, out var stream) && stream.HasConsumers;
+    public bool HasConsumers(string name) => Existing.TryGetValue(name, out var stream) && stream.HasConsumers;
 
     public void Close(string name)
     {
-        if (_streams.TryGetValue(name, out var stream)) stream.Close();
+        if (Existing.TryGetValue(name, out var stream)) stream.Close();
     }
 
     public void CloseAll()
     {
-        foreach (var stream in _streams.Values) stream.Close();
+        foreach (var stream in Existing.Values) stream.Close();
     }
 
     public void Kill(string name)
     {
-        if (_streams.TryGetValue(name, out var stream)) stream.Kill();
+        if (Existing.TryGetValue(name, out var stream)) stream.Kill();
     }
 
     public void KillAll()
     {
-        foreach (var stream in _streams.Values) stream.Kill();
+        foreach (var stream in Existing.Values) stream.Kill();
     }
 
-    public bool KillConsumer(long consumerId) => _streams.Values.Any(s => s.KillConsumer(consumerId));
+    public bool KillConsumer(long consumerId) => Existing.Values.Any(s => s.KillConsumer(consumerId));
 
-    public int GetBackpressure(string name) => _streams.TryGetValue(name, out var stream) ? stream.Backpressure : 0;
+    public int GetBackpressure(string name) => Existing.TryGetValue(name, out var stream) ? stream.Backpressure : 0;
 
     public int GetBackpressureAll()
     {
         var max = 0;
-        foreach (var stream in _streams.Values) max = Math.Max(max, stream.Backpressure);
+        foreach (var stream in Existing.Values) max = Math.Max(max, stream.Backpressure);
         return max;
     }
 
     public ConsumerStats? GetConsumerStats(long consumerId) =>
-        _streams.Values.SelectMany(s => s.ConsumerStats).FirstOrDefault(c => c.Id == consumerId);
+        Existing.Values.SelectMany(s => s.ConsumerStats).FirstOrDefault(c => c.Id == consumerId);
 
     public int GetConsumerBackpressure(long consumerId) => GetConsumerStats(consumerId)?.Backpressure ?? 0;
 
     public IReadOnlyList<ConsumerStats> GetConsumerStatsList(string name) =>
-        _streams.TryGetValue(name, out var stream) ? stream.ConsumerStats : [];
+        Existing.TryGetValue(name, out var stream) ? stream.ConsumerStats : [];
 
     public IReadOnlyList<ConsumerStats> GetConsumerStatsListAll() =>
-        _streams.Values.SelectMany(s => s.ConsumerStats).ToArray();
+        Existing.Values.SelectMany(s => s.ConsumerStats).ToArray();
 
     public bool HasConsumer(string name, long consumerId) =>
-        _streams.TryGetValue(name, out var stream) && stream.HasConsumer(consumerId);
+        Existing.TryGetValue(name, out var stream) && stream.HasConsumer(consumerId);
 
-    public bool HasConsumerAll(long consumerId) => _streams.Values.Any(s => s.HasConsumer(consumerId));
+    public bool HasConsumerAll(long consumerId) => Existing.Values.Any(s => s.HasConsumer(consumerId));
 }

@@ -37,7 +37,7 @@ internal sealed class ServerActor : ReceiveActor
                 accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down");
                 return;
             }
-            Context.ActorOf(Props.Create(() => new SocketActor(server, accept.Transport, accept.Request, accept.HandshakeStream)));
+            Context.ActorOf(SocketActorProducer.Props(server, accept.Transport, accept.Request, accept.HandshakeStream));
         });
         Receive<Close>(_ =>
         {

@@ -17,10 +17,19 @@ internal sealed partial class SocketActor
     /// <summary>The outcome of verifying a token: its payload, or the error.</summary>
     private readonly record struct VerifiedToken(JsonElement? Payload, AuthTokenErrorBase? Error);
 
-    private void ReceiveAuth()
+    private bool ReceiveAuth(object message)
     {
-        Receive<SetAuthToken>(OnSetAuthToken);
-        Receive<DeauthenticateSocket>(d => Deauthenticate(d.Options, d.Done));
+        switch (message)
+        {
+            case SetAuthToken set:
+                OnSetAuthToken(set);
+                return true;
+            case DeauthenticateSocket deauthenticate:
+                Deauthenticate(deauthenticate.Options, deauthenticate.Done);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void Verify(string signedToken, Action<VerifiedToken> then)

@@ -27,35 +27,32 @@ internal sealed partial class SocketActor
     private bool _isBatching;
     private bool _batchTimerRunning;
 
-    private void ReceiveBatching()
+    private bool ReceiveBatching(object message)
     {
-        Receive<Batching>(batching =>
+        switch (message)
         {
-            switch (batching.Command)
-            {
-                case "start":
-                    _isBatching = _socket.IsBatching = true;
-                    BeginBatching();
-                    break;
-                case "stop":
-                    _isBatching = _socket.IsBatching = false;
-                    EndBatching();
-                    break;
-                default:
-                    _isBatching = _socket.IsBatching = false;
-                    CancelBatching();
-                    break;
-            }
-        });
-        Receive<BatchTick>(_ =>
-        {
-            _socket.FlushBatch();
-            _socket.StartBatch();
-        });
-        Receive<BatchOnHandshakeEnded>(_ =>
-        {
-            if (!_isBatching) EndBatching();
-        });
+            case BatchTick:
+                _socket.FlushBatch();
+                _socket.StartBatch();
+                return true;
+            case Batching { Command: "start" }:
+                _isBatching = _socket.IsBatching = true;
+                BeginBatching();
+                return true;
+            case Batching { Command: "stop" }:
+                _isBatching = _socket.IsBatching = false;
+                EndBatching();
+                return true;
+            case Batching:
+                _isBatching = _socket.IsBatching = false;
+                CancelBatching();
+                return true;
+            case BatchOnHandshakeEnded:
+                if (!_isBatching) EndBatching();
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void BeginBatching()

@@ -13,7 +13,8 @@ namespace AGServer.Sockets.Internal;
 /// </summary>
 internal sealed partial class SocketActor
 {
-    private readonly List<InboundPacket> _packets = new();
+    /// <summary>Scratch list for decoding; shared per thread since decoding finishes within one message.</summary>
+    [ThreadStatic] private static List<InboundPacket>? _packets;
     private readonly Queue<byte[]> _waitingFrames = new();
     private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
     private int _suspensions;
@@ -118,13 +119,14 @@ internal sealed partial class SocketActor
                 OnPong();
             return;
         }
-        _packets.Clear();
-        if (_server.Codec.Decode(frame, _packets) == FrameKind.Raw)
+        var packets = _packets ??= new List<InboundPacket>();
+        packets.Clear();
+        if (_server.Codec.Decode(frame, packets) == FrameKind.Raw)
         {
             ProcessNonPacket(frame);
             return;
         }
-        foreach (var packet in _packets) _waitingPackets.Enqueue((packet, frame));
+        foreach (var packet in packets) _waitingPackets.Enqueue((packet, frame));
     }
 
     private void ProcessPacket(in InboundPacket packet, byte[] frame)
@@ -192,7 +194,13 @@ internal sealed partial class SocketActor
         var name = packet.Event!;
         var cid = packet.Cid;
         var data = packet.Data;
-        var action = new AGAction(cid is null ? ActionType.Transmit : ActionType.Invoke, _socket.Request, _socket)
+        var type = cid is null ? ActionType.Transmit : ActionType.Invoke;
+        if (!_server.Middleware.Wants(MiddlewareType.Inbound, new ActionInfo(type, name, _socket.Request)))
+        {
+            Deliver(name, cid, data);
+            return;
+        }
+        var action = new AGAction(type, _socket.Request, _socket)
         {
             Procedure = cid is null ? null : name,
             Receiver = cid is null ? name : null,
@@ -206,19 +214,24 @@ internal sealed partial class SocketActor
                 if (cid is { } blockedCid) _socket.SendPacket(OutboundPacket.ErrorResponse(blockedCid, outcome.Error!));
                 return;
             }
-            var allowedData = outcome.Replaced ? RawJson.From(outcome.Data) : data;
-            if (cid is { } id)
-            {
-                var request = new AGRequest(_socket, id, name, allowedData);
-                _socket.Procedures.Emit(name, request);
-                _server.Procedures.Emit(name, request);
-            }
-            else
-            {
-                var message = new ReceivedMessage(_socket, name, allowedData);
-                _socket.Receivers.Emit(name, message);
-                _server.Receivers.Emit(name, message);
-            }
+            Deliver(name, cid, outcome.Replaced ? RawJson.From(outcome.Data) : data);
         });
+    }
+
+    /// <summary>Hands an invoke to its procedure streams, or a transmit to its receiver streams (socket and server-wide).</summary>
+    private void Deliver(string name, long? cid, RawJson data)
+    {
+        if (cid is { } id)
+        {
+            var request = new AGRequest(_socket, id, name, data);
+            _socket.Procedures.Emit(name, request);
+            _server.Procedures.Emit(name, request);
+        }
+        else
+        {
+            var message = new ReceivedMessage(_socket, name, data);
+            _socket.Receivers.Emit(name, message);
+            _server.Receivers.Emit(name, message);
+        }
     }
 }

@@ -30,20 +30,25 @@ internal sealed partial class SocketActor
         public static readonly MiddlewareAndAuthCommand KillMiddlewares = new("killMiddlewares");
     }
 
-    private void ReceiveMiddleware()
+    private bool ReceiveMiddleware(object message)
     {
-        Receive<MiddlewareAndAuthCommand>(command =>
+        switch (message)
         {
-            if (command == MiddlewareAndAuthCommand.DeauthenticateSelf) DeauthenticateSelf();
-            else if (command == MiddlewareAndAuthCommand.CloseMiddlewares) CloseMiddlewareStreams();
-            else KillMiddlewareStreams();
-        });
-        Receive<DeliverPublish>(deliver =>
-        {
-            _outboundQueue.Enqueue(deliver);
-            if (!_outboundBusy) NextOutbound();
-        });
-        Receive<OutboundSettled>(OnOutboundSettled);
+            case DeliverPublish deliver:
+                _outboundQueue.Enqueue(deliver);
+                if (!_outboundBusy) NextOutbound();
+                return true;
+            case OutboundSettled settled:
+                OnOutboundSettled(settled);
+                return true;
+            case MiddlewareAndAuthCommand command:
+                if (command == MiddlewareAndAuthCommand.DeauthenticateSelf) DeauthenticateSelf();
+                else if (command == MiddlewareAndAuthCommand.CloseMiddlewares) CloseMiddlewareStreams();
+                else KillMiddlewareStreams();
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void KillMiddlewareStreams()

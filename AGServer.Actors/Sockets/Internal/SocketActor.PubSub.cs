@@ -16,12 +16,25 @@ internal sealed partial class SocketActor
     private (string Channel, long? Cid, SubscriptionOptions Options)? _pendingSubscribe;
     private (string Channel, long? Cid)? _pendingUnsubscribe;
 
-    private void ReceivePubSub()
+    private bool ReceivePubSub(object message)
     {
-        Receive<NodeBroker.Subscribed>(OnSubscribed);
-        Receive<NodeBroker.Unsubscribed>(OnUnsubscribed);
-        Receive<PublishAccepted>(accepted => _socket.SendPacket(OutboundPacket.Response(accepted.Correlation, null)));
-        Receive<KickOut>(OnKickOut);
+        switch (message)
+        {
+            case PublishAccepted accepted:
+                _socket.SendPacket(OutboundPacket.Response(accepted.Correlation, null));
+                return true;
+            case NodeBroker.Subscribed subscribed:
+                OnSubscribed(subscribed);
+                return true;
+            case NodeBroker.Unsubscribed unsubscribed:
+                OnUnsubscribed(unsubscribed);
+                return true;
+            case KickOut kickOut:
+                OnKickOut(kickOut);
+                return true;
+            default:
+                return false;
+        }
     }
 
     private void ProcessSubscribe(in InboundPacket packet)

@@ -16,7 +16,7 @@ namespace AGServer.Sockets.Internal;
 /// Connecting → Open → Closed. Talks to its connection only through <see cref="ISocketTransport"/>.
 /// Inbound frames are processed one after another in arrival order.
 /// </summary>
-internal sealed partial class SocketActor : ReceiveActor, IWithTimers
+internal sealed partial class SocketActor : UntypedActor, IWithTimers
 {
     internal sealed record InvokeClient(string Event, object? Data, int AckTimeout, TaskCompletionSource<JsonElement> Completion);
 
@@ -67,34 +67,55 @@ internal sealed partial class SocketActor : ReceiveActor, IWithTimers
         _pongFrame = _options.ProtocolVersion == 1 ? PongV1 : EmptyFrame;
         _pongResetInterval = _options.PingTimeout / PongResetFrequencyDivisor;
 
-        Receive<FrameReceived>(OnFrame);
-        Receive<TransportClosed>(OnTransportClosed);
-        Receive<OutboundOverflow>(_ => Disconnect(CloseCodes.OutboundQueueOverflow, null));
-        Receive<SocketCommands.Disconnect>(d => Disconnect(d.Code, d.Reason));
-        Receive<SocketCommands.Transmit>(t => _socket.Transmit(t.Event, t.Data));
-        Receive<InvokeClient>(OnInvokeClient);
-        ReceivePubSub();
-        ReceiveAuth();
-        ReceiveMiddleware();
-        ReceiveBatching();
-        Receive<Continue>(c =>
-        {
-            c.Then();
-            Resume();
-        });
-        Receive<InvokeTimedOut>(t => _pending.TimeOut(t.Cid));
-        Receive<SendPing>(_ =>
-        {
-            if (_socket.State != SocketState.Closed) _transport.Send(_pingFrame);
-        });
-        Receive<PongTimedOut>(_ => Disconnect(CloseCodes.ClientPongTimedOut, null));
-        Receive<HandshakeTimedOut>(_ =>
-        {
-            if (_socket.State == SocketState.Connecting) Disconnect(CloseCodes.HandshakeTimedOut, null);
-        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>One switch rather than ReceiveActor's per-instance handler tables: thousands of sockets, each an actor.</summary>
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case FrameReceived frame:
+                OnFrame(frame);
+                break;
+            case Continue next:
+                next.Then();
+                Resume();
+                break;
+            case SendPing:
+                if (_socket.State != SocketState.Closed) _transport.Send(_pingFrame);
+                break;
+            case TransportClosed closed:
+                OnTransportClosed(closed);
+                break;
+            case OutboundOverflow:
+                Disconnect(CloseCodes.OutboundQueueOverflow, null);
+                break;
+            case SocketCommands.Disconnect disconnect:
+                Disconnect(disconnect.Code, disconnect.Reason);
+                break;
+            case SocketCommands.Transmit transmit:
+                _socket.Transmit(transmit.Event, transmit.Data);
+                break;
+            case InvokeClient invoke:
+                OnInvokeClient(invoke);
+                break;
+            case InvokeTimedOut timedOut:
+                _pending.TimeOut(timedOut.Cid);
+                break;
+            case PongTimedOut:
+                Disconnect(CloseCodes.ClientPongTimedOut, null);
+                break;
+            case HandshakeTimedOut:
+                if (_socket.State == SocketState.Connecting) Disconnect(CloseCodes.HandshakeTimedOut, null);
+                break;
+            default:
+                if (!ReceivePubSub(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message))
+                    Unhandled(message);
+                break;
+        }
+    }
 
     internal AGServerSocket Socket => _socket;
 

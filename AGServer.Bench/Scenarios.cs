@@ -46,6 +46,7 @@ public static class Scenarios
 
         // Throughput.
         var cpu = Cpu(servers);
+        var clientCpu = LoadGeneratorCpu();
         var clock = Stopwatch.StartNew();
         for (var m = 0; m < size.ThroughputMessages; m++)
         {
@@ -55,6 +56,7 @@ public static class Scenarios
         await Until(() => received.All(r => Interlocked.Read(ref r) >= size.ThroughputMessages), TimeSpan.FromSeconds(180));
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = Cpu(servers) - cpu;
+        var clientCpuUsed = LoadGeneratorCpu() - clientCpu;
         long deliveries = (long)size.Subscribers * size.ThroughputMessages;
 
         // Latency at a fixed moderate rate.
@@ -78,6 +80,7 @@ public static class Scenarios
         [
             new(scenario, "deliveries/s", deliveries / elapsed, true),
             new(scenario, "server CPU ms per 1000 deliveries", cpuUsed / (deliveries / 1000.0), false),
+            new(scenario, "load generator CPU ms per 1000 deliveries", clientCpuUsed / (deliveries / 1000.0), false),
             new(scenario, $"p50 latency ms at {size.LatencyRatePerSecond * size.Subscribers} deliveries/s", latencies.Percentile(50), false),
             new(scenario, $"p99 latency ms at {size.LatencyRatePerSecond * size.Subscribers} deliveries/s", latencies.Percentile(99), false),
         ];
@@ -123,12 +126,14 @@ public static class Scenarios
 
         await Task.Delay(TimeSpan.FromSeconds(size.RpcDuration.TotalSeconds / 5)); // warm up before measuring
         var cpu = server.CpuMilliseconds();
+        var clientCpu = LoadGeneratorCpu();
         Volatile.Write(ref measuring, true);
         var clock = Stopwatch.StartNew();
         await Task.Delay(size.RpcDuration);
         Volatile.Write(ref measuring, false);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = server.CpuMilliseconds() - cpu;
+        var clientCpuUsed = LoadGeneratorCpu() - clientCpu;
         var done = Interlocked.Read(ref completed);
         Volatile.Write(ref running, false);
         foreach (var socket in sockets) await socket.DisposeAsync();
@@ -138,6 +143,7 @@ public static class Scenarios
             new("rpc", "p50 latency ms", latencies.Percentile(50), false),
             new("rpc", "p99 latency ms", latencies.Percentile(99), false),
             new("rpc", "server CPU ms per 1000 RPCs", cpuUsed / (done / 1000.0), false),
+            new("rpc", "load generator CPU ms per 1000 RPCs", clientCpuUsed / (done / 1000.0), false),
         ];
     }
 
@@ -177,6 +183,9 @@ public static class Scenarios
     }
 
     private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
+
+    /// <summary>This process's CPU time: the load generator shares the machine's cores with the server.</summary>
+    private static double LoadGeneratorCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 
     private static async Task Until(Func<bool> condition, TimeSpan timeout)
     {

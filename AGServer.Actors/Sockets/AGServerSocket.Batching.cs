@@ -51,12 +51,12 @@ public sealed partial class AGServerSocket
     /// <summary>Stops batching and drops what is held.</summary>
     public void CancelBatching() => ActorRef.Tell(Internal.SocketActor.Batching.Cancel);
 
-    internal void SendFrame(ReadOnlyMemory<byte> frame)
+    internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true)
     {
         lock (_batchGate)
         {
             if (_batch is not null) _batch.Add(frame);
-            else _transport.Send(frame);
+            else _transport.Send(frame, writeHere);
         }
     }
 }

@@ -272,7 +272,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     {
         if (Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request)))
             ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
-        else SendFrame(frame);
+        else SendFrame(frame, writeHere: false); // the broker never writes itself: fan-out spreads over the pool
     }
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));

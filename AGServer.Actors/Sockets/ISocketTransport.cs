@@ -15,8 +15,13 @@ public interface ISocketTransport
     /// <summary>Starts delivering inbound frames to <paramref name="socketActor"/>.</summary>
     void Attach(IActorRef socketActor);
 
-    /// <summary>Queues one frame. Returns false when the outbound queue is full (the transport then tells the actor <see cref="TransportMessages.OutboundOverflow"/>).</summary>
-    bool Send(ReadOnlyMemory<byte> frame);
+    /// <summary>
+    /// Queues one frame. Returns false when the outbound queue is full (the transport then tells the actor
+    /// <see cref="TransportMessages.OutboundOverflow"/>). <paramref name="writeHere"/>: when no write is in progress,
+    /// the caller's thread may start writing (cheapest for one frame); false hands the write to the thread pool, so
+    /// that a fan-out to many sockets spreads over all cores.
+    /// </summary>
+    bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true);
 
     /// <summary>Sends a close frame after what is queued, then ends the connection.</summary>
     void Close(int code, string? reason);

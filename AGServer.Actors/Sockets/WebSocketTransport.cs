@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
@@ -8,8 +7,8 @@ using static AGServer.Sockets.TransportMessages;
 namespace AGServer.Sockets;
 
 /// <summary>
-/// A socket's connection over a Kestrel <see cref="WebSocket"/>. Inbound: one receive loop that waits with a
-/// zero-byte read (no buffer held while idle) and hands whole frames to the socket actor. Outbound: one bounded
+/// A socket's connection over a Kestrel <see cref="WebSocket"/>. Inbound: one receive loop with a small buffer that
+/// hands whole frames to the socket actor. Outbound: one bounded
 /// queue and one writer at a time. The sender that finds no write in progress writes itself, on its own thread, so a
 /// frame normally reaches Kestrel with no thread hop; frames sent meanwhile queue up and that writer drains them in
 /// order. A client that stops reading fills the queue up to <c>OutboundQueueLimit</c> and is disconnected.
@@ -55,7 +54,7 @@ public sealed class WebSocketTransport : ISocketTransport
         _ = RunAsync();
     }
 
-    public bool Send(ReadOnlyMemory<byte> frame)
+    public bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true)
     {
         lock (_gate)
         {
@@ -66,14 +65,12 @@ public sealed class WebSocketTransport : ISocketTransport
                 return false;
             }
             _queued++;
-            if (_writing)
-            {
-                (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
-                return true;
-            }
+            if (_writing || !writeHere) (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
+            if (_writing) return true;
             _writing = true;
         }
-        _ = Write(frame);
+        if (writeHere) _ = Write(frame);
+        else ThreadPool.UnsafeQueueUserWorkItem(static transport => _ = transport.Write(null), this, preferLocal: false);
         return true;
     }
 
@@ -153,35 +150,15 @@ public sealed class WebSocketTransport : ISocketTransport
 
     private async Task ReceiveLoop()
     {
-        byte[]? buffer = null;
+        // A small buffer per connection (512 bytes of its ~24 KiB), grown for big messages and shrunk back after them.
+        var buffer = new byte[SmallBuffer];
         var count = 0;
         try
         {
             while (true)
             {
-                ValueWebSocketReceiveResult result;
-                if (buffer is null)
-                {
-                    // Wait for the next message without holding a buffer: an idle socket costs no receive memory.
-                    result = await _webSocket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                    if (result.MessageType != WebSocketMessageType.Close && !result.EndOfMessage)
-                    {
-                        buffer = ArrayPool<byte>.Shared.Rent(1024);
-                        continue;
-                    }
-                }
-                else
-                {
-                    if (count == buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, count).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    result = await _webSocket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                }
-
+                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                var result = await _webSocket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     var code = (int?)_webSocket.CloseStatus ?? CloseCodes.NoStatus;
@@ -198,16 +175,10 @@ public sealed class WebSocketTransport : ISocketTransport
                     Close(CloseCodes.MessageTooBig, CloseCodes.ReasonFor(CloseCodes.MessageTooBig));
                     return;
                 }
-                if (result.EndOfMessage)
-                {
-                    _actor.Tell(new FrameReceived(count == 0 ? [] : buffer!.AsSpan(0, count).ToArray()));
-                    count = 0;
-                    if (buffer is not null)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = null;
-                    }
-                }
+                if (!result.EndOfMessage) continue;
+                _actor.Tell(new FrameReceived(count == 0 ? [] : buffer.AsSpan(0, count).ToArray()));
+                count = 0;
+                if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];
             }
         }
         catch (Exception)
@@ -216,11 +187,9 @@ public sealed class WebSocketTransport : ISocketTransport
             ReportClosed(CloseCodes.HungUp, null);
             _webSocket.Abort();
         }
-        finally
-        {
-            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
+
+    private const int SmallBuffer = 512;
 
     private async Task SendClose(int code, string? reason)
     {

@@ -25,7 +25,7 @@ public sealed class InMemoryTransport : ISocketTransport
 
     public void Attach(IActorRef socketActor) => _attached.TrySetResult(socketActor);
 
-    public bool Send(ReadOnlyMemory<byte> frame)
+    public bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true)
     {
         if (_closed.Task.IsCompleted) return false;
         _sent.Writer.TryWrite(Encoding.UTF8.GetString(frame.Span));

@@ -124,3 +124,27 @@ public sealed class BadInputSpec : IAsyncLifetime
         Assert.Contains("\"ready\":true", await response.Content.ReadAsStringAsync());
     }
 }
+
+/// <summary>A client that stops reading is disconnected at the outbound queue limit instead of growing memory.</summary>
+public sealed class SlowReaderSpec
+{
+    [Fact]
+    public async Task A_client_that_stops_reading_is_disconnected_with_4100()
+    {
+        await using var server = await TestServer.Start(o => o.OutboundQueueLimit = 20);
+        await using var socket = await RawSocket.Connect(server.Url);
+        var serverSocket = server.Server.Clients[socket.Id!];
+        var disconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        serverSocket.Listener(SocketEvents.Disconnect).RunForeach(e => disconnected.TrySetResult(e.Code), server.Server.Materializer);
+        await socket.Send("""{"event":"#subscribe","data":{"channel":"flood"},"cid":2}""");
+        Assert.Equal("""{"rid":2}""", await socket.Receive());
+
+        // From here the client reads nothing: kernel and Kestrel buffers fill, then the socket's queue.
+        var big = new string('x', 64 * 1024);
+        for (var i = 0; i < 1000 && !disconnected.Task.IsCompleted; i++)
+            await server.Server.Exchange.InvokePublish("flood", big);
+
+        Assert.Equal(CloseCodes.OutboundQueueOverflow, await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, server.Server.ClientsCount);
+    }
+}

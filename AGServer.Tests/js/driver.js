@@ -56,6 +56,11 @@ const ops = {
   async invoke({client: name, procedure, data, ackTimeout}) {
     return client(name).invoke(procedure, data, ackTimeout == null ? undefined : {ackTimeout});
   },
+  // Fires `count` invokes of `procedure` at once (data 0..count-1), so they leave in one tick, and waits for all.
+  async invokeMany({client: name, procedure, count}) {
+    const socket = client(name);
+    return Promise.all(Array.from({length: count}, (_, i) => socket.invoke(procedure, i)));
+  },
   async transmit({client: name, event, data}) {
     await client(name).transmit(event, data);
     return true;

@@ -1,6 +1,12 @@
 using AGServer.Bench;
 
 // dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|crossnode ...]
+// dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
+if (args.Length > 0 && args[0] == "--micro")
+{
+    BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(BenchRunner).Assembly).Run(args[1..]);
+    return 0;
+}
 var size = BenchSize.Full;
 var scenarios = new List<string>();
 for (var i = 0; i < args.Length; i++)

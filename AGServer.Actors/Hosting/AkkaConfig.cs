@@ -19,7 +19,12 @@ public static class AkkaConfig
             """;
         var config = ConfigurationFactory.ParseString(overrides);
         if (extraHocon is not null) config = ConfigurationFactory.ParseString(extraHocon).WithFallback(config);
-        return config.WithFallback(Defaults);
+        // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so
+        // messages other nodes send before this node has started sharding can be read.
+        return config.WithFallback(Defaults)
+            .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.DefaultConfig())
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 
     private static Config LoadEmbedded()

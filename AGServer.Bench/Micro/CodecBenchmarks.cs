@@ -5,8 +5,7 @@ using AGServer.Protocol;
 namespace AGServer.Bench.Micro;
 
 /// <summary>The codec on the hot paths: an inbound invoke, the echo response, a publish frame.</summary>
-[MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(MicroConfig))]
 public class CodecBenchmarks
 {
     private readonly byte[] _invoke = Encoding.UTF8.GetBytes("""{"event":"echo","data":{"p":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","n":[1,2,3]},"cid":123456}""");

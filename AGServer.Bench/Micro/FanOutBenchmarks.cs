@@ -4,8 +4,7 @@ using AGServer.Channels.Internal;
 namespace AGServer.Bench.Micro;
 
 /// <summary>The node broker's local fan-out loop: one frame handed to 500 subscribers (no actor message per subscriber).</summary>
-[MemoryDiagnoser]
-[ShortRunJob]
+[Config(typeof(MicroConfig))]
 public class FanOutBenchmarks
 {
     private sealed class CountingSubscriber : IChannelSubscriber

@@ -412,4 +412,76 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
         Assert.All(received, e => Assert.Equal(id, e.Data!["forSocket"]!.GetValue<string>()));
         Assert.Equal(Enumerable.Range(0, 5), received.Select(e => e.Data!["original"]!["n"]!.GetValue<int>()));
     }
+
+    // ---- more outcomes per action type ----
+
+    [Fact]
+    public async Task A_publish_blocked_silently_fails_with_SilentMiddlewareBlockedError()
+    {
+        On(MiddlewareType.Inbound, ActionType.PublishIn, a => a.Block(new AGError("Hidden", "hidden") { Silent = true }));
+        var c = NewClient();
+        await Js.Connect(c);
+        var error = await Assert.ThrowsAsync<JsError>(() => Js.Call("invokePublish", new { client = c, channel = "quiet", data = 1 }));
+        Assert.Equal("SilentMiddlewareBlockedError", error.Name);
+    }
+
+    [Fact]
+    public async Task A_subscribe_blocked_after_a_delay_fails_and_later_packets_still_run_in_order()
+    {
+        On(MiddlewareType.Inbound, ActionType.Subscribe, a => a.Block(Refusal()), delayMs: 200);
+        var c = NewClient();
+        await Js.Connect(c);
+        await Js.Call("subscribe", new { client = c, channel = "late-no", options = new { noWait = true } });
+        var echo = await Js.Invoke(c, "echo", "after");
+        Assert.Equal("after", echo!.GetValue<string>());
+        Assert.Equal("RefusedError", (await Js.WaitFor(c, "subscribeFail")).Data!["error"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_authenticate_blocked_with_no_error_reports_a_silent_block()
+    {
+        On(MiddlewareType.Inbound, ActionType.Authenticate, a => a.Block());
+        var c = NewClient();
+        await Js.Connect(c);
+        var result = (await Js.Call("authenticate", new { client = c, token = await SignToken(new { user = "s" }) }))!;
+        Assert.False(result["isAuthenticated"]!.GetValue<bool>());
+        Assert.Equal("SilentMiddlewareBlockedError", result["authError"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_raw_message_decision_can_be_delayed_and_order_holds()
+    {
+        _fixture.Decide(MiddlewareType.InboundRaw, async action =>
+        {
+            await Task.Delay(30);
+            action.Allow();
+        });
+        var c = NewClient();
+        await Js.Connect(c);
+        var results = (await Js.Call("invokeMany", new { client = c, procedure = "echo", count = 5 }))!.AsArray();
+        Assert.Equal(Enumerable.Range(0, 5), results.Select(r => r!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task An_outbound_publish_blocked_with_an_error_is_not_delivered_and_is_emitted_as_a_warning()
+    {
+        var server = _fixture.Server.Server;
+        var warning = server.Listener(ServerEvents.Warning).Where(w => w.Warning is AGError { Name: "OutboundRefusedError" })
+            .RunWith(Sink.First<WarningEvent>(), server.Materializer);
+        _fixture.Decide(MiddlewareType.Outbound, action =>
+        {
+            if (action.Channel == "refused-out") action.Block(new AGError("OutboundRefusedError", "not for you"));
+            else action.Allow();
+            return Task.CompletedTask;
+        });
+        var c = NewClient();
+        await Js.Connect(c);
+        await Js.Call("subscribe", new { client = c, channel = "refused-out" });
+        await Js.Call("subscribe", new { client = c, channel = "allowed-out" });
+        await Js.Call("invokePublish", new { client = c, channel = "refused-out", data = 1 });
+        await Js.Call("invokePublish", new { client = c, channel = "allowed-out", data = 2 });
+        await Js.WaitFor(c, "channel:allowed-out");
+        await warning.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(Js.Events(c), e => e.Event == "channel:refused-out");
+    }
 }

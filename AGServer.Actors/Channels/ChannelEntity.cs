@@ -39,13 +39,18 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash
 
     protected override void PreStart()
     {
+        // Every node that may have a broker with subscribers: all members not down or gone (leaving ones included,
+        // they still serve sockets while they hand off), and always this node, whatever the cached state says yet.
         var cluster = Cluster.Get(Context.System);
-        foreach (var member in cluster.State.Members.Where(m => m.Status == MemberStatus.Up || m.Status == MemberStatus.WeaklyUp))
+        var nodes = cluster.State.Members
+            .Where(m => m.Status is not (MemberStatus.Down or MemberStatus.Removed) && !cluster.State.Unreachable.Contains(m))
+            .Select(m => m.Address)
+            .Append(cluster.SelfAddress)
+            .Distinct();
+        foreach (var node in nodes)
         {
-            if (cluster.State.Unreachable.Contains(member)) continue;
-            _awaitingReports.Add(member.Address);
-            Context.ActorSelection(new RootActorPath(member.Address) / "user" / NodeBroker.Name)
-                .Tell(new WhoSubscribes(_channel, Self));
+            _awaitingReports.Add(node);
+            Context.ActorSelection(new RootActorPath(node) / "user" / NodeBroker.Name).Tell(new WhoSubscribes(_channel, Self));
         }
         if (_awaitingReports.Count == 0) BecomeActive();
         else _recoveryTimeout = Context.System.Scheduler.ScheduleTellOnceCancelable(_settings.RecoveryTimeout, Self, RecoveryTimedOut.Instance, Self);

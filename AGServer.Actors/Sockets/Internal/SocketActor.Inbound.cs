@@ -207,13 +207,8 @@ internal sealed partial class SocketActor
             Data = data,
             AuthTokenExpiredError = _packetExpiredError,
         };
-        RunInboundMiddleware(action, outcome =>
+        RunInboundMiddleware(action, cid, outcome =>
         {
-            if (!outcome.IsAllowed)
-            {
-                if (cid is { } blockedCid) _socket.SendPacket(OutboundPacket.ErrorResponse(blockedCid, outcome.Error!));
-                return;
-            }
             Deliver(name, cid, outcome.Replaced ? RawJson.From(outcome.Data) : data);
         });
     }

@@ -71,6 +71,17 @@ internal sealed partial class SocketActor
         RunMiddleware(MiddlewareType.Inbound, ref _inboundStream, action, then);
 
     /// <summary>
+    /// INBOUND middleware for a packet: continues with <paramref name="allowed"/>, or answers a blocked request with the
+    /// client's error (a blocked transmit, with no <paramref name="cid"/>, just vanishes).
+    /// </summary>
+    private void RunInboundMiddleware(AGAction action, long? cid, Action<ActionOutcome> allowed) =>
+        RunInboundMiddleware(action, outcome =>
+        {
+            if (outcome.IsAllowed) allowed(outcome);
+            else if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
+        });
+
+    /// <summary>
     /// Passes <paramref name="action"/> through the middleware of <paramref name="type"/> and continues with its outcome
     /// (a blocked outcome carries the error for the client). The socket's stream for the type is opened on first use.
     /// Without a handler, with a filter that passes the action by, or a handler that consumes nothing, the action is

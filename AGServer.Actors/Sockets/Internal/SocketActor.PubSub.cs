@@ -54,13 +54,8 @@ internal sealed partial class SocketActor
             Data = subscriptionData,
             AuthTokenExpiredError = _packetExpiredError,
         };
-        RunInboundMiddleware(action, outcome =>
+        RunInboundMiddleware(action, cid, outcome =>
         {
-            if (!outcome.IsAllowed)
-            {
-                if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
-                return;
-            }
             Subscribe(channel, cid, new SubscriptionOptions(outcome.Replaced ? RawJson.From(outcome.Data) : subscriptionData, waitForAuth));
         });
     }
@@ -145,13 +140,8 @@ internal sealed partial class SocketActor
             Data = message,
             AuthTokenExpiredError = _packetExpiredError,
         };
-        RunInboundMiddleware(action, outcome =>
+        RunInboundMiddleware(action, cid, outcome =>
         {
-            if (!outcome.IsAllowed)
-            {
-                if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
-                return;
-            }
             var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
             _server.Exchange.Region.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
         });

@@ -79,6 +79,8 @@ public static class ConformanceApp
         // Reached only if the INBOUND middleware lets it through, which it never does.
         Serve(server, "forbidden", request => request.End("forbidden was allowed"));
 
+        PlainApplicationCode.Install(server);
+
         server.Receiver("echoTransmit").RunForeach(
             message => message.Socket.Transmit("echoTransmit", message.Data), server.Materializer);
     }

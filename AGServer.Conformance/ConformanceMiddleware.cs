@@ -30,6 +30,7 @@ public static class ConformanceMiddleware
 
         server.SetMiddleware(MiddlewareType.Inbound, actions => actions.RunForeach(action =>
         {
+            if (PlainApplicationCode.DecideFragileSubscribe(action)) return;
             switch (action.Type)
             {
                 case ActionType.Subscribe when action.Channel!.StartsWith("private/", StringComparison.Ordinal) && action.Socket!.AuthState != Auth.AuthState.Authenticated:
@@ -57,7 +58,7 @@ public static class ConformanceMiddleware
             }
         }, materializer), static (in ActionInfo a) => a.Type switch
         {
-            ActionType.Subscribe => a.Name!.StartsWith("private/", StringComparison.Ordinal),
+            ActionType.Subscribe => a.Name!.StartsWith("private/", StringComparison.Ordinal) || PlainApplicationCode.IsFragileChannel(a.Name),
             ActionType.PublishIn => a.Name!.StartsWith("readonly/", StringComparison.Ordinal) || a.Name.StartsWith("transform/", StringComparison.Ordinal),
             ActionType.Invoke => a.Name == "forbidden",
             ActionType.Transmit => a.Name == "forbiddenTransmit",

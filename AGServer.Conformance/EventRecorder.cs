@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using Akka.Streams.Dsl;
 using AGServer.Auth;
 using AGServer.Server;
 
@@ -25,7 +24,8 @@ public sealed class EventRecorder
     public static EventRecorder Start(AGServer server)
     {
         var recorder = new EventRecorder();
-        server.Listener(ServerEvents.All).RunForeach(recorder.Add, server.Materializer);
+        // Observed synchronously, so an events request sees every event emitted for its socket before it arrived.
+        server.ObserveEvents(recorder.Add);
         return recorder;
     }
 

@@ -15,14 +15,14 @@ public sealed class AGServerNode : IHostedService
     private readonly IHostApplicationLifetime _lifetime;
     private Task? _closing;
 
-    public AGServerNode(NodeOptions node, Server.AGServerOptions options, ILogger<AGServerNode> logger, IHostApplicationLifetime lifetime)
+    public AGServerNode(NodeOptions node, Server.AGServerOptions options, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         options.Validate();
-        _logger = logger;
+        _logger = loggerFactory.CreateLogger<AGServerNode>();
         _lifetime = lifetime;
         Node = node;
         System = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(node, node.ExtraHocon));
-        Server = new AGServer(System, options);
+        Server = new AGServer(System, options, loggerFactory);
     }
 
     public NodeOptions Node { get; }

@@ -2,6 +2,9 @@ using System.Text.Json;
 using AGServer.Auth;
 using AGServer.Protocol;
 using AGServer.Sockets;
+using AGServer.Server.Internal;
+using Microsoft.Extensions.Logging;
+using AGServer.Streams.Internal;
 
 namespace AGServer.Middleware;
 
@@ -14,7 +17,7 @@ public sealed record PublishOutOptions(bool UseCache = true);
 /// <see cref="Allow()"/> (optionally replacing its data) or <see cref="Block"/>; settling twice throws
 /// <see cref="InvalidActionError"/>. Thread-safe.
 /// </summary>
-public sealed class AGAction
+public sealed class AGAction : IFailable
 {
     private readonly TaskCompletionSource<ActionOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _settled;
@@ -79,6 +82,44 @@ public sealed class AGAction
     /// or marked <see cref="AGError.Silent"/>.
     /// </summary>
     public void Block(Exception? error = null) => Settle("blocked", ActionOutcome.Blocked(error));
+
+    /// <summary>
+    /// The outcome, or a block with a MiddlewareFailedError (logged) when no one settles the action within
+    /// <paramref name="timeoutMs"/>: fail closed.
+    /// </summary>
+    internal Task<ActionOutcome> SettledWithin(int timeoutMs, string middlewareType, ILogger logger)
+    {
+        var settled = _outcome.Task;
+        return settled.IsCompleted ? settled : WaitOrBlock(timeoutMs, middlewareType, logger);
+    }
+
+    private async Task<ActionOutcome> WaitOrBlock(int timeoutMs, string middlewareType, ILogger logger)
+    {
+        try
+        {
+            return await _outcome.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            if (TrySettle("blocked", ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(middlewareType, $"not settled within {timeoutMs} ms"))))
+                ServerLog.MiddlewareFailedClosed(logger, middlewareType, Type, Socket?.Id, $"not settled within {timeoutMs} ms");
+            return await _outcome.Task.ConfigureAwait(false);
+        }
+    }
+
+    bool IFailable.IsSettled => Volatile.Read(ref _settled) == 1;
+
+    /// <summary>The middleware failed or could not decide: blocks with <paramref name="error"/> unless already settled (fail closed).</summary>
+    void IFailable.Fail(Exception error) => TrySettle("blocked", ActionOutcome.Blocked(error));
+
+    /// <summary>Settles unless settled already; false when it was.</summary>
+    internal bool TrySettle(string how, ActionOutcome outcome)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) == 1) return false;
+        Outcome = how;
+        _outcome.TrySetResult(outcome);
+        return true;
+    }
 
     private void Settle(string how, ActionOutcome outcome)
     {

@@ -2,6 +2,7 @@ using Akka;
 using Akka.Streams.Dsl;
 using AGServer.Protocol;
 using AGServer.Streams;
+using AGServer.Streams.Internal;
 
 namespace AGServer.Middleware;
 
@@ -21,7 +22,7 @@ public delegate bool MiddlewareFilter(in ActionInfo action);
 /// handshake; each stream is opened when its first action arrives. A type without a handler costs nothing: no stream
 /// is made and actions are allowed at once.
 /// </summary>
-internal sealed class MiddlewareRegistry
+internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null)
 {
     private sealed record Registration(Action<Source<AGAction, NotUsed>> Handler, MiddlewareFilter? Filter);
 
@@ -57,7 +58,7 @@ internal sealed class MiddlewareRegistry
     public EventStream<AGAction>? Open(string type)
     {
         if (Get(type) is not { } registration) return null;
-        var stream = new EventStream<AGAction>(type);
+        var stream = new EventStream<AGAction>(type, failures, null);
         registration.Handler(stream.Source);
         return stream;
     }

@@ -14,6 +14,8 @@ using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
 using AGServer.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AGServer;
 
@@ -31,21 +33,35 @@ public sealed partial class AGServer
     private int _pendingClientsCount;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Starts a server on <paramref name="system"/>. Throws <see cref="InvalidOptionsError"/> for bad options.</summary>
-    public AGServer(ActorSystem system, AGServerOptions options)
+    /// <summary>
+    /// Starts a server on <paramref name="system"/>, logging to <paramref name="loggerFactory"/> (nowhere when null).
+    /// Throws <see cref="InvalidOptionsError"/> for bad options.
+    /// </summary>
+    public AGServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         System = system;
         Options = options;
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        Logger = LoggerFactory.CreateLogger("AGServer");
         _codec = options.Codec;
         Origins = OriginPolicy.Parse(options.Origins);
-        Materializer = system.Materializer();
+        Failures = new ApplicationFailures(this, Logger);
+        Listeners = new StreamGroup(Failures);
+        Procedures = new StreamGroup(Failures);
+        Receivers = new StreamGroup(Failures);
+        Middleware = new MiddlewareRegistry(Failures);
+        // Application code runs in the streams this materializer runs: a failure there costs the item it was handling.
+        Materializer = system.Materializer(ActorMaterializerSettings.Create(system).WithSupervisionStrategy(Failures.Decide));
         if (options.AuthKey is null && options.AuthPrivateKey is null)
             options.AuthKey = Convert.ToHexStringLower(global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         _auth = options.AuthEngine ?? new JwtAuthEngine(options);
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), "agserver");
+        Action<string> consumersChanged = _ => ServerActorRef.Tell(Sockets.Internal.SocketActor.ConsumersChanged.Instance);
+        Procedures.ConsumerAttached = consumersChanged;
+        Receivers.ConsumerAttached = consumersChanged;
     }
 
     /// <summary>
@@ -88,8 +104,18 @@ public sealed partial class AGServer
 
     public ActorSystem System { get; }
 
-    /// <summary>A materializer for running the streams this server hands out.</summary>
+    /// <summary>
+    /// A materializer for running the streams this server hands out. Application code that throws in a stream it runs
+    /// costs only the item it was handling: a request is answered with an error, a middleware action is blocked, the
+    /// failure is logged and emitted as an <c>error</c> event, and the stream goes on.
+    /// </summary>
     public IMaterializer Materializer { get; }
+
+    internal ILoggerFactory LoggerFactory { get; }
+
+    internal ILogger Logger { get; }
+
+    internal ApplicationFailures Failures { get; }
 
     /// <summary>The server actor, parent of every socket actor of this node.</summary>
     public IActorRef ServerActorRef { get; }
@@ -139,13 +165,13 @@ public sealed partial class AGServer
     public int PendingClientsCount => Volatile.Read(ref _pendingClientsCount);
 
     /// <summary>The server's listener streams (see <see cref="ServerEvents"/>), with their management.</summary>
-    public StreamGroup Listeners { get; } = new();
+    public StreamGroup Listeners { get; }
 
     /// <summary>Server-wide procedures: one stream per name receives that procedure's requests from every socket.</summary>
-    public StreamGroup Procedures { get; } = new();
+    public StreamGroup Procedures { get; }
 
     /// <summary>Server-wide receivers: one stream per name receives that receiver's messages from every socket.</summary>
-    public StreamGroup Receivers { get; } = new();
+    public StreamGroup Receivers { get; }
 
     /// <summary>A server event stream, for example <c>Listener(ServerEvents.Connection)</c>.</summary>
     public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;
@@ -183,7 +209,7 @@ public sealed partial class AGServer
     public void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
         ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream));
 
-    internal MiddlewareRegistry Middleware { get; } = new();
+    internal MiddlewareRegistry Middleware { get; }
 
     /// <summary>
     /// Sets the middleware of <paramref name="type"/> (see <see cref="MiddlewareType"/>): <paramref name="handler"/> is
@@ -207,10 +233,16 @@ public sealed partial class AGServer
         if (!Middleware.Wants(MiddlewareType.Handshake, new ActionInfo(ActionType.HandshakeWs, null, request))) return null;
         var stream = Middleware.Open(MiddlewareType.Handshake);
         handshakeStream(stream);
-        if (stream is null || !stream.HasConsumers) return null;
+        if (stream is null) return null;
+        if (!stream.HasConsumers)
+        {
+            if (!stream.HadConsumer) return null;
+            ServerLog.MiddlewareFailedClosed(Logger, MiddlewareType.Handshake, ActionType.HandshakeWs, null, "its consumer has ended");
+            return ClientErrors.MiddlewareFailed(MiddlewareType.Handshake, "its consumer has ended");
+        }
         var action = new AGAction(ActionType.HandshakeWs, request, null);
         stream.Emit(action);
-        var outcome = await action.Settled;
+        var outcome = await action.SettledWithin(Options.MiddlewareTimeoutMs, MiddlewareType.Handshake, Logger);
         if (outcome.IsAllowed) return null;
         stream.Close();
         var clientError = MiddlewareRegistry.ClientError(MiddlewareType.Handshake, action.Type, outcome.Error, out var emitted);
@@ -221,7 +253,47 @@ public sealed partial class AGServer
     internal void Emit<T>(ListenerName<T> name, T item) where T : notnull
     {
         Listeners.Emit(name.Name, item);
-        if (Listeners.HasConsumers(ServerEvents.All.Name)) Listeners.Emit(ServerEvents.All.Name, new AnyServerEvent(name.Name, item));
+        var observers = Volatile.Read(ref _observers);
+        if (observers.Length == 0 && !Listeners.HasConsumers(ServerEvents.All.Name)) return;
+        var any = new AnyServerEvent(name.Name, item);
+        Listeners.Emit(ServerEvents.All.Name, any);
+        foreach (var observer in observers) Observe(observer, any);
+    }
+
+    private Action<AnyServerEvent>[] _observers = [];
+
+    /// <summary>
+    /// Calls <paramref name="observer"/> for every server event, synchronously, on the thread that emits it: an event
+    /// of a socket is observed before that socket's next packet is processed, so what the observer records is complete
+    /// when any later request of the socket is handled (listener streams give no such guarantee: they run on their own).
+    /// The observer must be quick and thread-safe; an exception it throws is logged and goes no further.
+    /// Dispose the result to stop observing.
+    /// </summary>
+    public IDisposable ObserveEvents(Action<AnyServerEvent> observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        lock (Listeners) _observers = [.. _observers, observer];
+        return new Unobserve(this, observer);
+    }
+
+    private void Observe(Action<AnyServerEvent> observer, AnyServerEvent any)
+    {
+        try
+        {
+            observer(any);
+        }
+        catch (Exception error)
+        {
+            ServerLog.ObserverThrew(Logger, any.Name, error);
+        }
+    }
+
+    private sealed class Unobserve(AGServer server, Action<AnyServerEvent> observer) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (server.Listeners) server._observers = server._observers.Where(o => o != observer).ToArray();
+        }
     }
 
     internal void AddPending(AGServerSocket socket)

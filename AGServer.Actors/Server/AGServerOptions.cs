@@ -34,6 +34,7 @@ public sealed class AGServerOptions
     public const int DefaultBatchInterval = 50;
     public const int DefaultBatchOnHandshakeDuration = 400;
     public const int DefaultOutboundQueueLimit = 10000;
+    public const int DefaultUnclaimedPacketLimit = 100;
 
     /// <summary>Milliseconds a server-to-client invoke waits for its response (TimeoutError after).</summary>
     public int AckTimeout { get; set; } = DefaultAckTimeout;
@@ -92,6 +93,40 @@ public sealed class AGServerOptions
     /// </summary>
     public int OutboundQueueLimit { get; set; } = DefaultOutboundQueueLimit;
 
+    /// <summary>
+    /// When application code throws something other than an <see cref="AGError"/> while handling a request, the client
+    /// gets a ServerError. Its message is generic unless this is true, when it carries the exception's type and message
+    /// (for development: those can reveal internals). An <see cref="AGError"/> always goes out with its name and message.
+    /// </summary>
+    public bool ExposeExceptionMessages { get; set; }
+
+    /// <summary>
+    /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
+    /// unset means <see cref="AckTimeout"/>.
+    /// </summary>
+    public int? MiddlewareTimeout { get; set; }
+
+    /// <summary>
+    /// Milliseconds a subscribe may wait for the cluster to confirm it before it fails with a BrokerError; unset means
+    /// <see cref="AckTimeout"/>.
+    /// </summary>
+    public int? SubscribeTimeout { get; set; }
+
+    /// <summary>
+    /// An invoke or transmit whose procedure or receiver has no consumer yet is held, in order, until one attaches
+    /// (an application setting up per-socket procedures in its connection listener loses nothing), for at most this
+    /// many milliseconds (unset means <see cref="AckTimeout"/>, when the client's invoke times out anyway); then it is
+    /// dropped, as socketcluster-server drops packets nobody consumes.
+    /// </summary>
+    public int? UnclaimedPacketHold { get; set; }
+
+    /// <summary>Most packets one socket may have held waiting for a consumer; beyond it the oldest is dropped.</summary>
+    public int UnclaimedPacketLimit { get; set; } = DefaultUnclaimedPacketLimit;
+
+    internal int MiddlewareTimeoutMs => MiddlewareTimeout ?? AckTimeout;
+    internal int SubscribeTimeoutMs => SubscribeTimeout ?? AckTimeout;
+    internal int UnclaimedPacketHoldMs => UnclaimedPacketHold ?? AckTimeout;
+
     /// <summary>The auth engine; a <see cref="Auth.JwtAuthEngine"/> on these options by default. Set in code, not configuration.</summary>
     public Auth.IAuthEngine? AuthEngine { get; set; }
 
@@ -125,6 +160,12 @@ public sealed class AGServerOptions
             problems.Add($"SocketChannelLimit must be 0 (no limit) or more (got {SocketChannelLimit}).");
         if (AuthDefaultExpiry <= 0)
             problems.Add($"AuthDefaultExpiry must be a positive number of seconds (got {AuthDefaultExpiry}).");
+        if (MiddlewareTimeout is { } middlewareTimeout) Positive(nameof(MiddlewareTimeout), middlewareTimeout);
+        if (SubscribeTimeout is { } subscribeTimeout) Positive(nameof(SubscribeTimeout), subscribeTimeout);
+        if (UnclaimedPacketHold is < 0)
+            problems.Add($"UnclaimedPacketHold must be 0 (do not hold) or a positive number of milliseconds (got {UnclaimedPacketHold}).");
+        if (UnclaimedPacketLimit < 0)
+            problems.Add($"UnclaimedPacketLimit must be 0 (do not hold) or more (got {UnclaimedPacketLimit}).");
         if (OutboundQueueLimit <= 0)
             problems.Add($"OutboundQueueLimit must be a positive number of frames (got {OutboundQueueLimit}).");
         if (string.IsNullOrWhiteSpace(Origins))

@@ -1,4 +1,5 @@
 using AGServer.Protocol;
+using AGServer.Streams.Internal;
 
 namespace AGServer.Sockets;
 
@@ -6,7 +7,7 @@ namespace AGServer.Sockets;
 /// An RPC from a client (<c>invoke</c>): answer it once with <see cref="End"/> or <see cref="Error"/>.
 /// Answering twice throws <see cref="InvalidActionError"/>. Thread-safe.
 /// </summary>
-public sealed class AGRequest
+public sealed class AGRequest : IFailable
 {
     private int _sent;
 
@@ -43,6 +44,15 @@ public sealed class AGRequest
     {
         ArgumentNullException.ThrowIfNull(error);
         MarkSent();
+        Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
+    }
+
+    bool IFailable.IsSettled => Sent;
+
+    /// <summary>The handler failed: answers with <paramref name="error"/> unless it answered already.</summary>
+    void IFailable.Fail(Exception error)
+    {
+        if (Interlocked.Exchange(ref _sent, 1) == 1) return;
         Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
     }
 

@@ -40,6 +40,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         Server = server;
         _transport = transport;
         Request = request;
+        Listeners = new StreamGroup(server.Failures);
+        Receivers = new StreamGroup(server.Failures);
+        Procedures = new StreamGroup(server.Failures);
     }
 
     public string Id { get; }
@@ -52,7 +55,35 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     public SocketState State
     {
         get => _state;
-        internal set => _state = value;
+        internal set
+        {
+            _state = value;
+            if (value == SocketState.Closed) Volatile.Read(ref _closedSource)?.Cancel();
+        }
+    }
+
+    private CancellationTokenSource? _closedSource;
+
+    /// <summary>
+    /// Cancelled when the socket closes: pass it to work done for this socket's requests, so that work for a client
+    /// that has gone stops (handlers given to <see cref="AGServer.MapProcedure(string, Func{AGRequest, CancellationToken, Task{object?}}, HandlerOptions?)"/> receive it).
+    /// </summary>
+    public CancellationToken ConnectionClosed
+    {
+        get
+        {
+            if (_state == SocketState.Closed) return new CancellationToken(true);
+            var source = Volatile.Read(ref _closedSource);
+            if (source is null)
+            {
+                var made = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _closedSource, made, null) ?? made;
+                if (!ReferenceEquals(source, made)) made.Dispose();
+            }
+            // The socket may have closed while the source was made, before the close could see it.
+            if (_state == SocketState.Closed) source.Cancel();
+            return source.Token;
+        }
     }
 
     /// <summary>The HTTP upgrade request (path, query, headers, remote end).</summary>
@@ -117,13 +148,13 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>The socket's listener streams (see <see cref="SocketEvents"/>), with their management.</summary>
-    public StreamGroup Listeners { get; } = new();
+    public StreamGroup Listeners { get; }
 
     /// <summary>This socket's receivers (client transmits), one stream per name.</summary>
-    public StreamGroup Receivers { get; } = new();
+    public StreamGroup Receivers { get; }
 
     /// <summary>This socket's procedures (client invokes), one stream per name.</summary>
-    public StreamGroup Procedures { get; } = new();
+    public StreamGroup Procedures { get; }
 
     public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;
 

@@ -30,12 +30,25 @@ public interface IEventStream
 /// while it is slow (that buffer is its backpressure). Emitting with no consumer costs one volatile read.
 /// Thread-safe: any thread may emit, close or kill.
 /// </summary>
-public sealed class EventStream<T> : IEventStream
+public sealed class EventStream<T> : IEventStream, IFailureAware
 {
     private readonly object _gate = new();
+    private readonly IConsumerFailures? _failures;
+    private readonly Action<string>? _consumerAttached;
     private StreamConsumer<T>[] _consumers = [];
+    private volatile bool _hadConsumer;
+    private volatile bool _lostConsumerToFailure;
 
-    public EventStream(string name) => Name = name;
+    public EventStream(string name) : this(name, null, null)
+    {
+    }
+
+    internal EventStream(string name, IConsumerFailures? failures, Action<string>? consumerAttached)
+    {
+        Name = name;
+        _failures = failures;
+        _consumerAttached = consumerAttached;
+    }
 
     public string Name { get; }
 
@@ -82,9 +95,30 @@ public sealed class EventStream<T> : IEventStream
 
     public bool HasConsumer(long consumerId) => Volatile.Read(ref _consumers).Any(c => c.Id == consumerId);
 
+    /// <summary>True once any consumer has attached, even if none is left.</summary>
+    internal bool HadConsumer => _hadConsumer;
+
+    /// <summary>True when the last consumer left because it failed (and no new one attached since).</summary>
+    internal bool LostConsumerToFailure => _lostConsumerToFailure && !HasConsumers;
+
+    bool IFailureAware.LostConsumerToFailure => LostConsumerToFailure;
+
     internal void Attach(StreamConsumer<T> consumer)
     {
-        lock (_gate) _consumers = [.. _consumers, consumer];
+        lock (_gate)
+        {
+            _consumers = [.. _consumers, consumer];
+            _hadConsumer = true;
+            _lostConsumerToFailure = false;
+        }
+        _consumerAttached?.Invoke(Name);
+    }
+
+    /// <summary>A consumer died with <paramref name="cause"/>, leaving <paramref name="leftovers"/> unsettled.</summary>
+    internal void ReportConsumerFailure(Exception cause, IReadOnlyList<object> leftovers)
+    {
+        _lostConsumerToFailure = true;
+        _failures?.ConsumerFailed(Name, cause, leftovers);
     }
 
     internal void Remove(StreamConsumer<T> consumer) => Detach(c => ReferenceEquals(c, consumer));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AGServer.Streams.Internal;
 
 namespace AGServer.Streams;
 
@@ -8,6 +9,21 @@ namespace AGServer.Streams;
 /// </summary>
 public sealed class StreamGroup
 {
+    private readonly IConsumerFailures? _failures;
+    private Action<string>? _consumerAttached;
+
+    public StreamGroup()
+    {
+    }
+
+    internal StreamGroup(IConsumerFailures? failures) => _failures = failures;
+
+    /// <summary>Called with a stream's name whenever a consumer attaches to it (during materialisation).</summary>
+    internal Action<string>? ConsumerAttached
+    {
+        set => Volatile.Write(ref _consumerAttached, value);
+    }
+
     // Made on first use: most sockets never open a stream, and an empty dictionary still costs memory per socket.
     private ConcurrentDictionary<string, IEventStream>? _created;
 
@@ -22,7 +38,7 @@ public sealed class StreamGroup
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
     public EventStream<T> Stream<T>(string name)
     {
-        var stream = CreatedStreams.GetOrAdd(name, static n => new EventStream<T>(n));
+        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached), this);
         return stream as EventStream<T>
                ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
     }
@@ -32,6 +48,12 @@ public sealed class StreamGroup
     {
         if (Existing.TryGetValue(name, out var stream) && stream.HasConsumers) ((EventStream<T>)stream).Emit(item);
     }
+
+    private void OnConsumerAttached(string name) => Volatile.Read(ref _consumerAttached)?.Invoke(name);
+
+    /// <summary>True when the named stream's consumers all left by failing (see <see cref="EventStream{T}"/>).</summary>
+    internal bool LostConsumerToFailure(string name) =>
+        Existing.TryGetValue(name, out var stream) && stream is IFailureAware { LostConsumerToFailure: true };
 
     /// <summary>True when the named stream has a consumer.</summary>
     public bool HasConsumers(string name) => Existing.TryGetValue(name, out var stream) && stream.HasConsumers;

@@ -61,6 +61,18 @@ const ops = {
     const socket = client(name);
     return Promise.all(Array.from({length: count}, (_, i) => socket.invoke(procedure, i)));
   },
+  // Creates a client and, without waiting for its handshake, fires `count` invokes of `procedure` (the client sends
+  // them right after the handshake); answers how many were answered and the first error of those that were not.
+  async connectAndInvoke({client: name, port, procedure, count, ackTimeout}) {
+    const options = {hostname: 'localhost', port, autoReconnect: false};
+    if (ackTimeout != null) options.ackTimeout = ackTimeout;
+    const socket = socketClusterClient.create(options);
+    clients.set(name, socket);
+    const results = await Promise.allSettled(Array.from({length: count}, (_, i) => socket.invoke(procedure, i)));
+    const failed = results.filter((r) => r.status === 'rejected');
+    return {answered: results.length - failed.length, failed: failed.length,
+      firstError: failed.length ? dehydrate(failed[0].reason) : null, values: results.filter((r) => r.status === 'fulfilled').map((r) => r.value).slice(0, 3)};
+  },
   async transmit({client: name, event, data}) {
     await client(name).transmit(event, data);
     return true;

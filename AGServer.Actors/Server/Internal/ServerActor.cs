@@ -39,6 +39,11 @@ internal sealed class ServerActor : ReceiveActor
             }
             Context.ActorOf(SocketActorProducer.Props(server, accept.Transport, accept.Request, accept.HandshakeStream));
         });
+        // A consumer attached to a server-wide procedure or receiver: sockets holding packets for it hand them on.
+        Receive<SocketActor.ConsumersChanged>(changed =>
+        {
+            foreach (var child in Context.GetChildren()) child.Tell(changed);
+        });
         Receive<Close>(_ =>
         {
             _closing = true;

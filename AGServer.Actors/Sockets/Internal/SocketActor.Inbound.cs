@@ -212,21 +212,4 @@ internal sealed partial class SocketActor
             Deliver(name, cid, outcome.Replaced ? RawJson.From(outcome.Data) : data);
         });
     }
-
-    /// <summary>Hands an invoke to its procedure streams, or a transmit to its receiver streams (socket and server-wide).</summary>
-    private void Deliver(string name, long? cid, RawJson data)
-    {
-        if (cid is { } id)
-        {
-            var request = new AGRequest(_socket, id, name, data);
-            _socket.Procedures.Emit(name, request);
-            _server.Procedures.Emit(name, request);
-        }
-        else
-        {
-            var message = new ReceivedMessage(_socket, name, data);
-            _socket.Receivers.Emit(name, message);
-            _server.Receivers.Emit(name, message);
-        }
-    }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Streams;
+using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 
@@ -98,11 +99,20 @@ internal sealed partial class SocketActor
         stream ??= _server.Middleware.Open(type);
         if (stream is null || !stream.HasConsumers)
         {
-            then(ActionOutcome.Allowed(false, null, null));
+            // A handler that never consumed allows everything, as it always did; one whose consumer failed, completed
+            // or was killed can no longer decide, so it blocks: a failed middleware never lets actions through unchecked.
+            then(stream is { HadConsumer: true } ? Settled(type, action, FailedClosed(type, action, "its consumer has ended")) : ActionOutcome.Allowed(false, null, null));
             return;
         }
         stream.Emit(action);
-        Await(new ValueTask<ActionOutcome>(action.Settled), (outcome, _) => then(Settled(type, action, outcome!)));
+        var settled = action.SettledWithin(_options.MiddlewareTimeoutMs, type, _server.Logger);
+        Await(new ValueTask<ActionOutcome>(settled), (outcome, _) => then(Settled(type, action, outcome!)));
+    }
+
+    private ActionOutcome FailedClosed(string type, AGAction action, string why)
+    {
+        ServerLog.MiddlewareFailedClosed(_server.Logger, type, action.Type, _socket.Id, why);
+        return ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(type, why));
     }
 
     /// <summary>A blocked outcome gets the client's error, and the failure is emitted when MiddlewareEmitFailures says so.</summary>
@@ -121,8 +131,7 @@ internal sealed partial class SocketActor
         {
             if (_socket.State == SocketState.Closed) continue;
             if (!_server.Middleware.Wants(MiddlewareType.Outbound, new ActionInfo(ActionType.PublishOut, deliver.Channel, _socket.Request))
-                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null
-                || !_outboundStream.HasConsumers)
+                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null)
             {
                 _socket.SendFrame(deliver.Frame);
                 continue;
@@ -132,14 +141,22 @@ internal sealed partial class SocketActor
                 Channel = deliver.Channel,
                 Data = _server.Exchange.ReadPublishedData(deliver.Frame),
             };
+            if (!_outboundStream.HasConsumers)
+            {
+                // Same rule as inbound: no consumer ever means allowed, a consumer that ended means blocked.
+                if (_outboundStream.HadConsumer) OnOutboundSettled(new OutboundSettled(action, deliver.Frame, FailedClosed(MiddlewareType.Outbound, action, "its consumer has ended")), next: false);
+                else _socket.SendFrame(deliver.Frame);
+                continue;
+            }
             _outboundStream.Emit(action);
             _outboundBusy = true;
-            action.Settled.PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
+            action.SettledWithin(_options.MiddlewareTimeoutMs, MiddlewareType.Outbound, _server.Logger)
+                .PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
             return;
         }
     }
 
-    private void OnOutboundSettled(OutboundSettled settled)
+    private void OnOutboundSettled(OutboundSettled settled, bool next = true)
     {
         var outcome = Settled(MiddlewareType.Outbound, settled.Action, settled.Outcome);
         if (outcome.IsAllowed && _socket.State != SocketState.Closed)
@@ -150,6 +167,6 @@ internal sealed partial class SocketActor
                 : settled.Frame;
             _socket.SendFrame(frame);
         }
-        NextOutbound();
+        if (next) NextOutbound();
     }
 }

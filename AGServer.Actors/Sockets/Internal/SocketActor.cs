@@ -66,7 +66,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _pingFrame = _options.ProtocolVersion == 1 ? PingV1 : EmptyFrame;
         _pongFrame = _options.ProtocolVersion == 1 ? PongV1 : EmptyFrame;
         _pongResetInterval = _options.PingTimeout / PongResetFrequencyDivisor;
-
+        WatchConsumers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -111,7 +111,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 if (_socket.State == SocketState.Connecting) Disconnect(CloseCodes.HandshakeTimedOut, null);
                 break;
             default:
-                if (!ReceivePubSub(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message))
+                if (!ReceivePubSub(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
                     Unhandled(message);
                 break;
         }
@@ -192,6 +192,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         var previous = _socket.State;
         _socket.State = SocketState.Closed;
         Timers.CancelAll();
+        _unclaimed?.Clear();
         _batchTimerRunning = false;
         _socket.CancelBatch();
 

@@ -1,4 +1,5 @@
 using Akka.Streams;
+using Akka.Streams.Implementation.Fusing;
 using Akka.Streams.Stage;
 
 namespace AGServer.Streams.Internal;
@@ -6,6 +7,9 @@ namespace AGServer.Streams.Internal;
 /// <summary>
 /// The source stage behind <see cref="EventStream{T}.Source"/>. The consumer is attached when the logic is
 /// created, which happens during materialisation, so nothing emitted after <c>Run</c> returns is missed.
+/// It remembers the item in flight (pushed, not yet followed by a pull) so that a failure of the application code
+/// handling it settles that item with an error (<see cref="InFlight"/>), and when its consumer dies with items
+/// queued and no other consumer left, those are settled with an error too: none is dropped unanswered.
 /// </summary>
 internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<SourceShape<T>>
 {
@@ -22,11 +26,14 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
         return new Logic(this, stream, consumer);
     }
 
-    private sealed class Logic : OutGraphStageLogic
+    private sealed class Logic : OutGraphStageLogic, IInFlightSource
     {
         private readonly EventStreamSource<T> _stage;
         private readonly EventStream<T> _stream;
         private readonly StreamConsumer<T> _consumer;
+        private object? _inFlight;
+        private GraphInterpreter? _interpreter;
+        private bool _joined;
 
         public Logic(EventStreamSource<T> stage, EventStream<T> stream, StreamConsumer<T> consumer) : base(stage.Shape)
         {
@@ -36,21 +43,45 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
             SetHandler(stage._out, this);
         }
 
+        public bool HasInFlight => Volatile.Read(ref _inFlight) is not null;
+
+        public object? TakeInFlight() => Interlocked.Exchange(ref _inFlight, null);
+
         public override void PreStart()
         {
             var wake = GetAsyncCallback(OnWake);
             _consumer.Start(wake);
         }
 
-        public override void OnPull() => TryPush();
+        public override void OnPull()
+        {
+            _inFlight = null;
+            TryPush();
+        }
 
         public override void OnDownstreamFinish(Exception cause)
         {
             _stream.Remove(_consumer);
+            if (cause is not SubscriptionWithCancelException.NonFailureCancellation) FailLeftovers(cause);
             base.OnDownstreamFinish(cause);
         }
 
-        public override void PostStop() => _stream.Remove(_consumer);
+        public override void PostStop()
+        {
+            _stream.Remove(_consumer);
+            InFlight.Leave(_interpreter, this);
+        }
+
+        /// <summary>The consumer died: what it held and (when no consumer is left to take them) what it had queued get an error.</summary>
+        private void FailLeftovers(Exception cause)
+        {
+            var leftovers = new List<object>();
+            if (TakeInFlight() is IFailable held) leftovers.Add(held);
+            if (!_stream.HasConsumers)
+                while (_consumer.TryDequeue(out var queued))
+                    if (queued is IFailable failable) leftovers.Add(failable);
+            _stream.ReportConsumerFailure(cause, leftovers);
+        }
 
         private void OnWake()
         {
@@ -64,6 +95,12 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
             {
                 if (_consumer.TryDequeue(out var item))
                 {
+                    if (!_joined)
+                    {
+                        _joined = true;
+                        _interpreter = InFlight.Join(this);
+                    }
+                    _inFlight = item;
                     Push(_stage._out, item);
                     return;
                 }

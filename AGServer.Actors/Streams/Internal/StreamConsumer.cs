@@ -65,7 +65,9 @@ internal sealed class StreamConsumer<T>
     /// </summary>
     public bool Park()
     {
-        Volatile.Write(ref _waiting, 1);
+        // A full fence: the flag must be visible before the queue is looked at, or a producer that enqueued meanwhile
+        // and read the flag before it was set would never wake the stage (a lost wake-up).
+        Interlocked.Exchange(ref _waiting, 1);
         if (_queue.IsEmpty && !_closed && !_killed) return true;
         return Interlocked.Exchange(ref _waiting, 0) == 0;
     }

@@ -1,0 +1,53 @@
+using Akka.Streams.Supervision;
+using AGServer.Protocol;
+using AGServer.Streams.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace AGServer.Server.Internal;
+
+/// <summary>
+/// Contains failures of application code run on the server's streams. As the supervision decider of
+/// <see cref="AGServer.Materializer"/> it resumes the failed stream (the procedure, receiver, listener or middleware
+/// goes on serving every socket), settles the item that was being handled (a request gets an error answer, a
+/// middleware action is blocked), logs, and emits the server's <c>error</c> event. For consumers run elsewhere (another
+/// materializer) it settles what a dying consumer leaves behind.
+/// </summary>
+internal sealed class ApplicationFailures(AGServer server, ILogger logger) : IConsumerFailures
+{
+    /// <summary>The decider: runs inside the failed stream's interpreter, where the item in flight is known.</summary>
+    public Directive Decide(Exception error)
+    {
+        var item = InFlight.TakeCurrent();
+        ServerLog.ConsumerThrew(logger, StreamOf(item), error);
+        Settle(item, error);
+        Report(item, error);
+        return Directive.Resume;
+    }
+
+    public void ConsumerFailed(string stream, Exception cause, IReadOnlyList<object> leftovers)
+    {
+        ServerLog.ConsumerDied(logger, stream, cause);
+        foreach (var item in leftovers) Settle(item, cause);
+        Report(leftovers.Count > 0 ? leftovers[0] : null, cause);
+    }
+
+    private void Settle(object? item, Exception error)
+    {
+        if (item is IFailable { IsSettled: false } failable)
+            failable.Fail(ClientErrors.Safe(error, server.Options.ExposeExceptionMessages));
+    }
+
+    /// <summary>The error event; not for a failed consumer of the error event itself, which would feed on its own failures.</summary>
+    private void Report(object? item, Exception error)
+    {
+        if (item is not ServerErrorEvent) server.EmitError(error);
+    }
+
+    private static string StreamOf(object? item) => item switch
+    {
+        Sockets.AGRequest request => request.Procedure,
+        Middleware.AGAction action => action.Type,
+        null => "(unknown)",
+        _ => item.GetType().Name,
+    };
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Logging;
+
+namespace AGServer.Server.Internal;
+
+/// <summary>Every event AGServer logs, with its id and level (the table is in docs/LOGGING.md).</summary>
+internal static partial class ServerLog
+{
+    // 1xxx: application code (procedures, receivers, listeners, middleware) that failed and was contained.
+
+    [LoggerMessage(1001, LogLevel.Error, "Application code consuming stream '{Stream}' threw; the item it was handling was settled with an error and the consumer goes on")]
+    public static partial void ConsumerThrew(ILogger logger, string stream, Exception error);
+
+    [LoggerMessage(1002, LogLevel.Error, "A consumer of stream '{Stream}' ended by failure; what it held or had queued was settled with an error")]
+    public static partial void ConsumerDied(ILogger logger, string stream, Exception error);
+
+    [LoggerMessage(1003, LogLevel.Warning, "The {MiddlewareType} middleware could not decide on a {ActionType} action of socket {SocketId} ({Why}); the action was blocked")]
+    public static partial void MiddlewareFailedClosed(ILogger logger, string middlewareType, string actionType, string? socketId, string why);
+
+    [LoggerMessage(1004, LogLevel.Error, "Handler of procedure '{Procedure}' failed for socket {SocketId}; the request was answered with an error")]
+    public static partial void ProcedureHandlerFailed(ILogger logger, string procedure, string socketId, Exception error);
+
+    [LoggerMessage(1005, LogLevel.Error, "Handler of receiver '{Receiver}' failed for socket {SocketId}")]
+    public static partial void ReceiverHandlerFailed(ILogger logger, string receiver, string socketId, Exception error);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Stream '{Stream}' has no consumer any more (its last one failed); request {Cid} of socket {SocketId} was answered with an error")]
+    public static partial void NoLiveConsumer(ILogger logger, string stream, long cid, string socketId);
+
+    [LoggerMessage(1007, LogLevel.Error, "An event observer threw on a '{Event}' event; the event went on to the others")]
+    public static partial void ObserverThrew(ILogger logger, string @event, Exception error);
+
+    // 2xxx: sockets and connections.
+
+    [LoggerMessage(2001, LogLevel.Error, "Socket actor of {SocketId} failed; its connection is closed with 1011 and no other socket is affected")]
+    public static partial void SocketActorFailed(ILogger logger, string socketId, Exception error);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Connection {SocketId} ended without a close handshake ({Reason})")]
+    public static partial void ConnectionDropped(ILogger logger, string socketId, string reason, Exception? error);
+
+    [LoggerMessage(2003, LogLevel.Debug, "Socket {SocketId} sent a frame that is not a valid packet: {Problem}")]
+    public static partial void BadPacket(ILogger logger, string socketId, string problem);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Socket {SocketId} dropped {Count} packet(s) for '{Name}' that no procedure or receiver took within {HoldMs} ms")]
+    public static partial void UnclaimedPacketsDropped(ILogger logger, string socketId, int count, string name, int holdMs);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Socket {SocketId} holds {Limit} packets no procedure or receiver has taken yet; the oldest, for '{Name}', was dropped")]
+    public static partial void UnclaimedPacketsOverflow(ILogger logger, string socketId, int limit, string name);
+
+    // 3xxx: channels and the cluster.
+
+    [LoggerMessage(3001, LogLevel.Error, "The node broker failed handling {Message}; it keeps its state and goes on")]
+    public static partial void BrokerFailed(ILogger logger, string message, Exception error);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Subscribe of socket {SocketId} to '{Channel}' was not confirmed within {TimeoutMs} ms; it failed with an error")]
+    public static partial void SubscribeTimedOut(ILogger logger, string socketId, string channel, int timeoutMs);
+
+    [LoggerMessage(3003, LogLevel.Information, "Cluster member {Address} is {Status}")]
+    public static partial void MemberChanged(ILogger logger, string address, string status);
+
+    [LoggerMessage(3004, LogLevel.Warning, "Cluster member {Address} is unreachable")]
+    public static partial void MemberUnreachable(ILogger logger, string address);
+
+    [LoggerMessage(3005, LogLevel.Information, "Cluster member {Address} is reachable again")]
+    public static partial void MemberReachable(ILogger logger, string address);
+
+    [LoggerMessage(3006, LogLevel.Warning, "Registration of this node for channel '{Channel}' was not confirmed; retrying")]
+    public static partial void RegistrationRetry(ILogger logger, string channel);
+}

@@ -59,7 +59,18 @@ public sealed class Exchange
         });
         if (created)
             Broker.Ask<NodeBroker.Subscribed>(replyTo => new NodeBroker.Subscribe(channel, subscription, replyTo), AskTimeout, CancellationToken.None)
-                .ContinueWith(_ => subscription.MarkSubscribed(), TaskContinuationOptions.OnlyOnRanToCompletion);
+                .ContinueWith(static (ask, state) =>
+                {
+                    var (exchange, subscription) = ((Exchange, ExchangeChannel))state!;
+                    if (ask.IsCompletedSuccessfully)
+                    {
+                        subscription.MarkSubscribed();
+                        return;
+                    }
+                    // Not confirmed: forget it, so a later Subscribe tries again, and say why to whoever awaits it.
+                    exchange._channels.TryRemove(new KeyValuePair<string, ExchangeChannel>(subscription.Name, subscription));
+                    subscription.MarkFailed(new BrokerError($"Failed to subscribe the server to the {subscription.Name} channel: {ask.Exception?.InnerException?.Message ?? "cancelled"}"));
+                }, (this, subscription), TaskScheduler.Default);
         return subscription;
     }
 

@@ -17,6 +17,9 @@ public enum ChannelState
 /// <summary>A channel's subscribe, unsubscribe or subscribeStateChange event.</summary>
 public sealed record ChannelStateChange(string Channel, ChannelState OldState, ChannelState NewState);
 
+/// <summary>A server subscription that could not be confirmed (the <c>subscribeFail</c> channel event).</summary>
+public sealed record ChannelSubscribeFail(string Channel, Exception Error);
+
 /// <summary>
 /// A server-side subscription to a channel, cluster-wide like a socket's (ag-channel). Its <see cref="Source"/>
 /// carries the data of every message published on the channel after the subscription was confirmed
@@ -97,6 +100,17 @@ public sealed class ExchangeChannel : IChannelSubscriber
             Listeners.Emit("subscribe", change);
         }
         _subscribed.TrySetResult();
+    }
+
+    /// <summary>The subscription could not be confirmed: it ends, and <see cref="WhenSubscribed"/> fails with <paramref name="error"/>.</summary>
+    internal void MarkFailed(Exception error)
+    {
+        var old = _state;
+        _state = ChannelState.Unsubscribed;
+        _subscribed.TrySetException(error);
+        Listeners.Emit("subscribeFail", new ChannelSubscribeFail(Name, error));
+        if (old == ChannelState.Unsubscribed) return;
+        Listeners.Emit("subscribeStateChange", new ChannelStateChange(Name, old, ChannelState.Unsubscribed));
     }
 
     internal void MarkUnsubscribed()

@@ -1,6 +1,9 @@
 using Akka.Actor;
+using Akka.Cluster;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
+using AGServer.Server.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace AGServer.Channels;
 
@@ -10,6 +13,9 @@ namespace AGServer.Channels;
 /// subscribe only once the entity confirmed the registration, so a publish made after that ack is delivered.
 /// Fans each delivered publish out to local subscribers by handing every one the same frame bytes: no actor
 /// message per subscriber.
+/// It heals itself: a failure of code it runs (a codec, a subscriber's delivery) costs that message or that subscriber's
+/// copy and never its state; when a node becomes reachable again it re-registers all its channels (an entity that
+/// recovered while this node was unreachable did not hear from it); a registration that is not confirmed is retried.
 /// </summary>
 internal sealed class NodeBroker : ReceiveActor
 {
@@ -25,15 +31,27 @@ internal sealed class NodeBroker : ReceiveActor
 
     public sealed record Unsubscribed(string Channel);
 
+    private sealed record RetryRegistrations
+    {
+        public static readonly RetryRegistrations Instance = new();
+    }
+
+    private static readonly TimeSpan RegistrationRetryInterval = TimeSpan.FromSeconds(2);
+
     private readonly IActorRef _region;
+    private readonly ILogger _logger;
     private readonly LocalSubscriptions _local = new();
     private readonly Dictionary<string, long> _registered = new();
-    private readonly Dictionary<string, (long Sequence, List<IActorRef> Waiting)> _registering = new();
+    private readonly Dictionary<string, (long Sequence, List<IActorRef> Waiting, long SentAt)> _registering = new();
     private long _sequence;
+    private ICancelable? _retryTimer;
 
-    public NodeBroker(IActorRef region, Func<ISocketCodec> codec)
+    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger)
     {
         _region = region;
+        _logger = logger;
+        Receive<ClusterEvent.ReachableMember>(_ => RegisterAll());
+        Receive<RetryRegistrations>(_ => OnRetryRegistrations());
         Receive<ExchangeCommands.Publish>(publish =>
             _region.Tell(new Publish(publish.Channel, codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
         Receive<Subscribe>(OnSubscribe);
@@ -54,9 +72,11 @@ internal sealed class NodeBroker : ReceiveActor
         }
         if (!_registering.TryGetValue(channel, out var registering))
         {
-            registering = (++_sequence, new List<IActorRef>());
+            registering = (++_sequence, new List<IActorRef>(), Environment.TickCount64);
             _registering[channel] = registering;
             _region.Tell(new RegisterNode(channel, Self, registering.Sequence));
+            _retryTimer ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
+                RegistrationRetryInterval, RegistrationRetryInterval, Self, RetryRegistrations.Instance, Self);
         }
         if (subscribe.ReplyTo is not null) registering.Waiting.Add(subscribe.ReplyTo);
     }
@@ -92,6 +112,70 @@ internal sealed class NodeBroker : ReceiveActor
             if (!_registering.ContainsKey(deliver.Channel)) _region.Tell(new UnregisterNode(deliver.Channel, Self));
             return;
         }
-        foreach (var subscriber in subscribers) subscriber.Deliver(deliver.Channel, deliver.Frame);
+        foreach (var subscriber in subscribers)
+        {
+            try
+            {
+                subscriber.Deliver(deliver.Channel, deliver.Frame);
+            }
+            catch (Exception error)
+            {
+                // One subscriber's failure (its middleware filter, say) costs its own copy, not the others'.
+                ServerLog.BrokerFailed(_logger, $"a delivery on {deliver.Channel}", error);
+            }
+        }
+    }
+
+    private bool InCluster => Context.System is Akka.Actor.Internal.ActorSystemImpl { Provider: IClusterActorRefProvider };
+
+    protected override void PreStart()
+    {
+        if (InCluster) Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.ReachableMember));
+    }
+
+    protected override void PostStop()
+    {
+        _retryTimer?.Cancel();
+        if (InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
+    /// <summary>Keeps the broker's state through any failure: the message that failed is lost, nothing else.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception error)
+        {
+            ServerLog.BrokerFailed(_logger, message.GetType().Name, error);
+            return true;
+        }
+    }
+
+    /// <summary>A node became reachable again: make sure every entity of our channels knows this node.</summary>
+    private void RegisterAll()
+    {
+        foreach (var channel in _local.Channels)
+            if (_registered.TryGetValue(channel, out var sequence))
+                _region.Tell(new RegisterNode(channel, Self, sequence));
+    }
+
+    /// <summary>Registrations not confirmed for a while (the entity's message was lost in a crash or move) are sent again.</summary>
+    private void OnRetryRegistrations()
+    {
+        if (_registering.Count == 0)
+        {
+            _retryTimer?.Cancel();
+            _retryTimer = null;
+            return;
+        }
+        var now = Environment.TickCount64;
+        foreach (var (channel, registering) in _registering)
+        {
+            if (now - registering.SentAt < RegistrationRetryInterval.TotalMilliseconds) continue;
+            ServerLog.RegistrationRetry(_logger, channel);
+            _region.Tell(new RegisterNode(channel, Self, registering.Sequence));
+        }
     }
 }

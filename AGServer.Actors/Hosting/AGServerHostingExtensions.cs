@@ -95,7 +95,8 @@ public static class AGServerHostingExtensions
             DangerousEnableCompression = options.PerMessageDeflate,
             KeepAliveInterval = TimeSpan.Zero,
         });
-        var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit);
+        var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger,
+            $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
         server.Accept(transport, request, handshakeStream);
         await transport.Completion;
     }

@@ -25,7 +25,13 @@ public readonly struct RawJson
     public static RawJson From<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, AGJson.Options));
 
     /// <summary>Parses the value into a <see cref="JsonElement"/> (Undefined when absent).</summary>
-    public JsonElement ToElement() => IsAbsent ? default : JsonDocument.Parse(Utf8).RootElement;
+    public JsonElement ToElement()
+    {
+        if (IsAbsent) return default;
+        // A detached copy: the document's pooled buffers go back at once instead of waiting for a finalizer.
+        using var document = JsonDocument.Parse(Utf8);
+        return document.RootElement.Clone();
+    }
 
     /// <summary>True when the value is a JSON object.</summary>
     public bool IsObject => FirstByte() == (byte)'{';

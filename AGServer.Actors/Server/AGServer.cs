@@ -82,7 +82,7 @@ public sealed partial class AGServer
             channel => ChannelEntity.Props(channel, settings),
             ClusterShardingSettings.Create(System),
             new ChannelMessageExtractor(settings.NumberOfShards));
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec)), NodeBroker.Name);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"))), NodeBroker.Name);
         _exchange = new Exchange(() => _codec, region, broker);
         MarkReady();
     }
@@ -114,6 +114,10 @@ public sealed partial class AGServer
     internal ILoggerFactory LoggerFactory { get; }
 
     internal ILogger Logger { get; }
+
+    internal ILogger TransportLogger => _transportLogger ??= LoggerFactory.CreateLogger("AGServer.Transport");
+
+    private ILogger? _transportLogger;
 
     internal ApplicationFailures Failures { get; }
 

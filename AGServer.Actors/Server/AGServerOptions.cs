@@ -9,7 +9,11 @@ public enum SocketStreamCleanupMode
     Kill,
     /// <summary>Close them: consumers end after their backlog.</summary>
     Close,
-    /// <summary>Leave them; the application ends them.</summary>
+    /// <summary>
+    /// Leave them for the application to end. A closed socket never emits again, so a stream still open
+    /// <see cref="AGServerOptions.AckTimeout"/> ms after its socket ended is closed then: an open stream would keep its
+    /// consumer (an actor) alive forever.
+    /// </summary>
     None,
 }
 

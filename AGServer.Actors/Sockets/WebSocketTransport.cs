@@ -2,6 +2,9 @@ using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
 using AGServer.Protocol;
+using AGServer.Server.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using static AGServer.Sockets.TransportMessages;
 
 namespace AGServer.Sockets;
@@ -34,8 +37,14 @@ public sealed class WebSocketTransport : ISocketTransport
     private int _overflowReported;
     private int _closedReported;
 
-    public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit)
+    private readonly ILogger _logger;
+    private readonly string _peer;
+
+    /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
+    public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null)
     {
+        _logger = logger ?? NullLogger.Instance;
+        _peer = peer ?? "?";
         _webSocket = webSocket;
         _maxPayload = maxPayload;
         _queueLimit = queueLimit;
@@ -127,9 +136,10 @@ public sealed class WebSocketTransport : ISocketTransport
                 return;
             }
         }
-        catch (Exception)
+        catch (Exception error)
         {
             // The connection broke while writing: the receive loop reports it.
+            ServerLog.ConnectionDropped(_logger, _peer, "write failed", error);
             _webSocket.Abort();
             lock (_gate)
             {
@@ -181,9 +191,10 @@ public sealed class WebSocketTransport : ISocketTransport
                 if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];
             }
         }
-        catch (Exception)
+        catch (Exception error)
         {
             // Whatever broke the connection (reset, abort, protocol error), the socket hung up.
+            ServerLog.ConnectionDropped(_logger, _peer, "receive failed", error);
             ReportClosed(CloseCodes.HungUp, null);
             _webSocket.Abort();
         }

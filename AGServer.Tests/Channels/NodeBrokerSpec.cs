@@ -24,7 +24,7 @@ public sealed class NodeBrokerSpec : Akka.TestKit.Xunit2.TestKit
     public NodeBrokerSpec()
     {
         _region = CreateTestProbe();
-        _broker = Sys.ActorOf(Props.Create(() => new NodeBroker(_region.Ref, () => JsonCodec.Instance)));
+        _broker = Sys.ActorOf(Props.Create(() => new NodeBroker(_region.Ref, () => JsonCodec.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)));
     }
 
     [Fact]

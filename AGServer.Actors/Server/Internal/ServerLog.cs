@@ -33,8 +33,8 @@ internal static partial class ServerLog
     [LoggerMessage(2001, LogLevel.Error, "Socket actor of {SocketId} failed; its connection is closed with 1011 and no other socket is affected")]
     public static partial void SocketActorFailed(ILogger logger, string socketId, Exception error);
 
-    [LoggerMessage(2002, LogLevel.Debug, "Connection {SocketId} ended without a close handshake ({Reason})")]
-    public static partial void ConnectionDropped(ILogger logger, string socketId, string reason, Exception? error);
+    [LoggerMessage(2002, LogLevel.Debug, "Connection from {Peer} ended without a close handshake ({Reason})")]
+    public static partial void ConnectionDropped(ILogger logger, string peer, string reason, Exception? error);
 
     [LoggerMessage(2003, LogLevel.Debug, "Socket {SocketId} sent a frame that is not a valid packet: {Problem}")]
     public static partial void BadPacket(ILogger logger, string socketId, string problem);

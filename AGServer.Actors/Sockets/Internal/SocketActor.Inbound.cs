@@ -170,7 +170,7 @@ internal sealed partial class SocketActor
         }
         if (packet.Rid is not null && !(_options.StrictHandshake && _socket.State == SocketState.Connecting))
         {
-            _pending.Complete(packet);
+            if (_pending.Complete(packet)) Timers.Cancel(InvokeTimerKey(packet.Rid.Value));
             return;
         }
         ProcessNonPacket(frame);

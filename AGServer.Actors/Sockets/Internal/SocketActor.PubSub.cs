@@ -4,6 +4,7 @@ using AGServer.Channels.Internal;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
+using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 
@@ -32,6 +33,9 @@ internal sealed partial class SocketActor
             case KickOut kickOut:
                 OnKickOut(kickOut);
                 return true;
+            case SubscribeTimedOut timedOut:
+                OnSubscribeTimedOut(timedOut);
+                return true;
             default:
                 return false;
         }
@@ -40,7 +44,7 @@ internal sealed partial class SocketActor
     private void ProcessSubscribe(in InboundPacket packet)
     {
         var data = packet.Data;
-        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { } channel)
+        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { Length: > 0 } channel)
         {
             Refuse(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
             return;
@@ -79,11 +83,31 @@ internal sealed partial class SocketActor
         _pendingSubscribe = (channel, cid, options);
         Suspend();
         _server.Exchange.Broker.Tell(new NodeBroker.Subscribe(channel, _socket, Self));
+        Timers.StartSingleTimer(SubscribeTimerKey, new SubscribeTimedOut(channel), TimeSpan.FromMilliseconds(_options.SubscribeTimeoutMs));
+    }
+
+    private const string SubscribeTimerKey = "subscribe";
+
+    private sealed record SubscribeTimedOut(string Channel);
+
+    /// <summary>The cluster did not confirm the subscribe in time: it fails with an error and the socket goes on.</summary>
+    private void OnSubscribeTimedOut(SubscribeTimedOut timedOut)
+    {
+        if (_pendingSubscribe is not { } pending || pending.Channel != timedOut.Channel) return;
+        _pendingSubscribe = null;
+        _channels.Remove(pending.Channel);
+        PublishSubscriptions();
+        _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(pending.Channel, _socket, null));
+        ServerLog.SubscribeTimedOut(_server.Logger, _socket.Id, pending.Channel, _options.SubscribeTimeoutMs);
+        Refuse(pending.Cid, new BrokerError(
+            $"Failed to subscribe socket to the {pending.Channel} channel - the cluster did not confirm it within {_options.SubscribeTimeoutMs} ms"));
+        Resume();
     }
 
     private void OnSubscribed(NodeBroker.Subscribed subscribed)
     {
         if (_pendingSubscribe is not { } pending || pending.Channel != subscribed.Channel) return;
+        Timers.Cancel(SubscribeTimerKey);
         _pendingSubscribe = null;
         if (_socket.State == SocketState.Open)
         {
@@ -127,7 +151,7 @@ internal sealed partial class SocketActor
             return;
         }
         var data = packet.Data;
-        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { } channel)
+        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { Length: > 0 } channel)
         {
             Refuse(packet.Cid, new InvalidActionError("Publish channel name was malformatted"));
             return;

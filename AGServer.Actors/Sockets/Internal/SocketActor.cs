@@ -161,8 +161,10 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         }
         var cid = _pending.Add(invoke.Event, invoke.Completion);
         _socket.SendPacket(OutboundPacket.Invoke(invoke.Event, invoke.Data, cid));
-        Timers.StartSingleTimer(("invoke", cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
+        Timers.StartSingleTimer(InvokeTimerKey(cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
     }
+
+    private static (string, long) InvokeTimerKey(long cid) => ("invoke", cid);
 
     private void ResetPongTimeout()
     {
@@ -239,6 +241,16 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 _socket.Listeners.CloseAll();
                 _socket.Receivers.CloseAll();
                 _socket.Procedures.CloseAll();
+                break;
+            case SocketStreamCleanupMode.None:
+                CloseMiddlewareStreams();
+                var socket = _socket;
+                _server.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(_options.AckTimeout), () =>
+                {
+                    socket.Listeners.CloseAll();
+                    socket.Receivers.CloseAll();
+                    socket.Procedures.CloseAll();
+                });
                 break;
         }
     }

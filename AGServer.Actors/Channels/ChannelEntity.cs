@@ -19,6 +19,17 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash
         public static readonly RecoveryTimedOut Instance = new();
     }
 
+    /// <summary>Sharding's hand-off stop message for channel entities (instead of PoisonPill, which would drop what is stashed or in flight).</summary>
+    internal sealed record HandOffStop
+    {
+        public static readonly HandOffStop Instance = new();
+    }
+
+    private sealed record Drained
+    {
+        public static readonly Drained Instance = new();
+    }
+
     private readonly string _channel;
     private readonly ChannelSettings _settings;
     private readonly NodeRegistrations _nodes = new();
@@ -67,6 +78,12 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash
             if (_awaitingReports.Count == 0) BecomeActive();
         });
         Receive<RecoveryTimedOut>(_ => BecomeActive());
+        Receive<HandOffStop>(_ =>
+        {
+            // Serve what is stashed with the nodes known so far, then stop like an active entity.
+            BecomeActive();
+            OnHandOffStop();
+        });
         ReceiveAny(_ => Stash.Stash());
     }
 
@@ -100,10 +117,26 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash
             if (report.Subscribed) AddNode(report.Broker);
         });
         Receive<Terminated>(terminated => _nodes.Remove(terminated.ActorRef));
+        Receive<HandOffStop>(_ => OnHandOffStop());
+        Receive<Drained>(_ => Context.Stop(Self));
         Receive<ReceiveTimeout>(_ =>
         {
             if (_nodes.IsEmpty) Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
+    }
+
+    private bool _draining;
+
+    /// <summary>
+    /// Handed off: stop once what is already in the mailbox (publishes unstashed a moment ago included) has gone out,
+    /// which a PoisonPill or Context.Stop would drop; the next home rebuilds from the brokers.
+    /// </summary>
+    private void OnHandOffStop()
+    {
+        if (_draining) return;
+        _draining = true;
+        Context.SetReceiveTimeout(null);
+        Self.Tell(Drained.Instance);
     }
 
     private void AddNode(IActorRef broker)

@@ -77,11 +77,15 @@ public sealed partial class AGServer
         await up.Task.WaitAsync(cancellationToken);
 
         var settings = ChannelSettings.From(System.Settings.Config);
-        var region = await ClusterSharding.Get(System).StartAsync(
+        var sharding = ClusterSharding.Get(System);
+        var shardingSettings = ClusterShardingSettings.Create(System);
+        var region = await sharding.StartAsync(
             "agserver-channel",
             channel => ChannelEntity.Props(channel, settings),
-            ClusterShardingSettings.Create(System),
-            new ChannelMessageExtractor(settings.NumberOfShards));
+            shardingSettings,
+            new ChannelMessageExtractor(settings.NumberOfShards),
+            sharding.DefaultShardAllocationStrategy(shardingSettings),
+            ChannelEntity.HandOffStop.Instance);
         var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"))), NodeBroker.Name);
         _exchange = new Exchange(() => _codec, region, broker);
         MarkReady();

@@ -117,4 +117,29 @@ public sealed class NodeBrokerSpec : Akka.TestKit.Xunit2.TestKit
         _broker.Tell(new NodeRegistered("c", second.Sequence));
         await ExpectMsgAsync<NodeBroker.Subscribed>();
     }
+
+    private sealed class ThrowingSubscriber : IChannelSubscriber
+    {
+        public void Deliver(string channel, byte[] frame) => throw new InvalidOperationException("subscriber failed");
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_throws_costs_only_its_own_copy_and_the_broker_keeps_its_state()
+    {
+        var good = new RecordingSubscriber();
+        _broker.Tell(new NodeBroker.Subscribe("c", new ThrowingSubscriber(), TestActor));
+        var register = await _region.ExpectMsgAsync<RegisterNode>();
+        _broker.Tell(new NodeRegistered("c", register.Sequence));
+        await ExpectMsgAsync<NodeBroker.Subscribed>();
+        _broker.Tell(new NodeBroker.Subscribe("c", good, TestActor));
+        await ExpectMsgAsync<NodeBroker.Subscribed>(); // registered already: no new registration
+
+        _broker.Tell(new Deliver("c", "\"one\""u8.ToArray()));
+        _broker.Tell(new Deliver("c", "\"two\""u8.ToArray()));
+        await AwaitConditionAsync(() => { lock (good.Received) return Task.FromResult(good.Received.Count == 2); });
+        // Still registered after the failures: a third subscriber needs no new registration.
+        _broker.Tell(new NodeBroker.Subscribe("c", new RecordingSubscriber(), TestActor));
+        await ExpectMsgAsync<NodeBroker.Subscribed>();
+        await _region.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
 }

@@ -50,7 +50,14 @@ internal sealed class NodeBroker : ReceiveActor
     {
         _region = region;
         _logger = logger;
-        Receive<ClusterEvent.ReachableMember>(_ => RegisterAll());
+        Receive<ClusterEvent.ReachableMember>(reachable =>
+        {
+            ServerLog.MemberReachable(_logger, reachable.Member.Address.ToString());
+            RegisterAll();
+        });
+        Receive<ClusterEvent.UnreachableMember>(unreachable => ServerLog.MemberUnreachable(_logger, unreachable.Member.Address.ToString()));
+        Receive<ClusterEvent.MemberStatusChange>(change => ServerLog.MemberChanged(_logger, change.Member.Address.ToString(), change.Member.Status.ToString()));
+        Receive<ClusterEvent.MemberRemoved>(removed => ServerLog.MemberChanged(_logger, removed.Member.Address.ToString(), "removed"));
         Receive<RetryRegistrations>(_ => OnRetryRegistrations());
         Receive<ExchangeCommands.Publish>(publish =>
             _region.Tell(new Publish(publish.Channel, codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
@@ -130,7 +137,7 @@ internal sealed class NodeBroker : ReceiveActor
 
     protected override void PreStart()
     {
-        if (InCluster) Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.ReachableMember));
+        if (InCluster) Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberStatusChange), typeof(ClusterEvent.MemberRemoved));
     }
 
     protected override void PostStop()

@@ -28,8 +28,11 @@ internal sealed class ServerActor : ReceiveActor
 
     private bool _closing;
 
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+
     public ServerActor(AGServer server)
     {
+        _logger = server.Logger;
         Receive<AcceptConnection>(accept =>
         {
             if (_closing)
@@ -69,5 +72,9 @@ internal sealed class ServerActor : ReceiveActor
     }
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(_ => Directive.Stop);
+        new OneForOneStrategy(error =>
+        {
+            ServerLog.SocketActorFailed(_logger, Sender.Path.Name, error);
+            return Directive.Stop;
+        });
 }

@@ -36,9 +36,6 @@ internal static partial class ServerLog
     [LoggerMessage(2002, LogLevel.Debug, "Connection from {Peer} ended without a close handshake ({Reason})")]
     public static partial void ConnectionDropped(ILogger logger, string peer, string reason, Exception? error);
 
-    [LoggerMessage(2003, LogLevel.Debug, "Socket {SocketId} sent a frame that is not a valid packet: {Problem}")]
-    public static partial void BadPacket(ILogger logger, string socketId, string problem);
-
     [LoggerMessage(2004, LogLevel.Warning, "Socket {SocketId} dropped {Count} packet(s) for '{Name}' that no procedure or receiver took within {HoldMs} ms")]
     public static partial void UnclaimedPacketsDropped(ILogger logger, string socketId, int count, string name, int holdMs);
 

@@ -1,0 +1,98 @@
+using System.Text.RegularExpressions;
+using AGServer.Auth;
+using AGServer.Server;
+using AGServer.Tests.Support;
+using Akka.Streams.Dsl;
+using Xunit;
+
+namespace AGServer.Tests.Readme;
+
+/// <summary>
+/// The README's handler examples, compiled here, and checked to be the README's text: a snippet that stops compiling
+/// or drifts from this copy fails the suite. The sum procedure is then run against the real client.
+/// </summary>
+public sealed class ReadmeExamplesSpec
+{
+    private static void Handlers(AGServer server)
+    {
+        // README:handlers
+        server.MapProcedure("sum", request =>
+        {
+            var data = request.Data.ToElement();
+            return data.GetProperty("a").GetInt32() + data.GetProperty("b").GetInt32();
+        });
+
+        // An asynchronous handler: it gets a token cancelled when the socket closes.
+        server.MapProcedure("slowEcho", async (request, cancellationToken) =>
+        {
+            await Task.Delay(100, cancellationToken);
+            return request.Data;
+        });
+
+        // A receiver (client transmit); then a server-side invoke on that socket, awaited in the handler.
+        server.MapReceiver("hello", async (message, cancellationToken) =>
+        {
+            message.Socket.Transmit("welcome", new { name = message.Data.AsString() });
+            var answer = await message.Socket.Invoke("askClient", new { question = "ready?" });
+            Console.WriteLine($"client answered {answer}");
+        });
+        // README:end
+        // README:login
+        server.MapProcedure("login", async (request, cancellationToken) =>
+        {
+            var user = request.Data.ToElement().GetProperty("user").GetString();
+            await request.Socket.SetAuthToken(new { user }, new AuthTokenOptions(ExpiresIn: 3600));
+            return null;
+        });
+        // README:end
+    }
+
+    private static string Region(string source, string name)
+    {
+        var start = source.IndexOf($"// README:{name}", StringComparison.Ordinal);
+        var end = source.IndexOf("// README:end", start, StringComparison.Ordinal);
+        return source[(source.IndexOf('\n', start) + 1)..end];
+    }
+
+    private static string Normalize(string code) => Regex.Replace(code, @"\s+", " ").Trim();
+
+    private static string RepoFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string here = "")
+    {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(here)!); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, relative))) return Path.Combine(dir.FullName, relative);
+        throw new FileNotFoundException(relative);
+    }
+
+    [Theory]
+    [InlineData("handlers")]
+    [InlineData("login")]
+    public void The_README_shows_the_compiled_examples(string region)
+    {
+        var readme = Normalize(File.ReadAllText(RepoFile("README.md")));
+        var code = Normalize(Region(File.ReadAllText(RepoFile("AGServer.Tests/Readme/ReadmeExamplesSpec.cs")), region));
+        Assert.Contains(code, readme);
+    }
+
+    private sealed class AsyncDisposable(Func<Task> dispose) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await dispose();
+    }
+
+    [Fact]
+    public async Task The_README_sum_procedure_answers_and_survives_bad_data()
+    {
+        // A bare node (not the Conformance app, which has its own login) with only the README's handlers.
+        var app = Hosting.AGServerApp.Build(["--port", "0"]);
+        Handlers(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AGServer>(app.Services));
+        await app.StartAsync();
+        await using var stop = new AsyncDisposable(async () => { await app.StopAsync(); await app.DisposeAsync(); });
+        await using var js = await JsClients.Start(new Uri(Hosting.AGServerApp.WebSocketUrl(app)).Port);
+        await js.Connect("readme");
+        Assert.Equal(5, (await js.Invoke("readme", "sum", new { a = 2, b = 3 }))!.GetValue<int>());
+        var error = await Assert.ThrowsAsync<JsError>(() => js.Invoke("readme", "sum", new { a = "x" }));
+        Assert.Equal("ServerError", error.Name);
+        Assert.Equal(9, (await js.Invoke("readme", "sum", new { a = 4, b = 5 }))!.GetValue<int>());
+        await js.Invoke("readme", "login", new { user = "ann" });
+        await js.WaitFor("readme", "authenticate");
+    }
+}

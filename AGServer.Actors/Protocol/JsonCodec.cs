@@ -47,8 +47,10 @@ public sealed class JsonCodec : ISocketCodec
             if (reader.Read()) throw new JsonException("Trailing data after the JSON value");
             return FrameKind.Packets;
         }
-        catch (JsonException)
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string that is valid JSON but not valid text (a lone surrogate escape
+            // such as \uD800), which GetString refuses. Either way the frame is not a packet.
             packets.RemoveRange(before, packets.Count - before);
             return FrameKind.Raw;
         }

@@ -40,8 +40,15 @@ public readonly struct RawJson
     public string? AsString()
     {
         if (FirstByte() != (byte)'"') return null;
-        var reader = new Utf8JsonReader(Utf8.Span);
-        return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        try
+        {
+            var reader = new Utf8JsonReader(Utf8.Span);
+            return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        {
+            return null; // malformed, or not valid text (a lone surrogate escape): not a usable string
+        }
     }
 
     /// <summary>

@@ -140,4 +140,18 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var next = JsonDocument.Parse(await transport.NextFrame(TimeSpan.FromSeconds(5))).RootElement;
         Assert.Equal(3, next.GetProperty("rid").GetInt64());
     }
+
+    [Fact]
+    public async Task Lone_surrogate_escapes_in_names_are_refused_without_closing_the_socket()
+    {
+        var server = await StartServer();
+        server.MapProcedure("ping", _ => "pong");
+        var (transport, _) = await OpenAndHandshake(server);
+        await transport.Receive("""{"event":"#subscribe","data":{"channel":"\uD800"},"cid":2}""");
+        Assert.Equal("InvalidActionError", (await Answer(transport, 2)).GetProperty("error").GetProperty("name").GetString());
+        await transport.Receive("""{"event":"\uDFFF","data":1,"cid":3}""");
+        await transport.Receive("""{"event":"ping","cid":4}""");
+        Assert.Equal("pong", (await Answer(transport, 4)).GetProperty("data").GetString());
+        Assert.False(transport.Closed.IsCompleted);
+    }
 }

@@ -2,8 +2,6 @@ using System.Text.Json;
 using AGServer.Auth;
 using AGServer.Protocol;
 using AGServer.Sockets;
-using AGServer.Server.Internal;
-using Microsoft.Extensions.Logging;
 using AGServer.Streams.Internal;
 
 namespace AGServer.Middleware;
@@ -83,30 +81,6 @@ public sealed class AGAction : IFailable
     /// </summary>
     public void Block(Exception? error = null) => Settle("blocked", ActionOutcome.Blocked(error));
 
-    /// <summary>
-    /// The outcome, or a block with a MiddlewareFailedError (logged) when no one settles the action within
-    /// <paramref name="timeoutMs"/>: fail closed.
-    /// </summary>
-    internal Task<ActionOutcome> SettledWithin(int timeoutMs, string middlewareType, ILogger logger)
-    {
-        var settled = _outcome.Task;
-        return settled.IsCompleted ? settled : WaitOrBlock(timeoutMs, middlewareType, logger);
-    }
-
-    private async Task<ActionOutcome> WaitOrBlock(int timeoutMs, string middlewareType, ILogger logger)
-    {
-        try
-        {
-            return await _outcome.Task.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            if (TrySettle("blocked", ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(middlewareType, $"not settled within {timeoutMs} ms"))))
-                ServerLog.MiddlewareFailedClosed(logger, middlewareType, Type, Socket?.Id, $"not settled within {timeoutMs} ms");
-            return await _outcome.Task.ConfigureAwait(false);
-        }
-    }
-
     bool IFailable.IsSettled => Volatile.Read(ref _settled) == 1;
 
     /// <summary>The middleware failed or could not decide: blocks with <paramref name="error"/> unless already settled (fail closed).</summary>
@@ -123,10 +97,8 @@ public sealed class AGAction : IFailable
 
     private void Settle(string how, ActionOutcome outcome)
     {
-        if (Interlocked.Exchange(ref _settled, 1) == 1)
+        if (!TrySettle(how, outcome))
             throw new InvalidActionError($"AGAction {Type} has already been {Outcome}; cannot be {how}");
-        Outcome = how;
-        _outcome.TrySetResult(outcome);
     }
 }
 

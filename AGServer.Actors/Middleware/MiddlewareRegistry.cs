@@ -3,6 +3,9 @@ using Akka.Streams.Dsl;
 using AGServer.Protocol;
 using AGServer.Streams;
 using AGServer.Streams.Internal;
+using AGServer.Server.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AGServer.Middleware;
 
@@ -22,8 +25,12 @@ public delegate bool MiddlewareFilter(in ActionInfo action);
 /// handshake; each stream is opened when its first action arrives. A type without a handler costs nothing: no stream
 /// is made and actions are allowed at once.
 /// </summary>
-internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null)
+internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILogger? logger = null, int timeoutMs = Server.AGServerOptions.DefaultAckTimeout)
 {
+    private const string ConsumerEnded = "its consumer has ended";
+
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
     private sealed record Registration(Action<Source<AGAction, NotUsed>> Handler, MiddlewareFilter? Filter);
 
     private readonly object _gate = new();
@@ -61,6 +68,40 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null)
         var stream = new EventStream<AGAction>(type, failures, null);
         registration.Handler(stream.Source);
         return stream;
+    }
+
+    /// <summary>
+    /// The one place an action meets a middleware stream, failing closed. A stream whose consumer never attached allows
+    /// at once (a handler that consumes nothing); one whose consumer failed, completed or was killed blocks; otherwise
+    /// the action goes into the stream, and one not settled within the timeout is blocked. Blocks here are logged.
+    /// </summary>
+    public Task<ActionOutcome> Decide(string type, EventStream<AGAction> stream, AGAction action)
+    {
+        if (!stream.HasConsumers)
+        {
+            if (!stream.HadConsumer) return Task.FromResult(ActionOutcome.Unchanged);
+            action.TrySettle("blocked", ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(type, ConsumerEnded)));
+            ServerLog.MiddlewareFailedClosed(_logger, type, action.Type, action.Socket?.Id, ConsumerEnded);
+            return action.Settled;
+        }
+        stream.Emit(action);
+        var settled = action.Settled;
+        return settled.IsCompleted ? settled : WaitOrBlock(type, action);
+    }
+
+    private async Task<ActionOutcome> WaitOrBlock(string type, AGAction action)
+    {
+        try
+        {
+            return await action.Settled.WaitAsync(TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var why = $"not settled within {timeoutMs} ms";
+            if (action.TrySettle("blocked", ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(type, why))))
+                ServerLog.MiddlewareFailedClosed(_logger, type, action.Type, action.Socket?.Id, why);
+            return await action.Settled.ConfigureAwait(false);
+        }
     }
 
     private Registration? Get(string type) => type switch

@@ -17,6 +17,9 @@ internal static class ClientErrors
         _ => new AGError(ServerErrorName, "The server failed while handling this request"),
     };
 
+    /// <summary>The answer to a request whose procedure's consumers all died by failing: no one is left to serve it.</summary>
+    public static AGError Unserved(string procedure) => new(ServerErrorName, $"Procedure {procedure} is not being served");
+
     /// <summary>The block error of a middleware that could not decide (its consumer failed, ended or timed out).</summary>
     public static AGError MiddlewareFailed(string middlewareType, string why) =>
         new("MiddlewareFailedError", $"The {middlewareType} middleware could not decide ({why}); the action was blocked");

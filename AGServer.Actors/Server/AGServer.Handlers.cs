@@ -1,6 +1,5 @@
 using Akka;
 using Akka.Streams.Dsl;
-using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
@@ -32,13 +31,8 @@ public sealed partial class AGServer
     /// </summary>
     public void MapProcedure(string name, Func<AGRequest, CancellationToken, Task<object?>> handler, HandlerOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(handler);
-        options ??= HandlerOptions.Default;
-        options.Validate();
-        Procedure(name)
-            .SelectAsync(options.MaxConcurrency, request => Serve(request, handler))
-            .RunWith(Sink.Ignore<NotUsed>(), Materializer);
+        RunHandler(name, Procedure, options, request => Serve(request, handler));
     }
 
     /// <summary>
@@ -58,13 +52,17 @@ public sealed partial class AGServer
     /// <summary>The asynchronous form of <see cref="MapReceiver(string, Action{ReceivedMessage}, HandlerOptions?)"/>; the token is cancelled when the socket closes.</summary>
     public void MapReceiver(string name, Func<ReceivedMessage, CancellationToken, Task> handler, HandlerOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(handler);
+        RunHandler(name, Receiver, options, message => Serve(message, handler));
+    }
+
+    /// <summary>One stream per mapped handler, serving every socket; <paramref name="serve"/> never fails, so it never stops.</summary>
+    private void RunHandler<T>(string name, Func<string, Source<T, NotUsed>> stream, HandlerOptions? options, Func<T, Task<NotUsed>> serve)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= HandlerOptions.Default;
         options.Validate();
-        Receiver(name)
-            .SelectAsync(options.MaxConcurrency, message => Serve(message, handler))
-            .RunWith(Sink.Ignore<NotUsed>(), Materializer);
+        stream(name).SelectAsync(options.MaxConcurrency, serve).RunWith(Sink.Ignore<NotUsed>(), Materializer);
     }
 
     private async Task<NotUsed> Serve(AGRequest request, Func<AGRequest, CancellationToken, Task<object?>> handler)
@@ -79,8 +77,7 @@ public sealed partial class AGServer
         catch (Exception error)
         {
             ServerLog.ProcedureHandlerFailed(Logger, request.Procedure, socket.Id, error);
-            if (!request.Sent) request.Error(ClientErrors.Safe(error, Options.ExposeExceptionMessages));
-            EmitError(error);
+            Failures.HandlerFailed(request, error);
         }
         return NotUsed.Instance;
     }
@@ -96,7 +93,7 @@ public sealed partial class AGServer
         catch (Exception error)
         {
             ServerLog.ReceiverHandlerFailed(Logger, message.Receiver, socket.Id, error);
-            EmitError(error);
+            Failures.HandlerFailed(message, error);
         }
         return NotUsed.Instance;
     }

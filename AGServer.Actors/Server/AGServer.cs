@@ -52,7 +52,7 @@ public sealed partial class AGServer
         Listeners = new StreamGroup(Failures);
         Procedures = new StreamGroup(Failures);
         Receivers = new StreamGroup(Failures);
-        Middleware = new MiddlewareRegistry(Failures);
+        Middleware = new MiddlewareRegistry(Failures, Logger, options.MiddlewareTimeoutMs);
         // Application code runs in the streams this materializer runs: a failure there costs the item it was handling.
         Materializer = system.Materializer(ActorMaterializerSettings.Create(system).WithSupervisionStrategy(Failures.Decide));
         if (options.AuthKey is null && options.AuthPrivateKey is null)
@@ -242,15 +242,8 @@ public sealed partial class AGServer
         var stream = Middleware.Open(MiddlewareType.Handshake);
         handshakeStream(stream);
         if (stream is null) return null;
-        if (!stream.HasConsumers)
-        {
-            if (!stream.HadConsumer) return null;
-            ServerLog.MiddlewareFailedClosed(Logger, MiddlewareType.Handshake, ActionType.HandshakeWs, null, "its consumer has ended");
-            return ClientErrors.MiddlewareFailed(MiddlewareType.Handshake, "its consumer has ended");
-        }
         var action = new AGAction(ActionType.HandshakeWs, request, null);
-        stream.Emit(action);
-        var outcome = await action.SettledWithin(Options.MiddlewareTimeoutMs, MiddlewareType.Handshake, Logger);
+        var outcome = await Middleware.Decide(MiddlewareType.Handshake, stream, action);
         if (outcome.IsAllowed) return null;
         stream.Close();
         var clientError = MiddlewareRegistry.ClientError(MiddlewareType.Handshake, action.Type, outcome.Error, out var emitted);

@@ -55,6 +55,10 @@ public sealed class StreamGroup
     internal bool LostConsumerToFailure(string name) =>
         Existing.TryGetValue(name, out var stream) && stream is IFailureAware { LostConsumerToFailure: true };
 
+    /// <summary>The named stream when it has a consumer, else null (nothing is created).</summary>
+    internal EventStream<T>? Live<T>(string name) =>
+        Existing.TryGetValue(name, out var stream) && stream.HasConsumers ? (EventStream<T>)stream : null;
+
     /// <summary>True when the named stream has a consumer.</summary>
     public bool HasConsumers(string name) => Existing.TryGetValue(name, out var stream) && stream.HasConsumers;
 

@@ -15,10 +15,16 @@ public sealed class UnclaimedPacketsSpec
         held.Add(Packet("a", 1));
         held.Add(Packet("b", 2));
         held.Add(Packet("a", 3));
-        var released = held.Release(name => name == "a");
+        var released = new List<UnclaimedPackets.Held>();
+        held.Release(p =>
+        {
+            if (p.Name != "a") return false;
+            released.Add(p);
+            return true;
+        });
         Assert.Equal([1L, 3L], released.Select(p => p.Cid!.Value));
-        Assert.True(held.Holds("b"));
-        Assert.False(held.Holds("a"));
+        Assert.True(held.Holds("b", invoke: true));
+        Assert.False(held.Holds("a", invoke: true));
     }
 
     [Fact]
@@ -41,5 +47,25 @@ public sealed class UnclaimedPacketsSpec
         var expired = held.Expire(now: 20);
         Assert.Equal(2, expired["a"]);
         Assert.Equal(30, held.NextDeadline);
+    }
+
+    [Fact]
+    public void A_packet_refused_on_release_keeps_later_ones_of_its_name_behind_it()
+    {
+        var held = new UnclaimedPackets(10);
+        held.Add(Packet("a", 1));
+        held.Add(Packet("a", 2));
+        var offered = new List<long>();
+        // A consumer attaches between the two offers: the second must still not overtake the first.
+        var attached = false;
+        held.Release(p =>
+        {
+            offered.Add(p.Cid!.Value);
+            var take = attached;
+            attached = true;
+            return take;
+        });
+        Assert.Equal([1L], offered);
+        Assert.Equal(2, held.Count);
     }
 }

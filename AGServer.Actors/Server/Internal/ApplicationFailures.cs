@@ -31,6 +31,13 @@ internal sealed class ApplicationFailures(AGServer server, ILogger logger) : ICo
         Report(leftovers.Count > 0 ? leftovers[0] : null, cause);
     }
 
+    /// <summary>A handler the server runs itself (MapProcedure, MapReceiver) failed on <paramref name="item"/>: settle it, report it.</summary>
+    public void HandlerFailed(object item, Exception error)
+    {
+        Settle(item, error);
+        Report(item, error);
+    }
+
     private void Settle(object? item, Exception error)
     {
         if (item is IFailable { IsSettled: false } failable)

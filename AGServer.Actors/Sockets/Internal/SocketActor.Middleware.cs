@@ -2,7 +2,6 @@ using Akka.Actor;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Streams;
-using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 
@@ -97,22 +96,12 @@ internal sealed partial class SocketActor
             return;
         }
         stream ??= _server.Middleware.Open(type);
-        if (stream is null || !stream.HasConsumers)
+        if (stream is null)
         {
-            // A handler that never consumed allows everything, as it always did; one whose consumer failed, completed
-            // or was killed can no longer decide, so it blocks: a failed middleware never lets actions through unchecked.
-            then(stream is { HadConsumer: true } ? Settled(type, action, FailedClosed(type, action, "its consumer has ended")) : ActionOutcome.Allowed(false, null, null));
+            then(ActionOutcome.Allowed(false, null, null));
             return;
         }
-        stream.Emit(action);
-        var settled = action.SettledWithin(_options.MiddlewareTimeoutMs, type, _server.Logger);
-        Await(new ValueTask<ActionOutcome>(settled), (outcome, _) => then(Settled(type, action, outcome!)));
-    }
-
-    private ActionOutcome FailedClosed(string type, AGAction action, string why)
-    {
-        ServerLog.MiddlewareFailedClosed(_server.Logger, type, action.Type, _socket.Id, why);
-        return ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(type, why));
+        Await(new ValueTask<ActionOutcome>(_server.Middleware.Decide(type, stream, action)), (outcome, _) => then(Settled(type, action, outcome!)));
     }
 
     /// <summary>A blocked outcome gets the client's error, and the failure is emitted when MiddlewareEmitFailures says so.</summary>
@@ -131,7 +120,8 @@ internal sealed partial class SocketActor
         {
             if (_socket.State == SocketState.Closed) continue;
             if (!_server.Middleware.Wants(MiddlewareType.Outbound, new ActionInfo(ActionType.PublishOut, deliver.Channel, _socket.Request))
-                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null)
+                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null
+                || _outboundStream is { HasConsumers: false, HadConsumer: false })
             {
                 _socket.SendFrame(deliver.Frame);
                 continue;
@@ -141,17 +131,14 @@ internal sealed partial class SocketActor
                 Channel = deliver.Channel,
                 Data = _server.Exchange.ReadPublishedData(deliver.Frame),
             };
-            if (!_outboundStream.HasConsumers)
+            var decided = _server.Middleware.Decide(MiddlewareType.Outbound, _outboundStream, action);
+            if (decided.IsCompleted)
             {
-                // Same rule as inbound: no consumer ever means allowed, a consumer that ended means blocked.
-                if (_outboundStream.HadConsumer) OnOutboundSettled(new OutboundSettled(action, deliver.Frame, FailedClosed(MiddlewareType.Outbound, action, "its consumer has ended")), next: false);
-                else _socket.SendFrame(deliver.Frame);
+                OnOutboundSettled(new OutboundSettled(action, deliver.Frame, decided.Result), next: false);
                 continue;
             }
-            _outboundStream.Emit(action);
             _outboundBusy = true;
-            action.SettledWithin(_options.MiddlewareTimeoutMs, MiddlewareType.Outbound, _server.Logger)
-                .PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
+            decided.PipeTo(Self, success: outcome => new OutboundSettled(action, deliver.Frame, outcome));
             return;
         }
     }

@@ -52,29 +52,33 @@ internal sealed partial class SocketActor
         _socket.Receivers.ConsumerAttached = changed;
     }
 
-    private bool IsClaimed(string name, bool invoke) => invoke
-        ? _socket.Procedures.HasConsumers(name) || _server.Procedures.HasConsumers(name)
-        : _socket.Receivers.HasConsumers(name) || _server.Receivers.HasConsumers(name);
-
     /// <summary>
     /// Hands the packet on, or holds it when nothing consumes its name yet (or earlier packets for it are held).
     /// </summary>
     private void Deliver(string name, long? cid, RawJson data)
     {
-        if (_unclaimed is { Count: > 0 }) ReleaseUnclaimed();
-        var invoke = cid is not null;
-        if (IsClaimed(name, invoke) && !(_unclaimed is { Count: > 0 } && _unclaimed.Holds(name)))
+        if (_unclaimed is { Count: > 0 })
         {
-            Hand(name, cid, data);
-            return;
+            ReleaseUnclaimed();
+            if (_unclaimed.Holds(name, cid is not null))
+            {
+                Hold(name, cid, data);
+                return;
+            }
         }
-        if (invoke && _server.Procedures.LostConsumerToFailure(name))
+        if (TryHand(name, cid, data)) return;
+        if (cid is { } id && _server.Procedures.LostConsumerToFailure(name))
         {
             // Its consumers died by failing (run outside the server's materializer): say so rather than time out.
-            ServerLog.NoLiveConsumer(_server.Logger, name, cid!.Value, _socket.Id);
-            _socket.SendPacket(OutboundPacket.ErrorResponse(cid.Value, ClientErrors.Safe(new InvalidOperationException($"Procedure {name} has no live consumer"), _options.ExposeExceptionMessages)));
+            ServerLog.NoLiveConsumer(_server.Logger, name, id, _socket.Id);
+            _socket.SendPacket(OutboundPacket.ErrorResponse(id, ClientErrors.Unserved(name)));
             return;
         }
+        Hold(name, cid, data);
+    }
+
+    private void Hold(string name, long? cid, RawJson data)
+    {
         var hold = _options.UnclaimedPacketHoldMs;
         if (hold == 0 || _options.UnclaimedPacketLimit == 0) return;
         _unclaimed ??= new UnclaimedPackets(_options.UnclaimedPacketLimit);
@@ -87,14 +91,11 @@ internal sealed partial class SocketActor
     private void ReleaseUnclaimed()
     {
         if (_unclaimed is not { Count: > 0 } || _socket.State == SocketState.Closed) return;
-        foreach (var held in _unclaimed.Release(name => IsClaimed(name, true) || IsClaimed(name, false)))
-        {
-            // A name may be both a procedure and a receiver; the packet goes where its kind is consumed, or waits.
-            if (IsClaimed(held.Name, held.Cid is not null)) Hand(held.Name, held.Cid, held.Data);
-            else _unclaimed.Add(held);
-        }
+        _unclaimed.Release(_tryHandHeld ??= held => TryHand(held.Name, held.Cid, held.Data));
         if (_unclaimed.Count == 0) Timers.Cancel(UnclaimedTimerKey);
     }
+
+    private Func<UnclaimedPackets.Held, bool>? _tryHandHeld;
 
     private void OnExpireUnclaimed()
     {
@@ -105,20 +106,28 @@ internal sealed partial class SocketActor
             Timers.StartSingleTimer(UnclaimedTimerKey, ExpireUnclaimed.Instance, TimeSpan.FromMilliseconds(Math.Max(1, next - Environment.TickCount64)));
     }
 
-    /// <summary>Hands an invoke to its procedure streams, or a transmit to its receiver streams (socket and server-wide).</summary>
-    private void Hand(string name, long? cid, RawJson data)
+    /// <summary>
+    /// Hands an invoke to its procedure streams, or a transmit to its receiver streams (socket and server-wide), when
+    /// one of them has a consumer; false (and nothing made) when none has.
+    /// </summary>
+    private bool TryHand(string name, long? cid, RawJson data)
     {
         if (cid is { } id)
         {
+            var own = _socket.Procedures.Live<AGRequest>(name);
+            var shared = _server.Procedures.Live<AGRequest>(name);
+            if (own is null && shared is null) return false;
             var request = new AGRequest(_socket, id, name, data);
-            _socket.Procedures.Emit(name, request);
-            _server.Procedures.Emit(name, request);
+            own?.Emit(request);
+            shared?.Emit(request);
+            return true;
         }
-        else
-        {
-            var message = new ReceivedMessage(_socket, name, data);
-            _socket.Receivers.Emit(name, message);
-            _server.Receivers.Emit(name, message);
-        }
+        var ownReceiver = _socket.Receivers.Live<ReceivedMessage>(name);
+        var sharedReceiver = _server.Receivers.Live<ReceivedMessage>(name);
+        if (ownReceiver is null && sharedReceiver is null) return false;
+        var message = new ReceivedMessage(_socket, name, data);
+        ownReceiver?.Emit(message);
+        sharedReceiver?.Emit(message);
+        return true;
     }
 }

@@ -14,11 +14,11 @@ internal sealed class UnclaimedPackets(int limit)
 
     public int Count => _held.Count;
 
-    /// <summary>True when a packet for <paramref name="name"/> is held: later packets for it must queue behind.</summary>
-    public bool Holds(string name)
+    /// <summary>True when an invoke (or, with <paramref name="invoke"/> false, a transmit) for <paramref name="name"/> is held: later ones must queue behind it.</summary>
+    public bool Holds(string name, bool invoke)
     {
         foreach (var held in _held)
-            if (held.Name == name) return true;
+            if (held.Name == name && held.Cid is not null == invoke) return true;
         return false;
     }
 
@@ -35,21 +35,24 @@ internal sealed class UnclaimedPackets(int limit)
         return dropped;
     }
 
-    /// <summary>Removes, in order, the held packets whose name <paramref name="claimed"/> now accepts.</summary>
-    public List<Held> Release(Func<string, bool> claimed)
+    /// <summary>
+    /// Offers the held packets to <paramref name="hand"/> in arrival order and removes those it took. Once it refuses a
+    /// packet, later packets of the same name and kind are not offered, so none overtakes another.
+    /// </summary>
+    public void Release(Func<Held, bool> hand)
     {
-        var released = new List<Held>();
+        HashSet<(string, bool)>? refused = null;
         for (var node = _held.First; node is not null;)
         {
             var next = node.Next;
-            if (claimed(node.Value.Name))
+            var key = (node.Value.Name, node.Value.Cid is not null);
+            if (refused?.Contains(key) != true)
             {
-                released.Add(node.Value);
-                _held.Remove(node);
+                if (hand(node.Value)) _held.Remove(node);
+                else (refused ??= []).Add(key);
             }
             node = next;
         }
-        return released;
     }
 
     /// <summary>Removes the packets whose deadline passed, grouped by name with their counts.</summary>

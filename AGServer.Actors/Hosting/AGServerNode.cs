@@ -21,7 +21,7 @@ public sealed class AGServerNode : IHostedService
         _logger = loggerFactory.CreateLogger<AGServerNode>();
         _lifetime = lifetime;
         Node = node;
-        System = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(node, node.ExtraHocon));
+        System = ActorSystem.Create(NodeOptions.ActorSystemName, Internal.AkkaLoggerBridge.Setup(AkkaConfig.For(node, node.ExtraHocon), loggerFactory));
         Server = new AGServer(System, options, loggerFactory);
     }
 

@@ -82,11 +82,11 @@ public sealed class ReadmeExamplesSpec
     public async Task The_README_sum_procedure_answers_and_survives_bad_data()
     {
         // A bare node (not the Conformance app, which has its own login) with only the README's handlers.
-        var app = Hosting.AGServerApp.Build(["--port", "0"]);
+        var app = global::AGServer.Hosting.AGServerApp.Build(["--port", "0"]);
         Handlers(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AGServer>(app.Services));
         await app.StartAsync();
         await using var stop = new AsyncDisposable(async () => { await app.StopAsync(); await app.DisposeAsync(); });
-        await using var js = await JsClients.Start(new Uri(Hosting.AGServerApp.WebSocketUrl(app)).Port);
+        await using var js = await JsClients.Start(new Uri(global::AGServer.Hosting.AGServerApp.WebSocketUrl(app)).Port);
         await js.Connect("readme");
         Assert.Equal(5, (await js.Invoke("readme", "sum", new { a = 2, b = 3 }))!.GetValue<int>());
         var error = await Assert.ThrowsAsync<JsError>(() => js.Invoke("readme", "sum", new { a = "x" }));

@@ -44,6 +44,9 @@ internal static partial class ServerLog
 
     // 3xxx: channels and the cluster.
 
+    [LoggerMessage(EventId = 3100, Message = "[{LogSource}] {Message}")]
+    public static partial void AkkaEvent(ILogger logger, LogLevel level, string logSource, string message, Exception? error);
+
     [LoggerMessage(3001, LogLevel.Error, "The node broker failed handling {Message}; it keeps its state and goes on")]
     public static partial void BrokerFailed(ILogger logger, string message, Exception error);
 

@@ -39,11 +39,13 @@ public sealed class InMemoryTransport : ISocketTransport
     }
 
     /// <summary>Delivers a frame from the "client".</summary>
-    public async Task Receive(string frame)
+    public Task Receive(string frame) => Receive(Encoding.UTF8.GetBytes(frame));
+
+    /// <summary>Delivers a frame of any bytes (not necessarily UTF-8) from the "client".</summary>
+    public async Task Receive(byte[] frame)
     {
-        var bytes = Encoding.UTF8.GetBytes(frame);
-        BytesReceived += bytes.Length;
-        (await Attached).Tell(new TransportMessages.FrameReceived(bytes));
+        BytesReceived += frame.Length;
+        (await Attached).Tell(new TransportMessages.FrameReceived(frame));
     }
 
     /// <summary>The client hangs up.</summary>

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using AGServer.Auth;
+using AGServer.Middleware;
+using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Tests.Support;
 using Akka.Streams.Dsl;
@@ -47,6 +49,58 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
+    private static void Listeners(AGServer server, Akka.Streams.IMaterializer materializer)
+    {
+        // README:listener
+        server.Listener(ServerEvents.Connection)
+            .RunForeach(e => Console.WriteLine($"{e.Socket.Id} connected from {e.Socket.RemoteAddress}"), materializer);
+        // README:end
+    }
+
+    private static async Task PubSub(AGServer server, global::AGServer.Sockets.AGServerSocket socket, Akka.Streams.IMaterializer materializer)
+    {
+        // README:pubsub
+        var news = server.Exchange.Subscribe("news");
+        news.Source.RunForeach(data => Console.WriteLine(data), materializer);
+        await news.WhenSubscribed;
+        await server.Exchange.InvokePublish("news", new { headline = "from the server" });
+        await socket.KickOut("news", "bye");                // unsubscribe one socket, telling its client
+        // README:end
+    }
+
+    private static void Middlewares(AGServer server, Akka.Streams.IMaterializer materializer)
+    {
+        // README:middleware
+        // HANDSHAKE: refuse the upgrade (HTTP 401), or the SocketCluster handshake (close with statusCode, else 4008).
+        server.SetMiddleware(MiddlewareType.Handshake, actions => actions.RunForeach(action =>
+        {
+            if (action.Type == ActionType.HandshakeWs && !action.Request.Headers.ContainsKey("X-Api-Key"))
+                action.Block(new AGError("NoKeyError", "An API key is required"));
+            else action.Allow();
+        }, materializer));
+
+        // INBOUND_RAW: every frame; replace its text or drop it.
+        server.SetMiddleware(MiddlewareType.InboundRaw, actions => actions.RunForeach(action =>
+        {
+            if (action.Message!.Length > 10_000) action.Block();
+            else action.Allow();
+        }, materializer));
+
+        // INBOUND: transmit, invoke, subscribe, publishIn, authenticate. Here only private/ subscriptions are looked at.
+        server.SetMiddleware(MiddlewareType.Inbound, actions => actions.RunForeach(action =>
+        {
+            if (action.Socket!.AuthState != AuthState.Authenticated)
+                action.Block(new AGError("PrivateChannelError", "Log in first"));
+            else action.Allow();
+        }, materializer), filter: static (in ActionInfo a) => a.Type == ActionType.Subscribe && a.Name!.StartsWith("private/"));
+
+        // OUTBOUND: each publish on its way to each socket; rewrite or drop it for that socket only.
+        server.SetMiddleware(MiddlewareType.Outbound, actions => actions.RunForeach(action =>
+            action.Allow(new { data = action.Data, to = action.Socket!.Id }), materializer),
+            filter: static (in ActionInfo a) => a.Name == "personal");
+        // README:end
+    }
+
     private static string Region(string source, string name)
     {
         var start = source.IndexOf($"// README:{name}", StringComparison.Ordinal);
@@ -66,6 +120,9 @@ public sealed class ReadmeExamplesSpec
     [Theory]
     [InlineData("handlers")]
     [InlineData("login")]
+    [InlineData("listener")]
+    [InlineData("pubsub")]
+    [InlineData("middleware")]
     public void The_README_shows_the_compiled_examples(string region)
     {
         var readme = Normalize(File.ReadAllText(RepoFile("README.md")));
@@ -94,5 +151,11 @@ public sealed class ReadmeExamplesSpec
         Assert.Equal(9, (await js.Invoke("readme", "sum", new { a = 4, b = 5 }))!.GetValue<int>());
         await js.Invoke("readme", "login", new { user = "ann" });
         await js.WaitFor("readme", "authenticate");
+
+        var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AGServer>(app.Services);
+        Listeners(server, server.Materializer);
+        await js.Call("subscribe", new { client = "readme", channel = "news" });
+        await PubSub(server, server.Clients.Values.Single(), server.Materializer).WaitAsync(TimeSpan.FromSeconds(20));
+        await js.WaitFor("readme", "kickOut");
     }
 }

@@ -96,7 +96,7 @@ public static class AGServerHostingExtensions
             KeepAliveInterval = TimeSpan.Zero,
         });
         var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger,
-            $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
+            $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}", options.InboundWindow);
         server.Accept(transport, request, handshakeStream);
         await transport.Completion;
     }

@@ -50,8 +50,8 @@ public sealed partial class AGServer
         Origins = OriginPolicy.Parse(options.Origins);
         Failures = new ApplicationFailures(this, Logger);
         Listeners = new StreamGroup(Failures);
-        Procedures = new StreamGroup(Failures);
-        Receivers = new StreamGroup(Failures);
+        Procedures = new StreamGroup(Failures, dropStale: true);
+        Receivers = new StreamGroup(Failures, dropStale: true);
         Middleware = new MiddlewareRegistry(Failures, Logger, options.MiddlewareTimeoutMs);
         // Application code runs in the streams this materializer runs: a failure there costs the item it was handling.
         Materializer = system.Materializer(ActorMaterializerSettings.Create(system).WithSupervisionStrategy(Failures.Decide));

@@ -39,6 +39,9 @@ public sealed class AGServerOptions
     public const int DefaultBatchOnHandshakeDuration = 400;
     public const int DefaultOutboundQueueLimit = 10000;
     public const int DefaultUnclaimedPacketLimit = 100;
+    public const int DefaultInboundWindow = 1024 * 1024;
+    public const int DefaultInboundItemLimit = 100;
+    public const int DefaultMaxPayload = 100 * 1024 * 1024;
 
     /// <summary>Milliseconds a server-to-client invoke waits for its response (TimeoutError after).</summary>
     public int AckTimeout { get; set; } = DefaultAckTimeout;
@@ -58,8 +61,11 @@ public sealed class AGServerOptions
     public string Path { get; set; } = DefaultPath;
     /// <summary>1: pings are <c>#1</c> and pongs <c>#2</c>; 2: both are empty frames.</summary>
     public int ProtocolVersion { get; set; } = DefaultProtocolVersion;
-    /// <summary>Largest inbound message in bytes; a bigger one closes the socket with 1009. Null: no limit.</summary>
-    public int? MaxPayload { get; set; }
+    /// <summary>
+    /// Largest inbound message in bytes; a bigger one closes the socket with 1009. 100 MiB by default, as
+    /// socketcluster-server (its ws library) has it; null (set in code) means no limit.
+    /// </summary>
+    public int? MaxPayload { get; set; } = DefaultMaxPayload;
     /// <summary>Negotiate WebSocket per-message compression with clients that offer it.</summary>
     public bool PerMessageDeflate { get; set; }
     /// <summary>Most channels one socket may subscribe to; 0 means no limit.</summary>
@@ -127,6 +133,21 @@ public sealed class AGServerOptions
     /// <summary>Most packets one socket may have held waiting for a consumer; beyond it the oldest is dropped.</summary>
     public int UnclaimedPacketLimit { get; set; } = DefaultUnclaimedPacketLimit;
 
+    /// <summary>
+    /// Bytes of inbound frames one socket may have read and not yet processed. When a socket's packets cannot be handed
+    /// on (its procedure's consumer is behind, or it waits on middleware or a subscribe), its frames stop being
+    /// processed, this window fills, and the server stops reading from that connection: the client's send buffer fills
+    /// instead of the server's memory. Reading resumes once half the window is free. Other sockets are not slowed.
+    /// </summary>
+    public int InboundWindow { get; set; } = DefaultInboundWindow;
+
+    /// <summary>
+    /// Requests and transmits of one socket handed to application streams and not yet taken by their consumer. At the
+    /// limit the socket stops processing its packets (and, through <see cref="InboundWindow"/>, reading) until half of
+    /// them were taken; so a slow procedure slows only the sockets calling it.
+    /// </summary>
+    public int InboundItemLimit { get; set; } = DefaultInboundItemLimit;
+
     internal int MiddlewareTimeoutMs => MiddlewareTimeout ?? AckTimeout;
     internal int SubscribeTimeoutMs => SubscribeTimeout ?? AckTimeout;
     internal int UnclaimedPacketHoldMs => UnclaimedPacketHold ?? AckTimeout;
@@ -170,6 +191,10 @@ public sealed class AGServerOptions
             problems.Add($"UnclaimedPacketHold must be 0 (do not hold) or a positive number of milliseconds (got {UnclaimedPacketHold}).");
         if (UnclaimedPacketLimit < 0)
             problems.Add($"UnclaimedPacketLimit must be 0 (do not hold) or more (got {UnclaimedPacketLimit}).");
+        if (InboundWindow <= 0)
+            problems.Add($"InboundWindow must be a positive number of bytes (got {InboundWindow}).");
+        if (InboundItemLimit < 2)
+            problems.Add($"InboundItemLimit must be 2 or more (got {InboundItemLimit}).");
         if (OutboundQueueLimit <= 0)
             problems.Add($"OutboundQueueLimit must be a positive number of frames (got {OutboundQueueLimit}).");
         if (string.IsNullOrWhiteSpace(Origins))

@@ -7,9 +7,10 @@ namespace AGServer.Sockets;
 /// An RPC from a client (<c>invoke</c>): answer it once with <see cref="End"/> or <see cref="Error"/>.
 /// Answering twice throws <see cref="InvalidActionError"/>. Thread-safe.
 /// </summary>
-public sealed class AGRequest : IFailable
+public sealed class AGRequest : IFailable, IInboundItem
 {
     private int _sent;
+    private int _taken;
 
     internal AGRequest(AGServerSocket socket, long id, string procedure, RawJson data)
     {
@@ -47,6 +48,13 @@ public sealed class AGRequest : IFailable
         Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
     }
 
+    bool IInboundItem.IsStale => Socket.State == SocketState.Closed;
+
+    void IInboundItem.Taken()
+    {
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken();
+    }
+
     bool IFailable.IsSettled => Sent;
 
     /// <summary>The handler failed: answers with <paramref name="error"/> unless it answered already.</summary>
@@ -64,4 +72,14 @@ public sealed class AGRequest : IFailable
 }
 
 /// <summary>A transmit from a client to a receiver.</summary>
-public sealed record ReceivedMessage(AGServerSocket Socket, string Receiver, RawJson Data);
+public sealed record ReceivedMessage(AGServerSocket Socket, string Receiver, RawJson Data) : IInboundItem
+{
+    private int _taken;
+
+    bool IInboundItem.IsStale => Socket.State == SocketState.Closed;
+
+    void IInboundItem.Taken()
+    {
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken();
+    }
+}

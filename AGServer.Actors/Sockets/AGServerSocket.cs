@@ -63,6 +63,20 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     private CancellationTokenSource? _closedSource;
+    private int _inboundItems;
+
+    /// <summary>Requests and messages handed to application streams and not yet taken (see <see cref="Server.AGServerOptions.InboundItemLimit"/>).</summary>
+    internal int InboundItems => Volatile.Read(ref _inboundItems);
+
+    /// <summary>Counts an item handed on; true when that reaches the limit (the socket must stop processing packets).</summary>
+    internal bool InboundItemHanded() => Interlocked.Increment(ref _inboundItems) >= Server.Options.InboundItemLimit;
+
+    /// <summary>A consumer took an item; at the low-water mark (half the limit) the socket actor hears it can go on.</summary>
+    internal void InboundItemTaken()
+    {
+        if (Interlocked.Decrement(ref _inboundItems) == Server.Options.InboundItemLimit / 2)
+            ActorRef.Tell(Internal.SocketActor.InboundItemsDrained.Instance);
+    }
 
     /// <summary>
     /// Cancelled when the socket closes: pass it to work done for this socket's requests, so that work for a client

@@ -29,6 +29,13 @@ public interface ISocketTransport
     /// <summary>Cuts the connection at once, with no close frame (the actor then hears a 1006 close).</summary>
     void Abort();
 
+    /// <summary>
+    /// Inbound credit: the socket actor is done with <paramref name="bytes"/> of frames it was handed. A transport holds at
+    /// most its inbound window of frames handed and not yet released, and stops reading from the connection while it is
+    /// full (the client's own send buffer then fills: TCP backpressure); it reads again once half of it is released.
+    /// </summary>
+    void ReleaseInbound(int bytes);
+
     /// <summary>Frames queued and not yet written.</summary>
     int QueuedFrames { get; }
 

@@ -41,8 +41,15 @@ public sealed class WebSocketTransport : ISocketTransport
     private readonly string _peer;
 
     /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
-    public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null)
+    private readonly int _inboundWindow;
+    private int _inboundHeld;
+    private TaskCompletionSource? _inboundReopened;
+
+    /// <param name="inboundWindow">Bytes of frames handed to the socket actor and not yet released, beyond which reading stops.</param>
+    public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null,
+        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow)
     {
+        _inboundWindow = inboundWindow;
         _logger = logger ?? NullLogger.Instance;
         _peer = peer ?? "?";
         _webSocket = webSocket;
@@ -186,9 +193,15 @@ public sealed class WebSocketTransport : ISocketTransport
                     return;
                 }
                 if (!result.EndOfMessage) continue;
-                _actor.Tell(new FrameReceived(count == 0 ? [] : buffer.AsSpan(0, count).ToArray()));
+                var frame = count == 0 ? [] : buffer.AsSpan(0, count).ToArray();
                 count = 0;
                 if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];
+                if (HoldInbound(frame.Length) is { } reopened)
+                {
+                    _actor.Tell(new FrameReceived(frame));
+                    await reopened; // the window is full: read nothing more until the actor released half of it
+                }
+                else _actor.Tell(new FrameReceived(frame));
             }
         }
         catch (Exception error)
@@ -201,6 +214,43 @@ public sealed class WebSocketTransport : ISocketTransport
     }
 
     private const int SmallBuffer = 512;
+
+    /// <summary>Counts a frame handed to the actor; when that fills the window, the task that completes once it reopens.</summary>
+    private Task? HoldInbound(int bytes)
+    {
+        lock (_gate)
+        {
+            // An empty frame still costs the actor a message: count it as one byte.
+            _inboundHeld += Math.Max(bytes, 1);
+            if (_inboundHeld < _inboundWindow) return null;
+            _inboundReopened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _inboundReopened.Task;
+        }
+    }
+
+    public void ReleaseInbound(int bytes)
+    {
+        TaskCompletionSource? reopened = null;
+        lock (_gate)
+        {
+            _inboundHeld -= Math.Max(bytes, 1);
+            if (_inboundReopened is not null && _inboundHeld <= _inboundWindow / 2)
+            {
+                reopened = _inboundReopened;
+                _inboundReopened = null;
+            }
+        }
+        reopened?.TrySetResult();
+    }
+
+    /// <summary>True while reading is stopped because the inbound window is full.</summary>
+    public bool IsInboundPaused
+    {
+        get
+        {
+            lock (_gate) return _inboundReopened is not null;
+        }
+    }
 
     private async Task SendClose(int code, string? reason)
     {

@@ -43,9 +43,10 @@ public sealed class EventStream<T> : IEventStream, IFailureAware
     {
     }
 
-    internal EventStream(string name, IConsumerFailures? failures, Action<string>? consumerAttached)
+    internal EventStream(string name, IConsumerFailures? failures, Action<string>? consumerAttached, bool dropStale = false)
     {
         Name = name;
+        DropStale = dropStale;
         _failures = failures;
         _consumerAttached = consumerAttached;
     }
@@ -94,6 +95,9 @@ public sealed class EventStream<T> : IEventStream, IFailureAware
     }
 
     public bool HasConsumer(long consumerId) => Volatile.Read(ref _consumers).Any(c => c.Id == consumerId);
+
+    /// <summary>Items of sockets that closed before a consumer took them are dropped rather than handed on.</summary>
+    internal bool DropStale { get; }
 
     /// <summary>True once any consumer has attached, even if none is left.</summary>
     internal bool HadConsumer => _hadConsumer;

@@ -16,7 +16,18 @@ public sealed class StreamGroup
     {
     }
 
-    internal StreamGroup(IConsumerFailures? failures) => _failures = failures;
+    private readonly bool _dropStale;
+
+    /// <param name="dropStale">
+    /// Drop requests and messages of sockets that closed before a consumer took them (server-wide streams: work for a
+    /// client that has gone). Per-socket streams keep them, so that a closed socket's backlog is delivered as
+    /// socketcluster-server's close cleanup promises.
+    /// </param>
+    internal StreamGroup(IConsumerFailures? failures, bool dropStale = false)
+    {
+        _failures = failures;
+        _dropStale = dropStale;
+    }
 
     /// <summary>Called with a stream's name whenever a consumer attaches to it (during materialisation).</summary>
     internal Action<string>? ConsumerAttached
@@ -38,7 +49,7 @@ public sealed class StreamGroup
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
     public EventStream<T> Stream<T>(string name)
     {
-        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached), this);
+        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale), this);
         return stream as EventStream<T>
                ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
     }

@@ -16,6 +16,13 @@ public sealed class InMemoryTransport : ISocketTransport
 
     public long BytesReceived { get; private set; }
 
+    private long _released;
+
+    /// <summary>Bytes the socket actor has released (finished with) so far.</summary>
+    public long BytesReleased => Interlocked.Read(ref _released);
+
+    public void ReleaseInbound(int bytes) => Interlocked.Add(ref _released, Math.Max(bytes, 1));
+
     public void Abort() => Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
 
     public Task<IActorRef> Attached => _attached.Task;

@@ -16,7 +16,8 @@ internal sealed partial class SocketActor
     /// <summary>Scratch list for decoding; shared per thread since decoding finishes within one message.</summary>
     [ThreadStatic] private static List<InboundPacket>? _packets;
     private readonly Queue<byte[]> _waitingFrames = new();
-    private readonly Queue<(InboundPacket Packet, byte[] Frame)> _waitingPackets = new();
+    /// <summary>Packets waiting their turn; a frame's last packet carries the frame's credit, released after it.</summary>
+    private readonly Queue<(InboundPacket Packet, byte[] Frame, int Credit)> _waitingPackets = new();
     private int _suspensions;
     private Auth.AuthTokenExpiredError? _packetExpiredError;
 
@@ -38,7 +39,10 @@ internal sealed partial class SocketActor
         while (_suspensions == 0 && _socket.State != SocketState.Closed)
         {
             if (_waitingPackets.TryDequeue(out var next))
+            {
                 ProcessPacket(next.Packet, next.Frame);
+                if (next.Credit != NoCredit) _transport.ReleaseInbound(next.Credit);
+            }
             else if (_waitingFrames.TryDequeue(out var frame))
                 TakeFrame(frame);
             else
@@ -96,38 +100,51 @@ internal sealed partial class SocketActor
         Interlocked.Increment(ref _socket.InboundProcessed);
         if (!_server.Middleware.Wants(MiddlewareType.InboundRaw, new ActionInfo(ActionType.Message, null, _socket.Request)))
         {
-            Decode(frame);
+            Decode(frame, frame.Length);
             return;
         }
         var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame) };
         RunMiddleware(MiddlewareType.InboundRaw, ref _inboundRawStream, action, outcome =>
         {
-            if (!outcome.IsAllowed) return;
-            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).ToString()) : frame);
+            if (!outcome.IsAllowed)
+            {
+                _transport.ReleaseInbound(frame.Length);
+                return;
+            }
+            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).ToString()) : frame, frame.Length);
         });
     }
 
-    private void Decode(byte[] frame)
+    /// <summary>
+    /// Decodes a frame into waiting packets. <paramref name="credit"/> is the size the transport counted for it, released
+    /// once its last packet was processed, or at once when it has none.
+    /// </summary>
+    private void Decode(byte[] frame, int credit)
     {
         if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
             EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
+        var packets = _packets ??= new List<InboundPacket>();
+        packets.Clear();
         if (frame.AsSpan().SequenceEqual(_pongFrame))
         {
             if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
                 Disconnect(CloseCodes.MessageBeforeHandshake, null);
             else
                 OnPong();
-            return;
         }
-        var packets = _packets ??= new List<InboundPacket>();
-        packets.Clear();
-        if (_server.Codec.Decode(frame, packets) == FrameKind.Raw)
+        else if (_server.Codec.Decode(frame, packets) == FrameKind.Raw)
         {
             ProcessNonPacket(frame);
+        }
+        if (packets.Count == 0)
+        {
+            _transport.ReleaseInbound(credit);
             return;
         }
-        foreach (var packet in packets) _waitingPackets.Enqueue((packet, frame));
+        for (var i = 0; i < packets.Count; i++) _waitingPackets.Enqueue((packets[i], frame, i == packets.Count - 1 ? credit : NoCredit));
     }
+
+    private const int NoCredit = -1;
 
     private void ProcessPacket(in InboundPacket packet, byte[] frame)
     {

@@ -24,7 +24,27 @@ internal sealed partial class SocketActor
         public static readonly ExpireUnclaimed Instance = new();
     }
 
+    /// <summary>Consumers took enough of this socket's items (down to half the limit): packet processing may go on.</summary>
+    internal sealed record InboundItemsDrained
+    {
+        public static readonly InboundItemsDrained Instance = new();
+    }
+
     private const string UnclaimedTimerKey = "unclaimed";
+
+    private bool _waitingForConsumers;
+
+    /// <summary>
+    /// Counts an item handed to application streams (before it is emitted, so a consumer taking it at once cannot count
+    /// below zero). At <see cref="Server.AGServerOptions.InboundItemLimit"/> the socket stops processing its packets until
+    /// consumers took half of them; its frames then wait, and the transport stops reading once its window is full.
+    /// </summary>
+    private void Handed()
+    {
+        if (!_socket.InboundItemHanded() || _waitingForConsumers) return;
+        _waitingForConsumers = true;
+        Suspend();
+    }
 
     private UnclaimedPackets? _unclaimed;
 
@@ -37,6 +57,13 @@ internal sealed partial class SocketActor
                 return true;
             case ExpireUnclaimed:
                 OnExpireUnclaimed();
+                return true;
+            case InboundItemsDrained:
+                if (_waitingForConsumers && _socket.InboundItems <= _options.InboundItemLimit / 2)
+                {
+                    _waitingForConsumers = false;
+                    Resume();
+                }
                 return true;
             default:
                 return false;
@@ -118,6 +145,7 @@ internal sealed partial class SocketActor
             var shared = _server.Procedures.Live<AGRequest>(name);
             if (own is null && shared is null) return false;
             var request = new AGRequest(_socket, id, name, data);
+            Handed();
             own?.Emit(request);
             shared?.Emit(request);
             return true;
@@ -126,6 +154,7 @@ internal sealed partial class SocketActor
         var sharedReceiver = _server.Receivers.Live<ReceivedMessage>(name);
         if (ownReceiver is null && sharedReceiver is null) return false;
         var message = new ReceivedMessage(_socket, name, data);
+        Handed();
         ownReceiver?.Emit(message);
         sharedReceiver?.Emit(message);
         return true;

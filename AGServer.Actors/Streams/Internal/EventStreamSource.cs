@@ -21,7 +21,7 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
-        var consumer = new StreamConsumer<T>();
+        var consumer = new StreamConsumer<T>(stream.DropStale);
         stream.Attach(consumer);
         return new Logic(this, stream, consumer);
     }
@@ -69,6 +69,7 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
         public override void PostStop()
         {
             _stream.Remove(_consumer);
+            _consumer.Abandon();
             InFlight.Leave(_interpreter, this);
         }
 

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace AGServer.Streams.Internal;
 
 /// <summary>One consumer's queue. Producers enqueue from any thread; the source stage drains it.</summary>
-internal sealed class StreamConsumer<T>
+internal sealed class StreamConsumer<T>(bool dropStale = false)
 {
     private static long _nextId;
 
@@ -25,22 +25,41 @@ internal sealed class StreamConsumer<T>
 
     public void Enqueue(T item)
     {
-        if (_killed || _closed) return;
+        if (_killed || _closed)
+        {
+            Release(item);
+            return;
+        }
         _queue.Enqueue(item);
         Interlocked.Increment(ref _count);
         Wake();
     }
 
+    /// <summary>The next item for the application; with dropStale, items of sockets that have closed are dropped on the way.</summary>
     public bool TryDequeue(out T item)
     {
-        if (!_killed && _queue.TryDequeue(out item!))
+        while (!_killed && _queue.TryDequeue(out item!))
         {
             Interlocked.Decrement(ref _count);
-            return true;
+            if (item is not IInboundItem inbound) return true;
+            inbound.Taken();
+            if (!dropStale || !inbound.IsStale) return true;
         }
         item = default!;
         return false;
     }
+
+    /// <summary>The consumer is gone: what it had queued is dropped, and the sockets that sent it get their credit back.</summary>
+    public void Abandon()
+    {
+        while (_queue.TryDequeue(out var item))
+        {
+            Interlocked.Decrement(ref _count);
+            Release(item);
+        }
+    }
+
+    private static void Release(T item) => (item as IInboundItem)?.Taken();
 
     public void Close()
     {
@@ -51,8 +70,7 @@ internal sealed class StreamConsumer<T>
     public void Kill()
     {
         _killed = true;
-        _queue.Clear();
-        Volatile.Write(ref _count, 0);
+        Abandon();
         Wake();
     }
 

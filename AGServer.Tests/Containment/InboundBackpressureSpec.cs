@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Akka.Streams.Dsl;
+using AGServer.Tests.Support;
+using Xunit;
+
+namespace AGServer.Tests.Containment;
+
+/// <summary>A consumer that cannot keep up slows the sockets that send to it, down to TCP, and nothing else.</summary>
+public sealed class InboundBackpressureSpec : ServerTestKit
+{
+    private static async Task<long> AnswerTo(InMemoryTransport transport, long rid)
+    {
+        while (true)
+        {
+            var frame = JsonDocument.Parse(await transport.NextFrame(TimeSpan.FromSeconds(10))).RootElement;
+            if (frame.TryGetProperty("rid", out var r) && r.GetInt64() == rid) return rid;
+        }
+    }
+
+    [Fact]
+    public async Task A_socket_stops_processing_at_its_item_limit_and_goes_on_in_order_when_the_consumer_catches_up()
+    {
+        var server = await StartServer(o => o.InboundItemLimit = 10);
+        var gate = new SemaphoreSlim(0);
+        var taken = 0;
+        server.Procedure("slow").SelectAsync(1, async request =>
+        {
+            Interlocked.Increment(ref taken);
+            await gate.WaitAsync();
+            request.End(request.Id);
+            return request.Id;
+        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        server.MapProcedure("echo", request => request.Data);
+        var (flooder, _) = await OpenAndHandshake(server);
+        var (bystander, _) = await OpenAndHandshake(server);
+
+        for (var cid = 2; cid < 302; cid++) await flooder.Receive($$"""{"event":"slow","cid":{{cid}}}""");
+        // The socket hands at most its limit on; the rest of its frames wait unprocessed (their bytes not released).
+        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref taken) == 1));
+        await AwaitConditionAsync(() => Task.FromResult(server.GetProcedureBackpressure("slow") == 9));
+        Assert.True(flooder.BytesReleased < flooder.BytesReceived / 2, $"released {flooder.BytesReleased} of {flooder.BytesReceived}");
+
+        // Another socket is not slowed.
+        await bystander.Receive("""{"event":"echo","data":"hi","cid":9}""");
+        Assert.Equal(9, await AnswerTo(bystander, 9));
+
+        gate.Release(1000);
+        for (var cid = 2; cid < 302; cid++) Assert.Equal(cid, await AnswerTo(flooder, cid));
+        await AwaitConditionAsync(() => Task.FromResult(flooder.BytesReleased >= flooder.BytesReceived));
+    }
+
+    [Fact]
+    public async Task Requests_of_a_socket_that_closed_before_their_turn_never_reach_a_server_wide_procedure()
+    {
+        var server = await StartServer();
+        var gate = new SemaphoreSlim(0);
+        var handled = new List<long>();
+        server.Procedure("slow").SelectAsync(1, async request =>
+        {
+            await gate.WaitAsync();
+            lock (handled) handled.Add(request.Id);
+            return request.Id;
+        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        var (transport, _) = await OpenAndHandshake(server);
+        for (var cid = 2; cid < 12; cid++) await transport.Receive($$"""{"event":"slow","cid":{{cid}}}""");
+        await AwaitConditionAsync(() => Task.FromResult(server.GetProcedureBackpressure("slow") == 9));
+        await transport.HangUp(1000);
+        await AwaitConditionAsync(() => Task.FromResult(server.ClientsCount == 0));
+        gate.Release(100);
+        // The one already taken runs; the 9 queued behind it are dropped, not handed to the application.
+        await AwaitConditionAsync(() => Task.FromResult(server.GetProcedureBackpressure("slow") == 0));
+        await AwaitConditionAsync(() => { lock (handled) return Task.FromResult(handled.Count > 0); });
+        lock (handled) Assert.Equal([2L], handled);
+    }
+}

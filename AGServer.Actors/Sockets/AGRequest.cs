@@ -52,7 +52,7 @@ public sealed class AGRequest : IFailable, IInboundItem
 
     void IInboundItem.Taken()
     {
-        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken();
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(Data.Utf8.Length);
     }
 
     bool IFailable.IsSettled => Sent;
@@ -80,6 +80,6 @@ public sealed record ReceivedMessage(AGServerSocket Socket, string Receiver, Raw
 
     void IInboundItem.Taken()
     {
-        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken();
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(Data.Utf8.Length);
     }
 }

@@ -64,19 +64,42 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     private CancellationTokenSource? _closedSource;
     private int _inboundItems;
+    private long _inboundItemBytes;
+    private int _stalled;
 
     /// <summary>Requests and messages handed to application streams and not yet taken (see <see cref="Server.AGServerOptions.InboundItemLimit"/>).</summary>
     internal int InboundItems => Volatile.Read(ref _inboundItems);
 
-    /// <summary>Counts an item handed on; true when that reaches the limit (the socket must stop processing packets).</summary>
-    internal bool InboundItemHanded() => Interlocked.Increment(ref _inboundItems) >= Server.Options.InboundItemLimit;
-
-    /// <summary>A consumer took an item; at the low-water mark (half the limit) the socket actor hears it can go on.</summary>
-    internal void InboundItemTaken()
+    /// <summary>Counts an item of <paramref name="bytes"/> handed on; true when the socket is now over its limits.</summary>
+    internal bool InboundItemHanded(int bytes)
     {
-        if (Interlocked.Decrement(ref _inboundItems) == Server.Options.InboundItemLimit / 2)
+        var bytesNow = Interlocked.Add(ref _inboundItemBytes, bytes);
+        return Interlocked.Increment(ref _inboundItems) >= Server.Options.InboundItemLimit || bytesNow >= Server.Options.InboundWindow;
+    }
+
+    /// <summary>
+    /// The socket actor stops processing packets until consumers caught up. False when they already have (nothing to
+    /// wait for); otherwise the next item taken below the low-water marks tells the actor, once.
+    /// </summary>
+    internal bool Stall()
+    {
+        Volatile.Write(ref _stalled, 1);
+        if (!BelowLowWater()) return true;
+        return Interlocked.CompareExchange(ref _stalled, 0, 1) == 0; // a consumer already woke it: still wait for that message
+    }
+
+    /// <summary>A consumer took an item of <paramref name="bytes"/>; below half the limits a stalled socket hears it can go on.</summary>
+    internal void InboundItemTaken(int bytes)
+    {
+        Interlocked.Add(ref _inboundItemBytes, -bytes);
+        Interlocked.Decrement(ref _inboundItems);
+        if (Volatile.Read(ref _stalled) == 1 && BelowLowWater() && Interlocked.CompareExchange(ref _stalled, 0, 1) == 1)
             ActorRef.Tell(Internal.SocketActor.InboundItemsDrained.Instance);
     }
+
+    private bool BelowLowWater() =>
+        Volatile.Read(ref _inboundItems) <= Server.Options.InboundItemLimit / 2
+        && Interlocked.Read(ref _inboundItemBytes) <= Server.Options.InboundWindow / 2;
 
     /// <summary>
     /// Cancelled when the socket closes: pass it to work done for this socket's requests, so that work for a client

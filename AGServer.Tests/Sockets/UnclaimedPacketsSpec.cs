@@ -68,4 +68,14 @@ public sealed class UnclaimedPacketsSpec
         Assert.Equal([1L], offered);
         Assert.Equal(2, held.Count);
     }
+
+    [Fact]
+    public void Beyond_the_byte_limit_the_oldest_packets_are_dropped()
+    {
+        var held = new UnclaimedPackets(100, maxBytes: 10);
+        var six = new RawJson("\"abcd\""u8.ToArray());
+        held.Add(new UnclaimedPackets.Held("a", 1, six, 1000));
+        Assert.Equal(1, held.Add(new UnclaimedPackets.Held("a", 2, six, 1000))!.Value.Cid);
+        Assert.Equal(1, held.Count);
+    }
 }

@@ -24,7 +24,7 @@ internal sealed partial class SocketActor
         public static readonly ExpireUnclaimed Instance = new();
     }
 
-    /// <summary>Consumers took enough of this socket's items (down to half the limit): packet processing may go on.</summary>
+    /// <summary>Consumers took enough of this socket's items (below half the limits): packet processing may go on.</summary>
     internal sealed record InboundItemsDrained
     {
         public static readonly InboundItemsDrained Instance = new();
@@ -36,12 +36,13 @@ internal sealed partial class SocketActor
 
     /// <summary>
     /// Counts an item handed to application streams (before it is emitted, so a consumer taking it at once cannot count
-    /// below zero). At <see cref="Server.AGServerOptions.InboundItemLimit"/> the socket stops processing its packets until
-    /// consumers took half of them; its frames then wait, and the transport stops reading once its window is full.
+    /// below zero). Over <see cref="Server.AGServerOptions.InboundItemLimit"/> items or
+    /// <see cref="Server.AGServerOptions.InboundWindow"/> bytes, the socket stops processing its packets until consumers
+    /// took half of them; its frames then wait, and the transport stops reading once its window is full.
     /// </summary>
-    private void Handed()
+    private void Handed(RawJson data)
     {
-        if (!_socket.InboundItemHanded() || _waitingForConsumers) return;
+        if (!_socket.InboundItemHanded(data.Utf8.Length) || _waitingForConsumers || !_socket.Stall()) return;
         _waitingForConsumers = true;
         Suspend();
     }
@@ -59,7 +60,7 @@ internal sealed partial class SocketActor
                 OnExpireUnclaimed();
                 return true;
             case InboundItemsDrained:
-                if (_waitingForConsumers && _socket.InboundItems <= _options.InboundItemLimit / 2)
+                if (_waitingForConsumers)
                 {
                     _waitingForConsumers = false;
                     Resume();
@@ -108,7 +109,7 @@ internal sealed partial class SocketActor
     {
         var hold = _options.UnclaimedPacketHoldMs;
         if (hold == 0 || _options.UnclaimedPacketLimit == 0) return;
-        _unclaimed ??= new UnclaimedPackets(_options.UnclaimedPacketLimit);
+        _unclaimed ??= new UnclaimedPackets(_options.UnclaimedPacketLimit, _options.InboundWindow);
         var first = _unclaimed.Count == 0;
         if (_unclaimed.Add(new UnclaimedPackets.Held(name, cid, data, Environment.TickCount64 + hold)) is { } dropped)
             ServerLog.UnclaimedPacketsOverflow(_server.Logger, _socket.Id, _options.UnclaimedPacketLimit, dropped.Name);
@@ -145,7 +146,7 @@ internal sealed partial class SocketActor
             var shared = _server.Procedures.Live<AGRequest>(name);
             if (own is null && shared is null) return false;
             var request = new AGRequest(_socket, id, name, data);
-            Handed();
+            Handed(data);
             own?.Emit(request);
             shared?.Emit(request);
             return true;
@@ -154,7 +155,7 @@ internal sealed partial class SocketActor
         var sharedReceiver = _server.Receivers.Live<ReceivedMessage>(name);
         if (ownReceiver is null && sharedReceiver is null) return false;
         var message = new ReceivedMessage(_socket, name, data);
-        Handed();
+        Handed(data);
         ownReceiver?.Emit(message);
         sharedReceiver?.Emit(message);
         return true;

@@ -6,8 +6,10 @@ namespace AGServer.Sockets.Internal;
 /// A socket's invokes and transmits whose procedure or receiver had no consumer when they arrived, held in arrival
 /// order until one attaches (bounded in count and time). Plain bookkeeping for the socket actor, tested directly.
 /// </summary>
-internal sealed class UnclaimedPackets(int limit)
+internal sealed class UnclaimedPackets(int limit, long maxBytes = long.MaxValue)
 {
+    private long _bytes;
+
     internal readonly record struct Held(string Name, long? Cid, RawJson Data, long Deadline);
 
     private readonly LinkedList<Held> _held = new();
@@ -22,17 +24,24 @@ internal sealed class UnclaimedPackets(int limit)
         return false;
     }
 
-    /// <summary>Holds a packet; returns the oldest one dropped to stay within the limit, if any.</summary>
+    /// <summary>Holds a packet; returns the (last) oldest one dropped to stay within the count and byte limits, if any.</summary>
     public Held? Add(Held packet)
     {
         Held? dropped = null;
-        if (_held.Count >= limit && _held.First is { } first)
+        _held.AddLast(packet);
+        _bytes += packet.Data.Utf8.Length;
+        while ((_held.Count > limit || _bytes > maxBytes) && _held.First is { } first)
         {
             dropped = first.Value;
-            _held.RemoveFirst();
+            Remove(first);
         }
-        _held.AddLast(packet);
         return dropped;
+    }
+
+    private void Remove(LinkedListNode<Held> node)
+    {
+        _bytes -= node.Value.Data.Utf8.Length;
+        _held.Remove(node);
     }
 
     /// <summary>
@@ -48,7 +57,7 @@ internal sealed class UnclaimedPackets(int limit)
             var key = (node.Value.Name, node.Value.Cid is not null);
             if (refused?.Contains(key) != true)
             {
-                if (hand(node.Value)) _held.Remove(node);
+                if (hand(node.Value)) Remove(node);
                 else (refused ??= []).Add(key);
             }
             node = next;
@@ -65,7 +74,7 @@ internal sealed class UnclaimedPackets(int limit)
             if (node.Value.Deadline <= now)
             {
                 expired[node.Value.Name] = expired.GetValueOrDefault(node.Value.Name) + 1;
-                _held.Remove(node);
+                Remove(node);
             }
             node = next;
         }
@@ -75,5 +84,9 @@ internal sealed class UnclaimedPackets(int limit)
     /// <summary>The earliest deadline, or null when nothing is held.</summary>
     public long? NextDeadline => _held.First?.Value.Deadline;
 
-    public void Clear() => _held.Clear();
+    public void Clear()
+    {
+        _held.Clear();
+        _bytes = 0;
+    }
 }

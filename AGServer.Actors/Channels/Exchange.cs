@@ -20,12 +20,19 @@ public sealed class Exchange
     private readonly ConcurrentDictionary<string, ExchangeChannel> _channels = new();
     private long _nextCorrelation;
 
-    internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker)
+    internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker, int streamLimit = int.MaxValue,
+        Streams.Internal.IConsumerFailures? failures = null)
     {
+        StreamLimit = streamLimit;
+        Failures = failures;
         _codec = codec;
         Region = region;
         Broker = broker;
     }
+
+    internal int StreamLimit { get; }
+
+    internal Streams.Internal.IConsumerFailures? Failures { get; }
 
     /// <summary>The channel sharding region. Application actors may publish by telling the broker <see cref="ExchangeCommands.Publish"/>.</summary>
     internal IActorRef Region { get; }

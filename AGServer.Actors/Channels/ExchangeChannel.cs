@@ -36,7 +36,7 @@ public sealed class ExchangeChannel : IChannelSubscriber
     {
         _exchange = exchange;
         Name = name;
-        _messages = new EventStream<RawJson>(name);
+        _messages = new EventStream<RawJson>(name, exchange.Failures, null, limit: exchange.StreamLimit);
     }
 
     public string Name { get; }

@@ -25,7 +25,7 @@ public delegate bool MiddlewareFilter(in ActionInfo action);
 /// handshake; each stream is opened when its first action arrives. A type without a handler costs nothing: no stream
 /// is made and actions are allowed at once.
 /// </summary>
-internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILogger? logger = null, int timeoutMs = Server.AGServerOptions.DefaultAckTimeout)
+internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILogger? logger = null, int timeoutMs = Server.AGServerOptions.DefaultAckTimeout, int limit = int.MaxValue)
 {
     private const string ConsumerEnded = "its consumer has ended";
 
@@ -65,7 +65,7 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
     public EventStream<AGAction>? Open(string type)
     {
         if (Get(type) is not { } registration) return null;
-        var stream = new EventStream<AGAction>(type, failures, null);
+        var stream = new EventStream<AGAction>(type, failures, null, limit: limit);
         registration.Handler(stream.Source);
         return stream;
     }

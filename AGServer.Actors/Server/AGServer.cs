@@ -49,10 +49,10 @@ public sealed partial class AGServer
         _codec = options.Codec;
         Origins = OriginPolicy.Parse(options.Origins);
         Failures = new ApplicationFailures(this, Logger);
-        Listeners = new StreamGroup(Failures);
-        Procedures = new StreamGroup(Failures, dropStale: true);
-        Receivers = new StreamGroup(Failures, dropStale: true);
-        Middleware = new MiddlewareRegistry(Failures, Logger, options.MiddlewareTimeoutMs);
+        Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
+        Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
+        Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
+        Middleware = new MiddlewareRegistry(Failures, Logger, options.MiddlewareTimeoutMs, options.StreamBufferLimit);
         // Application code runs in the streams this materializer runs: a failure there costs the item it was handling.
         Materializer = system.Materializer(ActorMaterializerSettings.Create(system).WithSupervisionStrategy(Failures.Decide));
         if (options.AuthKey is null && options.AuthPrivateKey is null)
@@ -87,7 +87,7 @@ public sealed partial class AGServer
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
         var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"))), NodeBroker.Name);
-        _exchange = new Exchange(() => _codec, region, broker);
+        _exchange = new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures);
         MarkReady();
     }
 

@@ -42,6 +42,7 @@ public sealed class AGServerOptions
     public const int DefaultInboundWindow = 1024 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
+    public const int DefaultStreamBufferLimit = 10000;
 
     /// <summary>Milliseconds a server-to-client invoke waits for its response (TimeoutError after).</summary>
     public int AckTimeout { get; set; } = DefaultAckTimeout;
@@ -148,6 +149,14 @@ public sealed class AGServerOptions
     /// </summary>
     public int InboundItemLimit { get; set; } = DefaultInboundItemLimit;
 
+    /// <summary>
+    /// Most items one consumer of a stream (listener, receiver, procedure, middleware, channel) may have waiting. At the
+    /// limit new items are refused: a request is answered with a BufferOverflowError, a middleware action is blocked
+    /// with it, an event or channel message is dropped for that consumer; logged once until the consumer catches up.
+    /// Sockets are slowed long before (see <see cref="InboundItemLimit"/>), so this bounds the rest.
+    /// </summary>
+    public int StreamBufferLimit { get; set; } = DefaultStreamBufferLimit;
+
     internal int MiddlewareTimeoutMs => MiddlewareTimeout ?? AckTimeout;
     internal int SubscribeTimeoutMs => SubscribeTimeout ?? AckTimeout;
     internal int UnclaimedPacketHoldMs => UnclaimedPacketHold ?? AckTimeout;
@@ -191,6 +200,8 @@ public sealed class AGServerOptions
             problems.Add($"UnclaimedPacketHold must be 0 (do not hold) or a positive number of milliseconds (got {UnclaimedPacketHold}).");
         if (UnclaimedPacketLimit < 0)
             problems.Add($"UnclaimedPacketLimit must be 0 (do not hold) or more (got {UnclaimedPacketLimit}).");
+        if (StreamBufferLimit <= 0)
+            problems.Add($"StreamBufferLimit must be a positive number of items (got {StreamBufferLimit}).");
         if (InboundWindow <= 0)
             problems.Add($"InboundWindow must be a positive number of bytes (got {InboundWindow}).");
         if (InboundItemLimit < 2)

@@ -40,9 +40,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         Server = server;
         _transport = transport;
         Request = request;
-        Listeners = new StreamGroup(server.Failures);
-        Receivers = new StreamGroup(server.Failures);
-        Procedures = new StreamGroup(server.Failures);
+        Listeners = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
+        Receivers = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
+        Procedures = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
     }
 
     public string Id { get; }

@@ -26,8 +26,9 @@ public interface IEventStream
 
 /// <summary>
 /// A broadcast stream of events with any number of consumers. Each materialisation of <see cref="Source"/>
-/// is one consumer; it sees every item emitted after it was materialised, in emit order, buffered without bound
-/// while it is slow (that buffer is its backpressure). Emitting with no consumer costs one volatile read.
+/// is one consumer; it sees every item emitted after it was materialised, in emit order, buffered while it is slow
+/// (that buffer is its backpressure) up to the server's <c>StreamBufferLimit</c>; beyond it new items are refused (see
+/// the options). Emitting with no consumer costs one volatile read.
 /// Thread-safe: any thread may emit, close or kill.
 /// </summary>
 public sealed class EventStream<T> : IEventStream, IFailureAware
@@ -43,10 +44,12 @@ public sealed class EventStream<T> : IEventStream, IFailureAware
     {
     }
 
-    internal EventStream(string name, IConsumerFailures? failures, Action<string>? consumerAttached, bool dropStale = false)
+    internal EventStream(string name, IConsumerFailures? failures, Action<string>? consumerAttached, bool dropStale = false,
+        int limit = StreamConsumer<T>.Unbounded)
     {
         Name = name;
         DropStale = dropStale;
+        Limit = limit;
         _failures = failures;
         _consumerAttached = consumerAttached;
     }
@@ -95,6 +98,12 @@ public sealed class EventStream<T> : IEventStream, IFailureAware
     }
 
     public bool HasConsumer(long consumerId) => Volatile.Read(ref _consumers).Any(c => c.Id == consumerId);
+
+    /// <summary>Most items one consumer may have waiting (<see cref="Server.AGServerOptions.StreamBufferLimit"/>).</summary>
+    internal int Limit { get; }
+
+    /// <summary>A new consumer of this stream, with its bound and overflow policy.</summary>
+    internal StreamConsumer<T> NewConsumer() => new(Name, Limit, DropStale, _failures);
 
     /// <summary>Items of sockets that closed before a consumer took them are dropped rather than handed on.</summary>
     internal bool DropStale { get; }

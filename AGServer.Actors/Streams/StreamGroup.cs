@@ -23,11 +23,14 @@ public sealed class StreamGroup
     /// client that has gone). Per-socket streams keep them, so that a closed socket's backlog is delivered as
     /// socketcluster-server's close cleanup promises.
     /// </param>
-    internal StreamGroup(IConsumerFailures? failures, bool dropStale = false)
+    internal StreamGroup(IConsumerFailures? failures, int limit, bool dropStale = false)
     {
         _failures = failures;
+        _limit = limit;
         _dropStale = dropStale;
     }
+
+    private readonly int _limit = int.MaxValue;
 
     /// <summary>Called with a stream's name whenever a consumer attaches to it (during materialisation).</summary>
     internal Action<string>? ConsumerAttached
@@ -49,7 +52,7 @@ public sealed class StreamGroup
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
     public EventStream<T> Stream<T>(string name)
     {
-        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale), this);
+        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale, group._limit), this);
         return stream as EventStream<T>
                ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
     }

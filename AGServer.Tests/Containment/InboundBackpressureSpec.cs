@@ -103,4 +103,30 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         gate.Release(100);
         for (var cid = 2; cid < 22; cid++) Assert.Equal(cid, await AnswerTo(transport, cid));
     }
+
+    [Fact]
+    public async Task A_stream_at_its_buffer_limit_refuses_new_requests_with_BufferOverflowError()
+    {
+        var server = await StartServer(o => o.StreamBufferLimit = 5);
+        var gate = new SemaphoreSlim(0);
+        server.Procedure("slow").SelectAsync(1, async request =>
+        {
+            await gate.WaitAsync();
+            request.End(request.Id);
+            return request.Id;
+        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        var (transport, _) = await OpenAndHandshake(server);
+        for (var cid = 2; cid < 22; cid++) await transport.Receive($$"""{"event":"slow","cid":{{cid}}}""");
+        // The ones the consumer could not queue are answered at once, with the overflow error.
+        var refused = JsonDocument.Parse(await transport.NextFrame(Wait)).RootElement;
+        Assert.Equal("BufferOverflowError", refused.GetProperty("error").GetProperty("name").GetString());
+        gate.Release(100);
+        var answered = 1;
+        while (answered < 20)
+        {
+            JsonDocument.Parse(await transport.NextFrame(Wait));
+            answered++;
+        }
+        Assert.True(server.GetProcedureBackpressure("slow") <= 5);
+    }
 }

@@ -31,6 +31,8 @@ internal sealed class ApplicationFailures(AGServer server, ILogger logger) : ICo
         Report(leftovers.Count > 0 ? leftovers[0] : null, cause);
     }
 
+    public void Overflowed(string stream, int limit) => ServerLog.StreamOverflow(logger, stream, limit);
+
     /// <summary>A handler the server runs itself (MapProcedure, MapReceiver) failed on <paramref name="item"/>: settle it, report it.</summary>
     public void HandlerFailed(object item, Exception error)
     {

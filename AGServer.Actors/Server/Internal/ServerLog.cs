@@ -28,6 +28,9 @@ internal static partial class ServerLog
     [LoggerMessage(1007, LogLevel.Error, "An event observer threw on a '{Event}' event; the event went on to the others")]
     public static partial void ObserverThrew(ILogger logger, string @event, Exception error);
 
+    [LoggerMessage(1008, LogLevel.Warning, "A consumer of stream '{Stream}' has {Limit} items waiting; new items are refused (requests answered with BufferOverflowError) until it catches up")]
+    public static partial void StreamOverflow(ILogger logger, string stream, int limit);
+
     // 2xxx: sockets and connections.
 
     [LoggerMessage(2001, LogLevel.Error, "Socket actor of {SocketId} failed; its connection is closed with 1011 and no other socket is affected")]

@@ -21,7 +21,7 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
 
     protected override GraphStageLogic CreateLogic(Attributes inheritedAttributes)
     {
-        var consumer = new StreamConsumer<T>(stream.DropStale);
+        var consumer = stream.NewConsumer();
         stream.Attach(consumer);
         return new Logic(this, stream, consumer);
     }

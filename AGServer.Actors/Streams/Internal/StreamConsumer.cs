@@ -3,8 +3,17 @@ using System.Collections.Concurrent;
 namespace AGServer.Streams.Internal;
 
 /// <summary>One consumer's queue. Producers enqueue from any thread; the source stage drains it.</summary>
-internal sealed class StreamConsumer<T>(bool dropStale = false)
+/// <remarks>
+/// Bounded: at <c>limit</c> queued items a new item is not queued. A request or middleware action is then settled with
+/// a BufferOverflowError (the client hears at once), a socket's item gives its credit back, and the overflow is
+/// reported once per episode (until the queue is down to half).
+/// </remarks>
+internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsumer<T>.Unbounded, bool dropStale = false, IConsumerFailures? failures = null)
 {
+    public const int Unbounded = int.MaxValue;
+
+    private int _overflowing;
+
     private static long _nextId;
 
     private readonly ConcurrentQueue<T> _queue = new();
@@ -30,6 +39,11 @@ internal sealed class StreamConsumer<T>(bool dropStale = false)
             Release(item);
             return;
         }
+        if (Volatile.Read(ref _count) >= limit)
+        {
+            Overflow(item);
+            return;
+        }
         _queue.Enqueue(item);
         Interlocked.Increment(ref _count);
         Wake();
@@ -40,7 +54,7 @@ internal sealed class StreamConsumer<T>(bool dropStale = false)
     {
         while (!_killed && _queue.TryDequeue(out item!))
         {
-            Interlocked.Decrement(ref _count);
+            if (Interlocked.Decrement(ref _count) <= limit / 2 && Volatile.Read(ref _overflowing) == 1) Volatile.Write(ref _overflowing, 0);
             if (item is not IInboundItem inbound) return true;
             inbound.Taken();
             if (!dropStale || !inbound.IsStale) return true;
@@ -60,6 +74,13 @@ internal sealed class StreamConsumer<T>(bool dropStale = false)
     }
 
     private static void Release(T item) => (item as IInboundItem)?.Taken();
+
+    private void Overflow(T item)
+    {
+        (item as IFailable)?.Fail(new Protocol.AGError("BufferOverflowError", $"The server's {stream} stream is full; try again later"));
+        Release(item);
+        if (Interlocked.Exchange(ref _overflowing, 1) == 0) failures?.Overflowed(stream, limit);
+    }
 
     public void Close()
     {

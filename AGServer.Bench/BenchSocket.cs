@@ -82,6 +82,13 @@ public sealed class BenchSocket : IAsyncDisposable
         }
     }
 
+    /// <summary>Drops the connection at once, with no close handshake (a client that vanished).</summary>
+    public void Abort()
+    {
+        _stop.Cancel();
+        _socket.Abort();
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();

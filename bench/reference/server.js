@@ -1,5 +1,5 @@
 // The reference for AGServer's benchmarks: socketcluster-server with the procedures of the Conformance app that the
-// benchmarks use (echo, error, stats, publish) and default pub/sub. Prints "listening on <url>" like the Conformance app.
+// benchmarks use (echo, error, slow, stats, publish) and default pub/sub. Prints "listening on <url>" like the Conformance app.
 const http = require('http');
 const socketClusterServer = require('socketcluster-server');
 
@@ -21,6 +21,14 @@ const agServer = socketClusterServer.attach(httpServer);
         error.code = 4321;
         error.data = request.data;
         request.error(error);
+      }
+    })();
+    (async () => {
+      // As the Conformance app's slow: one request at a time per socket here (socketcluster's per-socket procedure
+      // loop), 5 ms each.
+      for await (const request of socket.procedure('slow')) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        request.end(request.data);
       }
     })();
     (async () => {

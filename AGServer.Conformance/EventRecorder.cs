@@ -14,6 +14,14 @@ public sealed class EventRecorder
     public static readonly TimeSpan Retention = TimeSpan.FromSeconds(60);
 
     private readonly ConcurrentDictionary<string, Record> _bySocket = new();
+    private readonly Timer _sweeper;
+    private long _lastSweep;
+
+    private EventRecorder() =>
+        // Closed sockets' records go once retained long enough, also when no socket closes any more.
+        _sweeper = new Timer(_ => Sweep(), null, SweepInterval, SweepInterval);
+
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
 
     private sealed class Record
     {
@@ -46,11 +54,13 @@ public sealed class EventRecorder
             record.Events.Add(entry);
             if (any.Name == ServerEvents.Closure.Name) record.ClosedAt = DateTime.UtcNow;
         }
-        if (any.Name == ServerEvents.Closure.Name) Sweep();
+        // At most one sweep a second: a sweep looks at every record, and a churn of closures must not pay that each time.
+        if (any.Name == ServerEvents.Closure.Name && Environment.TickCount64 - Interlocked.Read(ref _lastSweep) > 1000) Sweep();
     }
 
     private void Sweep()
     {
+        Interlocked.Exchange(ref _lastSweep, Environment.TickCount64);
         var cutoff = DateTime.UtcNow - Retention;
         foreach (var (id, record) in _bySocket)
             if (record.ClosedAt < cutoff) _bySocket.TryRemove(id, out _);

@@ -120,8 +120,10 @@ public static class AbuseScenarios
         });
 
     /// <summary>Loops that connect, subscribe, publish 1 KB and drop the connection without closing it, over and over.</summary>
-    private static async Task<List<Figure>> Churn(ServerProcess server, AbuseSize size) =>
-        await Measure("churn", server, size, async stop =>
+    private static async Task<List<Figure>> Churn(ServerProcess server, AbuseSize size)
+    {
+        long connections = 0;
+        var figures = await Measure("churn", server, size, async stop =>
         {
             var payload = new string('y', 1024);
             var loops = Enumerable.Range(0, size.ChurnLoops).Select(loop => Task.Run(async () =>
@@ -135,6 +137,7 @@ public static class AbuseScenarios
                         await socket.Send($$$"""{"event":"#subscribe","data":{"channel":"{{{channel}}}"},"cid":2}""");
                         await socket.Send($$$"""{"event":"#publish","data":{"channel":"{{{channel}}}","data":"{{{payload}}}"}}""");
                         socket.Abort();
+                        Interlocked.Increment(ref connections);
                     }
                     catch (Exception) when (!stop.IsCancellationRequested)
                     {
@@ -146,6 +149,12 @@ public static class AbuseScenarios
             await stop.CancelAsync();
             await Task.WhenAll(loops.Select(l => l.ContinueWith(_ => { })));
         });
+        // The faster server serves more connections in the same time: growth per connection compares like with like.
+        var growth = figures.Single(f => f.Metric == "RSS growth at peak MB").Value;
+        figures.Add(new Figure("churn", "connections", connections, true));
+        figures.Add(new Figure("churn", "RSS growth KB per connection", connections == 0 ? double.NaN : growth * 1000 / connections, false));
+        return figures;
+    }
 
     /// <summary>Runs <paramref name="load"/>, sampling the server's RSS; reports start, peak and after the load left.</summary>
     private static async Task<List<Figure>> Measure(string scenario, ServerProcess server, AbuseSize size,

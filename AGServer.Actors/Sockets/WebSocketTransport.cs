@@ -41,6 +41,7 @@ public sealed class WebSocketTransport : ISocketTransport
     private readonly string _peer;
 
     /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
+    private readonly CancellationTokenSource _connectionOver = new();
     private readonly int _inboundWindow;
     private int _inboundHeld;
     private TaskCompletionSource? _inboundReopened;
@@ -102,8 +103,13 @@ public sealed class WebSocketTransport : ISocketTransport
             startWriter = !_writing;
             if (startWriter) _writing = true;
         }
-        // A client that does not read, or does not answer the close, is cut off after a while.
-        _ = Task.Delay(CloseHandshakeTimeout * 2).ContinueWith(static (_, ws) => ((WebSocket)ws!).Abort(), _webSocket, TaskScheduler.Default);
+        // A client that does not read, or does not answer the close, is cut off after a while. The timer goes as soon as
+        // the connection is over, so a closed connection's objects are not kept alive for it.
+        _ = Task.Delay(CloseHandshakeTimeout * 2, _connectionOver.Token).ContinueWith(
+            static (delay, ws) =>
+            {
+                if (!delay.IsCanceled) ((WebSocket)ws!).Abort();
+            }, _webSocket, TaskScheduler.Default);
         if (startWriter) _ = Write(null);
     }
 
@@ -162,6 +168,7 @@ public sealed class WebSocketTransport : ISocketTransport
         await ReceiveLoop();
         Close(CloseCodes.Normal, null);
         _webSocket.Dispose();
+        _connectionOver.Cancel();
         _completion.TrySetResult();
     }
 

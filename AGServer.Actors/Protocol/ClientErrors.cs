@@ -20,6 +20,9 @@ internal static class ClientErrors
     /// <summary>The answer to a request whose procedure's consumers all died by failing: no one is left to serve it.</summary>
     public static AGError Unserved(string procedure) => new(ServerErrorName, $"Procedure {procedure} is not being served");
 
+    /// <summary>A request or action refused because its stream's consumer has <c>StreamBufferLimit</c> items waiting.</summary>
+    public static AGError BufferOverflow(string stream) => new("BufferOverflowError", $"The server's {stream} stream is full; try again later");
+
     /// <summary>The block error of a middleware that could not decide (its consumer failed, ended or timed out).</summary>
     public static AGError MiddlewareFailed(string middlewareType, string why) =>
         new("MiddlewareFailedError", $"The {middlewareType} middleware could not decide ({why}); the action was blocked");

@@ -12,8 +12,6 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
 {
     public const int Unbounded = int.MaxValue;
 
-    private int _overflowing;
-
     private static long _nextId;
 
     private readonly ConcurrentQueue<T> _queue = new();
@@ -21,6 +19,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
     private int _waiting;
     private volatile bool _closed;
     private volatile bool _killed;
+    private int _overflowing;
     private Action? _wake;
 
     public long Id { get; } = Interlocked.Increment(ref _nextId);
@@ -77,7 +76,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
 
     private void Overflow(T item)
     {
-        (item as IFailable)?.Fail(new Protocol.AGError("BufferOverflowError", $"The server's {stream} stream is full; try again later"));
+        (item as IFailable)?.Fail(Protocol.ClientErrors.BufferOverflow(stream));
         Release(item);
         if (Interlocked.Exchange(ref _overflowing, 1) == 0) failures?.Overflowed(stream, limit);
     }

@@ -129,4 +129,28 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         }
         Assert.True(server.GetProcedureBackpressure("slow") <= 5);
     }
+
+    [Fact]
+    public async Task A_socket_waiting_on_a_middleware_processes_nothing_more_so_its_frames_fill_the_window_and_reading_stops()
+    {
+        var server = await StartServer(o => o.MiddlewareTimeout = 60_000);
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.SetMiddleware(global::AGServer.Middleware.MiddlewareType.Inbound, actions => actions.SelectAsync(1, async action =>
+        {
+            await hold.Task;
+            action.Allow();
+            return 0;
+        }).RunWith(Sink.Ignore<int>(), server.Materializer));
+        server.MapProcedure("echo", request => request.Data);
+        var (transport, _) = await OpenAndHandshake(server);
+        var data = new string('z', 4096);
+        for (var cid = 2; cid < 202; cid++) await transport.Receive($$"""{"event":"echo","data":"{{data}}","cid":{{cid}}}""");
+        // The first packet waits on the middleware; none of the ~800 KB behind it is processed, so none of it is
+        // released: a WebSocket transport would have stopped reading at its window.
+        await AwaitConditionAsync(() => Task.FromResult(transport.BytesReceived > 200 * 4096), Wait);
+        Assert.True(transport.BytesReleased < 10 * 1024, $"released {transport.BytesReleased}");
+        hold.SetResult();
+        for (var cid = 2; cid < 202; cid++) Assert.Equal(cid, await AnswerTo(transport, cid));
+        await AwaitConditionAsync(() => Task.FromResult(transport.BytesReleased >= transport.BytesReceived), Wait);
+    }
 }

@@ -25,7 +25,7 @@ public sealed record AbuseSize(
 /// </summary>
 public static class AbuseScenarios
 {
-    public static readonly string[] All = ["slowflood", "nohandshake", "churn"];
+    public static readonly string[] All = ["slowflood", "stalledreader", "nohandshake", "churn"];
 
     public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(AbuseSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
@@ -40,6 +40,7 @@ public static class AbuseScenarios
                 var figures = scenario switch
                 {
                     "slowflood" => await SlowFlood(server, size),
+                    "stalledreader" => await StalledReader(server, size),
                     "nohandshake" => await NoHandshake(server, size),
                     "churn" => await Churn(server, size),
                     _ => throw new ArgumentException($"Unknown abuse scenario '{scenario}'; known: {string.Join(", ", All)}"),
@@ -96,6 +97,33 @@ public static class AbuseScenarios
         {
             lock (probeLatencies)
                 return [new Figure("slowflood", "echo p99 during flood ms", Percentile(probeLatencies, 0.99), false)];
+        });
+    }
+
+    /// <summary>
+    /// Subscribers that stop reading their connection right after subscribing, while a publisher sends 1 KB messages on
+    /// their channel as fast as it can; then everyone leaves.
+    /// </summary>
+    private static async Task<List<Figure>> StalledReader(ServerProcess server, AbuseSize size)
+    {
+        var stalled = new List<ClientWebSocket>();
+        for (var i = 0; i < size.FloodClients; i++)
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            await socket.ConnectAsync(server.Url, CancellationToken.None);
+            await socket.SendAsync("{\"event\":\"#handshake\",\"data\":{},\"cid\":1}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            await socket.SendAsync("{\"event\":\"#subscribe\",\"data\":{\"channel\":\"stalled\"},\"cid\":2}"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+            stalled.Add(socket); // and never read from it again
+        }
+        await Task.Delay(500); // the subscribes are processed
+        await using var publisher = await BenchSocket.Connect(server.Url, (_, _) => { });
+        var message = Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"stalled\",\"data\":\"" + new string('p', 1024) + "\"}}");
+        return await Measure("stalledreader", server, size, async stop =>
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < size.FloodDuration) await publisher.Send(message);
+            foreach (var socket in stalled) socket.Abort();
         });
     }
 

@@ -10,13 +10,14 @@ public sealed record AbuseSize(
     int FloodClients,
     TimeSpan FloodDuration,
     int IdleConnections,
+    int UnansweredInvokes,
     int ChurnLoops,
     TimeSpan ChurnDuration,
     TimeSpan AfterLoad)
 {
-    public static readonly AbuseSize Full = new("full", 20, TimeSpan.FromSeconds(15), 3000, 50, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+    public static readonly AbuseSize Full = new("full", 20, TimeSpan.FromSeconds(15), 3000, 5000, 50, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
 
-    public static readonly AbuseSize Tiny = new("tiny", 2, TimeSpan.FromSeconds(1), 20, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500));
+    public static readonly AbuseSize Tiny = new("tiny", 2, TimeSpan.FromSeconds(1), 20, 20, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500));
 }
 
 /// <summary>
@@ -25,7 +26,7 @@ public sealed record AbuseSize(
 /// </summary>
 public static class AbuseScenarios
 {
-    public static readonly string[] All = ["slowflood", "stalledreader", "nohandshake", "churn"];
+    public static readonly string[] All = ["slowflood", "stalledreader", "unanswered", "nohandshake", "churn"];
 
     public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(AbuseSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
@@ -41,6 +42,7 @@ public static class AbuseScenarios
                 {
                     "slowflood" => await SlowFlood(server, size),
                     "stalledreader" => await StalledReader(server, size),
+                    "unanswered" => await Unanswered(server, size),
                     "nohandshake" => await NoHandshake(server, size),
                     "churn" => await Churn(server, size),
                     _ => throw new ArgumentException($"Unknown abuse scenario '{scenario}'; known: {string.Join(", ", All)}"),
@@ -124,6 +126,22 @@ public static class AbuseScenarios
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < size.FloodDuration) await publisher.Send(message);
             foreach (var socket in stalled) socket.Abort();
+        });
+    }
+
+    /// <summary>
+    /// A client makes the server invoke it (invokeBack) over and over and never answers: the server holds each pending
+    /// invoke until its ack timeout; then the client leaves.
+    /// </summary>
+    private static async Task<List<Figure>> Unanswered(ServerProcess server, AbuseSize size)
+    {
+        await using var client = await BenchSocket.Connect(server.Url, (_, _) => { }); // reads, but never answers an invoke
+        return await Measure("unanswered", server, size, async _ =>
+        {
+            for (var cid = 2; cid < 2 + size.UnansweredInvokes; cid++)
+                await client.Send($$$"""{"event":"invokeBack","data":{"procedure":"never","data":{{{cid}}},"ackTimeout":60000},"cid":{{{cid}}}}""");
+            await Task.Delay(2000); // the invokes are out and pending
+            client.Abort();
         });
     }
 

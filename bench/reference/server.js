@@ -1,5 +1,5 @@
 // The reference for AGServer's benchmarks: socketcluster-server with the procedures of the Conformance app that the
-// benchmarks use (echo, error, slow, stats, publish) and default pub/sub. Prints "listening on <url>" like the Conformance app.
+// benchmarks use (echo, error, slow, invokeBack, stats, publish) and default pub/sub. Prints "listening on <url>" like the Conformance app.
 const http = require('http');
 const socketClusterServer = require('socketcluster-server');
 
@@ -29,6 +29,14 @@ const agServer = socketClusterServer.attach(httpServer);
       for await (const request of socket.procedure('slow')) {
         await new Promise((resolve) => setTimeout(resolve, 5));
         request.end(request.data);
+      }
+    })();
+    (async () => {
+      // As the Conformance app's invokeBack: the server invokes the client's procedure and answers with its reply.
+      for await (const request of socket.procedure('invokeBack')) {
+        const {procedure, data, ackTimeout} = request.data;
+        socket.invoke(procedure, data, ackTimeout == null ? undefined : {ackTimeout})
+          .then((result) => request.end(result), (error) => request.error(error));
       }
     })();
     (async () => {

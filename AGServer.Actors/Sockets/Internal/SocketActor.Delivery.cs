@@ -5,11 +5,13 @@ using AGServer.Server.Internal;
 namespace AGServer.Sockets.Internal;
 
 /// <summary>
-/// Invokes and transmits that arrive before anything consumes their procedure or receiver. An application that sets up
-/// per-socket procedures in its connection listener does so on another thread, after the socket is open; the
-/// client's first packets may come sooner. They are held in order until a consumer attaches (to this socket's stream
-/// or the server-wide one), for at most <see cref="Server.AGServerOptions.UnclaimedPacketHold"/> ms and
-/// <see cref="Server.AGServerOptions.UnclaimedPacketLimit"/> packets, then dropped as socketcluster-server drops them.
+/// Delivery of invokes and transmits to application streams. Bounded both ways: a socket stops processing its packets
+/// while it has <see cref="Server.AGServerOptions.InboundItemLimit"/> items (or <see cref="Server.AGServerOptions.InboundWindow"/>
+/// bytes) that consumers have not taken yet. Packets that arrive before anything consumes their procedure or receiver
+/// (an application setting up per-socket procedures in its connection listener does so on another thread, after the
+/// socket is open) are held in order until a consumer attaches, for at most
+/// <see cref="Server.AGServerOptions.UnclaimedPacketHold"/> ms and <see cref="Server.AGServerOptions.UnclaimedPacketLimit"/>
+/// packets, then dropped as socketcluster-server drops them.
 /// </summary>
 internal sealed partial class SocketActor
 {

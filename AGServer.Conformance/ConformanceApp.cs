@@ -13,7 +13,7 @@ namespace AGServer.Conformance;
 public static class ConformanceApp
 {
     /// <summary>Installs the procedures and receivers, and (unless a test brings its own) the middleware rules.</summary>
-    public static void Install(AGServer server, bool withMiddleware = true)
+    public static void Install(SocketClusterServer server, bool withMiddleware = true)
     {
         if (withMiddleware) ConformanceMiddleware.Install(server);
         var recorder = EventRecorder.Start(server);
@@ -89,7 +89,7 @@ public static class ConformanceApp
     /// The exchange rule, set once the server has started: every message D on <c>server/inbox</c> is published
     /// on <c>server/outbox</c> as <c>{"received": D}</c>. Completes once the subscription is in force.
     /// </summary>
-    public static Task StartExchangeRules(AGServer server)
+    public static Task StartExchangeRules(SocketClusterServer server)
     {
         var inbox = server.Exchange.Subscribe("server/inbox");
         inbox.Source.RunForeach(data => server.Exchange.TransmitPublish("server/outbox", new { received = data }), server.Materializer);
@@ -126,7 +126,7 @@ public static class ConformanceApp
     }
 
     /// <summary>Runs one server-wide stream for a procedure. A handler that throws answers that request with the error.</summary>
-    private static void Serve(AGServer server, string procedure, Action<AGRequest> handle) =>
+    private static void Serve(SocketClusterServer server, string procedure, Action<AGRequest> handle) =>
         server.Procedure(procedure).RunForeach(request =>
         {
             try

@@ -10,7 +10,7 @@ namespace AGServer.Conformance;
 /// </summary>
 public static class ConformanceMiddleware
 {
-    public static void Install(AGServer server)
+    public static void Install(SocketClusterServer server)
     {
         var materializer = server.Materializer;
 

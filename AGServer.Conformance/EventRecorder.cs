@@ -29,7 +29,7 @@ public sealed class EventRecorder
         public DateTime? ClosedAt;
     }
 
-    public static EventRecorder Start(AGServer server)
+    public static EventRecorder Start(SocketClusterServer server)
     {
         var recorder = new EventRecorder();
         // Observed synchronously, so an events request sees every event emitted for its socket before it arrived.

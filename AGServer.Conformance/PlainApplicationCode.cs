@@ -11,7 +11,7 @@ namespace AGServer.Conformance;
 /// </summary>
 public static class PlainApplicationCode
 {
-    public static void Install(AGServer server)
+    public static void Install(SocketClusterServer server)
     {
         var materializer = server.Materializer;
 

@@ -1,9 +1,10 @@
+using AGServer;
 using AGServer.Conformance;
 using AGServer.Hosting;
 
 // The conformance app (../shared/CONFORMANCE.md): the Host plus fixed procedures, receivers and rules.
 var app = AGServerApp.Build(args);
-var server = app.Services.GetRequiredService<AGServer.AGServer>();
+var server = app.Services.GetRequiredService<SocketClusterServer>();
 ConformanceApp.Install(server);
 await app.StartAsync();
 await ConformanceApp.StartExchangeRules(server);

@@ -8,7 +8,7 @@ public sealed record AuthSignOptions(int? ExpiresIn);
 
 /// <summary>
 /// Verifies and signs auth tokens (ag-auth). Replaceable through <c>AGServerOptions.AuthEngine</c> or
-/// <c>AGServer.SetAuthEngine</c>. The algorithms and keys are fixed when the engine is made: a token never chooses them.
+/// <c>SocketClusterServer.SetAuthEngine</c>. The algorithms and keys are fixed when the engine is made: a token never chooses them.
 /// Implementations must be thread-safe.
 /// </summary>
 public interface IAuthEngine

@@ -31,7 +31,7 @@ public sealed class JwtAuthEngine : IAuthEngine
         }
         else
         {
-            var key = options.AuthKey ?? throw new InvalidOptionsError("AuthKey must be set (AGServer sets a random one when it is not configured).");
+            var key = options.AuthKey ?? throw new InvalidOptionsError("AuthKey must be set (the server sets a random one when it is not configured).");
             signingKey = verificationKey = new SymmetricSecurityKey(HmacKey(key));
             defaultAlgorithm = SecurityAlgorithms.HmacSha256;
         }

@@ -8,7 +8,7 @@ using AGServer.Server;
 
 namespace AGServer.Hosting;
 
-/// <summary>The default node application: Kestrel on <c>--port</c>, one AGServer, <c>/health</c>. Used by the Host and the Conformance app.</summary>
+/// <summary>The default node application: Kestrel on <c>--port</c>, one server, <c>/health</c>. Used by the Host and the Conformance app.</summary>
 public static class AGServerApp
 {
     public static WebApplication Build(string[] args, Action<AGServerOptions>? configure = null, string? extraHocon = null)
@@ -29,7 +29,7 @@ public static class AGServerApp
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(address.Replace("0.0.0.0", "localhost").Replace("[::]", "localhost")).Port;
-        var path = app.Services.GetRequiredService<AGServer>().Options.Path;
+        var path = app.Services.GetRequiredService<SocketClusterServer>().Options.Path;
         return $"ws://localhost:{port}{path}";
     }
 }

@@ -47,7 +47,7 @@ public static class AGServerHostingExtensions
     /// </summary>
     public static WebApplication MapAGServer(this WebApplication app, string? path = null)
     {
-        var server = app.Services.GetService<AGServer>()
+        var server = app.Services.GetService<SocketClusterServer>()
                      ?? throw new InvalidOperationException("MapAGServer needs services.AddAGServer(...) first.");
         path ??= server.Options.Path;
         app.UseWebSockets();
@@ -56,7 +56,7 @@ public static class AGServerHostingExtensions
         return app;
     }
 
-    private static async Task AcceptSocket(HttpContext context, AGServer server)
+    private static async Task AcceptSocket(HttpContext context, SocketClusterServer server)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -113,7 +113,7 @@ public static class AGServerHostingExtensions
             context.Connection.RemotePort);
     }
 
-    private static IResult Health(HttpContext context, AGServer server)
+    private static IResult Health(HttpContext context, SocketClusterServer server)
     {
         var status = server.Health();
         return Results.Json(status, statusCode: status.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

@@ -22,14 +22,14 @@ public sealed class AGServerNode : IHostedService
         _lifetime = lifetime;
         Node = node;
         System = ActorSystem.Create(NodeOptions.ActorSystemName, Internal.AkkaLoggerBridge.Setup(AkkaConfig.For(node, node.ExtraHocon), loggerFactory));
-        Server = new AGServer(System, options, loggerFactory);
+        Server = new SocketClusterServer(System, options, loggerFactory);
     }
 
     public NodeOptions Node { get; }
 
     public ActorSystem System { get; }
 
-    public AGServer Server { get; }
+    public SocketClusterServer Server { get; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -23,7 +23,7 @@ public static class AkkaConfig
         // messages other nodes send before this node has started sharding can be read.
         return config.WithFallback(Defaults)
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
-            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingletonManager.DefaultConfig())
+            .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
             .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
     }
 

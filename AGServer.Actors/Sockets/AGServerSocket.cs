@@ -33,7 +33,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     internal long InboundReceived;
     internal long InboundProcessed;
 
-    internal AGServerSocket(string id, IActorRef actor, AGServer server, ISocketTransport transport, SocketRequest request)
+    internal AGServerSocket(string id, IActorRef actor, SocketClusterServer server, ISocketTransport transport, SocketRequest request)
     {
         Id = id;
         ActorRef = actor;
@@ -50,7 +50,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>The socket's actor: application actors may <c>Tell</c> it <see cref="SocketCommands"/>.</summary>
     public IActorRef ActorRef { get; }
 
-    public AGServer Server { get; }
+    public SocketClusterServer Server { get; }
 
     public SocketState State
     {

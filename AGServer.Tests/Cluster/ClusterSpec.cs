@@ -28,7 +28,7 @@ public sealed class ClusterSpec(ITestOutputHelper output)
                 var name = $"{prefix}/{i}";
                 var list = ByChannel.GetOrAdd(name, _ => new List<int>());
                 var channel = node.Server.Exchange.Subscribe(name);
-                channel.Source.RunForeach(data =>
+                _ = channel.Source.RunForeach(data =>
                 {
                     lock (list) list.Add(data.ToElement().GetInt32());
                 }, node.Server.Materializer);

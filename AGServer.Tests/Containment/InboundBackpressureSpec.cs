@@ -25,7 +25,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         var server = await StartServer(o => o.InboundItemLimit = 10);
         var gate = new SemaphoreSlim(0);
         var taken = 0;
-        server.Procedure("slow").SelectAsync(1, async request =>
+        _ = server.Procedure("slow").SelectAsync(1, async request =>
         {
             Interlocked.Increment(ref taken);
             await gate.WaitAsync();
@@ -58,7 +58,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         var server = await StartServer();
         var gate = new SemaphoreSlim(0);
         var handled = new List<long>();
-        server.Procedure("slow").SelectAsync(1, async request =>
+        _ = server.Procedure("slow").SelectAsync(1, async request =>
         {
             await gate.WaitAsync();
             lock (handled) handled.Add(request.Id);
@@ -86,7 +86,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
             o.InboundItemLimit = 1000;
         });
         var gate = new SemaphoreSlim(0);
-        server.Procedure("slow").SelectAsync(1, async request =>
+        _ = server.Procedure("slow").SelectAsync(1, async request =>
         {
             await gate.WaitAsync();
             request.End(request.Id);
@@ -109,7 +109,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
     {
         var server = await StartServer(o => o.StreamBufferLimit = 5);
         var gate = new SemaphoreSlim(0);
-        server.Procedure("slow").SelectAsync(1, async request =>
+        _ = server.Procedure("slow").SelectAsync(1, async request =>
         {
             await gate.WaitAsync();
             request.End(request.Id);

@@ -92,7 +92,7 @@ public sealed class PlainApplicationCodeSpec(ServerFixture fixture) : IClassFixt
     {
         var server = fixture.Server.Server;
         // A connection listener that takes 300 ms before it sets up the socket's procedure, as on a loaded node.
-        server.Listener(global::AGServer.Server.ServerEvents.Connection).RunForeach(connection =>
+        _ = server.Listener(global::AGServer.Server.ServerEvents.Connection).RunForeach(connection =>
             _ = Task.Delay(300).ContinueWith(_ =>
                 connection.Socket.Procedure("lateHello").RunForeach(request => request.End("late hi"), server.Materializer), TaskScheduler.Default),
             server.Materializer);

@@ -24,7 +24,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     public async Task A_handler_that_throws_in_RunForeach_answers_that_request_with_a_ServerError_and_the_stream_goes_on()
     {
         var server = await StartServer();
-        server.Procedure("half").RunForeach(r => r.End(10 / r.Data.ToElement().GetInt32()), server.Materializer);
+        _ = server.Procedure("half").RunForeach(r => r.End(10 / r.Data.ToElement().GetInt32()), server.Materializer);
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"half","data":0,"cid":2}""");
@@ -67,7 +67,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     {
         var server = await StartServer();
         var plain = Akka.Streams.ActorMaterializer.Create(Sys);
-        server.Procedure("once").RunForeach(r => throw new InvalidOperationException("dies"), plain);
+        _ = server.Procedure("once").RunForeach(r => throw new InvalidOperationException("dies"), plain);
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"once","cid":2}""");

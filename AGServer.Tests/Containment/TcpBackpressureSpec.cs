@@ -19,7 +19,7 @@ public sealed class TcpBackpressureSpec
         }, withConformanceMiddleware: false);
         var server = node.Server;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Procedure("gated").SelectAsync(1, async request =>
+        _ = server.Procedure("gated").SelectAsync(1, async request =>
         {
             await gate.Task;
             request.End(request.Id);

@@ -45,7 +45,7 @@ public sealed class BadInputSpec : IAsyncLifetime
         var raw = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var socket = await RawSocket.Connect(_server.Url);
         var serverSocket = _server.Server.Clients[socket.Id!];
-        serverSocket.Listener(SocketEvents.Raw).RunForeach(e => raw.TrySetResult(e.Message), _server.Server.Materializer);
+        _ = serverSocket.Listener(SocketEvents.Raw).RunForeach(e => raw.TrySetResult(e.Message), _server.Server.Materializer);
 
         await socket.Send(frame);
         Assert.Equal(frame, await raw.Task.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -86,7 +86,7 @@ public sealed class BadInputSpec : IAsyncLifetime
         var closed = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var socket = await RawSocket.Connect(_server.Url);
         var serverSocket = _server.Server.Clients[socket.Id!];
-        serverSocket.Listener(SocketEvents.Close).RunForeach(e => closed.TrySetResult(e.Code), _server.Server.Materializer);
+        _ = serverSocket.Listener(SocketEvents.Close).RunForeach(e => closed.TrySetResult(e.Code), _server.Server.Materializer);
 
         socket.Abort();
         Assert.Equal(CloseCodes.HungUp, await closed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -135,7 +135,7 @@ public sealed class SlowReaderSpec
         await using var socket = await RawSocket.Connect(server.Url);
         var serverSocket = server.Server.Clients[socket.Id!];
         var disconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        serverSocket.Listener(SocketEvents.Disconnect).RunForeach(e => disconnected.TrySetResult(e.Code), server.Server.Materializer);
+        _ = serverSocket.Listener(SocketEvents.Disconnect).RunForeach(e => disconnected.TrySetResult(e.Code), server.Server.Materializer);
         await socket.Send("""{"event":"#subscribe","data":{"channel":"flood"},"cid":2}""");
         Assert.Equal("""{"rid":2}""", await socket.Receive());
 

@@ -31,7 +31,7 @@ public sealed class PubSubSpec(ServerFixture fixture) : IClassFixture<ServerFixt
         await Js.Call("invokePublish", new { client = "pub1", channel = "marker", data = "m" });
         await Js.WaitFor("sub1", "channel:marker");
         Assert.Single(Js.Events("sub1"), e => e.Event == "channel:news");
-        Assert.Empty(fixture.Server.Server.Clients.Values.Where(s => s.IsSubscribed("news")));
+        Assert.DoesNotContain(fixture.Server.Server.Clients.Values, s => s.IsSubscribed("news"));
     }
 
     [Fact]

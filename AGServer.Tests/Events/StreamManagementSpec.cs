@@ -12,7 +12,7 @@ public sealed class StreamManagementSpec : ServerTestKit
     private static string Transmit(int n) => $$"""{"event":"r","data":{{n}}}""";
 
     /// <summary>A receiver consumer stalled on a gate, with five transmits waiting behind it.</summary>
-    private async Task<(AGServer Server, AGServerSocket Socket, InMemoryTransport Transport, TaskCompletionSource Gate, Task<System.Collections.Immutable.IImmutableList<int>> Seen)> StalledReceiver(
+    private async Task<(SocketClusterServer Server, AGServerSocket Socket, InMemoryTransport Transport, TaskCompletionSource Gate, Task<System.Collections.Immutable.IImmutableList<int>> Seen)> StalledReceiver(
         Action<AGServerOptions>? configure = null)
     {
         var server = await StartServer(configure);

@@ -89,7 +89,7 @@ public sealed class InboundFuzzProperties : ServerTestKit
     }
 
     /// <summary>"ok" when the socket answered a final echo or closed with a code other than 1011; otherwise what went wrong.</summary>
-    private static async Task<string> Feed(AGServer server, byte[][] frames)
+    private static async Task<string> Feed(SocketClusterServer server, byte[][] frames)
     {
         var (transport, _) = await OpenAndHandshake(server);
         foreach (var frame in frames) await transport.Receive(frame);

@@ -15,7 +15,7 @@ namespace AGServer.Tests.Readme;
 /// </summary>
 public sealed class ReadmeExamplesSpec
 {
-    private static void Handlers(AGServer server)
+    private static void Handlers(SocketClusterServer server)
     {
         // README:handlers
         server.MapProcedure("sum", request =>
@@ -49,7 +49,7 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
-    private static void Listeners(AGServer server, Akka.Streams.IMaterializer materializer)
+    private static void Listeners(SocketClusterServer server, Akka.Streams.IMaterializer materializer)
     {
         // README:listener
         server.Listener(ServerEvents.Connection)
@@ -57,18 +57,18 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
-    private static async Task PubSub(AGServer server, global::AGServer.Sockets.AGServerSocket socket, Akka.Streams.IMaterializer materializer)
+    private static async Task PubSub(SocketClusterServer server, global::AGServer.Sockets.AGServerSocket socket, Akka.Streams.IMaterializer materializer)
     {
         // README:pubsub
         var news = server.Exchange.Subscribe("news");
-        news.Source.RunForeach(data => Console.WriteLine(data), materializer);
+        _ = news.Source.RunForeach(data => Console.WriteLine(data), materializer);
         await news.WhenSubscribed;
         await server.Exchange.InvokePublish("news", new { headline = "from the server" });
         await socket.KickOut("news", "bye");                // unsubscribe one socket, telling its client
         // README:end
     }
 
-    private static void Middlewares(AGServer server, Akka.Streams.IMaterializer materializer)
+    private static void Middlewares(SocketClusterServer server, Akka.Streams.IMaterializer materializer)
     {
         // README:middleware
         // HANDSHAKE: refuse the upgrade (HTTP 401), or the SocketCluster handshake (close with statusCode, else 4008).
@@ -140,7 +140,7 @@ public sealed class ReadmeExamplesSpec
     {
         // A bare node (not the Conformance app, which has its own login) with only the README's handlers.
         var app = global::AGServer.Hosting.AGServerApp.Build(["--port", "0"]);
-        Handlers(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AGServer>(app.Services));
+        Handlers(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SocketClusterServer>(app.Services));
         await app.StartAsync();
         await using var stop = new AsyncDisposable(async () => { await app.StopAsync(); await app.DisposeAsync(); });
         await using var js = await JsClients.Start(new Uri(global::AGServer.Hosting.AGServerApp.WebSocketUrl(app)).Port);
@@ -152,7 +152,7 @@ public sealed class ReadmeExamplesSpec
         await js.Invoke("readme", "login", new { user = "ann" });
         await js.WaitFor("readme", "authenticate");
 
-        var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<AGServer>(app.Services);
+        var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SocketClusterServer>(app.Services);
         Listeners(server, server.Materializer);
         await js.Call("subscribe", new { client = "readme", channel = "news" });
         await PubSub(server, server.Clients.Values.Single(), server.Materializer).WaitAsync(TimeSpan.FromSeconds(20));

@@ -13,17 +13,17 @@ public abstract class ServerTestKit : Akka.TestKit.Xunit2.TestKit
     {
     }
 
-    protected async Task<AGServer> StartServer(Action<AGServerOptions>? configure = null)
+    protected async Task<SocketClusterServer> StartServer(Action<AGServerOptions>? configure = null)
     {
         var options = new AGServerOptions();
         configure?.Invoke(options);
-        var server = new AGServer(Sys, options);
+        var server = new SocketClusterServer(Sys, options);
         await server.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return server;
     }
 
     /// <summary>Opens a socket on an in-memory transport.</summary>
-    protected static async Task<InMemoryTransport> Open(AGServer server)
+    protected static async Task<InMemoryTransport> Open(SocketClusterServer server)
     {
         var transport = new InMemoryTransport();
         server.Accept(transport, SocketRequest.Empty);
@@ -32,7 +32,7 @@ public abstract class ServerTestKit : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>Opens a socket and completes its handshake; returns the transport and the handshake answer.</summary>
-    protected static async Task<(InMemoryTransport Transport, JsonElement Answer)> OpenAndHandshake(AGServer server)
+    protected static async Task<(InMemoryTransport Transport, JsonElement Answer)> OpenAndHandshake(SocketClusterServer server)
     {
         var transport = await Open(server);
         await transport.Receive("""{"event":"#handshake","data":{"authToken":null},"cid":1}""");

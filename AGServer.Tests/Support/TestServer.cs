@@ -17,12 +17,12 @@ public sealed class TestServer : IAsyncDisposable
     private TestServer(WebApplication app)
     {
         _app = app;
-        Server = app.Services.GetRequiredService<AGServer>();
+        Server = app.Services.GetRequiredService<SocketClusterServer>();
         Url = AGServerApp.WebSocketUrl(app);
         Port = new Uri(Url).Port;
     }
 
-    public AGServer Server { get; }
+    public SocketClusterServer Server { get; }
 
     public Akka.Actor.ActorSystem System => Server.System;
 
@@ -41,7 +41,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, string? extraHocon, params string[] args)
     {
         var app = AGServerApp.Build(["--port", "0", .. args], configure, extraHocon);
-        var server = app.Services.GetRequiredService<AGServer>();
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
         ConformanceApp.Install(server, withConformanceMiddleware);
         await app.StartAsync();
         await ConformanceApp.StartExchangeRules(server);

@@ -12,7 +12,7 @@ namespace AGServer.Server.Internal;
 /// middleware action is blocked), logs, and emits the server's <c>error</c> event. For consumers run elsewhere (another
 /// materializer) it settles what a dying consumer leaves behind.
 /// </summary>
-internal sealed class ApplicationFailures(AGServer server, ILogger logger) : IConsumerFailures
+internal sealed class ApplicationFailures(SocketClusterServer server, ILogger logger) : IConsumerFailures
 {
     /// <summary>The decider: runs inside the failed stream's interpreter, where the item in flight is known.</summary>
     public Directive Decide(Exception error)

@@ -30,7 +30,7 @@ internal sealed class ServerActor : ReceiveActor
 
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public ServerActor(AGServer server)
+    public ServerActor(SocketClusterServer server)
     {
         _logger = server.Logger;
         Receive<AcceptConnection>(accept =>

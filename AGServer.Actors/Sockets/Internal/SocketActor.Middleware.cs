@@ -119,9 +119,10 @@ internal sealed partial class SocketActor
         while (_outboundQueue.TryDequeue(out var deliver))
         {
             if (_socket.State == SocketState.Closed) continue;
-            if (!_server.Middleware.Wants(MiddlewareType.Outbound, new ActionInfo(ActionType.PublishOut, deliver.Channel, _socket.Request))
-                || (_outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)) is null
-                || _outboundStream is { HasConsumers: false, HadConsumer: false })
+            var stream = _server.Middleware.Wants(MiddlewareType.Outbound, new ActionInfo(ActionType.PublishOut, deliver.Channel, _socket.Request))
+                ? _outboundStream ??= _server.Middleware.Open(MiddlewareType.Outbound)
+                : null;
+            if (stream is null or { HasConsumers: false, HadConsumer: false })
             {
                 _socket.SendFrame(deliver.Frame);
                 continue;
@@ -131,7 +132,7 @@ internal sealed partial class SocketActor
                 Channel = deliver.Channel,
                 Data = _server.Exchange.ReadPublishedData(deliver.Frame),
             };
-            var decided = _server.Middleware.Decide(MiddlewareType.Outbound, _outboundStream, action);
+            var decided = _server.Middleware.Decide(MiddlewareType.Outbound, stream, action);
             if (decided.IsCompleted)
             {
                 OnOutboundSettled(new OutboundSettled(action, deliver.Frame, decided.Result), next: false);

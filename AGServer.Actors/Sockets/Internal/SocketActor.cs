@@ -46,7 +46,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     private static readonly byte[] PingV1 = "#1"u8.ToArray();
     private static readonly byte[] PongV1 = "#2"u8.ToArray();
 
-    private readonly AGServer _server;
+    private readonly SocketClusterServer _server;
     private readonly AGServerOptions _options;
     private readonly ISocketTransport _transport;
     private readonly AGServerSocket _socket;
@@ -56,7 +56,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     private readonly long _pongResetInterval;
     private long _lastPongReset;
 
-    public SocketActor(AGServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
+    public SocketActor(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
     {
         _handshakeStream = handshakeStream;
         _server = server;

@@ -8,7 +8,7 @@ namespace AGServer.Sockets.Internal;
 /// Makes socket actors with a plain constructor call: an expression-based <c>Props.Create(() => ...)</c> is evaluated
 /// on every connection, which showed as a large share of the CPU per handshake.
 /// </summary>
-internal sealed class SocketActorProducer(AGServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
+internal sealed class SocketActorProducer(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
     : IIndirectActorProducer
 {
     public Type ActorType => typeof(SocketActor);
@@ -19,6 +19,6 @@ internal sealed class SocketActorProducer(AGServer server, ISocketTransport tran
     {
     }
 
-    public static Props Props(AGServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream) =>
+    public static Props Props(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream) =>
         Akka.Actor.Props.CreateBy(new SocketActorProducer(server, transport, request, handshakeStream));
 }

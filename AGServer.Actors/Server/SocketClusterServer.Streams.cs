@@ -3,7 +3,7 @@ using AGServer.Streams;
 namespace AGServer;
 
 // The stream management of socketcluster-server's AGServer (listeners), and the same for the server-wide receivers and procedures.
-public sealed partial class AGServer
+public sealed partial class SocketClusterServer
 {
     // ---- Listener streams (socketcluster-server's listener family) ----
 

@@ -20,12 +20,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AGServer;
 
 /// <summary>
-/// (In the root namespace so that the name AGServer means this class anywhere inside the library.)
-/// One node's SocketCluster server: options, connected sockets, server events, and server-wide procedures
+/// One node's SocketCluster server (socketcluster-server's AGServer; in the root namespace <c>AGServer</c>): options, connected sockets, server events, and server-wide procedures
 /// and receivers. The sockets themselves are actors, children of this server's actor.
 /// Thread-safe: every member may be used from any thread.
 /// </summary>
-public sealed partial class AGServer
+public sealed partial class SocketClusterServer
 {
     private readonly ConcurrentDictionary<string, AGServerSocket> _clients = new();
     private readonly ConcurrentDictionary<string, AGServerSocket> _pendingClients = new();
@@ -37,7 +36,7 @@ public sealed partial class AGServer
     /// Starts a server on <paramref name="system"/>, logging to <paramref name="loggerFactory"/> (nowhere when null).
     /// Throws <see cref="InvalidOptionsError"/> for bad options.
     /// </summary>
-    public AGServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null)
+    public SocketClusterServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
@@ -289,7 +288,7 @@ public sealed partial class AGServer
         }
     }
 
-    private sealed class Unobserve(AGServer server, Action<AnyServerEvent> observer) : IDisposable
+    private sealed class Unobserve(SocketClusterServer server, Action<AnyServerEvent> observer) : IDisposable
     {
         public void Dispose()
         {

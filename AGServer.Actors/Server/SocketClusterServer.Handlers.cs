@@ -7,7 +7,7 @@ using AGServer.Sockets;
 namespace AGServer;
 
 // Handlers: the convenient front over the server-wide procedure and receiver streams, with failures contained.
-public sealed partial class AGServer
+public sealed partial class SocketClusterServer
 {
     /// <summary>
     /// Serves procedure <paramref name="name"/> for every socket with <paramref name="handler"/>: its return value is

@@ -53,22 +53,22 @@ public static class ConformanceApp
         Serve(server, "kickOut", request =>
         {
             var data = request.Data.ToElement();
-            _ = request.Socket.KickOut(data.GetProperty("channel").GetString(), Property(data, "message"))
+            _ = request.Socket.KickOutAsync(data.GetProperty("channel").GetString(), Property(data, "message"))
                 .ContinueWith(_ => request.End(), TaskScheduler.Default);
         });
         Serve(server, "publish", request =>
         {
             var data = request.Data.ToElement();
-            _ = Answer(request, server.Exchange.InvokePublish(data.GetProperty("channel").GetString()!, Property(data, "data")));
+            _ = Answer(request, server.Exchange.InvokePublishAsync(data.GetProperty("channel").GetString()!, Property(data, "data")));
         });
         Serve(server, "login", request =>
         {
             var data = request.Data.ToElement();
             int? expiresIn = data.TryGetProperty("expiresIn", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
             var token = data.GetProperty("token");
-            _ = Answer(request, request.Socket.SetAuthToken(token, new AuthTokenOptions(ExpiresIn: expiresIn)), new { ok = true });
+            _ = Answer(request, request.Socket.SetAuthTokenAsync(token, new AuthTokenOptions(ExpiresIn: expiresIn)), new { ok = true });
         });
-        Serve(server, "logout", request => _ = Answer(request, request.Socket.Deauthenticate()));
+        Serve(server, "logout", request => _ = Answer(request, request.Socket.DeauthenticateAsync()));
         Serve(server, "whoami", request => request.End(new
         {
             authState = request.Socket.AuthState == AuthState.Authenticated ? "authenticated" : "unauthenticated",
@@ -92,7 +92,7 @@ public static class ConformanceApp
     public static Task StartExchangeRules(SocketClusterServer server)
     {
         var inbox = server.Exchange.Subscribe("server/inbox");
-        inbox.Source.RunForeach(data => server.Exchange.TransmitPublish("server/outbox", new { received = data }), server.Materializer);
+        inbox.Source.RunForeach(data => server.Exchange.TransmitPublishAsync("server/outbox", new { received = data }), server.Materializer);
         return inbox.WhenSubscribed;
     }
 
@@ -116,7 +116,7 @@ public static class ConformanceApp
         int? ackTimeout = data.TryGetProperty("ackTimeout", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : null;
         try
         {
-            var result = await request.Socket.Invoke(procedure, Property(data, "data"), new InvokeOptions(ackTimeout));
+            var result = await request.Socket.InvokeAsync(procedure, Property(data, "data"), new InvokeOptions(ackTimeout));
             request.End(result);
         }
         catch (AGError error)

@@ -122,7 +122,7 @@ public sealed class EventRecorder
 
     private static JsonObject Error(Exception error) => new()
     {
-        ["name"] = error is Protocol.AGError named ? named.Name : error.GetType().Name,
+        ["name"] = error is Protocol.INamedError named ? named.Name : error.GetType().Name,
         ["message"] = error.Message,
     };
 }

@@ -17,8 +17,8 @@ public interface IAuthEngine
     /// Returns the token's payload, or throws an <see cref="AuthTokenErrorBase"/>: <see cref="AuthTokenExpiredError"/>,
     /// <see cref="AuthTokenInvalidError"/>, <see cref="AuthTokenNotBeforeError"/> or <see cref="AuthTokenError"/>.
     /// </summary>
-    ValueTask<JsonElement> VerifyToken(string? signedToken);
+    ValueTask<JsonElement> VerifyTokenAsync(string? signedToken, CancellationToken cancellationToken = default);
 
     /// <summary>Signs <paramref name="payload"/> (it has <c>iat</c>, and <c>exp</c> unless <see cref="AuthSignOptions.ExpiresIn"/> is set).</summary>
-    ValueTask<string> SignToken(JsonObject payload, AuthSignOptions options);
+    ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default);
 }

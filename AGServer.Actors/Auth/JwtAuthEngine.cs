@@ -64,8 +64,9 @@ public sealed class JwtAuthEngine : IAuthEngine
 
     public IReadOnlyList<string> VerifyAlgorithms { get; }
 
-    public async ValueTask<JsonElement> VerifyToken(string? signedToken)
+    public async ValueTask<JsonElement> VerifyTokenAsync(string? signedToken, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (string.IsNullOrEmpty(signedToken)) throw new AuthTokenInvalidError("jwt must be provided");
         TokenValidationResult result;
         try
@@ -81,8 +82,9 @@ public sealed class JwtAuthEngine : IAuthEngine
         return JsonDocument.Parse(payload).RootElement.Clone();
     }
 
-    public ValueTask<string> SignToken(JsonObject payload, AuthSignOptions options)
+    public ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         payload["iat"] = now;
         if (options.ExpiresIn is { } expiresIn) payload["exp"] = now + expiresIn;

@@ -41,18 +41,19 @@ public sealed class Exchange
     public IActorRef Broker { get; }
 
     /// <summary>Publishes <paramref name="data"/> on <paramref name="channel"/> without waiting for anything.</summary>
-    public Task TransmitPublish(string channel, object? data)
+    public Task TransmitPublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Region.Tell(new Publish(channel, EncodePublish(channel, data), null, 0));
         return Task.CompletedTask;
     }
 
     /// <summary>Publishes and completes once the channel accepted the message (forwarded it to every subscribed node).</summary>
-    public async Task InvokePublish(string channel, object? data)
+    public async Task InvokePublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
         var frame = EncodePublish(channel, data);
         var correlation = Interlocked.Increment(ref _nextCorrelation);
-        await Region.Ask<PublishAccepted>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, CancellationToken.None);
+        await Region.Ask<PublishAccepted>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, cancellationToken);
     }
 
     /// <summary>Subscribes the server to <paramref name="channel"/> (or returns the existing subscription).</summary>
@@ -82,11 +83,11 @@ public sealed class Exchange
     }
 
     /// <summary>Ends the server's subscription to <paramref name="channel"/>.</summary>
-    public async Task Unsubscribe(string channel)
+    public async Task UnsubscribeAsync(string channel, CancellationToken cancellationToken = default)
     {
         if (!_channels.TryRemove(channel, out var subscription)) return;
         subscription.MarkUnsubscribed();
-        await Broker.Ask<NodeBroker.Unsubscribed>(replyTo => new NodeBroker.Unsubscribe(channel, subscription, replyTo), AskTimeout, CancellationToken.None);
+        await Broker.Ask<NodeBroker.Unsubscribed>(replyTo => new NodeBroker.Unsubscribe(channel, subscription, replyTo), AskTimeout, cancellationToken);
     }
 
     /// <summary>The server's subscription to <paramref name="channel"/>, or null.</summary>

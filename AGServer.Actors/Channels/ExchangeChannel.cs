@@ -83,12 +83,12 @@ public sealed class ExchangeChannel : IChannelSubscriber
     public bool KillConsumer(long consumerId) => _messages.KillConsumer(consumerId) || Listeners.KillConsumer(consumerId);
 
     /// <summary>Publishes on this channel through the exchange.</summary>
-    public Task TransmitPublish(object? data) => _exchange.TransmitPublish(Name, data);
+    public Task TransmitPublishAsync(object? data, CancellationToken cancellationToken = default) => _exchange.TransmitPublishAsync(Name, data, cancellationToken);
 
-    public Task InvokePublish(object? data) => _exchange.InvokePublish(Name, data);
+    public Task InvokePublishAsync(object? data, CancellationToken cancellationToken = default) => _exchange.InvokePublishAsync(Name, data, cancellationToken);
 
     /// <summary>Ends the subscription; nothing is delivered once the returned task completes.</summary>
-    public Task Unsubscribe() => _exchange.Unsubscribe(Name);
+    public Task UnsubscribeAsync(CancellationToken cancellationToken = default) => _exchange.UnsubscribeAsync(Name, cancellationToken);
 
     internal void MarkSubscribed()
     {

@@ -52,7 +52,7 @@ public sealed class AGServerNode : IHostedService
     {
         try
         {
-            await Server.Close();
+            await Server.CloseAsync();
         }
         catch (Exception error)
         {

@@ -20,7 +20,7 @@ public sealed class AGAction : IFailable
     private readonly TaskCompletionSource<ActionOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _settled;
 
-    internal AGAction(string type, SocketRequest request, AGServerSocket? socket)
+    internal AGAction(ActionType type, SocketRequest request, AGServerSocket? socket)
     {
         Type = type;
         Request = request;
@@ -28,7 +28,7 @@ public sealed class AGAction : IFailable
     }
 
     /// <summary>One of <see cref="ActionType"/>.</summary>
-    public string Type { get; }
+    public ActionType Type { get; }
 
     /// <summary>The HTTP upgrade request of the connection.</summary>
     public SocketRequest Request { get; }
@@ -98,7 +98,7 @@ public sealed class AGAction : IFailable
     private void Settle(string how, ActionOutcome outcome)
     {
         if (!TrySettle(how, outcome))
-            throw new InvalidActionError($"AGAction {Type} has already been {Outcome}; cannot be {how}");
+            throw new InvalidActionError($"AGAction {Type.ToSocketClusterName()} has already been {Outcome}; cannot be {how}");
     }
 }
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AGServer.Middleware;
 
 /// <summary>What a <see cref="MiddlewareFilter"/> sees of an action: its type, its channel / procedure / receiver name, the request.</summary>
-public readonly record struct ActionInfo(string Type, string? Name, Sockets.SocketRequest Request);
+public readonly record struct ActionInfo(ActionType Type, string? Name, Sockets.SocketRequest Request);
 
 /// <summary>
 /// Chooses which actions a middleware sees. Actions it refuses are allowed at once without entering the middleware's
@@ -36,36 +36,36 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
     private readonly object _gate = new();
     private volatile Registration? _handshake, _inboundRaw, _inbound, _outbound;
 
-    public void Set(string type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter)
+    public void Set(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter)
     {
         ArgumentNullException.ThrowIfNull(handler);
         lock (_gate)
         {
-            if (!MiddlewareType.All.Contains(type)) throw new InvalidArgumentsError($"Middleware {type} type is not supported");
+            if (!Enum.IsDefined(type)) throw new InvalidArgumentsError($"Middleware {type} type is not supported");
             if (Get(type) is not null) throw new InvalidActionError($"Middleware {type} type has already been set");
             Put(type, new Registration(handler, filter));
         }
     }
 
-    public void Remove(string type)
+    public void Remove(MiddlewareType type)
     {
         lock (_gate)
         {
-            if (MiddlewareType.All.Contains(type)) Put(type, null);
+            Put(type, null);
         }
     }
 
-    public bool Has(string type) => Get(type) is not null;
+    public bool Has(MiddlewareType type) => Get(type) is not null;
 
     /// <summary>True when the type has a handler whose filter takes this action: only then is an action made and streamed.</summary>
-    public bool Wants(string type, in ActionInfo action) =>
+    public bool Wants(MiddlewareType type, in ActionInfo action) =>
         Get(type) is { } registration && (registration.Filter is null || registration.Filter(action));
 
     /// <summary>A new action stream handed to the type's handler, or null when the type has none.</summary>
-    public EventStream<AGAction>? Open(string type)
+    public EventStream<AGAction>? Open(MiddlewareType type)
     {
         if (Get(type) is not { } registration) return null;
-        var stream = new EventStream<AGAction>(type, failures, null, limit: limit);
+        var stream = new EventStream<AGAction>(type.ToSocketClusterName(), failures, null, limit: limit);
         registration.Handler(stream.Source);
         return stream;
     }
@@ -75,7 +75,7 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
     /// at once (a handler that consumes nothing); one whose consumer failed, completed or was killed blocks; otherwise
     /// the action goes into the stream, and one not settled within the timeout is blocked. Blocks here are logged.
     /// </summary>
-    public Task<ActionOutcome> Decide(string type, EventStream<AGAction> stream, AGAction action)
+    public Task<ActionOutcome> Decide(MiddlewareType type, EventStream<AGAction> stream, AGAction action)
     {
         if (!stream.HasConsumers)
         {
@@ -89,7 +89,7 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
         return settled.IsCompleted ? settled : WaitOrBlock(type, action);
     }
 
-    private async Task<ActionOutcome> WaitOrBlock(string type, AGAction action)
+    private async Task<ActionOutcome> WaitOrBlock(MiddlewareType type, AGAction action)
     {
         try
         {
@@ -104,7 +104,7 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
         }
     }
 
-    private Registration? Get(string type) => type switch
+    private Registration? Get(MiddlewareType type) => type switch
     {
         MiddlewareType.Handshake => _handshake,
         MiddlewareType.InboundRaw => _inboundRaw,
@@ -113,7 +113,7 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
         _ => null,
     };
 
-    private void Put(string type, Registration? registration)
+    private void Put(MiddlewareType type, Registration? registration)
     {
         switch (type)
         {
@@ -128,9 +128,10 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
     /// The error the client gets for a blocked action: the middleware's error, or a SilentMiddlewareBlockedError when
     /// there was none or it was marked silent. <paramref name="emitted"/> is what the server emits (with MiddlewareEmitFailures).
     /// </summary>
-    public static Exception ClientError(string middlewareType, string actionType, Exception? error, out Exception emitted)
+    public static Exception ClientError(MiddlewareType middlewareType, ActionType actionType, Exception? error, out Exception emitted)
     {
-        var silent = new SilentMiddlewareBlockedError($"The {actionType} AGAction was blocked by {middlewareType} middleware", middlewareType);
+        var name = middlewareType.ToSocketClusterName();
+        var silent = new SilentMiddlewareBlockedError($"The {actionType.ToSocketClusterName()} AGAction was blocked by {name} middleware", name);
         if (error is null)
         {
             emitted = silent;

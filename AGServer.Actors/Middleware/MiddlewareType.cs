@@ -1,33 +1,58 @@
 namespace AGServer.Middleware;
 
-/// <summary>The four middleware types of socketcluster-server, by their names.</summary>
-public static class MiddlewareType
+/// <summary>The four middleware types of socketcluster-server (its <c>MIDDLEWARE_*</c> constants).</summary>
+public enum MiddlewareType
 {
     /// <summary>One stream per connection attempt: <see cref="ActionType.HandshakeWs"/> then <see cref="ActionType.HandshakeSc"/>.</summary>
-    public const string Handshake = "handshake";
+    Handshake,
 
     /// <summary>One stream per socket: every inbound frame as a <see cref="ActionType.Message"/>.</summary>
-    public const string InboundRaw = "inboundRaw";
+    InboundRaw,
 
     /// <summary>One stream per socket: transmit, invoke, subscribe, publishIn and authenticate actions.</summary>
-    public const string Inbound = "inbound";
+    Inbound,
 
     /// <summary>One stream per socket: every publish delivered to it, as <see cref="ActionType.PublishOut"/>.</summary>
-    public const string Outbound = "outbound";
-
-    public static readonly IReadOnlyList<string> All = [Handshake, InboundRaw, Inbound, Outbound];
+    Outbound,
 }
 
-/// <summary>The kinds of <see cref="AGAction"/>, by socketcluster-server's names.</summary>
-public static class ActionType
+/// <summary>The kinds of <see cref="AGAction"/> (socketcluster-server's <c>AGAction</c> constants).</summary>
+public enum ActionType
 {
-    public const string HandshakeWs = "handshakeWS";
-    public const string HandshakeSc = "handshakeSC";
-    public const string Message = "message";
-    public const string Transmit = "transmit";
-    public const string Invoke = "invoke";
-    public const string Subscribe = "subscribe";
-    public const string PublishIn = "publishIn";
-    public const string PublishOut = "publishOut";
-    public const string Authenticate = "authenticate";
+    HandshakeWs,
+    HandshakeSc,
+    Message,
+    Transmit,
+    Invoke,
+    Subscribe,
+    PublishIn,
+    PublishOut,
+    Authenticate,
+}
+
+/// <summary>The names socketcluster-server gives middleware and action types, as they appear in its error messages.</summary>
+public static class MiddlewareNames
+{
+    public static string ToSocketClusterName(this MiddlewareType type) => type switch
+    {
+        MiddlewareType.Handshake => "handshake",
+        MiddlewareType.InboundRaw => "inboundRaw",
+        MiddlewareType.Inbound => "inbound",
+        MiddlewareType.Outbound => "outbound",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not a middleware type"),
+    };
+
+    public static string ToSocketClusterName(this ActionType type) => type switch
+    {
+        ActionType.HandshakeWs => "handshakeWS",
+        ActionType.HandshakeSc => "handshakeSC",
+        ActionType.Message => "message",
+        ActionType.Transmit => "transmit",
+        ActionType.Invoke => "invoke",
+        ActionType.Subscribe => "subscribe",
+        ActionType.PublishIn => "publishIn",
+        ActionType.PublishOut => "publishOut",
+        ActionType.Authenticate => "authenticate",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Not an action type"),
+    };
 }

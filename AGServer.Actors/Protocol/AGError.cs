@@ -2,11 +2,21 @@ using System.Text.Json;
 
 namespace AGServer.Protocol;
 
+/// <summary>An exception that crosses the wire with a SocketCluster name and extra properties (dehydrated as sc-errors does).</summary>
+public interface INamedError
+{
+    /// <summary>The error's name as the client sees it (<c>error.name</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Extra properties sent along with name and message.</summary>
+    IDictionary<string, object?> Properties { get; }
+}
+
 /// <summary>
 /// An error with a SocketCluster name. It crosses the wire dehydrated: <c>{"name", "message", ...Properties}</c>.
 /// Throw or pass an <see cref="AGError"/> (or one of its named subclasses) to give a client a typed error.
 /// </summary>
-public class AGError : Exception
+public class AGError : Exception, INamedError
 {
     public AGError(string name, string message, IReadOnlyDictionary<string, object?>? properties = null)
         : base(message)
@@ -22,13 +32,23 @@ public class AGError : Exception
     /// <summary>Extra properties sent along with name and message (for example <c>statusCode</c>).</summary>
     public Dictionary<string, object?> Properties { get; } = new();
 
+    IDictionary<string, object?> INamedError.Properties => Properties;
+
     /// <summary>When true, middleware that blocks with this error sends the client a SilentMiddlewareBlockedError instead.</summary>
     public bool Silent { get; init; }
 
     public override string ToString() => $"{Name}: {Message}";
 }
 
-public sealed class TimeoutError(string message) : AGError(nameof(TimeoutError), message);
+/// <summary>A call that got no answer in time (for example a server-to-client invoke past its ack timeout). A <see cref="TimeoutException"/>, named TimeoutError on the wire.</summary>
+public sealed class TimeoutError(string message) : TimeoutException(message), INamedError
+{
+    public string Name => nameof(TimeoutError);
+
+    public IDictionary<string, object?> Properties { get; } = new Dictionary<string, object?>();
+
+    public override string ToString() => $"{Name}: {Message}";
+}
 
 public sealed class InvalidActionError(string message) : AGError(nameof(InvalidActionError), message);
 

@@ -1,3 +1,5 @@
+using AGServer.Middleware;
+
 namespace AGServer.Protocol;
 
 /// <summary>What a client is told when application code fails while handling its request.</summary>
@@ -6,13 +8,13 @@ internal static class ClientErrors
     public const string ServerErrorName = "ServerError";
 
     /// <summary>
-    /// An <see cref="AGError"/> goes out with its own name and message. Any other exception becomes a generic
+    /// An <see cref="INamedError"/> (an <see cref="AGError"/>, a <see cref="TimeoutError"/>) goes out with its own name and message. Any other exception becomes a generic
     /// ServerError: its type and message can carry internals, so they go out only when <paramref name="expose"/> is set
     /// (<see cref="Server.AGServerOptions.ExposeExceptionMessages"/>).
     /// </summary>
     public static Exception Safe(Exception error, bool expose) => error switch
     {
-        AGError => error,
+        INamedError => error,
         _ when expose => new AGError(ServerErrorName, $"{error.GetType().Name}: {error.Message}"),
         _ => new AGError(ServerErrorName, "The server failed while handling this request"),
     };
@@ -24,6 +26,6 @@ internal static class ClientErrors
     public static AGError BufferOverflow(string stream) => new("BufferOverflowError", $"The server's {stream} stream is full; try again later");
 
     /// <summary>The block error of a middleware that could not decide (its consumer failed, ended or timed out).</summary>
-    public static AGError MiddlewareFailed(string middlewareType, string why) =>
-        new("MiddlewareFailedError", $"The {middlewareType} middleware could not decide ({why}); the action was blocked");
+    public static AGError MiddlewareFailed(MiddlewareType middlewareType, string why) =>
+        new("MiddlewareFailedError", $"The {middlewareType.ToSocketClusterName()} middleware could not decide ({why}); the action was blocked");
 }

@@ -184,11 +184,11 @@ public sealed class JsonCodec : ISocketCodec
     public static void WriteError(Utf8JsonWriter writer, Exception error)
     {
         writer.WriteStartObject();
-        if (error is AGError agError)
+        if (error is INamedError named)
         {
-            writer.WriteString("name"u8, agError.Name);
-            writer.WriteString("message"u8, agError.Message);
-            foreach (var (key, value) in agError.Properties)
+            writer.WriteString("name"u8, named.Name);
+            writer.WriteString("message"u8, error.Message);
+            foreach (var (key, value) in named.Properties)
             {
                 if (key is "name" or "message") continue;
                 writer.WritePropertyName(key);

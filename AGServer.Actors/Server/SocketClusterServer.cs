@@ -200,13 +200,13 @@ public sealed partial class SocketClusterServer
 
     /// <summary>
     /// Stops accepting sockets and, unless <paramref name="keepSocketsOpen"/>, disconnects every socket with 1001 so
-    /// its client reconnects elsewhere. Completes once those sockets are closed.
+    /// its client reconnects elsewhere. Completes once those sockets are closed (at most 30 s).
     /// </summary>
-    public async Task Close(bool keepSocketsOpen = false)
+    public async Task CloseAsync(bool keepSocketsOpen = false, CancellationToken cancellationToken = default)
     {
         IsReady = false;
         if (keepSocketsOpen) return;
-        await ServerActorRef.Ask<ServerActor.Closed>(ServerActor.Close.Instance, TimeSpan.FromSeconds(30));
+        await ServerActorRef.Ask<ServerActor.Closed>(ServerActor.Close.Instance, TimeSpan.FromSeconds(30), cancellationToken);
     }
 
     /// <summary>
@@ -224,12 +224,12 @@ public sealed partial class SocketClusterServer
     /// An unknown type is an <see cref="InvalidArgumentsError"/>; a type set twice an <see cref="InvalidActionError"/>.
     /// </summary>
     /// <param name="filter">Optional: which actions enter the stream (the others are allowed at once); see <see cref="MiddlewareFilter"/>.</param>
-    public void SetMiddleware(string type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter = null) =>
+    public void SetMiddleware(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter = null) =>
         Middleware.Set(type, handler, filter);
 
-    public void RemoveMiddleware(string type) => Middleware.Remove(type);
+    public void RemoveMiddleware(MiddlewareType type) => Middleware.Remove(type);
 
-    public bool HasMiddleware(string type) => Middleware.Has(type);
+    public bool HasMiddleware(MiddlewareType type) => Middleware.Has(type);
 
     /// <summary>
     /// Runs HANDSHAKE_WS for a connection attempt before its upgrade. Returns the error to refuse it with (HTTP 401),

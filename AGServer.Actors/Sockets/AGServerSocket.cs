@@ -11,7 +11,7 @@ using AGServer.Streams;
 
 namespace AGServer.Sockets;
 
-/// <summary>Per-call options of <see cref="AGServerSocket.Invoke"/>.</summary>
+/// <summary>Per-call options of <see cref="AGServerSocket.InvokeAsync(string, object?, InvokeOptions?, CancellationToken)"/>.</summary>
 public sealed record InvokeOptions(int? AckTimeout = null);
 
 /// <summary>
@@ -232,12 +232,15 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>
-    /// Calls procedure <paramref name="event"/> on the client. Completes with the client's response data; fails
-    /// with the client's error, a <see cref="TimeoutError"/> after the ack timeout, or a
-    /// <see cref="BadConnectionError"/> when the socket closes first.
+    /// Calls procedure <paramref name="event"/> on the client (socketcluster-server's invoke). Completes with the
+    /// client's response data; fails with the client's error (a <see cref="ClientError"/>), a <see cref="TimeoutError"/>
+    /// (a <see cref="TimeoutException"/>) after the ack timeout, a <see cref="BadConnectionError"/> when the socket
+    /// closes first, or an <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> stops the
+    /// wait (a late answer is then ignored).
     /// </summary>
-    public Task<JsonElement> Invoke(string @event, object? data = null, InvokeOptions? options = null)
+    public Task<JsonElement> InvokeAsync(string @event, object? data = null, InvokeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<JsonElement>(cancellationToken);
         if (State != SocketState.Open)
         {
             var error = new BadConnectionError($"Socket invoke {@event} event was aborted due to a bad connection", "connectAbort");
@@ -246,7 +249,17 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         }
         var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         ActorRef.Tell(new Internal.SocketActor.InvokeClient(@event, data, options?.AckTimeout ?? Server.Options.AckTimeout, completion));
-        return completion.Task;
+        return cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task;
+    }
+
+    /// <summary>
+    /// <see cref="InvokeAsync(string, object?, InvokeOptions?, CancellationToken)"/> with the response deserialised into
+    /// <typeparamref name="TResult"/> (System.Text.Json, web defaults: camelCase, case-insensitive).
+    /// </summary>
+    public async Task<TResult?> InvokeAsync<TResult>(string @event, object? data = null, InvokeOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var response = await InvokeAsync(@event, data, options, cancellationToken).ConfigureAwait(false);
+        return response.ValueKind == JsonValueKind.Undefined ? default : response.Deserialize<TResult>(AGJson.Options);
     }
 
     /// <summary>Closes the socket with <paramref name="code"/> (1000 by default) and <paramref name="reason"/>.</summary>
@@ -280,21 +293,25 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>
     /// Signs <paramref name="payload"/> (an object), authenticates the socket at once and sends the client
     /// <c>#setAuthToken</c>. A payload <c>exp</c> wins over <see cref="AuthTokenOptions.ExpiresIn"/>, which wins over
-    /// AuthDefaultExpiry. Completes once sent (or confirmed, with RejectOnFailedDelivery).
+    /// AuthDefaultExpiry. Completes once sent (or confirmed, with RejectOnFailedDelivery). The token stops the wait,
+    /// not the command: the socket may be authenticated all the same.
     /// </summary>
-    public Task SetAuthToken(object payload, AuthTokenOptions? options = null)
+    public Task SetAuthTokenAsync(object payload, AuthTokenOptions? options = null, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         ActorRef.Tell(new Internal.SocketActor.SetAuthToken(payload, options ?? new AuthTokenOptions(), done));
-        return done.Task;
+        return done.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Unauthenticates the socket and tells the client to drop its token (<c>#removeAuthToken</c>).</summary>
-    public Task Deauthenticate(DeauthenticateOptions? options = null)
+    /// <summary>
+    /// Unauthenticates the socket and tells the client to drop its token (<c>#removeAuthToken</c>). The token stops the
+    /// wait, not the command.
+    /// </summary>
+    public Task DeauthenticateAsync(DeauthenticateOptions? options = null, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         ActorRef.Tell(new Internal.SocketActor.DeauthenticateSocket(options ?? new DeauthenticateOptions(), done));
-        return done.Task;
+        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>True when the socket's token has an <c>exp</c> in the past.</summary>
@@ -318,13 +335,13 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>
     /// Unsubscribes the socket from <paramref name="channel"/> (all its channels when null), telling the client
-    /// with <c>#kickOut</c> and <paramref name="message"/>. Completes once done.
+    /// with <c>#kickOut</c> and <paramref name="message"/>. Completes once done; the token stops the wait, not the command.
     /// </summary>
-    public Task KickOut(string? channel = null, object? message = null)
+    public Task KickOutAsync(string? channel = null, object? message = null, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         ActorRef.Tell(new Internal.SocketActor.KickOut(channel, message, done));
-        return done.Task;
+        return done.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>The server's exchange (the same for every socket).</summary>

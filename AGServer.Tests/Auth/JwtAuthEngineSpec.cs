@@ -34,8 +34,8 @@ public sealed class JwtAuthEngineSpec
     public async Task A_signed_token_verifies_and_keeps_its_payload()
     {
         var engine = Hs256();
-        var signed = await engine.SignToken(new JsonObject { ["user"] = "ann", ["roles"] = new JsonArray("a", "b") }, new AuthSignOptions(60));
-        var payload = await engine.VerifyToken(signed);
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "ann", ["roles"] = new JsonArray("a", "b") }, new AuthSignOptions(60));
+        var payload = await engine.VerifyTokenAsync(signed);
         Assert.Equal("ann", payload.GetProperty("user").GetString());
         Assert.Equal(2, payload.GetProperty("roles").GetArrayLength());
         var iat = payload.GetProperty("iat").GetInt64();
@@ -47,7 +47,7 @@ public sealed class JwtAuthEngineSpec
     public async Task A_token_signed_with_a_short_secret_as_jsonwebtoken_would_verifies()
     {
         var engine = Hs256("short");
-        var payload = await engine.VerifyToken(Hs256Token($$"""{"user":"x","exp":{{Now + 60}}}""", "short"));
+        var payload = await engine.VerifyTokenAsync(Hs256Token($$"""{"user":"x","exp":{{Now + 60}}}""", "short"));
         Assert.Equal("x", payload.GetProperty("user").GetString());
     }
 
@@ -55,14 +55,14 @@ public sealed class JwtAuthEngineSpec
     public async Task An_alg_none_token_is_refused()
     {
         var token = $"{B64("""{"alg":"none","typ":"JWT"}""")}.{B64("""{"user":"evil"}""")}.";
-        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyToken(token).AsTask());
+        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(token).AsTask());
     }
 
     [Fact]
     public async Task A_token_with_an_algorithm_outside_the_configured_ones_is_refused()
     {
         var hs512 = HmacToken("""{"alg":"HS512","typ":"JWT"}""", """{"user":"x"}""", Encoding.UTF8.GetBytes(Secret.PadRight(64, '\0')), k => new HMACSHA512(k));
-        var error = await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyToken(hs512).AsTask());
+        var error = await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(hs512).AsTask());
         Assert.True(error.IsBadToken);
     }
 
@@ -73,31 +73,31 @@ public sealed class JwtAuthEngineSpec
         var publicPem = rsa.ExportSubjectPublicKeyInfoPem();
         var engine = new JwtAuthEngine(new AGServerOptions { AuthPrivateKey = rsa.ExportPkcs8PrivateKeyPem(), AuthPublicKey = publicPem });
         var confused = HmacToken("""{"alg":"HS256","typ":"JWT"}""", """{"user":"evil"}""", Encoding.UTF8.GetBytes(publicPem), k => new HMACSHA256(k));
-        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => engine.VerifyToken(confused).AsTask());
+        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => engine.VerifyTokenAsync(confused).AsTask());
     }
 
     [Fact]
     public async Task A_token_signed_with_another_key_is_refused()
     {
-        var foreign = await Hs256("another-secret-entirely").SignToken(new JsonObject { ["user"] = "x" }, new AuthSignOptions(60));
-        var error = await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyToken(foreign).AsTask());
+        var foreign = await Hs256("another-secret-entirely").SignTokenAsync(new JsonObject { ["user"] = "x" }, new AuthSignOptions(60));
+        var error = await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(foreign).AsTask());
         Assert.Equal("invalid signature", error.Message);
     }
 
     [Fact]
     public async Task A_tampered_payload_is_refused()
     {
-        var signed = await Hs256().SignToken(new JsonObject { ["admin"] = false }, new AuthSignOptions(60));
+        var signed = await Hs256().SignTokenAsync(new JsonObject { ["admin"] = false }, new AuthSignOptions(60));
         var parts = signed.Split('.');
         var tampered = $"{parts[0]}.{B64($$"""{"admin":true,"exp":{{Now + 60}}}""")}.{parts[2]}";
-        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyToken(tampered).AsTask());
+        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(tampered).AsTask());
     }
 
     [Fact]
     public async Task An_expired_token_is_refused_with_its_expiry()
     {
         var exp = Now - 30;
-        var error = await Assert.ThrowsAsync<AuthTokenExpiredError>(() => Hs256().VerifyToken(Hs256Token($$"""{"exp":{{exp}}}""")).AsTask());
+        var error = await Assert.ThrowsAsync<AuthTokenExpiredError>(() => Hs256().VerifyTokenAsync(Hs256Token($$"""{"exp":{{exp}}}""")).AsTask());
         Assert.Equal("jwt expired", error.Message);
         Assert.Equal(exp, error.Expiry.ToUnixTimeSeconds());
         Assert.True(error.Properties.ContainsKey("expiry"));
@@ -108,7 +108,7 @@ public sealed class JwtAuthEngineSpec
     public async Task A_token_not_valid_yet_is_refused_but_is_not_a_bad_token()
     {
         var nbf = Now + 3600;
-        var error = await Assert.ThrowsAsync<AuthTokenNotBeforeError>(() => Hs256().VerifyToken(Hs256Token($$"""{"nbf":{{nbf}},"exp":{{nbf + 60}}}""")).AsTask());
+        var error = await Assert.ThrowsAsync<AuthTokenNotBeforeError>(() => Hs256().VerifyTokenAsync(Hs256Token($$"""{"nbf":{{nbf}},"exp":{{nbf + 60}}}""")).AsTask());
         Assert.False(error.IsBadToken);
         Assert.Equal(nbf, error.Date.ToUnixTimeSeconds());
     }
@@ -118,7 +118,7 @@ public sealed class JwtAuthEngineSpec
     [InlineData("a.b.c")]
     [InlineData("")]
     public async Task Something_that_is_not_a_JWT_is_refused(string token) =>
-        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyToken(token).AsTask());
+        await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(token).AsTask());
 
     [Theory]
     [InlineData("RS256")]
@@ -133,9 +133,9 @@ public sealed class JwtAuthEngineSpec
             AuthPublicKey = rsa.ExportSubjectPublicKeyInfoPem(),
             AuthAlgorithm = algorithm,
         });
-        var signed = await engine.SignToken(new JsonObject { ["user"] = "r" }, new AuthSignOptions(60));
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "r" }, new AuthSignOptions(60));
         Assert.Contains(algorithm, Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(signed.Split('.')[0])));
-        Assert.Equal("r", (await engine.VerifyToken(signed)).GetProperty("user").GetString());
+        Assert.Equal("r", (await engine.VerifyTokenAsync(signed)).GetProperty("user").GetString());
     }
 
     [Theory]
@@ -150,8 +150,8 @@ public sealed class JwtAuthEngineSpec
             AuthPublicKey = ec.ExportSubjectPublicKeyInfoPem(),
         });
         Assert.Equal(algorithm, engine.Algorithm);
-        var signed = await engine.SignToken(new JsonObject { ["user"] = "e" }, new AuthSignOptions(60));
-        Assert.Equal("e", (await engine.VerifyToken(signed)).GetProperty("user").GetString());
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "e" }, new AuthSignOptions(60));
+        Assert.Equal("e", (await engine.VerifyTokenAsync(signed)).GetProperty("user").GetString());
     }
 
     [Fact]
@@ -170,6 +170,6 @@ public sealed class JwtAuthEngineSpec
     {
         var engine = new JwtAuthEngine(new AGServerOptions { AuthKey = Secret.PadRight(64, 'x'), AuthVerifyAlgorithms = ["HS256", "HS512"] });
         var hs512 = HmacToken("""{"alg":"HS512","typ":"JWT"}""", """{"user":"x"}""", Encoding.UTF8.GetBytes(Secret.PadRight(64, 'x')), k => new HMACSHA512(k));
-        Assert.Equal("x", (await engine.VerifyToken(hs512)).GetProperty("user").GetString());
+        Assert.Equal("x", (await engine.VerifyTokenAsync(hs512)).GetProperty("user").GetString());
     }
 }

@@ -45,7 +45,7 @@ public sealed class ClusterSpec(ITestOutputHelper output)
 
     private static async Task PublishRound(TestServer node, string prefix, int round)
     {
-        for (var i = 0; i < Channels; i++) await node.Server.Exchange.TransmitPublish($"{prefix}/{i}", round);
+        for (var i = 0; i < Channels; i++) await node.Server.Exchange.TransmitPublishAsync($"{prefix}/{i}", round);
     }
 
     /// <summary>
@@ -62,7 +62,7 @@ public sealed class ClusterSpec(ITestOutputHelper output)
             {
                 try
                 {
-                    await node.Server.Exchange.InvokePublish($"{prefix}/{i}", round);
+                    await node.Server.Exchange.InvokePublishAsync($"{prefix}/{i}", round);
                     return;
                 }
                 catch (Exception) when (attempt < 3)

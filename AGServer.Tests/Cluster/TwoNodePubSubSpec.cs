@@ -70,7 +70,7 @@ public sealed class TwoNodePubSubSpec : IAsyncLifetime
         var channel = _nodeA.Server.Exchange.Subscribe("cluster/watch");
         var first = channel.Source.RunWith(Sink.First<RawJson>(), _nodeA.Server.Materializer);
         await channel.WhenSubscribed;
-        await _nodeB.Server.Exchange.InvokePublish("cluster/watch", new { from = "B" });
+        await _nodeB.Server.Exchange.InvokePublishAsync("cluster/watch", new { from = "B" });
         Assert.Equal("B", (await first.WaitAsync(TimeSpan.FromSeconds(10))).ToElement().GetProperty("from").GetString());
     }
 }

@@ -142,7 +142,7 @@ public sealed class SlowReaderSpec
         // From here the client reads nothing: kernel and Kestrel buffers fill, then the socket's queue.
         var big = new string('x', 64 * 1024);
         for (var i = 0; i < 1000 && !disconnected.Task.IsCompleted; i++)
-            await server.Server.Exchange.InvokePublish("flood", big);
+            await server.Server.Exchange.InvokePublishAsync("flood", big);
 
         Assert.Equal(CloseCodes.OutboundQueueOverflow, await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, server.Server.ClientsCount);

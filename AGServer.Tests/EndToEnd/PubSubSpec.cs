@@ -120,7 +120,7 @@ public sealed class PubSubSpec(ServerFixture fixture) : IClassFixture<ServerFixt
         await Js.Connect("watched");
         await Js.Call("invokePublish", new { client = "watched", channel = "server/watch", data = new { seen = true } });
         Assert.True((await first.WaitAsync(TimeSpan.FromSeconds(10))).ToElement().GetProperty("seen").GetBoolean());
-        await channel.Unsubscribe();
+        await channel.UnsubscribeAsync();
         Assert.False(exchange.IsSubscribed("server/watch"));
     }
 

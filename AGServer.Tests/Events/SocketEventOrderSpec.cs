@@ -23,7 +23,7 @@ public sealed class SocketEventOrderSpec : ServerTestKit
 
         await transport.Receive("""{"event":"#handshake","data":{},"cid":1}""");
         await transport.NextFrame();
-        await socket.SetAuthToken(new { user = "u" });
+        await socket.SetAuthTokenAsync(new { user = "u" });
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"a"},"cid":2}""");
         while (!(await transport.NextFrame()).Contains("\"rid\":2"))
         {
@@ -60,7 +60,7 @@ public sealed class SocketEventOrderSpec : ServerTestKit
         var server = await StartServer(o => o.AuthKey = "order-key");
         var (login, _) = await OpenAndHandshake(server);
         var first = Assert.Single(server.Clients.Values);
-        await first.SetAuthToken(new { user = "u" });
+        await first.SetAuthTokenAsync(new { user = "u" });
         var token = first.SignedAuthToken!;
 
         var transport = await Open(server);

@@ -11,12 +11,12 @@ namespace AGServer.Tests.Middleware;
 /// </summary>
 public sealed class MiddlewareFixture : IAsyncLifetime
 {
-    private readonly Dictionary<string, Func<AGAction, Task>?> _decisions = new();
+    private readonly Dictionary<MiddlewareType, Func<AGAction, Task>?> _decisions = new();
 
     public TestServer Server { get; private set; } = null!;
     public JsClients Js { get; private set; } = null!;
 
-    public void Decide(string type, Func<AGAction, Task>? decision)
+    public void Decide(MiddlewareType type, Func<AGAction, Task>? decision)
     {
         lock (_decisions) _decisions[type] = decision;
     }
@@ -29,12 +29,12 @@ public sealed class MiddlewareFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await TestServer.Start(null, withConformanceMiddleware: false);
-        foreach (var type in MiddlewareType.All)
+        foreach (var type in Enum.GetValues<MiddlewareType>())
             Server.Server.SetMiddleware(type, actions => actions.RunForeach(action => Dispatch(type, action), Server.Server.Materializer));
         Js = await JsClients.Start(Server.Port);
     }
 
-    private void Dispatch(string type, AGAction action)
+    private void Dispatch(MiddlewareType type, AGAction action)
     {
         Func<AGAction, Task>? decision;
         lock (_decisions) decision = _decisions.GetValueOrDefault(type);

@@ -27,7 +27,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     private static string NewClient() => $"mw{Interlocked.Increment(ref _clients)}";
 
     /// <summary>A decision for actions of <paramref name="actionType"/>; every other action is allowed.</summary>
-    private void On(string middlewareType, string actionType, Action<AGAction> decide, int delayMs = 0) =>
+    private void On(MiddlewareType middlewareType, ActionType actionType, Action<AGAction> decide, int delayMs = 0) =>
         _fixture.Decide(middlewareType, async action =>
         {
             if (action.Type != actionType)

@@ -35,7 +35,7 @@ public sealed class ReadmeExamplesSpec
         server.MapReceiver("hello", async (message, cancellationToken) =>
         {
             message.Socket.Transmit("welcome", new { name = message.Data.AsString() });
-            var answer = await message.Socket.Invoke("askClient", new { question = "ready?" });
+            var answer = await message.Socket.InvokeAsync("askClient", new { question = "ready?" });
             Console.WriteLine($"client answered {answer}");
         });
         // README:end
@@ -43,7 +43,7 @@ public sealed class ReadmeExamplesSpec
         server.MapProcedure("login", async (request, cancellationToken) =>
         {
             var user = request.Data.ToElement().GetProperty("user").GetString();
-            await request.Socket.SetAuthToken(new { user }, new AuthTokenOptions(ExpiresIn: 3600));
+            await request.Socket.SetAuthTokenAsync(new { user }, new AuthTokenOptions(ExpiresIn: 3600));
             return null;
         });
         // README:end
@@ -63,8 +63,8 @@ public sealed class ReadmeExamplesSpec
         var news = server.Exchange.Subscribe("news");
         _ = news.Source.RunForeach(data => Console.WriteLine(data), materializer);
         await news.WhenSubscribed;
-        await server.Exchange.InvokePublish("news", new { headline = "from the server" });
-        await socket.KickOut("news", "bye");                // unsubscribe one socket, telling its client
+        await server.Exchange.InvokePublishAsync("news", new { headline = "from the server" });
+        await socket.KickOutAsync("news", "bye");                // unsubscribe one socket, telling its client
         // README:end
     }
 

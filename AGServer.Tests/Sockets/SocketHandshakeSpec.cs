@@ -143,7 +143,7 @@ public sealed class SocketHandshakeSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         // A client invoke round trip after several would-be ping intervals proves no ping or close came first.
         var socket = Assert.Single(server.Clients.Values);
-        var invoke = socket.Invoke("hello", 1);
+        var invoke = socket.InvokeAsync("hello", 1);
         await Task.Delay(400);
         var frame = await transport.NextFrame(skipPings: false);
         Assert.StartsWith("{\"event\":\"hello\"", frame);

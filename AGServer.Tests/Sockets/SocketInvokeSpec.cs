@@ -15,7 +15,7 @@ public sealed class SocketInvokeSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
 
-        var result = socket.Invoke("question", new { x = 1 });
+        var result = socket.InvokeAsync("question", new { x = 1 });
         var sent = JsonDocument.Parse(await transport.NextFrame()).RootElement;
         Assert.Equal("question", sent.GetProperty("event").GetString());
         Assert.Equal(1, sent.GetProperty("data").GetProperty("x").GetInt32());
@@ -32,7 +32,7 @@ public sealed class SocketInvokeSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
 
-        var result = socket.Invoke("question");
+        var result = socket.InvokeAsync("question");
         var cid = JsonDocument.Parse(await transport.NextFrame()).RootElement.GetProperty("cid").GetInt64();
         await transport.Receive($"{{\"rid\":{cid},\"error\":{{\"name\":\"NopeError\",\"message\":\"no\",\"extra\":7}}}}");
 
@@ -49,10 +49,10 @@ public sealed class SocketInvokeSpec : ServerTestKit
         await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
 
-        var error = await Assert.ThrowsAsync<TimeoutError>(() => socket.Invoke("silence").WaitAsync(TimeSpan.FromSeconds(10)));
+        var error = await Assert.ThrowsAsync<TimeoutError>(() => socket.InvokeAsync("silence").WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("Event response for silence event timed out", error.Message);
         var perCall = await Assert.ThrowsAsync<TimeoutError>(() =>
-            socket.Invoke("silence", null, new InvokeOptions(AckTimeout: 50)).WaitAsync(TimeSpan.FromSeconds(10)));
+            socket.InvokeAsync("silence", null, new InvokeOptions(AckTimeout: 50)).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("TimeoutError", perCall.Name);
     }
 
@@ -63,7 +63,7 @@ public sealed class SocketInvokeSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
 
-        var result = socket.Invoke("question");
+        var result = socket.InvokeAsync("question");
         await transport.NextFrame();
         await transport.HangUp(CloseCodes.HungUp);
 
@@ -81,7 +81,7 @@ public sealed class SocketInvokeSpec : ServerTestKit
         await transport.HangUp(CloseCodes.Normal);
         await AwaitAssertAsync(() => Assert.Equal(SocketState.Closed, socket.State));
 
-        var error = await Assert.ThrowsAsync<BadConnectionError>(() => socket.Invoke("late"));
+        var error = await Assert.ThrowsAsync<BadConnectionError>(() => socket.InvokeAsync("late"));
         Assert.Equal("connectAbort", error.Type);
     }
 }

@@ -36,7 +36,7 @@ public sealed class SocketSupervisionSpec : ServerTestKit
         await AwaitAssertAsync(() => Assert.Equal(1, server.ClientsCount));
         Assert.False(bystander.Closed.IsCompleted);
         var socket = Assert.Single(server.Clients.Values);
-        var reply = socket.Invoke("still-alive");
+        var reply = socket.InvokeAsync("still-alive");
         Assert.Contains("still-alive", await bystander.NextFrame());
     }
 }

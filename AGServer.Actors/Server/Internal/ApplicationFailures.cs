@@ -1,3 +1,4 @@
+using AGServer.Middleware;
 using Akka.Streams.Supervision;
 using AGServer.Protocol;
 using AGServer.Streams.Internal;
@@ -55,7 +56,7 @@ internal sealed class ApplicationFailures(SocketClusterServer server, ILogger lo
     private static string StreamOf(object? item) => item switch
     {
         Sockets.AGRequest request => request.Procedure,
-        Middleware.AGAction action => action.Type,
+        Middleware.AGAction action => action.Type.ToSocketClusterName(),
         null => "(unknown)",
         _ => item.GetType().Name,
     };

@@ -1,3 +1,4 @@
+using AGServer.Middleware;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Server.Internal;
@@ -14,7 +15,7 @@ internal static partial class ServerLog
     public static partial void ConsumerDied(ILogger logger, string stream, Exception error);
 
     [LoggerMessage(1003, LogLevel.Warning, "The {MiddlewareType} middleware could not decide on a {ActionType} action of socket {SocketId} ({Why}); the action was blocked")]
-    public static partial void MiddlewareFailedClosed(ILogger logger, string middlewareType, string actionType, string? socketId, string why);
+    public static partial void MiddlewareFailedClosed(ILogger logger, MiddlewareType middlewareType, ActionType actionType, string? socketId, string why);
 
     [LoggerMessage(1004, LogLevel.Error, "Handler of procedure '{Procedure}' failed for socket {SocketId}; the request was answered with an error")]
     public static partial void ProcedureHandlerFailed(ILogger logger, string procedure, string socketId, Exception error);

@@ -37,7 +37,7 @@ internal sealed partial class SocketActor
         ValueTask<JsonElement> work;
         try
         {
-            work = _server.AuthEngine.VerifyToken(signedToken);
+            work = _server.AuthEngine.VerifyTokenAsync(signedToken);
         }
         catch (Exception error)
         {
@@ -165,7 +165,7 @@ internal sealed partial class SocketActor
         ValueTask<string> signing;
         try
         {
-            signing = _server.AuthEngine.SignToken(payload, new AuthSignOptions(expiresIn));
+            signing = _server.AuthEngine.SignTokenAsync(payload, new AuthSignOptions(expiresIn));
         }
         catch (Exception error)
         {

@@ -45,10 +45,10 @@ internal sealed partial class SocketActor
                 // As socketcluster-server: the error gets a statusCode (4008 unless it has one) and closes the socket with it.
                 var error = outcome.Error!;
                 var code = CloseCodes.HandshakeRejected;
-                if (error is AGError agError)
+                if (error is INamedError named)
                 {
-                    if (agError.Properties.TryGetValue("statusCode", out var status) && status is int statusCode) code = statusCode;
-                    else agError.Properties["statusCode"] = code;
+                    if (named.Properties.TryGetValue("statusCode", out var status) && status is int statusCode) code = statusCode;
+                    else named.Properties["statusCode"] = code;
                 }
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
                 Disconnect(code, null);

@@ -87,7 +87,7 @@ internal sealed partial class SocketActor
     /// Without a handler, with a filter that passes the action by, or a handler that consumes nothing, the action is
     /// allowed at once.
     /// </summary>
-    private void RunMiddleware(string type, ref EventStream<AGAction>? stream, AGAction action, Action<ActionOutcome> then)
+    private void RunMiddleware(MiddlewareType type, ref EventStream<AGAction>? stream, AGAction action, Action<ActionOutcome> then)
     {
         var info = new ActionInfo(action.Type, action.Channel ?? action.Procedure ?? action.Receiver, action.Request);
         if (!_server.Middleware.Wants(type, info))
@@ -105,7 +105,7 @@ internal sealed partial class SocketActor
     }
 
     /// <summary>A blocked outcome gets the client's error, and the failure is emitted when MiddlewareEmitFailures says so.</summary>
-    private ActionOutcome Settled(string type, AGAction action, ActionOutcome outcome)
+    private ActionOutcome Settled(MiddlewareType type, AGAction action, ActionOutcome outcome)
     {
         if (outcome.IsAllowed) return outcome;
         var clientError = MiddlewareRegistry.ClientError(type, action.Type, outcome.Error, out var emitted);

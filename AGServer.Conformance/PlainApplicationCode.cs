@@ -20,18 +20,18 @@ public static class PlainApplicationCode
             request => request.End(request.Data.ToElement().GetProperty("n").GetInt32() * 2), materializer);
 
         // The same with an asynchronous handler: it awaits before it reads the data and throws.
-        server.MapProcedure("fragileAsync", async (request, cancellationToken) =>
+        server.MapProcedure("fragileAsync", async (RawJson data) =>
         {
             await Task.Yield();
-            return request.Data.ToElement().GetProperty("n").GetInt32() * 2;
+            return data.ToElement().GetProperty("n").GetInt32() * 2;
         });
 
-        // One request at a time, 5 ms each.
-        server.MapProcedure("slow", async (request, cancellationToken) =>
+        // One request at a time (across all sockets), 5 ms each.
+        server.MapProcedure("slow", async (RawJson data, CancellationToken cancellationToken) =>
         {
             await Task.Delay(5, cancellationToken);
-            return request.Data;
-        });
+            return data;
+        }, new HandlerOptions { MaxConcurrency = 1 });
 
         // A per-socket procedure set up the SocketCluster way, in the connection listener.
         server.Listener(ServerEvents.Connection).RunForeach(

@@ -3,7 +3,8 @@ using AGServer.Conformance;
 using AGServer.Hosting;
 
 // The conformance app (../shared/CONFORMANCE.md): the Host plus fixed procedures, receivers and rules.
-var app = AGServerApp.Build(args);
+var app = AGServerApp.CreateBuilder(args).Build();
+app.MapAGServer();
 var server = app.Services.GetRequiredService<SocketClusterServer>();
 ConformanceApp.Install(server);
 await app.StartAsync();

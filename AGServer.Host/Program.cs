@@ -1,7 +1,8 @@
 using AGServer.Hosting;
 
 // The default AGServer node: `dotnet run --project AGServer.Host -- --port 8000`.
-var app = AGServerApp.Build(args);
+var app = AGServerApp.CreateBuilder(args).Build();
+app.MapAGServer();
 await app.StartAsync();
 Console.WriteLine($"AGServer listening on {AGServerApp.WebSocketUrl(app)}");
 await app.WaitForShutdownAsync();

@@ -1,27 +1,32 @@
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using AGServer.Server;
 
 namespace AGServer.Hosting;
 
-/// <summary>The default node application: Kestrel on <c>--port</c>, one server, <c>/health</c>. Used by the Host and the Conformance app.</summary>
+/// <summary>The default node application: Kestrel on <c>--port</c> (8000), one AGServer node. Used by the Host and the Conformance app.</summary>
 public static class AGServerApp
 {
-    public static WebApplication Build(string[] args, Action<AGServerOptions>? configure = null, string? extraHocon = null)
+    /// <summary>
+    /// A <see cref="WebApplicationBuilder"/> for a node: the node's options from <paramref name="args"/> (<c>--port</c>,
+    /// <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c>; see <see cref="NodeOptions"/>), Kestrel on its port
+    /// (8000 unless given), ASP.NET Core's own logging at warnings, and <c>AddAGServer</c> with
+    /// <paramref name="configureAkka"/> for the application's own actors on the node's actor system. Register services,
+    /// then <c>Build()</c> and <c>MapAGServer()</c>.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
     {
-        var node = NodeOptions.FromArgs(args) with { ExtraHocon = extraHocon };
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-        builder.WebHost.UseUrls($"http://0.0.0.0:{node.HttpPort}");
+        var node = NodeOptions.FromArgs(args, builder.Configuration);
+        builder.Services.AddSingleton(node with { HttpPort = node.HttpPort ?? NodeOptions.DefaultHttpPort });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        builder.Services.AddAGServer(builder.Configuration, node, configure);
-        var app = builder.Build();
-        app.MapAGServer();
-        return app;
+        builder.Logging.AddFilter("Akka.Hosting", LogLevel.Warning);
+        builder.Services.AddAGServer(configureAkka: configureAkka);
+        return builder;
     }
 
     /// <summary>The WebSocket URL of a started app, with the port Kestrel actually bound.</summary>

@@ -9,7 +9,7 @@ public static class AkkaConfig
     /// <summary>The cluster.hocon shipped with the library.</summary>
     public static Config Defaults { get; } = LoadEmbedded();
 
-    public static Config For(NodeOptions node, string? extraHocon = null)
+    public static Config For(NodeOptions node)
     {
         var seeds = string.Join(", ", node.Seeds.Select(s => $"\"{s}\""));
         var overrides = $$"""
@@ -18,7 +18,6 @@ public static class AkkaConfig
             akka.cluster.seed-nodes = [{{seeds}}]
             """;
         var config = ConfigurationFactory.ParseString(overrides);
-        if (extraHocon is not null) config = ConfigurationFactory.ParseString(extraHocon).WithFallback(config);
         // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so
         // messages other nodes send before this node has started sharding can be read.
         return config.WithFallback(Defaults)

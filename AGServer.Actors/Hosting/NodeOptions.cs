@@ -4,16 +4,19 @@ namespace AGServer.Hosting;
 
 /// <summary>
 /// Where a node listens and which cluster it joins. From the command line (<c>--port</c>, <c>--cluster-port</c>,
-/// <c>--hostname</c>, <c>--seed</c> repeatable) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
-/// <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c> comma-separated); the command line wins.
+/// <c>--hostname</c>, <c>--seed</c> repeatable or comma-separated) or the environment (<c>AGSERVER_PORT</c>,
+/// <c>AGSERVER_CLUSTER_PORT</c>, <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c> comma-separated); the command line wins.
 /// </summary>
 public sealed record NodeOptions
 {
     public const int DefaultHttpPort = 8000;
     public const string ActorSystemName = "agserver";
 
-    /// <summary>The HTTP port for WebSockets and /health; 0 picks a free one.</summary>
-    public int HttpPort { get; init; } = DefaultHttpPort;
+    /// <summary>
+    /// The HTTP port for WebSockets and /health; 0 picks a free one. Null when not given: <see cref="AGServerApp"/>
+    /// then listens on <see cref="DefaultHttpPort"/>, and an application of its own keeps its own URLs.
+    /// </summary>
+    public int? HttpPort { get; init; }
 
     /// <summary>The Akka.Remote port; 0 picks a free one (fine for a single node).</summary>
     public int ClusterPort { get; init; }
@@ -24,39 +27,38 @@ public sealed record NodeOptions
     /// <summary>Seed nodes as full Akka addresses. Empty: the node forms a cluster of its own.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
 
-    /// <summary>HOCON laid over cluster.hocon for this node (for example to tune the failure detector).</summary>
-    public string? ExtraHocon { get; init; }
-
+    /// <summary>From command-line arguments, over the environment (<paramref name="environment"/>, or the process's).</summary>
     public static NodeOptions FromArgs(string[] args, IConfiguration? environment = null)
     {
-        var env = (string name) => environment?[name] ?? Environment.GetEnvironmentVariable(name);
-        var options = new NodeOptions();
-        var port = env("AGSERVER_PORT");
-        var clusterPort = env("AGSERVER_CLUSTER_PORT");
-        var hostname = env("AGSERVER_HOSTNAME");
-        var seeds = (env("AGSERVER_SEEDS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var values = FromEnvironment(name => environment?[name] ?? Environment.GetEnvironmentVariable(name));
         var argSeeds = new List<string>();
-
         for (var i = 0; i < args.Length; i++)
         {
             var (name, value) = SplitArg(args, ref i);
             switch (name)
             {
-                case "--port": port = value; break;
-                case "--cluster-port": clusterPort = value; break;
-                case "--hostname": hostname = value; break;
-                case "--seed": argSeeds.Add(value ?? throw Bad("--seed needs HOST:PORT or an Akka address")); break;
+                case "--port": values.Port = value; break;
+                case "--cluster-port": values.ClusterPort = value; break;
+                case "--hostname": values.Hostname = value; break;
+                case "--seed": argSeeds.AddRange(SplitList(value ?? throw Bad("--seed needs HOST:PORT or an Akka address"))); break;
             }
         }
-        if (argSeeds.Count > 0) seeds = argSeeds;
+        if (argSeeds.Count > 0) values.Seeds = argSeeds;
+        return values.Parse();
+    }
 
-        options = options with
-        {
-            HttpPort = port is null ? DefaultHttpPort : ParsePort("--port", port),
-            ClusterPort = clusterPort is null ? 0 : ParsePort("--cluster-port", clusterPort),
-            Hostname = string.IsNullOrWhiteSpace(hostname) ? options.Hostname : hostname,
-        };
-        return options with { Seeds = seeds.Select(s => ToAddress(s, options.Hostname)).ToArray() };
+    /// <summary>
+    /// From an application's configuration: the keys <c>port</c>, <c>cluster-port</c>, <c>hostname</c> and <c>seed</c>
+    /// (comma-separated), as the command-line provider gives <c>--port 9000</c>, over the <c>AGSERVER_*</c> variables.
+    /// </summary>
+    public static NodeOptions FromConfiguration(IConfiguration configuration)
+    {
+        var values = FromEnvironment(name => configuration[name] ?? Environment.GetEnvironmentVariable(name));
+        values.Port = configuration["port"] ?? values.Port;
+        values.ClusterPort = configuration["cluster-port"] ?? values.ClusterPort;
+        values.Hostname = configuration["hostname"] ?? values.Hostname;
+        if (configuration["seed"] is { } seeds) values.Seeds = SplitList(seeds);
+        return values.Parse();
     }
 
     /// <summary>A seed as given (a full <c>akka.tcp://agserver@host:port</c> address) or as <c>HOST:PORT</c>.</summary>
@@ -69,6 +71,38 @@ public sealed record NodeOptions
         ParsePort("--seed", seed[(colon + 1)..]);
         return $"akka.tcp://{ActorSystemName}@{host}:{seed[(colon + 1)..]}";
     }
+
+    /// <summary>The options as text, before parsing.</summary>
+    private sealed class Values
+    {
+        public string? Port;
+        public string? ClusterPort;
+        public string? Hostname;
+        public IReadOnlyList<string> Seeds = [];
+
+        public NodeOptions Parse()
+        {
+            var hostname = string.IsNullOrWhiteSpace(Hostname) ? new NodeOptions().Hostname : Hostname;
+            return new NodeOptions
+            {
+                HttpPort = Port is null ? null : ParsePort("--port", Port),
+                ClusterPort = ClusterPort is null ? 0 : ParsePort("--cluster-port", ClusterPort),
+                Hostname = hostname,
+                Seeds = Seeds.Select(s => ToAddress(s, hostname)).ToArray(),
+            };
+        }
+    }
+
+    private static Values FromEnvironment(Func<string, string?> env) => new()
+    {
+        Port = env("AGSERVER_PORT"),
+        ClusterPort = env("AGSERVER_CLUSTER_PORT"),
+        Hostname = env("AGSERVER_HOSTNAME"),
+        Seeds = SplitList(env("AGSERVER_SEEDS") ?? ""),
+    };
+
+    private static string[] SplitList(string list) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static (string Name, string? Value) SplitArg(string[] args, ref int i)
     {

@@ -83,9 +83,19 @@ public readonly struct RawJson
         return 0;
     }
 
-    public T? Deserialize<T>() => IsAbsent ? default : JsonSerializer.Deserialize<T>(Utf8.Span, AGJson.Options);
+    /// <summary>
+    /// The value as <typeparamref name="T"/> (System.Text.Json with <paramref name="options"/>, by default
+    /// <see cref="AGJson.Options"/>: camelCase, case-insensitive); default when absent. Throws <see cref="JsonException"/>
+    /// when the JSON does not fit <typeparamref name="T"/>.
+    /// </summary>
+    public T? Deserialize<T>(JsonSerializerOptions? options = null) =>
+        IsAbsent ? default : JsonSerializer.Deserialize<T>(Utf8.Span, options ?? AGJson.Options);
 
-    public override string ToString() => IsAbsent ? "" : System.Text.Encoding.UTF8.GetString(Utf8.Span);
+    /// <summary>The value's JSON text exactly as it arrived ("" when absent).</summary>
+    public string GetRawText() => IsAbsent ? "" : System.Text.Encoding.UTF8.GetString(Utf8.Span);
+
+    /// <summary>As <see cref="JsonElement.ToString"/>: a string value's text (unquoted), any other value's JSON text.</summary>
+    public override string ToString() => AsString() ?? GetRawText();
 }
 
 internal sealed class RawJsonConverter : JsonConverter<RawJson>

@@ -164,11 +164,25 @@ public sealed class AGServerOptions
     /// <summary>The auth engine; a <see cref="Auth.JwtAuthEngine"/> on these options by default. Set in code, not configuration.</summary>
     public Auth.IAuthEngine? AuthEngine { get; set; }
 
+    /// <summary>
+    /// How handlers' data is read and their results written (<c>MapProcedure</c>, <c>MapReceiver</c>,
+    /// <c>InvokeAsync&lt;T&gt;</c>): <see cref="AGJson.Options"/> by default (camelCase, case-insensitive). Set options
+    /// with a source-generated <c>TypeInfoResolver</c> for trimmed or AOT applications. Set in code, not configuration.
+    /// </summary>
+    public System.Text.Json.JsonSerializerOptions JsonSerializerOptions { get; set; } = AGJson.Options;
+
     /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
     public ISocketCodec Codec { get; set; } = JsonCodec.Instance;
 
     /// <summary>Throws <see cref="InvalidOptionsError"/> listing every invalid option and how to fix it.</summary>
     public void Validate()
+    {
+        if (Problems() is { Count: > 0 } problems)
+            throw new InvalidOptionsError("Invalid AGServer options: " + string.Join(" ", problems));
+    }
+
+    /// <summary>Every invalid option, each with how to fix it; empty when the options are valid.</summary>
+    internal IReadOnlyList<string> Problems()
     {
         var problems = new List<string>();
         void Positive(string name, int value)
@@ -217,7 +231,7 @@ public sealed class AGServerOptions
         if (AuthPublicKey is not null && AuthPrivateKey is null)
             problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
         if (Codec is null) problems.Add("Codec must not be null.");
-        if (problems.Count > 0)
-            throw new InvalidOptionsError("Invalid AGServer options: " + string.Join(" ", problems));
+        if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
+        return problems;
     }
 }

@@ -1,18 +1,35 @@
 namespace AGServer.Server;
 
-/// <summary>How a handler mapped with <c>MapProcedure</c> or <c>MapReceiver</c> runs.</summary>
-/// <param name="MaxConcurrency">
-/// Most calls of the handler running at once, across all sockets. Calls start in the order their packets arrived;
-/// with 1 (the default) each finishes before the next starts, so every socket's requests are handled in order. With
-/// more, calls overlap and a later request (even of the same socket) may finish first.
-/// </param>
-public sealed record HandlerOptions(int MaxConcurrency = 1)
+/// <summary>How the calls of one mapped handler are ordered.</summary>
+public enum HandlerOrdering
+{
+    /// <summary>Each socket's calls run one at a time, in the order the socket sent them; sockets run in parallel.</summary>
+    PerSocket,
+
+    /// <summary>Calls start in arrival order and overlap freely, even two of the same socket (which may finish in either order).</summary>
+    None,
+}
+
+/// <summary>How a handler mapped with <c>MapProcedure</c>, <c>MapReceiver</c> or a middleware delegate runs.</summary>
+public sealed record HandlerOptions
 {
     public static readonly HandlerOptions Default = new();
+
+    /// <summary>
+    /// Most calls of the handler running at once, across all sockets (default 64). Requests beyond wait in the
+    /// handler's stream (<see cref="AGServerOptions.StreamBufferLimit"/>), and their sockets stop being read when they
+    /// reach their own limits. 1 makes the handler strictly sequential, as a <c>for await</c> loop in socketcluster-server.
+    /// </summary>
+    public int MaxConcurrency { get; init; } = 64;
+
+    /// <summary>Default <see cref="HandlerOrdering.PerSocket"/>: in order per socket, parallel across sockets.</summary>
+    public HandlerOrdering Ordering { get; init; } = HandlerOrdering.PerSocket;
 
     internal void Validate()
     {
         if (MaxConcurrency <= 0)
             throw new Protocol.InvalidArgumentsError($"HandlerOptions.MaxConcurrency must be 1 or more (got {MaxConcurrency}).");
+        if (!Enum.IsDefined(Ordering))
+            throw new Protocol.InvalidArgumentsError($"HandlerOptions.Ordering must be PerSocket or None (got {Ordering}).");
     }
 }

@@ -1,78 +1,93 @@
 using Akka;
 using Akka.Streams.Dsl;
+using AGServer.Middleware;
 using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
 
 namespace AGServer;
 
-// Handlers: the convenient front over the server-wide procedure and receiver streams, with failures contained.
+// Handlers: the convenient front over the server-wide procedure, receiver and middleware streams, with failures contained.
 public sealed partial class SocketClusterServer
 {
     /// <summary>
-    /// Serves procedure <paramref name="name"/> for every socket with <paramref name="handler"/>: its return value is
-    /// the response (unless it answered the request itself). If it throws, that request alone is answered with an
-    /// error (see <see cref="AGServerOptions.ExposeExceptionMessages"/>), the failure is logged and emitted as an
-    /// <c>error</c> event, and the procedure goes on serving. Requests of sockets that closed before their turn are
-    /// skipped.
+    /// Serves procedure <paramref name="name"/> for every socket with <paramref name="handler"/>, minimal-API style:
+    /// its parameters bind to the request's data (one parameter, deserialised with
+    /// <see cref="AGServerOptions.JsonSerializerOptions"/>), <see cref="AGRequestContext"/>, <see cref="AGRequest"/>,
+    /// <see cref="AGServerSocket"/>, <see cref="CancellationToken"/> (cancelled when the socket closes),
+    /// <see cref="Protocol.RawJson"/>, and services (from a DI scope per call). Its return value (or awaited result) is
+    /// the response, unless it answered the request itself. Data that does not fit is answered with an
+    /// <c>InvalidArgumentsError</c>; an exception answers that request alone with an error
+    /// (<see cref="AGServerOptions.ExposeExceptionMessages"/>), is logged and emitted as an <c>error</c> event, and the
+    /// procedure goes on. Requests of sockets that closed before their turn are skipped. <paramref name="options"/>:
+    /// concurrency and ordering (by default each socket's requests in order, sockets in parallel).
     /// </summary>
-    public void MapProcedure(string name, Func<AGRequest, object?> handler, HandlerOptions? options = null)
+    /// <example><code>server.MapProcedure("sum", (Sum data) => data.A + data.B);</code></example>
+    public void MapProcedure(string name, Delegate handler, HandlerOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        MapProcedure(name, (request, _) => Task.FromResult(handler(request)), options);
+        var binder = HandlerBinder.For(handler, name, procedure: true, Services, Options.JsonSerializerOptions);
+        RunHandler(name, Procedure, r => r.Socket, options, request => Serve(request, binder));
     }
 
     /// <summary>
-    /// Serves procedure <paramref name="name"/> for every socket with an asynchronous <paramref name="handler"/>, given
-    /// the request and a token cancelled when its socket closes (<see cref="AGServerSocket.ConnectionClosed"/>). Its
-    /// result is the response (unless it answered the request itself); a thrown exception or a faulted task answers that
-    /// request alone with an error, is logged and emitted as an <c>error</c> event. <paramref name="options"/> sets how
-    /// many calls run at once (one by default).
+    /// Handles transmits to receiver <paramref name="name"/> from every socket with <paramref name="handler"/>, bound as
+    /// for <see cref="MapProcedure"/> (with <see cref="ReceivedMessage"/> in place of the request). A message whose data
+    /// does not fit, or whose handler throws, costs that message alone: it is logged (and a failure emitted as an
+    /// <c>error</c> event), and the receiver goes on.
     /// </summary>
-    public void MapProcedure(string name, Func<AGRequest, CancellationToken, Task<object?>> handler, HandlerOptions? options = null)
+    public void MapReceiver(string name, Delegate handler, HandlerOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        RunHandler(name, Procedure, options, request => Serve(request, handler));
+        var binder = HandlerBinder.For(handler, name, procedure: false, Services, Options.JsonSerializerOptions);
+        RunHandler(name, Receiver, m => m.Socket, options, message => Serve(message, binder));
     }
 
     /// <summary>
-    /// Handles transmits to receiver <paramref name="name"/> from every socket. A handler that throws costs that message
-    /// alone: the failure is logged and emitted as an <c>error</c> event, and the receiver goes on.
+    /// Sets the middleware of <paramref name="type"/> to a delegate that decides each action: allow, allow with other
+    /// data, or block (<see cref="MiddlewareDecision"/>). Actions of one socket are decided one at a time, in order. It
+    /// fails closed: an action whose delegate throws is blocked (logged, <c>error</c> event), and so is one not decided
+    /// within <see cref="AGServerOptions.MiddlewareTimeout"/>. The token is cancelled when the socket closes.
     /// </summary>
-    public void MapReceiver(string name, Action<ReceivedMessage> handler, HandlerOptions? options = null)
+    public void SetMiddleware(MiddlewareType type, Func<AGAction, CancellationToken, ValueTask<MiddlewareDecision>> decide, MiddlewareFilter? filter = null)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        MapReceiver(name, (message, _) =>
-        {
-            handler(message);
-            return Task.CompletedTask;
-        }, options);
+        ArgumentNullException.ThrowIfNull(decide);
+        SetMiddleware(type, actions => actions
+            .SelectAsync(1, action => Decide(type, action, decide))
+            .RunWith(Sink.Ignore<NotUsed>(), Materializer), filter);
     }
 
-    /// <summary>The asynchronous form of <see cref="MapReceiver(string, Action{ReceivedMessage}, HandlerOptions?)"/>; the token is cancelled when the socket closes.</summary>
-    public void MapReceiver(string name, Func<ReceivedMessage, CancellationToken, Task> handler, HandlerOptions? options = null)
+    /// <summary>The synchronous form of <see cref="SetMiddleware(MiddlewareType, Func{AGAction, CancellationToken, ValueTask{MiddlewareDecision}}, MiddlewareFilter?)"/>.</summary>
+    public void SetMiddleware(MiddlewareType type, Func<AGAction, MiddlewareDecision> decide, MiddlewareFilter? filter = null)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        RunHandler(name, Receiver, options, message => Serve(message, handler));
+        ArgumentNullException.ThrowIfNull(decide);
+        SetMiddleware(type, (action, _) => ValueTask.FromResult(decide(action)), filter);
     }
 
     /// <summary>One stream per mapped handler, serving every socket; <paramref name="serve"/> never fails, so it never stops.</summary>
-    private void RunHandler<T>(string name, Func<string, Source<T, NotUsed>> stream, HandlerOptions? options, Func<T, Task<NotUsed>> serve)
+    private void RunHandler<T>(string name, Func<string, Source<T, NotUsed>> stream, Func<T, AGServerSocket> socketOf, HandlerOptions? options, Func<T, Task<NotUsed>> serve)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= HandlerOptions.Default;
         options.Validate();
-        stream(name).SelectAsync(options.MaxConcurrency, serve).RunWith(Sink.Ignore<NotUsed>(), Materializer);
+        var lanes = options.Ordering == HandlerOrdering.PerSocket && options.MaxConcurrency > 1 ? new SocketLanes() : null;
+        stream(name)
+            .SelectAsyncUnordered(options.MaxConcurrency, item => lanes is null ? serve(item) : lanes.Run(socketOf(item), () => serve(item)))
+            .RunWith(Sink.Ignore<NotUsed>(), Materializer);
     }
 
-    private async Task<NotUsed> Serve(AGRequest request, Func<AGRequest, CancellationToken, Task<object?>> handler)
+    private async Task<NotUsed> Serve(AGRequest request, HandlerBinder binder)
     {
         var socket = request.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;
+        await using var context = new AGRequestContext(socket, request.Procedure, request.Data, request, Services);
         try
         {
-            var result = await handler(request, socket.ConnectionClosed).ConfigureAwait(false);
-            if (!request.Sent) request.End(result);
+            var result = await binder.InvokeAsync(context, request).ConfigureAwait(false);
+            if (!request.Sent) request.End(result.IsAbsent ? null : result);
+        }
+        catch (HandlerDataException error)
+        {
+            ServerLog.DataDidNotBind(Logger, request.Procedure, socket.Id, error.Message);
+            if (!request.Sent) request.Error(new Protocol.InvalidArgumentsError(error.Message));
         }
         catch (Exception error)
         {
@@ -82,18 +97,38 @@ public sealed partial class SocketClusterServer
         return NotUsed.Instance;
     }
 
-    private async Task<NotUsed> Serve(ReceivedMessage message, Func<ReceivedMessage, CancellationToken, Task> handler)
+    private async Task<NotUsed> Serve(ReceivedMessage message, HandlerBinder binder)
     {
         var socket = message.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;
+        await using var context = new AGRequestContext(socket, message.Receiver, message.Data, null, Services);
         try
         {
-            await handler(message, socket.ConnectionClosed).ConfigureAwait(false);
+            await binder.InvokeAsync(context, message).ConfigureAwait(false);
+        }
+        catch (HandlerDataException error)
+        {
+            ServerLog.DataDidNotBind(Logger, message.Receiver, socket.Id, error.Message);
         }
         catch (Exception error)
         {
             ServerLog.ReceiverHandlerFailed(Logger, message.Receiver, socket.Id, error);
             Failures.HandlerFailed(message, error);
+        }
+        return NotUsed.Instance;
+    }
+
+    private async Task<NotUsed> Decide(MiddlewareType type, AGAction action, Func<AGAction, CancellationToken, ValueTask<MiddlewareDecision>> decide)
+    {
+        try
+        {
+            var decision = await decide(action, action.Socket?.ConnectionClosed ?? CancellationToken.None).ConfigureAwait(false);
+            if (action.Outcome is null) decision.ApplyTo(action);
+        }
+        catch (Exception error)
+        {
+            ServerLog.MiddlewareHandlerFailed(Logger, type, action.Type, action.Socket?.Id, error);
+            Failures.HandlerFailed(action, error);
         }
         return NotUsed.Instance;
     }

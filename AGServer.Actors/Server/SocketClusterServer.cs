@@ -14,6 +14,7 @@ using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
 using AGServer.Streams;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -33,15 +34,17 @@ public sealed partial class SocketClusterServer
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Starts a server on <paramref name="system"/>, logging to <paramref name="loggerFactory"/> (nowhere when null).
-    /// Throws <see cref="InvalidOptionsError"/> for bad options.
+    /// Starts a server on <paramref name="system"/>, logging to <paramref name="loggerFactory"/> (nowhere when null),
+    /// with handler parameters resolved from <paramref name="services"/> (a scope per call; none when null).
+    /// Throws <see cref="InvalidOptionsError"/> for bad options. <c>AddAGServer</c> makes the one of a hosted node.
     /// </summary>
-    public SocketClusterServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null)
+    public SocketClusterServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         System = system;
+        Services = services ?? new ServiceCollection().BuildServiceProvider();
         Options = options;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = LoggerFactory.CreateLogger("AGServer");
@@ -104,6 +107,9 @@ public sealed partial class SocketClusterServer
     }
 
     public AGServerOptions Options { get; }
+
+    /// <summary>The application's services: handlers mapped with <c>MapProcedure</c> / <c>MapReceiver</c> get theirs from a scope of it per call.</summary>
+    public IServiceProvider Services { get; }
 
     public ActorSystem System { get; }
 

@@ -254,12 +254,12 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>
     /// <see cref="InvokeAsync(string, object?, InvokeOptions?, CancellationToken)"/> with the response deserialised into
-    /// <typeparamref name="TResult"/> (System.Text.Json, web defaults: camelCase, case-insensitive).
+    /// <typeparamref name="TResult"/> (System.Text.Json with <see cref="AGServerOptions.JsonSerializerOptions"/>).
     /// </summary>
     public async Task<TResult?> InvokeAsync<TResult>(string @event, object? data = null, InvokeOptions? options = null, CancellationToken cancellationToken = default)
     {
         var response = await InvokeAsync(@event, data, options, cancellationToken).ConfigureAwait(false);
-        return response.ValueKind == JsonValueKind.Undefined ? default : response.Deserialize<TResult>(AGJson.Options);
+        return response.ValueKind == JsonValueKind.Undefined ? default : response.Deserialize<TResult>(Server.Options.JsonSerializerOptions);
     }
 
     /// <summary>Closes the socket with <paramref name="code"/> (1000 by default) and <paramref name="reason"/>.</summary>

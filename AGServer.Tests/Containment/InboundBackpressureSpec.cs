@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Akka.Streams.Dsl;
+using AGServer.Protocol;
+using AGServer.Testing;
 using AGServer.Tests.Support;
 using Xunit;
 
@@ -32,7 +34,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
             request.End(request.Id);
             return request.Id;
         }).RunWith(Sink.Ignore<long>(), server.Materializer);
-        server.MapProcedure("echo", request => request.Data);
+        server.MapProcedure("echo", (RawJson data) => data);
         var (flooder, _) = await OpenAndHandshake(server);
         var (bystander, _) = await OpenAndHandshake(server);
 
@@ -141,7 +143,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
             action.Allow();
             return 0;
         }).RunWith(Sink.Ignore<int>(), server.Materializer));
-        server.MapProcedure("echo", request => request.Data);
+        server.MapProcedure("echo", (RawJson data) => data);
         var (transport, _) = await OpenAndHandshake(server);
         var data = new string('z', 4096);
         for (var cid = 2; cid < 202; cid++) await transport.Receive($$"""{"event":"echo","data":"{{data}}","cid":{{cid}}}""");

@@ -3,6 +3,7 @@ using Akka.Streams.Dsl;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
+using AGServer.Testing;
 using AGServer.Tests.Support;
 using Xunit;
 
@@ -38,7 +39,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     public async Task An_AGError_thrown_by_a_handler_reaches_the_client_with_its_name_and_message()
     {
         var server = await StartServer();
-        server.MapProcedure("refuse", async (request, cancellationToken) =>
+        server.MapProcedure("refuse", async Task<string> () =>
         {
             await Task.Yield();
             throw new AGError("NotAllowedError", "Not today");
@@ -54,7 +55,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     public async Task ExposeExceptionMessages_puts_the_exception_in_the_ServerError_message()
     {
         var server = await StartServer(o => o.ExposeExceptionMessages = true);
-        server.MapProcedure("broken", request => throw new InvalidOperationException("the disk is full"));
+        server.MapProcedure("broken", string () => throw new InvalidOperationException("the disk is full"));
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"broken","cid":2}""");
         var error = (await Answer(transport, 2)).GetProperty("error");
@@ -84,7 +85,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var plain = Akka.Streams.ActorMaterializer.Create(Sys);
         // The consumer takes one action, allows it, then its stream ends.
         server.SetMiddleware(MiddlewareType.Inbound, actions => actions.Take(1).RunForeach(a => a.Allow(), plain));
-        server.MapProcedure("ping", _ => "pong");
+        server.MapProcedure("ping", () => "pong");
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"ping","cid":2}""");
@@ -98,7 +99,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     {
         var server = await StartServer(o => o.MiddlewareTimeout = 200);
         server.SetMiddleware(MiddlewareType.Inbound, actions => actions.RunForeach(_ => { }, server.Materializer));
-        server.MapProcedure("ping", _ => "pong");
+        server.MapProcedure("ping", () => "pong");
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"ping","cid":2}""");
@@ -114,9 +115,8 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var server = await StartServer();
         var got = new List<int>();
         var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.MapReceiver("count", message =>
+        server.MapReceiver("count", (int n) =>
         {
-            var n = message.Data.ToElement().GetInt32();
             if (n == 1) throw new InvalidOperationException("one is bad");
             lock (got) got.Add(n);
             if (n == 2) second.TrySetResult();
@@ -135,7 +135,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"nobody","cid":2}""");
         await Task.Delay(300); // past the hold time, on purpose: what is checked is that nothing comes later
-        server.MapProcedure("nobody", _ => "late");
+        server.MapProcedure("nobody", () => "late");
         await transport.Receive("""{"event":"nobody","cid":3}""");
         var next = JsonDocument.Parse(await transport.NextFrame(TimeSpan.FromSeconds(5))).RootElement;
         Assert.Equal(3, next.GetProperty("rid").GetInt64());
@@ -145,7 +145,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
     public async Task Lone_surrogate_escapes_in_names_are_refused_without_closing_the_socket()
     {
         var server = await StartServer();
-        server.MapProcedure("ping", _ => "pong");
+        server.MapProcedure("ping", () => "pong");
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"\uD800"},"cid":2}""");
         Assert.Equal("InvalidActionError", (await Answer(transport, 2)).GetProperty("error").GetProperty("name").GetString());

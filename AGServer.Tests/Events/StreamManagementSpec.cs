@@ -1,6 +1,7 @@
 using Akka.Streams.Dsl;
 using AGServer.Server;
 using AGServer.Sockets;
+using AGServer.Testing;
 using AGServer.Tests.Support;
 using Xunit;
 

@@ -124,7 +124,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     {
         On(MiddlewareType.Inbound, ActionType.Transmit, a =>
         {
-            if (a.Data.ToString() == "\"blocked\"") a.Block(Refusal());
+            if (a.Data.GetRawText() == "\"blocked\"") a.Block(Refusal());
             else a.Allow();
         });
         var c = NewClient();
@@ -181,7 +181,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
         var c = NewClient();
         await Js.Connect(c);
         await Js.Call("subscribe", new { client = c, channel = "replaced-sub", options = new { data = "original" } });
-        Assert.Equal("{\"extra\":\"added\"}", (await subscribed.WaitAsync(TimeSpan.FromSeconds(10))).SubscriptionOptions.Data.ToString());
+        Assert.Equal("{\"extra\":\"added\"}", (await subscribed.WaitAsync(TimeSpan.FromSeconds(10))).SubscriptionOptions.Data.GetRawText());
     }
 
     [Fact]

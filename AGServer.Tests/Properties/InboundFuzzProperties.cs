@@ -71,7 +71,7 @@ public sealed class InboundFuzzProperties : ServerTestKit
     public async Task Any_sequence_of_frames_leaves_the_socket_answering_or_closed_with_a_protocol_code_and_disturbs_no_other_socket()
     {
         var server = await StartServer(o => o.AckTimeout = 2000);
-        server.MapProcedure("echo", request => request.Data);
+        server.MapProcedure("echo", (RawJson data) => data);
         var (bystander, _) = await OpenAndHandshake(server);
         var round = 0;
 

@@ -1,102 +1,116 @@
 using System.Text.RegularExpressions;
 using AGServer.Auth;
+using AGServer.Hosting;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
+using AGServer.Sockets;
 using AGServer.Tests.Support;
 using Akka.Streams.Dsl;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace AGServer.Tests.Readme;
 
 /// <summary>
-/// The README's handler examples, compiled here, and checked to be the README's text: a snippet that stops compiling
-/// or drifts from this copy fails the suite. The sum procedure is then run against the real client.
+/// The README's examples, compiled here, and checked to be the README's text: a snippet that stops compiling or drifts
+/// from this copy fails the suite. The handlers are then run against the real client.
 /// </summary>
 public sealed class ReadmeExamplesSpec
 {
+    private sealed record Sum(int A, int B);
+
+    private sealed record Answer(string Text);
+
+    private sealed record Login(string User);
+
+    private sealed class Calculator
+    {
+        public int Add(int a, int b) => a + b;
+    }
+
     private static void Handlers(SocketClusterServer server)
     {
         // README:handlers
-        server.MapProcedure("sum", request =>
-        {
-            var data = request.Data.ToElement();
-            return data.GetProperty("a").GetInt32() + data.GetProperty("b").GetInt32();
-        });
+        // A procedure, minimal-API style: the data arrives as a typed parameter, services come from a DI scope per call, the
+        // return value is the response. If it throws, that request alone gets an error answer; the procedure goes on.
+        server.MapProcedure("sum", (Sum data, Calculator calculator) => calculator.Add(data.A, data.B));
 
-        // An asynchronous handler: it gets a token cancelled when the socket closes.
-        server.MapProcedure("slowEcho", async (request, cancellationToken) =>
+        // An asynchronous handler: the token is cancelled when the socket closes.
+        server.MapProcedure("slowEcho", async (RawJson data, CancellationToken cancellationToken) =>
         {
             await Task.Delay(100, cancellationToken);
-            return request.Data;
+            return data;
         });
 
-        // A receiver (client transmit); then a server-side invoke on that socket, awaited in the handler.
-        server.MapReceiver("hello", async (message, cancellationToken) =>
+        // A receiver (client transmit), then a server-side invoke on that socket with a typed answer.
+        server.MapReceiver("hello", async (string name, AGRequestContext context) =>
         {
-            message.Socket.Transmit("welcome", new { name = message.Data.AsString() });
-            var answer = await message.Socket.InvokeAsync("askClient", new { question = "ready?" });
-            Console.WriteLine($"client answered {answer}");
+            context.Socket.Transmit("welcome", new { name });
+            var answer = await context.Socket.InvokeAsync<Answer>("askClient", new { question = "ready?" }, cancellationToken: context.ConnectionClosed);
+            Console.WriteLine($"client answered {answer?.Text}");
         });
         // README:end
         // README:login
-        server.MapProcedure("login", async (request, cancellationToken) =>
-        {
-            var user = request.Data.ToElement().GetProperty("user").GetString();
-            await request.Socket.SetAuthTokenAsync(new { user }, new AuthTokenOptions(ExpiresIn: 3600));
-            return null;
-        });
+        server.MapProcedure("login", async (Login login, AGRequestContext context) =>
+            await context.Socket.SetAuthTokenAsync(new { user = login.User }, new AuthTokenOptions(ExpiresIn: 3600), context.ConnectionClosed));
         // README:end
     }
 
-    private static void Listeners(SocketClusterServer server, Akka.Streams.IMaterializer materializer)
+    private static void Streams(SocketClusterServer server)
     {
-        // README:listener
-        server.Listener(ServerEvents.Connection)
-            .RunForeach(e => Console.WriteLine($"{e.Socket.Id} connected from {e.Socket.RemoteAddress}"), materializer);
+        // README:streams
+        _ = server.Listener(ServerEvents.Connection)
+            .RunForeach(e => Console.WriteLine($"{e.Socket.Id} connected from {e.Socket.RemoteAddress}"), server.Materializer);
+        _ = server.Procedure("double")
+            .RunForeach(request => request.End(request.Data.Deserialize<int>() * 2), server.Materializer);
         // README:end
     }
 
-    private static async Task PubSub(SocketClusterServer server, global::AGServer.Sockets.AGServerSocket socket, Akka.Streams.IMaterializer materializer)
+    private static async Task PubSub(SocketClusterServer server, AGServerSocket socket)
     {
         // README:pubsub
         var news = server.Exchange.Subscribe("news");
-        _ = news.Source.RunForeach(data => Console.WriteLine(data), materializer);
+        _ = news.Source.RunForeach(data => Console.WriteLine(data), server.Materializer);
         await news.WhenSubscribed;
         await server.Exchange.InvokePublishAsync("news", new { headline = "from the server" });
         await socket.KickOutAsync("news", "bye");                // unsubscribe one socket, telling its client
         // README:end
     }
 
-    private static void Middlewares(SocketClusterServer server, Akka.Streams.IMaterializer materializer)
+    private static void Hosting(WebApplicationBuilder builder)
+    {
+        // README:hosting
+        builder.Services.AddAGServer(options => options.AckTimeout = 5000);   // AGServerOptions, bound from the "AGServer" section
+        var app = builder.Build();
+        app.MapAGServer().RequireHost("ws.example.com");                     // a convention builder, as for any endpoint
+        // README:end
+    }
+
+    private static void Middlewares(SocketClusterServer server)
     {
         // README:middleware
         // HANDSHAKE: refuse the upgrade (HTTP 401), or the SocketCluster handshake (close with statusCode, else 4008).
-        server.SetMiddleware(MiddlewareType.Handshake, actions => actions.RunForeach(action =>
-        {
-            if (action.Type == ActionType.HandshakeWs && !action.Request.Headers.ContainsKey("X-Api-Key"))
-                action.Block(new AGError("NoKeyError", "An API key is required"));
-            else action.Allow();
-        }, materializer));
+        server.SetMiddleware(MiddlewareType.Handshake, action =>
+            action.Type == ActionType.HandshakeWs && !action.Request.Headers.ContainsKey("X-Api-Key")
+                ? MiddlewareDecision.Block(new AGError("NoKeyError", "An API key is required"))
+                : MiddlewareDecision.Allow);
 
         // INBOUND_RAW: every frame; replace its text or drop it.
-        server.SetMiddleware(MiddlewareType.InboundRaw, actions => actions.RunForeach(action =>
-        {
-            if (action.Message!.Length > 10_000) action.Block();
-            else action.Allow();
-        }, materializer));
+        server.SetMiddleware(MiddlewareType.InboundRaw, action =>
+            action.Message!.Length > 10_000 ? MiddlewareDecision.Block() : MiddlewareDecision.Allow);
 
         // INBOUND: transmit, invoke, subscribe, publishIn, authenticate. Here only private/ subscriptions are looked at.
-        server.SetMiddleware(MiddlewareType.Inbound, actions => actions.RunForeach(action =>
-        {
-            if (action.Socket!.AuthState != AuthState.Authenticated)
-                action.Block(new AGError("PrivateChannelError", "Log in first"));
-            else action.Allow();
-        }, materializer), filter: static (in ActionInfo a) => a.Type == ActionType.Subscribe && a.Name!.StartsWith("private/"));
+        server.SetMiddleware(MiddlewareType.Inbound, action =>
+            action.Socket!.AuthState == AuthState.Authenticated
+                ? MiddlewareDecision.Allow
+                : MiddlewareDecision.Block(new AGError("PrivateChannelError", "Log in first")),
+            filter: static (in ActionInfo a) => a.Type == ActionType.Subscribe && a.Name!.StartsWith("private/"));
 
         // OUTBOUND: each publish on its way to each socket; rewrite or drop it for that socket only.
-        server.SetMiddleware(MiddlewareType.Outbound, actions => actions.RunForeach(action =>
-            action.Allow(new { data = action.Data, to = action.Socket!.Id }), materializer),
+        server.SetMiddleware(MiddlewareType.Outbound, action =>
+            MiddlewareDecision.AllowWith(new { data = action.Data, to = action.Socket!.Id }),
             filter: static (in ActionInfo a) => a.Name == "personal");
         // README:end
     }
@@ -120,8 +134,9 @@ public sealed class ReadmeExamplesSpec
     [Theory]
     [InlineData("handlers")]
     [InlineData("login")]
-    [InlineData("listener")]
+    [InlineData("streams")]
     [InlineData("pubsub")]
+    [InlineData("hosting")]
     [InlineData("middleware")]
     public void The_README_shows_the_compiled_examples(string region)
     {
@@ -130,32 +145,41 @@ public sealed class ReadmeExamplesSpec
         Assert.Contains(code, readme);
     }
 
-    private sealed class AsyncDisposable(Func<Task> dispose) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync() => await dispose();
-    }
-
     [Fact]
-    public async Task The_README_sum_procedure_answers_and_survives_bad_data()
+    public async Task The_README_handlers_serve_the_real_client()
     {
         // A bare node (not the Conformance app, which has its own login) with only the README's handlers.
-        var app = global::AGServer.Hosting.AGServerApp.Build(["--port", "0"]);
-        Handlers(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SocketClusterServer>(app.Services));
+        var builder = AGServerApp.CreateBuilder(["--port", "0"]);
+        builder.Services.AddSingleton<Calculator>();
+        await using var app = builder.Build();
+        app.MapAGServer();
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        Handlers(server);
+        Streams(server);
         await app.StartAsync();
-        await using var stop = new AsyncDisposable(async () => { await app.StopAsync(); await app.DisposeAsync(); });
-        await using var js = await JsClients.Start(new Uri(global::AGServer.Hosting.AGServerApp.WebSocketUrl(app)).Port);
+        await using var js = await JsClients.Start(new Uri(AGServerApp.WebSocketUrl(app)).Port);
         await js.Connect("readme");
+
         Assert.Equal(5, (await js.Invoke("readme", "sum", new { a = 2, b = 3 }))!.GetValue<int>());
         var error = await Assert.ThrowsAsync<JsError>(() => js.Invoke("readme", "sum", new { a = "x" }));
-        Assert.Equal("ServerError", error.Name);
+        Assert.Equal("InvalidArgumentsError", error.Name);
         Assert.Equal(9, (await js.Invoke("readme", "sum", new { a = 4, b = 5 }))!.GetValue<int>());
+        Assert.Equal("hi", (await js.Invoke("readme", "slowEcho", "hi"))!.GetValue<string>());
+        Assert.Equal(42, (await js.Invoke("readme", "double", 21))!.GetValue<int>());
+
+        await js.Call("receiver", new { client = "readme", receiver = "welcome" });
+        await js.Call("procedure", new { client = "readme", procedure = "askClient", reply = "echo" });
+        await js.Transmit("readme", "hello", "ann");
+        var welcome = await js.WaitFor("readme", "receiver:welcome");
+        Assert.Equal("ann", welcome.Data!["name"]!.GetValue<string>());
+        await js.WaitFor("readme", "procedure:askClient");
+
         await js.Invoke("readme", "login", new { user = "ann" });
         await js.WaitFor("readme", "authenticate");
 
-        var server = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<SocketClusterServer>(app.Services);
-        Listeners(server, server.Materializer);
         await js.Call("subscribe", new { client = "readme", channel = "news" });
-        await PubSub(server, server.Clients.Values.Single(), server.Materializer).WaitAsync(TimeSpan.FromSeconds(20));
+        await PubSub(server, server.Clients.Values.Single()).WaitAsync(TimeSpan.FromSeconds(20));
         await js.WaitFor("readme", "kickOut");
+        await app.StopAsync();
     }
 }

@@ -4,6 +4,7 @@ using AGServer.Conformance;
 using AGServer.Hosting;
 using AGServer.Server;
 using AGServer.Sockets;
+using Akka.Hosting;
 using Akka.Streams.Dsl;
 using Xunit;
 
@@ -40,7 +41,13 @@ public sealed class TestServer : IAsyncDisposable
     /// <summary>Starts the Conformance app with <paramref name="extraHocon"/> over the node's Akka settings.</summary>
     public static async Task<TestServer> Start(Action<AGServerOptions>? configure, bool withConformanceMiddleware, string? extraHocon, params string[] args)
     {
-        var app = AGServerApp.Build(["--port", "0", .. args], configure, extraHocon);
+        var builder = AGServerApp.CreateBuilder(["--port", "0", .. args], (akka, _) =>
+        {
+            if (extraHocon is not null) akka.AddHocon(extraHocon, HoconAddMode.Prepend);
+        });
+        if (configure is not null) builder.Services.Configure(configure);
+        var app = builder.Build();
+        app.MapAGServer();
         var server = app.Services.GetRequiredService<SocketClusterServer>();
         ConformanceApp.Install(server, withConformanceMiddleware);
         await app.StartAsync();

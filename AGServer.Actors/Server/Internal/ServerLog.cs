@@ -32,6 +32,12 @@ internal static partial class ServerLog
     [LoggerMessage(1008, LogLevel.Warning, "A consumer of stream '{Stream}' has {Limit} items waiting; new items are refused (requests answered with BufferOverflowError) until it catches up")]
     public static partial void StreamOverflow(ILogger logger, string stream, int limit);
 
+    [LoggerMessage(1009, LogLevel.Debug, "Data for '{Name}' from socket {SocketId} did not fit its handler ({Why}); a request is answered with InvalidArgumentsError")]
+    public static partial void DataDidNotBind(ILogger logger, string name, string socketId, string why);
+
+    [LoggerMessage(1010, LogLevel.Error, "The {MiddlewareType} middleware delegate failed on a {ActionType} action of socket {SocketId}; the action was blocked")]
+    public static partial void MiddlewareHandlerFailed(ILogger logger, MiddlewareType middlewareType, ActionType actionType, string? socketId, Exception error);
+
     // 2xxx: sockets and connections.
 
     [LoggerMessage(2001, LogLevel.Error, "Socket actor of {SocketId} failed; its connection is closed with 1011 and no other socket is affected")]
@@ -47,9 +53,6 @@ internal static partial class ServerLog
     public static partial void UnclaimedPacketsOverflow(ILogger logger, string socketId, int limit, string name);
 
     // 3xxx: channels and the cluster.
-
-    [LoggerMessage(EventId = 3100, Message = "[{LogSource}] {Message}")]
-    public static partial void AkkaEvent(ILogger logger, LogLevel level, string logSource, string message, Exception? error);
 
     [LoggerMessage(3001, LogLevel.Error, "The node broker failed handling {Message}; it keeps its state and goes on")]
     public static partial void BrokerFailed(ILogger logger, string message, Exception error);

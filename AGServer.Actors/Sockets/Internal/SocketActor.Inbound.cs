@@ -111,7 +111,7 @@ internal sealed partial class SocketActor
                 _transport.ReleaseInbound(frame.Length);
                 return;
             }
-            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).ToString()) : frame, frame.Length);
+            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).GetRawText()) : frame, frame.Length);
         });
     }
 

@@ -3,10 +3,10 @@ using System.Threading.Channels;
 using Akka.Actor;
 using AGServer.Sockets;
 
-namespace AGServer.Tests.Support;
+namespace AGServer.Testing;
 
 /// <summary>A transport with no network: tests push frames in and read the frames and close the socket sent out.</summary>
-public sealed class InMemoryTransport : ISocketTransport
+internal sealed class InMemoryTransport : ISocketTransport
 {
     private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<IActorRef> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,6 +57,9 @@ public sealed class InMemoryTransport : ISocketTransport
 
     /// <summary>The client hangs up.</summary>
     public async Task HangUp(int code) => (await Attached).Tell(new TransportMessages.TransportClosed(code, null));
+
+    /// <summary>The frames the server sent, in order.</summary>
+    public ChannelReader<string> Sent => _sent.Reader;
 
     /// <summary>The next frame the server sent, skipping pings unless asked for.</summary>
     public async Task<string> NextFrame(TimeSpan? timeout = null, bool skipPings = true)

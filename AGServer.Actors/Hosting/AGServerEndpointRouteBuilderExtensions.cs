@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 using AGServer.Middleware;
@@ -13,47 +12,23 @@ using AGServer.Sockets;
 
 namespace AGServer.Hosting;
 
-/// <summary><c>AddAGServer</c> / <c>MapAGServer</c>: put an AGServer node inside any ASP.NET Core app.</summary>
-public static class AGServerHostingExtensions
+/// <summary><c>MapAGServer</c>: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints.</summary>
+public static class AGServerEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Registers an AGServer node: <see cref="AGServerOptions"/> bound from the <c>AGServer</c> configuration section
-    /// (then <paramref name="configure"/>), validated at start; its actor system; the <see cref="AGServer"/>.
+    /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,
+    /// <c>/socketcluster/</c>) and the node's health on <c>/health</c>. Returns the WebSocket endpoint's convention
+    /// builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to the
+    /// upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>.
     /// </summary>
-    public static IServiceCollection AddAGServer(
-        this IServiceCollection services,
-        IConfiguration configuration,
-        NodeOptions node,
-        Action<AGServerOptions>? configure = null)
+    public static IEndpointConventionBuilder MapAGServer(this IEndpointRouteBuilder endpoints, string? pattern = null)
     {
-        services.AddSingleton(node);
-        services.AddSingleton(_ =>
-        {
-            var options = new AGServerOptions();
-            configuration.GetSection(AGServerOptions.SectionName).Bind(options);
-            configure?.Invoke(options);
-            options.Validate();
-            return options;
-        });
-        services.AddSingleton<AGServerNode>();
-        services.AddHostedService(sp => sp.GetRequiredService<AGServerNode>());
-        services.AddSingleton(sp => sp.GetRequiredService<AGServerNode>().Server);
-        return services;
-    }
-
-    /// <summary>
-    /// Serves SocketCluster WebSockets on the <c>Path</c> option (default <c>/socketcluster/</c>) and <c>/health</c>.
-    /// Requires <see cref="AddAGServer"/>.
-    /// </summary>
-    public static WebApplication MapAGServer(this WebApplication app, string? path = null)
-    {
-        var server = app.Services.GetService<SocketClusterServer>()
-                     ?? throw new InvalidOperationException("MapAGServer needs services.AddAGServer(...) first.");
-        path ??= server.Options.Path;
-        app.UseWebSockets();
-        app.Map(path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
-        app.MapGet("/health", (HttpContext context) => Health(context, server));
-        return app;
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var server = endpoints.ServiceProvider.GetService<SocketClusterServer>()
+                     ?? throw new InvalidOperationException("MapAGServer needs services.AddAGServer() first.");
+        pattern ??= server.Options.Path;
+        endpoints.MapGet("/health", (HttpContext context) => Health(server));
+        return endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
     }
 
     private static async Task AcceptSocket(HttpContext context, SocketClusterServer server)
@@ -113,7 +88,7 @@ public static class AGServerHostingExtensions
             context.Connection.RemotePort);
     }
 
-    private static IResult Health(HttpContext context, SocketClusterServer server)
+    private static IResult Health(SocketClusterServer server)
     {
         var status = server.Health();
         return Results.Json(status, statusCode: status.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);

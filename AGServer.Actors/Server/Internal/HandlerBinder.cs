@@ -1,0 +1,174 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Text.Json;
+using AGServer.Protocol;
+using AGServer.Sockets;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AGServer.Server.Internal;
+
+/// <summary>
+/// A handler delegate given to <c>MapProcedure</c> / <c>MapReceiver</c>, minimal-API style: what each parameter binds
+/// to is decided once, when the handler is mapped; a call then fills the arguments, invokes a compiled call, and awaits
+/// the result whatever its shape (a value, <c>Task</c>, <c>Task&lt;T&gt;</c>, <c>ValueTask</c>, <c>ValueTask&lt;T&gt;</c>).
+/// </summary>
+internal sealed class HandlerBinder
+{
+    private enum Source
+    {
+        Request,
+        Message,
+        Context,
+        Socket,
+        CancellationToken,
+        RawData,
+        Services,
+        Service,
+        Data,
+    }
+
+    private readonly string _name;
+    private readonly (Source Source, Type Type)[] _parameters;
+    private readonly Func<object?[], object?> _invoke;
+    private readonly Func<object?, ValueTask<object?>> _awaitResult;
+    private readonly Type? _resultType;
+    private readonly JsonSerializerOptions _json;
+
+    private HandlerBinder(string name, (Source, Type)[] parameters, Func<object?[], object?> invoke, Func<object?, ValueTask<object?>> awaitResult, Type? resultType, JsonSerializerOptions json)
+    {
+        _name = name;
+        _parameters = parameters;
+        _invoke = invoke;
+        _awaitResult = awaitResult;
+        _resultType = resultType;
+        _json = json;
+    }
+
+    /// <summary>The data parameter's type, for messages about data that does not fit; null when the handler takes none.</summary>
+    public Type? DataType => _parameters.FirstOrDefault(p => p.Source == Source.Data).Type;
+
+    /// <summary>
+    /// Decides the binding of every parameter of <paramref name="handler"/>: <see cref="AGRequest"/> (procedures),
+    /// <see cref="ReceivedMessage"/> (receivers), <see cref="AGRequestContext"/>, <see cref="AGServerSocket"/>,
+    /// <see cref="CancellationToken"/> (the socket's <c>ConnectionClosed</c>), <see cref="RawJson"/> (the data as it
+    /// arrived), <see cref="IServiceProvider"/> (the call's scope), a registered service (or one marked
+    /// <c>[FromServices]</c>) from the call's scope, and at most one other parameter: the data, deserialised.
+    /// </summary>
+    public static HandlerBinder For(Delegate handler, string name, bool procedure, IServiceProvider services, JsonSerializerOptions json)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var isService = services.GetService<IServiceProviderIsService>();
+        var method = handler.Method;
+        var parameters = method.GetParameters().Select(p => (Bind(p, procedure, isService), p.ParameterType)).ToArray();
+        if (parameters.Count(p => p.Item1 == Source.Data) > 1)
+            throw new ArgumentException(
+                $"Handler of '{name}' has more than one parameter for the data ({string.Join(", ", method.GetParameters().Where((_, i) => parameters[i].Item1 == Source.Data).Select(p => p.Name))}): " +
+                "the data binds to one parameter; the others must be AGRequest, ReceivedMessage, AGRequestContext, AGServerSocket, CancellationToken, RawJson, IServiceProvider or registered services.",
+                nameof(handler));
+        var (awaitResult, resultType) = ResultOf(method.ReturnType);
+        return new HandlerBinder(name, parameters, Compile(handler), awaitResult, resultType, json);
+    }
+
+    private static Source Bind(ParameterInfo parameter, bool procedure, IServiceProviderIsService? isService)
+    {
+        var type = parameter.ParameterType;
+        if (type == typeof(AGRequest))
+            return procedure ? Source.Request : throw new ArgumentException($"Parameter '{parameter.Name}': a receiver has no AGRequest (take ReceivedMessage or AGRequestContext).");
+        if (type == typeof(ReceivedMessage))
+            return !procedure ? Source.Message : throw new ArgumentException($"Parameter '{parameter.Name}': a procedure has no ReceivedMessage (take AGRequest or AGRequestContext).");
+        if (type == typeof(AGRequestContext)) return Source.Context;
+        if (type == typeof(AGServerSocket)) return Source.Socket;
+        if (type == typeof(CancellationToken)) return Source.CancellationToken;
+        if (type == typeof(RawJson)) return Source.RawData;
+        if (type == typeof(IServiceProvider)) return Source.Services;
+        if (parameter.GetCustomAttributes().OfType<IFromServiceMetadata>().Any() || isService?.IsService(type) == true) return Source.Service;
+        return Source.Data;
+    }
+
+    /// <summary>Calls the handler with an argument array, through a compiled expression rather than reflection.</summary>
+    private static Func<object?[], object?> Compile(Delegate handler)
+    {
+        var args = Expression.Parameter(typeof(object?[]), "args");
+        var parameters = handler.Method.GetParameters();
+        var call = Expression.Invoke(
+            Expression.Constant(handler, handler.GetType()),
+            parameters.Select((p, i) => Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType)));
+        Expression body = handler.Method.ReturnType == typeof(void)
+            ? Expression.Block(call, Expression.Constant(null, typeof(object)))
+            : Expression.Convert(call, typeof(object));
+        return Expression.Lambda<Func<object?[], object?>>(body, args).Compile();
+    }
+
+    /// <summary>How to await a return value of <paramref name="returnType"/>, and the type of the value it yields (null: none).</summary>
+    private static (Func<object?, ValueTask<object?>>, Type?) ResultOf(Type returnType)
+    {
+        if (returnType == typeof(void)) return (_ => ValueTask.FromResult<object?>(null), null);
+        if (returnType == typeof(Task)) return (async task => { await (Task)task!; return null; }, null);
+        if (returnType == typeof(ValueTask)) return (async task => { await (ValueTask)task!; return null; }, null);
+        if (returnType.IsGenericType && returnType.GetGenericTypeDefinition() is var definition
+            && (definition == typeof(Task<>) || definition == typeof(ValueTask<>)))
+        {
+            var valueType = returnType.GetGenericArguments()[0];
+            var adapter = typeof(HandlerBinder)
+                .GetMethod(definition == typeof(Task<>) ? nameof(AwaitTask) : nameof(AwaitValueTask), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(valueType)
+                .CreateDelegate<Func<object?, ValueTask<object?>>>();
+            return (adapter, valueType);
+        }
+        return (ValueTask.FromResult, returnType);
+    }
+
+    private static async ValueTask<object?> AwaitTask<T>(object? task) => await (Task<T>)task!;
+
+    private static async ValueTask<object?> AwaitValueTask<T>(object? task) => await (ValueTask<T>)task!;
+
+    /// <summary>
+    /// Calls the handler for one request or message and awaits it; its result, serialised, or absent when it returns
+    /// none. Throws <see cref="HandlerDataException"/> before calling when the data does not fit the data parameter.
+    /// </summary>
+    public async ValueTask<RawJson> InvokeAsync(AGRequestContext context, object item)
+    {
+        var args = new object?[_parameters.Length];
+        for (var i = 0; i < args.Length; i++)
+        {
+            var (source, type) = _parameters[i];
+            args[i] = source switch
+            {
+                Source.Request or Source.Message => item,
+                Source.Context => context,
+                Source.Socket => context.Socket,
+                Source.CancellationToken => context.ConnectionClosed,
+                Source.RawData => context.Data,
+                Source.Services => context.Services,
+                Source.Service => context.Services.GetRequiredService(type),
+                _ => ReadData(context.Data, type),
+            };
+        }
+        var result = await _awaitResult(_invoke(args)).ConfigureAwait(false);
+        if (result is null || _resultType is null) return default;
+        return new RawJson(JsonSerializer.SerializeToUtf8Bytes(result, _resultType == typeof(object) ? result.GetType() : _resultType, _json));
+    }
+
+    private object? ReadData(RawJson data, Type type)
+    {
+        if (data.IsAbsent)
+            return type.IsValueType && Nullable.GetUnderlyingType(type) is null
+                ? throw new HandlerDataException($"{_name} needs data: a {type.Name}")
+                : null;
+        try
+        {
+            var value = JsonSerializer.Deserialize(data.Utf8.Span, type, _json);
+            return value is null && type.IsValueType && Nullable.GetUnderlyingType(type) is null
+                ? throw new HandlerDataException($"{_name} needs data: a {type.Name}, not null")
+                : value;
+        }
+        catch (JsonException error)
+        {
+            throw new HandlerDataException($"{_name} data does not fit {type.Name}: {error.Message}");
+        }
+    }
+}
+
+/// <summary>The data of a call does not fit its handler's data parameter: the client's mistake, answered as such.</summary>
+internal sealed class HandlerDataException(string message) : Exception(message);

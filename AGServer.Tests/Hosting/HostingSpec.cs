@@ -1,0 +1,124 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using AGServer.Hosting;
+using AGServer.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Xunit;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace AGServer.Tests.Hosting;
+
+/// <summary>AddAGServer / MapAGServer in an ordinary ASP.NET Core application, and the node builder.</summary>
+public sealed class HostingSpec
+{
+    [Fact]
+    public async Task An_application_of_its_own_gets_a_node_on_the_port_it_was_given()
+    {
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateBuilder(["--port", port.ToString()]);
+        builder.Services.AddAGServer(options => options.AckTimeout = 4321);
+        await using var app = builder.Build();
+        app.MapAGServer();
+        await app.StartAsync();
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Assert.Contains(addresses, a => new Uri(a.Replace("[::]", "localhost")).Port == port);
+        await using var socket = await RawSocket.Connect($"ws://localhost:{port}/socketcluster/");
+        Assert.NotNull(socket.Id);
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        Assert.Equal(4321, server.Options.AckTimeout);
+        Assert.Same(app.Services.GetRequiredService<ActorSystem>(), server.System);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Bad_options_stop_the_start_with_what_to_fix()
+    {
+        var builder = AGServerApp.CreateBuilder(["--port", "0", "--AGServer:PingInterval=30000", "--AGServer:AckTimeout=-1"]);
+        await using var app = builder.Build();
+        // MapAGServer reads the options (the WebSocket path), so they are validated there at the latest.
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            app.MapAGServer();
+            await app.StartAsync();
+        });
+        Assert.Contains(error.Failures, f => f.Contains("AckTimeout must be a positive number of milliseconds (got -1)"));
+        Assert.Contains(error.Failures, f => f.Contains("PingInterval (30000) must be below PingTimeout"));
+    }
+
+    [Fact]
+    public async Task The_application_registers_services_before_build_and_shares_the_actor_system()
+    {
+        var started = new TaskCompletionSource<ActorSystem>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var builder = AGServerApp.CreateBuilder(["--port", "0"], (akka, _) =>
+            akka.StartActors((system, _) => started.TrySetResult(system)));
+        builder.Services.AddSingleton(new Greeting("hello"));
+        await using var app = builder.Build();
+        app.MapAGServer();
+        await app.StartAsync();
+
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        Assert.Equal("hello", server.Services.GetRequiredService<Greeting>().Text);
+        Assert.Same(server.System, await started.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Akka_log_events_reach_the_applications_ILogger()
+    {
+        var capture = new CaptureLogs();
+        var builder = AGServerApp.CreateBuilder(["--port", "0"]);
+        builder.Logging.AddProvider(capture);
+        await using var app = builder.Build();
+        app.MapAGServer();
+        await app.StartAsync();
+
+        app.Services.GetRequiredService<ActorSystem>().Log.Warning("disk almost full on {0}", "node-1");
+        await capture.WaitFor(e => e.Category.StartsWith("Akka") && e.Level == LogLevel.Warning && e.Text.Contains("disk almost full on node-1"));
+        await app.StopAsync();
+    }
+
+    private sealed record Greeting(string Text);
+
+    private sealed class CaptureLogs : ILoggerProvider
+    {
+        private readonly List<(string Category, LogLevel Level, string Text)> _entries = new();
+        private readonly SemaphoreSlim _changed = new(0);
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public async Task WaitFor(Func<(string Category, LogLevel Level, string Text), bool> match)
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (true)
+            {
+                lock (_entries)
+                    if (_entries.Any(match)) return;
+                await _changed.WaitAsync(deadline.Token);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CaptureLogs owner, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                lock (owner._entries) owner._entries.Add((category, logLevel, formatter(state, exception)));
+                owner._changed.Release();
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ public sealed record DeauthenticateOptions(bool RejectOnFailedDelivery = false);
 
 /// <summary>An error written into data the way sc-errors dehydrates it.</summary>
 [JsonConverter(typeof(DehydratedErrorConverter))]
-public readonly record struct DehydratedError(Exception Error);
+internal readonly record struct DehydratedError(Exception Error);
 
 internal sealed class DehydratedErrorConverter : JsonConverter<DehydratedError>
 {

@@ -4,7 +4,7 @@ using Akka.Configuration;
 namespace AGServer.Hosting;
 
 /// <summary>Builds a node's Akka configuration: cluster.hocon (embedded) with the node's address and seeds on top.</summary>
-public static class AkkaConfig
+internal static class AkkaConfig
 {
     /// <summary>The cluster.hocon shipped with the library.</summary>
     public static Config Defaults { get; } = LoadEmbedded();

@@ -219,7 +219,7 @@ public sealed partial class SocketClusterServer
     /// Hands a new connection to the server actor, which starts its socket actor. <paramref name="handshakeStream"/>
     /// is the connection attempt's HANDSHAKE middleware stream when the transport ran HANDSHAKE_WS.
     /// </summary>
-    public void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
+    internal void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
         ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream));
 
     internal MiddlewareRegistry Middleware { get; }
@@ -241,7 +241,7 @@ public sealed partial class SocketClusterServer
     /// Runs HANDSHAKE_WS for a connection attempt before its upgrade. Returns the error to refuse it with (HTTP 401),
     /// or null to go on; <paramref name="handshakeStream"/> is the attempt's stream, to pass to <see cref="Accept"/>.
     /// </summary>
-    public async Task<Exception?> VerifyHandshake(SocketRequest request, Action<EventStream<AGAction>?> handshakeStream)
+    internal async Task<Exception?> VerifyHandshake(SocketRequest request, Action<EventStream<AGAction>?> handshakeStream)
     {
         if (!Middleware.Wants(MiddlewareType.Handshake, new ActionInfo(ActionType.HandshakeWs, null, request))) return null;
         var stream = Middleware.Open(MiddlewareType.Handshake);

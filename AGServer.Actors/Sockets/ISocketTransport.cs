@@ -10,7 +10,7 @@ namespace AGServer.Sockets;
 /// connection is gone. <see cref="Send"/> and <see cref="Close"/> are thread-safe; frames leave in the order sent,
 /// and a close goes out after the frames queued before it.
 /// </summary>
-public interface ISocketTransport
+internal interface ISocketTransport
 {
     /// <summary>Starts delivering inbound frames to <paramref name="socketActor"/>.</summary>
     void Attach(IActorRef socketActor);
@@ -44,7 +44,7 @@ public interface ISocketTransport
 }
 
 /// <summary>What a transport tells its socket actor.</summary>
-public static class TransportMessages
+internal static class TransportMessages
 {
     public sealed record FrameReceived(byte[] Frame);
 

@@ -16,7 +16,7 @@ namespace AGServer.Sockets;
 /// frame normally reaches Kestrel with no thread hop; frames sent meanwhile queue up and that writer drains them in
 /// order. A client that stops reading fills the queue up to <c>OutboundQueueLimit</c> and is disconnected.
 /// </summary>
-public sealed class WebSocketTransport : ISocketTransport
+internal sealed class WebSocketTransport : ISocketTransport
 {
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 

@@ -31,7 +31,7 @@ public interface IEventStream
 /// the options). Emitting with no consumer costs one volatile read.
 /// Thread-safe: any thread may emit, close or kill.
 /// </summary>
-public sealed class EventStream<T> : IEventStream, IFailureAware
+internal sealed class EventStream<T> : IEventStream, IFailureAware
 {
     private readonly object _gate = new();
     private readonly IConsumerFailures? _failures;

@@ -50,7 +50,7 @@ public sealed class StreamGroup
     private ConcurrentDictionary<string, IEventStream> Existing => Volatile.Read(ref _created) ?? NoStreams;
 
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
-    public EventStream<T> Stream<T>(string name)
+    internal EventStream<T> Stream<T>(string name)
     {
         var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale, group._limit), this);
         return stream as EventStream<T>

@@ -61,6 +61,7 @@ public sealed partial class SocketClusterServer
             options.AuthKey = Convert.ToHexStringLower(global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         _auth = options.AuthEngine ?? new JwtAuthEngine(options);
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), "agserver");
+        Exchange = StartChannels();
         Action<string> consumersChanged = _ => ServerActorRef.Tell(Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;
         Receivers.ConsumerAttached = consumersChanged;
@@ -77,11 +78,19 @@ public sealed partial class SocketClusterServer
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(cancellationToken);
+        MarkReady();
+    }
 
+    /// <summary>
+    /// The channel shard region and this node's broker. They start with the server, before the node has joined its
+    /// cluster: messages to the region wait in it until the cluster is up, so the exchange can be used at once.
+    /// </summary>
+    private Exchange StartChannels()
+    {
         var settings = ChannelSettings.From(System.Settings.Config);
         var sharding = ClusterSharding.Get(System);
         var shardingSettings = ClusterShardingSettings.Create(System);
-        var region = await sharding.StartAsync(
+        var region = sharding.Start(
             "agserver-channel",
             channel => ChannelEntity.Props(channel, settings),
             shardingSettings,
@@ -89,8 +98,7 @@ public sealed partial class SocketClusterServer
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
         var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"))), NodeBroker.Name);
-        _exchange = new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures);
-        MarkReady();
+        return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures);
     }
 
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
@@ -147,7 +155,6 @@ public sealed partial class SocketClusterServer
     /// <summary>The WebSocket path (socketcluster-server's getPath).</summary>
     public string Path => Options.Path;
 
-    private Exchange? _exchange;
     private volatile IAuthEngine _auth;
 
     /// <summary>The engine that verifies and signs auth tokens.</summary>
@@ -156,8 +163,11 @@ public sealed partial class SocketClusterServer
     /// <summary>Replaces the auth engine; sockets use the new one from their next verification or signing.</summary>
     public void SetAuthEngine(IAuthEngine engine) => _auth = engine ?? throw new ArgumentNullException(nameof(engine));
 
-    /// <summary>The server's access to channels, cluster-wide. Available once started (<see cref="StartAsync"/>).</summary>
-    public Exchange Exchange => _exchange ?? throw new InvalidOperationException("The exchange is available once the server has started (StartAsync).");
+    /// <summary>
+    /// The server's access to channels, cluster-wide. Usable at once: what is sent before the node has joined its
+    /// cluster waits for it (a subscription is confirmed, an <c>InvokePublishAsync</c> completes, once it has).
+    /// </summary>
+    public Exchange Exchange { get; }
 
     internal OriginPolicy Origins { get; }
 

@@ -70,6 +70,24 @@ public sealed class HostingSpec
     }
 
     [Fact]
+    public async Task The_exchange_can_be_used_before_the_node_has_started()
+    {
+        await using var app = AGServerApp.CreateBuilder(["--port", "0"]).Build();
+        app.MapAGServer();
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        var early = server.Exchange.Subscribe("early");
+        var received = early.Source.RunWith(Akka.Streams.Dsl.Sink.First<AGServer.Protocol.RawJson>(), server.Materializer);
+        var publishedEarly = server.Exchange.InvokePublishAsync("elsewhere", "before start");
+
+        await app.StartAsync();
+        await publishedEarly.WaitAsync(TimeSpan.FromSeconds(20));
+        await early.WhenSubscribed.WaitAsync(TimeSpan.FromSeconds(20));
+        await server.Exchange.InvokePublishAsync("early", "after start");
+        Assert.Equal("after start", (await received.WaitAsync(TimeSpan.FromSeconds(20))).AsString());
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Akka_log_events_reach_the_applications_ILogger()
     {
         var capture = new CaptureLogs();

@@ -82,7 +82,7 @@ public sealed partial class SocketClusterServer
         try
         {
             var result = await binder.InvokeAsync(context, request).ConfigureAwait(false);
-            if (!request.Sent) request.End(result.IsAbsent ? null : result);
+            if (!request.Sent && binder.ToResponse(result) is var response) request.End(response.IsAbsent ? null : response);
         }
         catch (HandlerDataException error)
         {

@@ -124,10 +124,10 @@ internal sealed class HandlerBinder
     private static async ValueTask<object?> AwaitValueTask<T>(object? task) => await (ValueTask<T>)task!;
 
     /// <summary>
-    /// Calls the handler for one request or message and awaits it; its result, serialised, or absent when it returns
-    /// none. Throws <see cref="HandlerDataException"/> before calling when the data does not fit the data parameter.
+    /// Calls the handler for one request or message and awaits it: its result, or null when it returns none. Throws
+    /// <see cref="HandlerDataException"/> before calling when the data does not fit the data parameter.
     /// </summary>
-    public async ValueTask<RawJson> InvokeAsync(AGRequestContext context, object item)
+    public async ValueTask<object?> InvokeAsync(AGRequestContext context, object item)
     {
         var args = new object?[_parameters.Length];
         for (var i = 0; i < args.Length; i++)
@@ -145,10 +145,20 @@ internal sealed class HandlerBinder
                 _ => ReadData(context.Data, type),
             };
         }
-        var result = await _awaitResult(_invoke(args)).ConfigureAwait(false);
-        if (result is null || _resultType is null) return default;
-        return new RawJson(JsonSerializer.SerializeToUtf8Bytes(result, _resultType == typeof(object) ? result.GetType() : _resultType, _json));
+        return await _awaitResult(_invoke(args)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A result as response data: raw JSON as is (no copy), an undefined <see cref="JsonElement"/> or absent raw JSON
+    /// as no data, anything else serialised with the server's options.
+    /// </summary>
+    public RawJson ToResponse(object? result) => result switch
+    {
+        null => default,
+        RawJson raw => raw,
+        JsonElement { ValueKind: JsonValueKind.Undefined } => default,
+        _ => new RawJson(JsonSerializer.SerializeToUtf8Bytes(result, _resultType is null || _resultType == typeof(object) ? result.GetType() : _resultType, _json)),
+    };
 
     private object? ReadData(RawJson data, Type type)
     {

@@ -1,4 +1,5 @@
 using Akka.Cluster;
+using AGServer.Server.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +20,7 @@ internal sealed class AGServerNode(SocketClusterServer server, IHostApplicationL
         // On SIGTERM (or any stop) close the sockets first, while Kestrel still runs: Kestrel's own stop waits for
         // the WebSocket requests, which end as their sockets close.
         lifetime.ApplicationStopping.Register(() => _closing ??= CloseSockets());
-        logger.LogInformation("AGServer node {Address} is up", Cluster.Get(server.System).SelfAddress);
+        ServerLog.NodeUp(logger, Cluster.Get(server.System).SelfAddress.ToString());
     }
 
     public Task StopAsync(CancellationToken cancellationToken) =>
@@ -33,7 +34,7 @@ internal sealed class AGServerNode(SocketClusterServer server, IHostApplicationL
         }
         catch (Exception error)
         {
-            logger.LogWarning(error, "Closing sockets did not finish cleanly");
+            ServerLog.CloseSocketsFailed(logger, error);
         }
     }
 }

@@ -71,4 +71,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(3006, LogLevel.Warning, "Registration of this node for channel '{Channel}' was not confirmed; retrying")]
     public static partial void RegistrationRetry(ILogger logger, string channel);
+
+    [LoggerMessage(3007, LogLevel.Information, "AGServer node {Address} is up")]
+    public static partial void NodeUp(ILogger logger, string address);
+
+    [LoggerMessage(3008, LogLevel.Warning, "Closing the node's sockets did not finish cleanly")]
+    public static partial void CloseSocketsFailed(ILogger logger, Exception error);
 }

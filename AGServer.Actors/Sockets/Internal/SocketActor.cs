@@ -197,6 +197,9 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _unclaimed?.Clear();
         _batchTimerRunning = false;
         _socket.CancelBatch();
+        // Out of the registries before any event: a listener (which runs after this, as socketcluster-server's async
+        // consumers run after its synchronous _destroy) never sees a closed socket counted.
+        _server.Remove(_socket);
 
         if (previous == SocketState.Connecting)
         {
@@ -212,7 +215,6 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         }
         EmitSocket(SocketEvents.Close, new CloseEvent(code, reason));
         _server.Emit(ServerEvents.Closure, new ClosureEvent(_socket, code, reason));
-        _server.Remove(_socket);
 
         if (!CloseCodes.IsNormal(code))
         {

@@ -112,6 +112,12 @@ public sealed class AGServerOptions
     public bool ExposeExceptionMessages { get; set; }
 
     /// <summary>
+    /// The auth token claim that names a socket's user (<c>socket.UserId</c>, <c>server.Users</c>), a string or a
+    /// number: <c>sub</c> by default. A socket without a token, or whose token lacks it, has no user.
+    /// </summary>
+    public string UserIdClaim { get; set; } = "sub";
+
+    /// <summary>
     /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
     /// unset means <see cref="AckTimeout"/>.
     /// </summary>
@@ -232,6 +238,7 @@ public sealed class AGServerOptions
             problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
         if (Codec is null) problems.Add("Codec must not be null.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
+        if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
         return problems;
     }
 }

@@ -1,4 +1,5 @@
 using Akka;
+using Akka.Actor;
 using Akka.Streams.Dsl;
 using AGServer.Middleware;
 using AGServer.Server;
@@ -39,6 +40,53 @@ public sealed partial class SocketClusterServer
     {
         var binder = HandlerBinder.For(handler, name, procedure: false, Services, Options.JsonSerializerOptions);
         RunHandler(name, Receiver, m => m.Socket, options, message => Serve(message, binder));
+    }
+
+    /// <summary>
+    /// Serves procedure <paramref name="name"/> with an actor: each request goes to <paramref name="actor"/> as an
+    /// <see cref="ActorRequest"/> (wrapped by <paramref name="envelope"/>, for example in a <c>ShardingEnvelope</c> keyed
+    /// by a field of the data or by the user, when <paramref name="actor"/> is a shard region), and the actor's reply to
+    /// the sender is the response (<see cref="Status.Failure"/>: an error). No reply within AckTimeout: the client gets
+    /// a <c>TimeoutError</c>. Contained and ordered as <see cref="MapProcedure(string, Delegate, HandlerOptions?)"/>.
+    /// </summary>
+    public void MapProcedure(string name, IActorRef actor, Func<ActorRequest, object>? envelope = null, HandlerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var timeout = TimeSpan.FromMilliseconds(Options.AckTimeout);
+        MapProcedure(name, async (AGRequest request) =>
+        {
+            var message = ActorRequest.For(request.Procedure, request.Data, request.Socket);
+            object reply;
+            try
+            {
+                reply = await actor.Ask<object>(envelope?.Invoke(message) ?? message, timeout, request.Socket.ConnectionClosed).ConfigureAwait(false);
+            }
+            catch (AskTimeoutException)
+            {
+                throw new Protocol.TimeoutError($"{name}: the actor did not answer within {Options.AckTimeout} ms");
+            }
+            return reply switch
+            {
+                Status.Failure failure => throw failure.Cause,
+                Status.Success success => success.Status,
+                _ => reply,
+            };
+        }, options);
+    }
+
+    /// <summary>
+    /// Hands transmits to receiver <paramref name="name"/> to <paramref name="actor"/> as <see cref="ActorRequest"/>s
+    /// (wrapped by <paramref name="envelope"/>), sent from the socket's actor: the actor may answer the client by telling
+    /// its sender <see cref="SocketCommands"/>.
+    /// </summary>
+    public void MapReceiver(string name, IActorRef actor, Func<ActorRequest, object>? envelope = null, HandlerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        MapReceiver(name, (ReceivedMessage message) =>
+        {
+            var request = ActorRequest.For(message.Receiver, message.Data, message.Socket);
+            actor.Tell(envelope?.Invoke(request) ?? request, message.Socket.ActorRef);
+        }, options);
     }
 
     /// <summary>

@@ -60,9 +60,11 @@ public sealed partial class SocketClusterServer
         if (options.AuthKey is null && options.AuthPrivateKey is null)
             options.AuthKey = Convert.ToHexStringLower(global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         _auth = options.AuthEngine ?? new JwtAuthEngine(options);
-        ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), "agserver");
+        ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), ServerActorName);
         Exchange = StartChannels();
-        Action<string> consumersChanged = _ => ServerActorRef.Tell(Sockets.Internal.SocketActor.ConsumersChanged.Instance);
+        Sockets = new SocketDirectory(this);
+        Users = new UserDirectory(this);
+        Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;
         Receivers.ConsumerAttached = consumersChanged;
     }
@@ -176,6 +178,17 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
     public Task WhenReady => _ready.Task;
+
+    /// <summary>Sockets by id, on any node of the cluster: <c>server.Sockets.Tell(socketId, command)</c>.</summary>
+    public SocketDirectory Sockets { get; }
+
+    /// <summary>Sockets by user (<see cref="AGServerOptions.UserIdClaim"/>), on every node: <c>server.Users.Tell(userId, command)</c>.</summary>
+    public UserDirectory Users { get; }
+
+    /// <summary>The path of the server actor of the node at <paramref name="node"/>.</summary>
+    internal static ActorPath ServerActorPath(Address node) => new RootActorPath(node) / "user" / ServerActorName;
+
+    private const string ServerActorName = "agserver";
 
     /// <summary>Sockets that completed their handshake, by id.</summary>
     public IReadOnlyDictionary<string, AGServerSocket> Clients => _clients;
@@ -325,6 +338,7 @@ public sealed partial class SocketClusterServer
 
     internal void Remove(AGServerSocket socket)
     {
+        Users.Move(socket, socket.UserId, null);
         if (_pendingClients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _pendingClientsCount);
         if (_clients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _clientsCount);
     }

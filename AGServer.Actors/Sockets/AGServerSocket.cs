@@ -317,8 +317,14 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>True when the socket's token has an <c>exp</c> in the past.</summary>
     public bool IsAuthTokenExpired() => AuthExpiry is { } expiry && DateTimeOffset.UtcNow > expiry;
 
+    /// <summary>The socket's user: the <see cref="AGServerOptions.UserIdClaim"/> of its auth token, or null.</summary>
+    public string? UserId { get; private set; }
+
     internal void SetAuth(string? signedToken, JsonElement? token)
     {
+        var user = State == SocketState.Closed ? null : Server.Users.UserOf(token);
+        Server.Users.Move(this, UserId, user);
+        UserId = user;
         DateTimeOffset? expiry = token is { ValueKind: JsonValueKind.Object } t && t.TryGetProperty("exp", out var exp) && exp.TryGetDouble(out var seconds)
             ? DateTimeOffset.FromUnixTimeMilliseconds((long)(seconds * 1000))
             : null;

@@ -62,7 +62,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _server = server;
         _options = server.Options;
         _transport = transport;
-        _socket = new AGServerSocket(NewId(), Self, server, transport, request);
+        _socket = new AGServerSocket(server.Sockets.NewSocketId(), Self, server, transport, request);
         _pingFrame = _options.ProtocolVersion == 1 ? PingV1 : EmptyFrame;
         _pongFrame = _options.ProtocolVersion == 1 ? PongV1 : EmptyFrame;
         _pongResetInterval = _options.PingTimeout / PongResetFrequencyDivisor;
@@ -98,6 +98,18 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case SocketCommands.Transmit transmit:
                 _socket.Transmit(transmit.Event, transmit.Data);
                 break;
+            case SocketCommands.Invoke invoke:
+                OnInvokeCommand(invoke, Sender);
+                break;
+            case SocketCommands.KickOut kickOut:
+                OnReceive(new KickOut(kickOut.Channel, kickOut.Message, new TaskCompletionSource()));
+                break;
+            case SocketCommands.SetAuthToken set:
+                OnReceive(new SetAuthToken(set.Payload, new AuthTokenOptions(ExpiresIn: set.ExpiresIn), new TaskCompletionSource()));
+                break;
+            case SocketCommands.RemoveAuthToken:
+                OnReceive(new DeauthenticateSocket(new DeauthenticateOptions(), new TaskCompletionSource()));
+                break;
             case InvokeClient invoke:
                 OnInvokeClient(invoke);
                 break;
@@ -118,9 +130,6 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     }
 
     internal AGServerSocket Socket => _socket;
-
-    /// <summary>Unique, unguessable socket ids, as socketcluster-server's base64id.</summary>
-    private static string NewId() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(15));
 
     protected override void PreStart()
     {
@@ -162,6 +171,20 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         var cid = _pending.Add(invoke.Event, invoke.Completion);
         _socket.SendPacket(OutboundPacket.Invoke(invoke.Event, invoke.Data, cid));
         Timers.StartSingleTimer(InvokeTimerKey(cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
+    }
+
+    /// <summary>An application actor's invoke: its outcome goes back to <paramref name="replyTo"/> as a reply message.</summary>
+    private void OnInvokeCommand(SocketCommands.Invoke invoke, IActorRef replyTo)
+    {
+        var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var socketId = _socket.Id;
+        completion.Task.ContinueWith(done => replyTo.Tell(done.IsCompletedSuccessfully
+            ? new SocketReplies.InvokeResult(socketId, invoke.Event, done.Result, invoke.CorrelationId)
+            : Failed(done.Exception!.InnerException!)), TaskScheduler.Default);
+        OnInvokeClient(new InvokeClient(invoke.Event, invoke.Data, invoke.AckTimeout ?? _options.AckTimeout, completion));
+
+        SocketReplies.InvokeFailed Failed(Exception error) => new(
+            socketId, invoke.Event, error is INamedError named ? named.Name : error.GetType().Name, error.Message, invoke.CorrelationId);
     }
 
     private static (string, long) InvokeTimerKey(long cid) => ("invoke", cid);

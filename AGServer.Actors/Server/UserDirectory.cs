@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Cluster;
+using AGServer.Sockets;
+using AGServer.Sockets.Internal;
+
+namespace AGServer.Server;
+
+/// <summary>
+/// Sockets by user, cluster-wide (<c>server.Users</c>): the user of a socket is the <see cref="AGServerOptions.UserIdClaim"/>
+/// of its auth token. Each node knows its own sockets' users (kept current as sockets authenticate, change token,
+/// deauthenticate and close); a command for a user goes to every node, which hands it to that user's sockets there.
+/// A node that crashed has no sockets left to reach, so nothing is kept for it.
+/// </summary>
+public sealed class UserDirectory
+{
+    private readonly SocketClusterServer _server;
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, AGServerSocket>> _local = new();
+
+    internal UserDirectory(SocketClusterServer server) => _server = server;
+
+    /// <summary>
+    /// Tells every socket of <paramref name="userId"/>, on every node, <paramref name="command"/> (replies go to
+    /// <paramref name="sender"/>, one per socket). Costs one message per other node.
+    /// </summary>
+    public void Tell(string userId, ISocketCommand command, IActorRef? sender = null)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(command);
+        DeliverLocal(userId, command, sender);
+        var cluster = Cluster.Get(_server.System);
+        foreach (var member in cluster.State.Members)
+            if (member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving && !member.UniqueAddress.Equals(cluster.SelfUniqueAddress))
+                _server.System.ActorSelection(SocketClusterServer.ServerActorPath(member.Address)).Tell(new RouteToUser(userId, command), sender);
+    }
+
+    /// <summary>This node's sockets of <paramref name="userId"/>.</summary>
+    public IReadOnlyCollection<AGServerSocket> Local(string userId) =>
+        _local.TryGetValue(userId, out var sockets) ? sockets.Values.ToArray() : [];
+
+    internal void DeliverLocal(string userId, ISocketCommand command, IActorRef? sender)
+    {
+        if (!_local.TryGetValue(userId, out var sockets)) return;
+        foreach (var socket in sockets.Values) socket.ActorRef.Tell(command, sender);
+    }
+
+    /// <summary>The user of a token: its <see cref="AGServerOptions.UserIdClaim"/>, a string or a number; null without one.</summary>
+    internal string? UserOf(JsonElement? token) =>
+        token is { ValueKind: JsonValueKind.Object } payload && payload.TryGetProperty(_server.Options.UserIdClaim, out var claim)
+            ? claim.ValueKind switch
+            {
+                JsonValueKind.String => claim.GetString(),
+                JsonValueKind.Number => claim.GetRawText(),
+                _ => null,
+            }
+            : null;
+
+    /// <summary>A socket's user changed (authenticated, new token, deauthenticated, closed: <paramref name="to"/> null).</summary>
+    internal void Move(AGServerSocket socket, string? from, string? to)
+    {
+        if (from == to) return;
+        lock (_local) // rare (auth changes), and an emptied user's entry must not swallow a socket being added
+        {
+            if (from is not null && _local.TryGetValue(from, out var old) && old.TryRemove(socket.Id, out _) && old.IsEmpty)
+                _local.TryRemove(from, out _);
+            if (to is not null) _local.GetOrAdd(to, _ => new ConcurrentDictionary<string, AGServerSocket>())[socket.Id] = socket;
+        }
+    }
+}

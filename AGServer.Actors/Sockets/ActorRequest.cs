@@ -1,0 +1,26 @@
+using System.Text.Json;
+using Akka.Actor;
+using AGServer.Protocol;
+using AGServer.Sockets.Internal;
+
+namespace AGServer.Sockets;
+
+/// <summary>
+/// A client's invoke or transmit, handed to an application actor by <c>MapProcedure(name, actor)</c> or
+/// <c>MapReceiver(name, actor)</c>. For a procedure, answer by replying to the sender with the response data (any
+/// object; across nodes it must be serializable by Akka, as a record is) or <see cref="Status.Failure"/> with an error
+/// (an <see cref="AGError"/> reaches the client with its name and message). <see cref="Socket"/> is the socket's actor,
+/// anywhere in the cluster: tell it <see cref="SocketCommands"/> to transmit, invoke, kick out or disconnect.
+/// </summary>
+/// <param name="Name">The procedure or receiver name.</param>
+/// <param name="Data">The data as the client sent it.</param>
+/// <param name="SocketId">The socket's id, for <c>server.Sockets.Tell</c>.</param>
+/// <param name="UserId">The socket's user (the <c>UserIdClaim</c> of its auth token), or null when not authenticated.</param>
+/// <param name="Socket">The socket's actor.</param>
+public sealed record ActorRequest(string Name, RawJson Data, string SocketId, string? UserId, IActorRef Socket) : ISocketWireMessage
+{
+    /// <summary>The data as <typeparamref name="T"/> (System.Text.Json, camelCase by default).</summary>
+    public T? DataAs<T>(JsonSerializerOptions? options = null) => Data.Deserialize<T>(options);
+
+    internal static ActorRequest For(string name, RawJson data, AGServerSocket socket) => new(name, data, socket.Id, socket.UserId, socket.ActorRef);
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Serialization;
+using AGServer.Protocol;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>
+/// The socket actor protocol across nodes (bound in cluster.hocon to <see cref="ISocketCommand"/> and
+/// <see cref="ISocketWireMessage"/>): JSON, with application data written by System.Text.Json (it arrives as a
+/// <see cref="JsonElement"/>, which is written to the client unchanged) and actor refs as their serialized paths.
+/// </summary>
+internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public override int Identifier => 4712;
+
+    public override string Manifest(object o) => o switch
+    {
+        SocketCommands.Transmit => "T",
+        SocketCommands.Invoke => "I",
+        SocketCommands.Disconnect => "D",
+        SocketCommands.KickOut => "K",
+        SocketCommands.SetAuthToken => "S",
+        SocketCommands.RemoveAuthToken => "R",
+        SocketReplies.InvokeResult => "IR",
+        SocketReplies.InvokeFailed => "IF",
+        ActorRequest => "AR",
+        RouteToSocket => "RS",
+        RouteToUser => "RU",
+        _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
+    };
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(Write(obj));
+
+    public override object FromBinary(byte[] bytes, string manifest) => Read(JsonNode.Parse(bytes)!.AsObject(), manifest);
+
+    private JsonObject Write(object o) => o switch
+    {
+        SocketCommands.Transmit m => new() { ["e"] = m.Event, ["d"] = Data(m.Data) },
+        SocketCommands.Invoke m => new() { ["e"] = m.Event, ["d"] = Data(m.Data), ["t"] = m.AckTimeout, ["c"] = m.CorrelationId },
+        SocketCommands.Disconnect m => new() { ["code"] = m.Code, ["r"] = m.Reason },
+        SocketCommands.KickOut m => new() { ["ch"] = m.Channel, ["m"] = Data(m.Message) },
+        SocketCommands.SetAuthToken m => new() { ["p"] = Data(m.Payload), ["x"] = m.ExpiresIn },
+        SocketCommands.RemoveAuthToken => new(),
+        SocketReplies.InvokeResult m => new() { ["s"] = m.SocketId, ["e"] = m.Event, ["d"] = Data(m.Data.ValueKind == JsonValueKind.Undefined ? null : m.Data), ["c"] = m.CorrelationId },
+        SocketReplies.InvokeFailed m => new() { ["s"] = m.SocketId, ["e"] = m.Event, ["n"] = m.ErrorName, ["m"] = m.Message, ["c"] = m.CorrelationId },
+        ActorRequest m => new()
+        {
+            ["n"] = m.Name, ["d"] = m.Data.IsAbsent ? null : JsonNode.Parse(m.Data.Utf8.Span), ["s"] = m.SocketId, ["u"] = m.UserId,
+            ["r"] = Serialization.SerializedActorPath(m.Socket),
+        },
+        RouteToSocket m => new() { ["id"] = m.SocketId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
+        RouteToUser m => new() { ["id"] = m.UserId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
+        _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
+    };
+
+    private object Read(JsonObject j, string manifest) => manifest switch
+    {
+        "T" => new SocketCommands.Transmit(Str(j, "e")!, Element(j, "d")),
+        "I" => new SocketCommands.Invoke(Str(j, "e")!, Element(j, "d"), Int(j, "t"), Str(j, "c")),
+        "D" => new SocketCommands.Disconnect(Int(j, "code") ?? CloseCodes.Normal, Str(j, "r")),
+        "K" => new SocketCommands.KickOut(Str(j, "ch"), Element(j, "m")),
+        "S" => new SocketCommands.SetAuthToken(Element(j, "p") ?? new JsonElement(), Int(j, "x")),
+        "R" => SocketCommands.RemoveAuthToken.Instance,
+        "IR" => new SocketReplies.InvokeResult(Str(j, "s")!, Str(j, "e")!, Element(j, "d") ?? default, Str(j, "c")),
+        "IF" => new SocketReplies.InvokeFailed(Str(j, "s")!, Str(j, "e")!, Str(j, "n")!, Str(j, "m")!, Str(j, "c")),
+        "AR" => new ActorRequest(Str(j, "n")!, j["d"] is { } data ? new RawJson(JsonSerializer.SerializeToUtf8Bytes(data)) : default,
+            Str(j, "s")!, Str(j, "u"), system.Provider.ResolveActorRef(Str(j, "r")!)),
+        "RS" => new RouteToSocket(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
+        "RU" => new RouteToUser(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
+        _ => throw new System.Runtime.Serialization.SerializationException($"Unknown socket message manifest '{manifest}'"),
+    };
+
+    private static JsonNode? Data(object? data) => data switch
+    {
+        null => null,
+        JsonElement { ValueKind: JsonValueKind.Undefined } => null,
+        RawJson raw => raw.IsAbsent ? null : JsonNode.Parse(raw.Utf8.Span),
+        _ => JsonSerializer.SerializeToNode(data, data.GetType(), AGJson.Options),
+    };
+
+    private static JsonElement? Element(JsonObject j, string name) =>
+        j[name] is { } node ? JsonSerializer.SerializeToElement(node) : null;
+
+    private static string? Str(JsonObject j, string name) => j[name]?.GetValue<string>();
+
+    private static int? Int(JsonObject j, string name) => j[name]?.GetValue<int>();
+}

@@ -1,0 +1,57 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using AGServer.Sockets;
+
+namespace AGServer.Tests.Actors;
+
+// The README's "From your actors" example, compiled here and run by ActorProtocolSpec.
+// README:room
+public sealed record Move(string Room, int X, int Y);
+
+public sealed record MoveAccepted(int Moves);
+
+/// <summary>One game room, a sharded entity: its players' moves come to it, wherever their sockets are connected.</summary>
+public sealed class Room : ReceiveActor
+{
+    private readonly Dictionary<string, IActorRef> _players = new();   // socket id -> the socket's actor
+    private int _moves;
+
+    public Room()
+    {
+        Receive<ActorRequest>(request =>
+        {
+            var move = request.DataAs<Move>()!;
+            _players[request.SocketId] = request.Socket;
+            _moves++;
+            Sender.Tell(new MoveAccepted(_moves));                        // the answer to the player's invoke
+            foreach (var player in _players.Values)                       // the new state to every player
+                player.Tell(new SocketCommands.Transmit("state", new { moves = _moves, last = move }));
+        });
+    }
+}
+// README:end
+
+public static class RoomSetup
+{
+    public static IActorRef Start(SocketClusterServer server)
+    {
+        // README:rooms
+        var rooms = ClusterSharding.Get(server.System).Start("room", Props.Create<Room>(), ClusterShardingSettings.Create(server.System),
+            HashCodeMessageExtractor.Create(30, message => (message as ActorRequest)?.DataAs<Move>()?.Room!));
+        server.MapProcedure("move", rooms);                               // each "move" invoke goes to its room
+        // README:end
+        return rooms;
+    }
+
+    public static async Task<object> Messages(SocketClusterServer server, IActorRef socket)
+    {
+        // README:messages
+        // A private message to a user, on whichever node they are connected (every socket of theirs gets it).
+        server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { text = "your turn" }));
+
+        // Invoke a player's client and await its answer: SocketReplies.InvokeResult, or InvokeFailed.
+        var reply = await socket.Ask<object>(new SocketCommands.Invoke("ready?"), TimeSpan.FromSeconds(10));
+        // README:end
+        return reply;
+    }
+}

@@ -139,10 +139,21 @@ public sealed class ReadmeExamplesSpec
     [InlineData("hosting")]
     [InlineData("middleware")]
     [InlineData("testing")]
+    [InlineData("room")]
+    [InlineData("rooms")]
+    [InlineData("messages")]
+    [InlineData("events")]
     public void The_README_shows_the_compiled_examples(string region)
     {
         var readme = Normalize(File.ReadAllText(RepoFile("README.md")));
-        var source = File.ReadAllText(RepoFile(region == "testing" ? "AGServer.Tests/Readme/SumSpec.cs" : "AGServer.Tests/Readme/ReadmeExamplesSpec.cs"));
+        var file = region switch
+        {
+            "testing" => "AGServer.Tests/Readme/SumSpec.cs",
+            "room" or "rooms" or "messages" => "AGServer.Tests/Actors/RoomExample.cs",
+            "events" => "AGServer.Tests/Actors/ActorProtocolSpec.cs",
+            _ => "AGServer.Tests/Readme/ReadmeExamplesSpec.cs",
+        };
+        var source = File.ReadAllText(RepoFile(file));
         var code = Normalize(Region(source, region));
         Assert.Contains(code, readme);
     }

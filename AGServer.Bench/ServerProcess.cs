@@ -27,9 +27,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>AGServer.Conformance from this program's folder.</summary>
+    /// <summary>
+    /// AGServer.Conformance from this program's folder, without its event records (kept 60 s per socket for the
+    /// conformance tests): the reference app keeps none, and the benchmarks measure the servers.
+    /// </summary>
     public static Task<ServerProcess> StartAGServer(params string[] args) =>
-        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll"), "--port", "0", .. args], "AGServer");
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll"), "--port", "0", "--Conformance:RecordEvents=false", .. args], "AGServer");
 
     /// <summary>The socketcluster-server reference app (bench/reference, installed by npm ci).</summary>
     public static Task<ServerProcess> StartReference() =>

@@ -25,14 +25,21 @@ public static class ConformanceApp
     /// <summary>Calls that wait (on a timer, or on the client) without holding up the socket's other calls.</summary>
     private static readonly HandlerOptions Overlapping = new() { Ordering = HandlerOrdering.None };
 
-    /// <summary>Installs the procedures and receivers, and (unless a test brings its own) the middleware rules.</summary>
-    public static void Install(SocketClusterServer server, bool withMiddleware = true)
+    /// <summary>
+    /// Installs the procedures and receivers, and (unless a test brings its own) the middleware rules. Without
+    /// <paramref name="recordEvents"/> (the benchmarks, which compare the server with one that records nothing) the
+    /// <c>events</c> procedure answers an error.
+    /// </summary>
+    public static void Install(SocketClusterServer server, bool withMiddleware = true, bool recordEvents = true)
     {
         if (withMiddleware) ConformanceMiddleware.Install(server);
-        var recorder = EventRecorder.Start(server);
+        var recorder = recordEvents ? EventRecorder.Start(server) : null;
         // Any data but {"socketId": id} means this socket.
-        server.MapProcedure("events", (RawJson data, AGServerSocket socket) =>
-            recorder.For(data.TryGetProperty("socketId"u8, out var id) && id.AsString() is { } socketId ? socketId : socket.Id));
+        server.MapProcedure("events", (RawJson data, AGRequest request) =>
+        {
+            if (recorder is null) request.Error(new AGError("EventsOffError", "This node does not record events (Conformance:RecordEvents=false)"));
+            else request.End(recorder.For(data.TryGetProperty("socketId"u8, out var id) && id.AsString() is { } socketId ? socketId : request.Socket.Id));
+        });
         _ = server.Procedure("echo").RunForeach(request => request.End(request.Data), server.Materializer);
         server.MapProcedure("error", (AGRequest request, RawJson data) => request.Error(new AGError("CustomError", "Custom error",
             new Dictionary<string, object?> { ["code"] = 4321, ["data"] = data })));

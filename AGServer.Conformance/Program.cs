@@ -6,7 +6,8 @@ using AGServer.Hosting;
 var app = AGServerApp.CreateBuilder(args).Build();
 app.MapAGServer();
 var server = app.Services.GetRequiredService<SocketClusterServer>();
-ConformanceApp.Install(server);
+// --Conformance:RecordEvents=false: no event records (the benchmarks compare with a server that keeps none).
+ConformanceApp.Install(server, recordEvents: app.Configuration.GetValue("Conformance:RecordEvents", true));
 await app.StartAsync();
 await ConformanceApp.StartExchangeRules(server);
 Console.WriteLine($"AGServer.Conformance listening on {AGServerApp.WebSocketUrl(app)}");

@@ -112,6 +112,12 @@ public sealed class AGServerOptions
     public bool ExposeExceptionMessages { get; set; }
 
     /// <summary>
+    /// When the node goes quiet after a load while holding much more memory than it uses, run one aggressive
+    /// collection to give that memory back to the OS (true by default; a short pause, at most once per load).
+    /// </summary>
+    public bool TrimMemoryAfterLoad { get; set; } = true;
+
+    /// <summary>
     /// The auth token claim that names a socket's user (<c>socket.UserId</c>, <c>server.Users</c>), a string or a
     /// number: <c>sub</c> by default. A socket without a token, or whose token lacks it, has no user.
     /// </summary>

@@ -63,6 +63,7 @@ public sealed partial class SocketClusterServer
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), ServerActorName);
         Exchange = StartChannels();
         Sockets = new SocketDirectory(this);
+        if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;

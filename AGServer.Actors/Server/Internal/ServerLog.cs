@@ -52,6 +52,9 @@ internal static partial class ServerLog
     [LoggerMessage(2005, LogLevel.Warning, "Socket {SocketId} holds {Limit} packets no procedure or receiver has taken yet; the oldest, for '{Name}', was dropped")]
     public static partial void UnclaimedPacketsOverflow(ILogger logger, string socketId, int limit, string name);
 
+    [LoggerMessage(2006, LogLevel.Debug, "The node went quiet after a load: unused memory was returned to the OS (working set {BeforeMb} MB -> {AfterMb} MB)")]
+    public static partial void MemoryTrimmed(ILogger logger, long beforeMb, long afterMb);
+
     // 3xxx: channels and the cluster.
 
     [LoggerMessage(3001, LogLevel.Error, "The node broker failed handling {Message}; it keeps its state and goes on")]

@@ -20,9 +20,12 @@ public sealed class Exchange
     private readonly ConcurrentDictionary<string, ExchangeChannel> _channels = new();
     private long _nextCorrelation;
 
+    private readonly Server.AGServerMetrics? _metrics;
+
     internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker, int streamLimit = int.MaxValue,
-        Streams.Internal.IConsumerFailures? failures = null)
+        Streams.Internal.IConsumerFailures? failures = null, Server.AGServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         StreamLimit = streamLimit;
         Failures = failures;
         _codec = codec;
@@ -160,7 +163,11 @@ public sealed class Exchange
         foreach (var c in _channels.Values) action(c);
     }
 
-    internal byte[] EncodePublish(string channel, object? data) => _codec().Encode(OutboundPacket.Publish(channel, data));
+    internal byte[] EncodePublish(string channel, object? data)
+    {
+        _metrics?.Published();
+        return _codec().Encode(OutboundPacket.Publish(channel, data));
+    }
 
     /// <summary>The data of a <c>#publish</c> frame (slow path: only exchange subscriptions and outbound middleware need it).</summary>
     internal RawJson ReadPublishedData(byte[] frame)

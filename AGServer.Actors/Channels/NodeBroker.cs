@@ -45,11 +45,13 @@ internal sealed class NodeBroker : ReceiveActor
     private readonly Dictionary<string, (long Sequence, List<IActorRef> Waiting, long SentAt)> _registering = new();
     private long _sequence;
     private ICancelable? _retryTimer;
+    private readonly Server.AGServerMetrics? _metrics;
 
-    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger)
+    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null)
     {
         _region = region;
         _logger = logger;
+        _metrics = metrics;
         Receive<ClusterEvent.ReachableMember>(reachable =>
         {
             ServerLog.MemberReachable(_logger, reachable.Member.Address.ToString());
@@ -119,6 +121,7 @@ internal sealed class NodeBroker : ReceiveActor
             if (!_registering.ContainsKey(deliver.Channel)) _region.Tell(new UnregisterNode(deliver.Channel, Self));
             return;
         }
+        _metrics?.Delivered(subscribers.Length);
         foreach (var subscriber in subscribers)
         {
             try

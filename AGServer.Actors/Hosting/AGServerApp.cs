@@ -1,4 +1,6 @@
 using Akka.Hosting;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -26,8 +28,19 @@ public static class AGServerApp
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Akka.Hosting", LogLevel.Warning);
         builder.Services.AddAGServer(configureAkka: configureAkka);
+        if (MetricsOn(builder.Configuration))
+            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Server.AGServerMetrics.MeterName).AddPrometheusExporter());
         return builder;
     }
+
+    /// <summary>
+    /// <c>Metrics:Prometheus</c> (<c>--Metrics:Prometheus=true</c>, <c>Metrics__Prometheus=true</c>): the node exports its
+    /// metrics through OpenTelemetry and answers Prometheus scrapes on <c>/metrics</c>.
+    /// </summary>
+    internal static bool MetricsOn(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+        configuration.GetValue<bool>(MetricsKey);
+
+    private const string MetricsKey = "Metrics:Prometheus";
 
     /// <summary>The WebSocket URL of a started app, with the port Kestrel actually bound.</summary>
     public static string WebSocketUrl(WebApplication app)

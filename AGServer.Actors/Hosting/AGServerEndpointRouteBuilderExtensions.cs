@@ -2,6 +2,8 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 using AGServer.Middleware;
@@ -17,7 +19,9 @@ public static class AGServerEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,
-    /// <c>/socketcluster/</c>) and the node's health on <c>/health</c>. Returns the WebSocket endpoint's convention
+    /// <c>/socketcluster/</c>), the node's health (<c>/health</c>: JSON with the cluster view; <c>/health/live</c> and
+    /// <c>/health/ready</c>: ASP.NET Core health checks, ready once joined and until shutdown begins) and, with
+    /// <c>Metrics:Prometheus</c>, Prometheus scrapes on <c>/metrics</c>. Returns the WebSocket endpoint's convention
     /// builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to the
     /// upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>.
     /// </summary>
@@ -28,6 +32,9 @@ public static class AGServerEndpointRouteBuilderExtensions
                      ?? throw new InvalidOperationException("MapAGServer needs services.AddAGServer() first.");
         pattern ??= server.Options.Path;
         endpoints.MapGet("/health", (HttpContext context) => Health(server));
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
+        if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
         return endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
     }
 

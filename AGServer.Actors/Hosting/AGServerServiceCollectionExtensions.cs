@@ -58,6 +58,7 @@ public static class AGServerServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp));
         services.AddHostedService<AGServerNode>();
+        services.AddHealthChecks().AddCheck<ReadinessCheck>("agserver", tags: [ReadinessCheck.Tag]);
         services.AddTransient<IStartupFilter, WebSocketsStartupFilter>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ListenOnNodePort>();
         return services;

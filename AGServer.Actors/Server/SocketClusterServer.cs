@@ -61,6 +61,7 @@ public sealed partial class SocketClusterServer
             options.AuthKey = Convert.ToHexStringLower(global::System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         _auth = options.AuthEngine ?? new JwtAuthEngine(options);
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), ServerActorName);
+        Metrics = new AGServerMetrics(this, Services.GetService<global::System.Diagnostics.Metrics.IMeterFactory>());
         Exchange = StartChannels();
         Sockets = new SocketDirectory(this);
         if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
@@ -100,8 +101,8 @@ public sealed partial class SocketClusterServer
             new ChannelMessageExtractor(settings.NumberOfShards),
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"))), NodeBroker.Name);
-        return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"), Metrics)), NodeBroker.Name);
+        return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
     }
 
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
@@ -179,6 +180,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
     public Task WhenReady => _ready.Task;
+
+    /// <summary>This server's metrics (meter <see cref="AGServerMetrics.MeterName"/>).</summary>
+    public AGServerMetrics Metrics { get; }
 
     /// <summary>Sockets by id, on any node of the cluster: <c>server.Sockets.Tell(socketId, command)</c>.</summary>
     public SocketDirectory Sockets { get; }
@@ -274,6 +278,7 @@ public sealed partial class SocketClusterServer
         var action = new AGAction(ActionType.HandshakeWs, request, null);
         var outcome = await Middleware.Decide(MiddlewareType.Handshake, stream, action);
         if (outcome.IsAllowed) return null;
+        Metrics.MiddlewareBlocked(MiddlewareType.Handshake);
         stream.Close();
         var clientError = MiddlewareRegistry.ClientError(MiddlewareType.Handshake, action.Type, outcome.Error, out var emitted);
         if (Options.MiddlewareEmitFailures) EmitWarning(emitted);

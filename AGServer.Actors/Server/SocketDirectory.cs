@@ -66,6 +66,7 @@ public sealed class SocketDirectory
     private void Undeliverable(ISocketCommand command, IActorRef? sender)
     {
         Interlocked.Increment(ref _undelivered);
+        _server.Metrics.Undelivered();
         _server.System.DeadLetters.Tell(new DeadLetter(command, sender ?? ActorRefs.Nobody, _server.ServerActorRef));
     }
 

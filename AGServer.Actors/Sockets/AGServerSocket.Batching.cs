@@ -53,6 +53,7 @@ public sealed partial class AGServerSocket
 
     internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true)
     {
+        Server.Metrics.Sent(frame.Length);
         lock (_batchGate)
         {
             if (_batch is not null) _batch.Add(frame);

@@ -84,6 +84,7 @@ internal sealed partial class SocketActor
 
     private void EmitBadAuthToken(Exception error, string signedToken)
     {
+        _server.Metrics.AuthFailed(error is INamedError named ? named.Name : error.GetType().Name);
         EmitSocket(SocketEvents.BadAuthToken, new BadAuthTokenEvent(error, signedToken));
         _server.Emit(ServerEvents.BadSocketAuthToken, new BadSocketAuthTokenEvent(_socket, error, signedToken));
     }

@@ -51,6 +51,7 @@ internal sealed partial class SocketActor
                     else named.Properties["statusCode"] = code;
                 }
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
+                _server.Metrics.Handshake("rejected");
                 Disconnect(code, null);
                 return;
             }
@@ -74,6 +75,7 @@ internal sealed partial class SocketActor
         if (_socket.State != SocketState.Connecting) return;
         var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
         _socket.State = SocketState.Open;
+        _server.Metrics.Handshake("accepted");
         _server.Promote(_socket);
         _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
             authError is null ? null : new DehydratedError(authError))));

@@ -108,6 +108,7 @@ internal sealed partial class SocketActor
     private ActionOutcome Settled(MiddlewareType type, AGAction action, ActionOutcome outcome)
     {
         if (outcome.IsAllowed) return outcome;
+        _server.Metrics.MiddlewareBlocked(type);
         var clientError = MiddlewareRegistry.ClientError(type, action.Type, outcome.Error, out var emitted);
         if (_options.MiddlewareEmitFailures) EmitError(emitted);
         return outcome with { Error = clientError };

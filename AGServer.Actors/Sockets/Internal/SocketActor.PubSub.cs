@@ -167,6 +167,7 @@ internal sealed partial class SocketActor
         RunInboundMiddleware(action, cid, outcome =>
         {
             var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
+            _server.Metrics.Published();
             _server.Exchange.Region.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
         });
     }

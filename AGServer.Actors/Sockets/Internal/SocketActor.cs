@@ -120,7 +120,9 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 Disconnect(CloseCodes.ClientPongTimedOut, null);
                 break;
             case HandshakeTimedOut:
-                if (_socket.State == SocketState.Connecting) Disconnect(CloseCodes.HandshakeTimedOut, null);
+                if (_socket.State != SocketState.Connecting) break;
+                _server.Metrics.Handshake("timed_out");
+                Disconnect(CloseCodes.HandshakeTimedOut, null);
                 break;
             default:
                 if (!ReceivePubSub(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
@@ -169,6 +171,10 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             return;
         }
         var cid = _pending.Add(invoke.Event, invoke.Completion);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var metrics = _server.Metrics;
+        invoke.Completion.Task.ContinueWith(done => metrics.RpcClient(invoke.Event, System.Diagnostics.Stopwatch.GetElapsedTime(started),
+            done.IsCompletedSuccessfully ? "ok" : done.Exception?.InnerException is INamedError named ? named.Name : "error"), TaskScheduler.Default);
         _socket.SendPacket(OutboundPacket.Invoke(invoke.Event, invoke.Data, cid));
         Timers.StartSingleTimer(InvokeTimerKey(cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
     }
@@ -220,6 +226,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _unclaimed?.Clear();
         _batchTimerRunning = false;
         _socket.CancelBatch();
+        _server.Metrics.Disconnection(code);
         // Out of the registries before any event: a listener (which runs after this, as socketcluster-server's async
         // consumers run after its synchronous _destroy) never sees a closed socket counted.
         _server.Remove(_socket);

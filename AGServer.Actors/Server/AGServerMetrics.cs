@@ -1,0 +1,99 @@
+using System.Diagnostics.Metrics;
+using Akka.Cluster;
+using AGServer.Middleware;
+
+namespace AGServer.Server;
+
+/// <summary>
+/// The server's metrics, through <see cref="System.Diagnostics.Metrics"/>: one meter named <see cref="MeterName"/>
+/// (made by the application's <see cref="IMeterFactory"/> when there is one). Export them with OpenTelemetry
+/// (<c>.AddMeter(AGServerMetrics.MeterName)</c>) or watch them with <c>dotnet-counters</c>. Recording costs no allocation;
+/// with no listener it is a flag check. docs/OPERATIONS.md lists every instrument.
+/// </summary>
+public sealed class AGServerMetrics
+{
+    public const string MeterName = "AGServer";
+
+    private readonly Counter<long> _handshakes;
+    private readonly Counter<long> _disconnections;
+    private readonly Counter<long> _messagesReceived;
+    private readonly Counter<long> _bytesReceived;
+    private readonly Counter<long> _messagesSent;
+    private readonly Counter<long> _bytesSent;
+    private readonly Histogram<double> _rpcServerDuration;
+    private readonly Histogram<double> _rpcClientDuration;
+    private readonly Counter<long> _publishes;
+    private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _middlewareBlocks;
+    private readonly Counter<long> _authFailures;
+    private readonly Counter<long> _undelivered;
+
+    internal AGServerMetrics(SocketClusterServer server, IMeterFactory? factory)
+    {
+        Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        Meter.CreateObservableUpDownCounter("agserver.connections", () => new[]
+        {
+            new Measurement<long>(server.ClientsCount, new KeyValuePair<string, object?>("agserver.connection.state", "open")),
+            new Measurement<long>(server.PendingClientsCount, new KeyValuePair<string, object?>("agserver.connection.state", "handshaking")),
+        }, "{connection}", "Sockets connected to this node, by state");
+        _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out)");
+        _disconnections = Meter.CreateCounter<long>("agserver.disconnections", "{connection}", "Sockets closed, by close code (4100: a slow consumer)");
+        _messagesReceived = Meter.CreateCounter<long>("agserver.messages.received", "{message}", "WebSocket messages received from clients");
+        _bytesReceived = Meter.CreateCounter<long>("agserver.bytes.received", "By", "Payload bytes received from clients");
+        _messagesSent = Meter.CreateCounter<long>("agserver.messages.sent", "{message}", "WebSocket messages sent to clients (publish deliveries included)");
+        _bytesSent = Meter.CreateCounter<long>("agserver.bytes.sent", "By", "Payload bytes sent to clients");
+        _rpcServerDuration = Meter.CreateHistogram<double>("agserver.rpc.server.duration", "s", "Time to answer a client's invoke, by procedure (handlers mapped with MapProcedure)");
+        _rpcClientDuration = Meter.CreateHistogram<double>("agserver.rpc.client.duration", "s", "Time a client took to answer the server's invoke, by procedure and outcome");
+        _publishes = Meter.CreateCounter<long>("agserver.publishes", "{message}", "Messages published on channels from this node (clients and exchange)");
+        _deliveries = Meter.CreateCounter<long>("agserver.deliveries", "{message}", "Publish deliveries to this node's subscribers");
+        _middlewareBlocks = Meter.CreateCounter<long>("agserver.middleware.blocks", "{action}", "Actions blocked by middleware, by middleware type");
+        _authFailures = Meter.CreateCounter<long>("agserver.auth.failures", "{token}", "Auth tokens refused, by reason (the error's name)");
+        _undelivered = Meter.CreateCounter<long>("agserver.socket_commands.undelivered", "{command}", "Socket commands sent to a socket that no node has");
+        Meter.CreateObservableUpDownCounter("agserver.cluster.members", () =>
+        {
+            var state = Cluster.Get(server.System).State;
+            return state.Members.GroupBy(m => state.Unreachable.Contains(m) ? "unreachable" : m.Status.ToString().ToLowerInvariant())
+                .Select(g => new Measurement<long>(g.Count(), new KeyValuePair<string, object?>("agserver.member.status", g.Key)));
+        }, "{node}", "Cluster members this node sees, by status");
+    }
+
+    /// <summary>The meter the instruments belong to.</summary>
+    public Meter Meter { get; }
+
+    internal void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("agserver.handshake.outcome", outcome));
+
+    internal void Disconnection(int code) => _disconnections.Add(1, new KeyValuePair<string, object?>("agserver.close.code", code));
+
+    internal void Received(int bytes)
+    {
+        _messagesReceived.Add(1);
+        _bytesReceived.Add(bytes);
+    }
+
+    internal void Sent(int bytes)
+    {
+        _messagesSent.Add(1);
+        _bytesSent.Add(bytes);
+    }
+
+    internal void RpcServer(string procedure, TimeSpan elapsed, bool failed) =>
+        _rpcServerDuration.Record(elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("rpc.method", procedure),
+            new KeyValuePair<string, object?>("agserver.rpc.outcome", failed ? "error" : "ok"));
+
+    internal void RpcClient(string procedure, TimeSpan elapsed, string outcome) =>
+        _rpcClientDuration.Record(elapsed.TotalSeconds,
+            new KeyValuePair<string, object?>("rpc.method", procedure),
+            new KeyValuePair<string, object?>("agserver.rpc.outcome", outcome));
+
+    internal void Published() => _publishes.Add(1);
+
+    internal void Delivered(int subscribers) => _deliveries.Add(subscribers);
+
+    internal void MiddlewareBlocked(MiddlewareType type) =>
+        _middlewareBlocks.Add(1, new KeyValuePair<string, object?>("agserver.middleware.type", type.ToSocketClusterName()));
+
+    internal void AuthFailed(string reason) => _authFailures.Add(1, new KeyValuePair<string, object?>("agserver.auth.failure", reason));
+
+    internal void Undelivered() => _undelivered.Add(1);
+}

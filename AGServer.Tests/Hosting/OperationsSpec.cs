@@ -1,0 +1,53 @@
+using System.Net;
+using AGServer.Hosting;
+using AGServer.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace AGServer.Tests.Hosting;
+
+/// <summary>What an operator sees: Prometheus metrics after real traffic, liveness and readiness.</summary>
+public sealed class OperationsSpec
+{
+    [Fact]
+    public async Task Metrics_are_scraped_in_Prometheus_format_after_real_traffic()
+    {
+        await using var app = AGServerApp.CreateBuilder(["--port", "0", "--Metrics:Prometheus=true"]).Build();
+        app.MapAGServer();
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        server.MapProcedure("sum", (int[] numbers) => numbers.Sum());
+        await app.StartAsync();
+        var url = AGServerApp.WebSocketUrl(app);
+        await using var socket = await RawSocket.Connect(url);
+        await socket.Send("""{"event":"sum","data":[1,2,3],"cid":2}""");
+        Assert.Equal("""{"rid":2,"data":6}""", await socket.Receive());
+
+        using var http = new HttpClient { BaseAddress = new Uri(url.Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("agserver_connections{", metrics);
+        Assert.Matches(@"agserver_connections\{[^}]*agserver_connection_state=""open""[^}]*\} 1", metrics);
+        Assert.Matches(@"agserver_handshakes_total\{[^}]*agserver_handshake_outcome=""accepted""[^}]*\} 1", metrics);
+        Assert.Matches(@"agserver_messages_received_total(\{[^}]*\})? [2-9]", metrics);
+        Assert.Matches(@"agserver_rpc_server_duration_seconds_count\{[^}]*rpc_method=""sum""[^}]*\} 1", metrics);
+        Assert.Contains("agserver_cluster_members{", metrics);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Readiness_is_true_once_joined_and_false_once_shutdown_begins_while_liveness_stays_true()
+    {
+        await using var app = AGServerApp.CreateBuilder(["--port", "0"]).Build();
+        app.MapAGServer();
+        await app.StartAsync();
+        var url = AGServerApp.WebSocketUrl(app);
+        using var http = new HttpClient { BaseAddress = new Uri(url.Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+
+        await app.Services.GetRequiredService<SocketClusterServer>().CloseAsync();   // what SIGTERM does first
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/health/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        await app.StopAsync();
+    }
+}

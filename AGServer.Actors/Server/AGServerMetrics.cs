@@ -16,10 +16,6 @@ public sealed class AGServerMetrics
 
     private readonly Counter<long> _handshakes;
     private readonly Counter<long> _disconnections;
-    private readonly Counter<long> _messagesReceived;
-    private readonly Counter<long> _bytesReceived;
-    private readonly Counter<long> _messagesSent;
-    private readonly Counter<long> _bytesSent;
     private readonly Histogram<double> _rpcServerDuration;
     private readonly Histogram<double> _rpcClientDuration;
     private readonly Counter<long> _publishes;
@@ -38,10 +34,12 @@ public sealed class AGServerMetrics
         }, "{connection}", "Sockets connected to this node, by state");
         _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out)");
         _disconnections = Meter.CreateCounter<long>("agserver.disconnections", "{connection}", "Sockets closed, by close code (4100: a slow consumer)");
-        _messagesReceived = Meter.CreateCounter<long>("agserver.messages.received", "{message}", "WebSocket messages received from clients");
-        _bytesReceived = Meter.CreateCounter<long>("agserver.bytes.received", "By", "Payload bytes received from clients");
-        _messagesSent = Meter.CreateCounter<long>("agserver.messages.sent", "{message}", "WebSocket messages sent to clients (publish deliveries included)");
-        _bytesSent = Meter.CreateCounter<long>("agserver.bytes.sent", "By", "Payload bytes sent to clients");
+        // Traffic is counted per socket, without contention (a shared counter on the fan-out path costs every
+        // delivery a contended update), and summed when the meter is read.
+        Meter.CreateObservableCounter("agserver.messages.received", () => server.Traffic().MessagesReceived, "{message}", "WebSocket messages received from clients");
+        Meter.CreateObservableCounter("agserver.bytes.received", () => server.Traffic().BytesReceived, "By", "Payload bytes received from clients");
+        Meter.CreateObservableCounter("agserver.messages.sent", () => server.Traffic().MessagesSent, "{message}", "WebSocket messages sent to clients (publish deliveries included)");
+        Meter.CreateObservableCounter("agserver.bytes.sent", () => server.Traffic().BytesSent, "By", "Payload bytes sent to clients");
         _rpcServerDuration = Meter.CreateHistogram<double>("agserver.rpc.server.duration", "s", "Time to answer a client's invoke, by procedure (handlers mapped with MapProcedure)");
         _rpcClientDuration = Meter.CreateHistogram<double>("agserver.rpc.client.duration", "s", "Time a client took to answer the server's invoke, by procedure and outcome");
         _publishes = Meter.CreateCounter<long>("agserver.publishes", "{message}", "Messages published on channels from this node (clients and exchange)");
@@ -63,18 +61,6 @@ public sealed class AGServerMetrics
     internal void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("agserver.handshake.outcome", outcome));
 
     internal void Disconnection(int code) => _disconnections.Add(1, new KeyValuePair<string, object?>("agserver.close.code", code));
-
-    internal void Received(int bytes)
-    {
-        _messagesReceived.Add(1);
-        _bytesReceived.Add(bytes);
-    }
-
-    internal void Sent(int bytes)
-    {
-        _messagesSent.Add(1);
-        _bytesSent.Add(bytes);
-    }
 
     internal void RpcServer(string procedure, TimeSpan elapsed, bool failed) =>
         _rpcServerDuration.Record(elapsed.TotalSeconds,

@@ -342,11 +342,34 @@ public sealed partial class SocketClusterServer
         if (_clients.TryAdd(socket.Id, socket)) Interlocked.Increment(ref _clientsCount);
     }
 
+    private readonly object _trafficGate = new();
+    private Traffic _closedTraffic;
+
+    /// <summary>
+    /// Traffic of every socket this node has had: the closed ones' totals plus the live ones' (read when the metrics
+    /// are collected; a socket closing waits for the sum).
+    /// </summary>
+    internal Traffic Traffic()
+    {
+        lock (_trafficGate)
+        {
+            var total = _closedTraffic;
+            foreach (var socket in _clients.Values) total += socket.Traffic();
+            foreach (var socket in _pendingClients.Values) total += socket.Traffic();
+            return total;
+        }
+    }
+
     internal void Remove(AGServerSocket socket)
     {
         Users.Move(socket, socket.UserId, null);
-        if (_pendingClients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _pendingClientsCount);
-        if (_clients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _clientsCount);
+        // Its totals move to the closed ones' as it leaves the registries, atomically for Traffic(): the sum never drops.
+        lock (_trafficGate)
+        {
+            _closedTraffic += socket.Traffic();
+            if (_pendingClients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _pendingClientsCount);
+            if (_clients.TryRemove(socket.Id, out _)) Interlocked.Decrement(ref _clientsCount);
+        }
     }
 
     private void MarkReady()

@@ -51,11 +51,21 @@ public sealed partial class AGServerSocket
     /// <summary>Stops batching and drops what is held.</summary>
     public void CancelBatching() => ActorRef.Tell(Internal.SocketActor.Batching.Cancel);
 
+    private long _messagesSent;
+    private long _bytesSent;
+
+    /// <summary>Messages and bytes sent, and received, so far (for the server's metrics).</summary>
+    internal Traffic Traffic()
+    {
+        lock (_batchGate) return new Traffic(Interlocked.Read(ref InboundReceived), GetBytesReceived(), _messagesSent, _bytesSent);
+    }
+
     internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true)
     {
-        Server.Metrics.Sent(frame.Length);
         lock (_batchGate)
         {
+            _messagesSent++;
+            _bytesSent += frame.Length;
             if (_batch is not null) _batch.Add(frame);
             else _transport.Send(frame, writeHere);
         }

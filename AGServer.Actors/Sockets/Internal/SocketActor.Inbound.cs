@@ -27,7 +27,6 @@ internal sealed partial class SocketActor
     {
         var frame = received.Frame;
         Interlocked.Increment(ref _socket.InboundReceived);
-        _server.Metrics.Received(frame.Length);
         if (frame.AsSpan().SequenceEqual(_pongFrame) || Environment.TickCount64 - _lastPongReset > _pongResetInterval)
             ResetPongTimeout();
         _waitingFrames.Enqueue(frame);

@@ -103,7 +103,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>
     /// Cancelled when the socket closes: pass it to work done for this socket's requests, so that work for a client
-    /// that has gone stops (handlers given to <see cref="AGServer.MapProcedure(string, Func{AGRequest, CancellationToken, Task{object?}}, HandlerOptions?)"/> receive it).
+    /// that has gone stops (handlers mapped with <see cref="SocketClusterServer.MapProcedure(string, Delegate, Server.HandlerOptions?)"/> get it as their CancellationToken).
     /// </summary>
     public CancellationToken ConnectionClosed
     {
@@ -197,13 +197,13 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>
     /// This socket's messages for receiver <paramref name="name"/>. Messages that arrive before the stream
-    /// is materialised are not kept; to serve every socket from the start use <see cref="AGServer.Receiver"/>.
+    /// is materialised are not kept; to serve every socket from the start use <see cref="SocketClusterServer.Receiver"/>.
     /// </summary>
     public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
 
     /// <summary>
     /// This socket's requests for procedure <paramref name="name"/>. Requests that arrive before the stream is
-    /// materialised are not kept; to serve every socket from the start use <see cref="AGServer.Procedure"/>.
+    /// materialised are not kept; to serve every socket from the start use <see cref="SocketClusterServer.Procedure"/>.
     /// </summary>
     public Source<AGRequest, NotUsed> Procedure(string name) => Procedures.Stream<AGRequest>(name).Source;
 

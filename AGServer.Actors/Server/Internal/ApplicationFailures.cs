@@ -8,7 +8,7 @@ namespace AGServer.Server.Internal;
 
 /// <summary>
 /// Contains failures of application code run on the server's streams. As the supervision decider of
-/// <see cref="AGServer.Materializer"/> it resumes the failed stream (the procedure, receiver, listener or middleware
+/// <see cref="SocketClusterServer.Materializer"/> it resumes the failed stream (the procedure, receiver, listener or middleware
 /// goes on serving every socket), settles the item that was being handled (a request gets an error answer, a
 /// middleware action is blocked), logs, and emits the server's <c>error</c> event. For consumers run elsewhere (another
 /// materializer) it settles what a dying consumer leaves behind.

@@ -27,6 +27,9 @@ public sealed class AGServerMetrics
     internal AGServerMetrics(SocketClusterServer server, IMeterFactory? factory)
     {
         Meter = factory?.Create(MeterName) ?? new Meter(MeterName);
+        // A meter of our own goes with the node (a factory's goes with its container): a listener in the same process
+        // must not go on hearing a server that is gone.
+        if (factory is null) server.System.WhenTerminated.ContinueWith(_ => Meter.Dispose(), TaskScheduler.Default);
         Meter.CreateObservableUpDownCounter("agserver.connections", () => new[]
         {
             new Measurement<long>(server.ClientsCount, new KeyValuePair<string, object?>("agserver.connection.state", "open")),

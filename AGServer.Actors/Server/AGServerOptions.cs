@@ -39,7 +39,7 @@ public sealed class AGServerOptions
     public const int DefaultBatchOnHandshakeDuration = 400;
     public const int DefaultOutboundQueueLimit = 10000;
     public const int DefaultUnclaimedPacketLimit = 100;
-    public const int DefaultInboundWindow = 256 * 1024;
+    public const int DefaultInboundWindow = 128 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
     public const int DefaultStreamBufferLimit = 10000;

@@ -70,6 +70,9 @@ public sealed class AGServerMetrics
             new KeyValuePair<string, object?>("rpc.method", procedure),
             new KeyValuePair<string, object?>("agserver.rpc.outcome", failed ? "error" : "ok"));
 
+    /// <summary>True while something listens to the invoke durations: only then is an invoke's end watched.</summary>
+    internal bool RecordsRpcClient => _rpcClientDuration.Enabled;
+
     internal void RpcClient(string procedure, TimeSpan elapsed, string outcome) =>
         _rpcClientDuration.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("rpc.method", procedure),

@@ -12,6 +12,20 @@ public sealed class InboundBackpressureSpec : ServerTestKit
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 
+    /// <summary>Serves procedure "slow" one request at a time, each answered with its id once the gate lets it through.</summary>
+    private static SemaphoreSlim ServeSlowBehindGate(SocketClusterServer server, Action? onTaken = null)
+    {
+        var gate = new SemaphoreSlim(0);
+        _ = server.Procedure("slow").SelectAsync(1, async request =>
+        {
+            onTaken?.Invoke();
+            await gate.WaitAsync();
+            request.End(request.Id);
+            return request.Id;
+        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        return gate;
+    }
+
     private static async Task<long> AnswerTo(InMemoryTransport transport, long rid)
     {
         while (true)
@@ -25,15 +39,8 @@ public sealed class InboundBackpressureSpec : ServerTestKit
     public async Task A_socket_stops_processing_at_its_item_limit_and_goes_on_in_order_when_the_consumer_catches_up()
     {
         var server = await StartServer(o => o.InboundItemLimit = 10);
-        var gate = new SemaphoreSlim(0);
         var taken = 0;
-        _ = server.Procedure("slow").SelectAsync(1, async request =>
-        {
-            Interlocked.Increment(ref taken);
-            await gate.WaitAsync();
-            request.End(request.Id);
-            return request.Id;
-        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        var gate = ServeSlowBehindGate(server, () => Interlocked.Increment(ref taken));
         server.MapProcedure("echo", (RawJson data) => data);
         var (flooder, _) = await OpenAndHandshake(server);
         var (bystander, _) = await OpenAndHandshake(server);
@@ -87,13 +94,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
             o.InboundWindow = 64 * 1024;
             o.InboundItemLimit = 1000;
         });
-        var gate = new SemaphoreSlim(0);
-        _ = server.Procedure("slow").SelectAsync(1, async request =>
-        {
-            await gate.WaitAsync();
-            request.End(request.Id);
-            return request.Id;
-        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        var gate = ServeSlowBehindGate(server);
         var (transport, _) = await OpenAndHandshake(server);
         var data = new string('x', 16 * 1024);
         for (var cid = 2; cid < 22; cid++) await transport.Receive($$"""{"event":"slow","data":"{{data}}","cid":{{cid}}}""");
@@ -110,13 +111,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
     public async Task A_stream_at_its_buffer_limit_refuses_new_requests_with_BufferOverflowError()
     {
         var server = await StartServer(o => o.StreamBufferLimit = 5);
-        var gate = new SemaphoreSlim(0);
-        _ = server.Procedure("slow").SelectAsync(1, async request =>
-        {
-            await gate.WaitAsync();
-            request.End(request.Id);
-            return request.Id;
-        }).RunWith(Sink.Ignore<long>(), server.Materializer);
+        var gate = ServeSlowBehindGate(server);
         var (transport, _) = await OpenAndHandshake(server);
         for (var cid = 2; cid < 22; cid++) await transport.Receive($$"""{"event":"slow","cid":{{cid}}}""");
         // The ones the consumer could not queue are answered at once, with the overflow error.

@@ -12,6 +12,10 @@ namespace AGServer.Tests.Containment;
 /// <summary>Application code failing in the streams and handlers it consumes, on the in-memory transport.</summary>
 public sealed class StreamContainmentSpec : ServerTestKit
 {
+    /// <summary>The name of the error request <paramref name="rid"/> was answered with.</summary>
+    private static async Task<string?> ErrorName(InMemoryTransport transport, long rid) =>
+        (await Answer(transport, rid)).GetProperty("error").GetProperty("name").GetString();
+
     private static async Task<JsonElement> Answer(InMemoryTransport transport, long rid)
     {
         while (true)
@@ -72,10 +76,10 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"once","cid":2}""");
-        Assert.Equal("ServerError", (await Answer(transport, 2)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("ServerError", await ErrorName(transport, 2));
         // No consumer is left: the next request is answered with an error at once rather than timing out.
         await transport.Receive("""{"event":"once","cid":3}""");
-        Assert.Equal("ServerError", (await Answer(transport, 3)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("ServerError", await ErrorName(transport, 3));
     }
 
     [Fact]
@@ -91,7 +95,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
         await transport.Receive("""{"event":"ping","cid":2}""");
         Assert.Equal("pong", (await Answer(transport, 2)).GetProperty("data").GetString());
         await transport.Receive("""{"event":"ping","cid":3}""");
-        Assert.Equal("MiddlewareFailedError", (await Answer(transport, 3)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("MiddlewareFailedError", await ErrorName(transport, 3));
     }
 
     [Fact]
@@ -103,10 +107,10 @@ public sealed class StreamContainmentSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
 
         await transport.Receive("""{"event":"ping","cid":2}""");
-        Assert.Equal("MiddlewareFailedError", (await Answer(transport, 2)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("MiddlewareFailedError", await ErrorName(transport, 2));
         // The socket did not freeze: its next packet is processed (and blocked the same way).
         await transport.Receive("""{"event":"ping","cid":3}""");
-        Assert.Equal("MiddlewareFailedError", (await Answer(transport, 3)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("MiddlewareFailedError", await ErrorName(transport, 3));
     }
 
     [Fact]
@@ -148,7 +152,7 @@ public sealed class StreamContainmentSpec : ServerTestKit
         server.MapProcedure("ping", () => "pong");
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"\uD800"},"cid":2}""");
-        Assert.Equal("InvalidActionError", (await Answer(transport, 2)).GetProperty("error").GetProperty("name").GetString());
+        Assert.Equal("InvalidActionError", await ErrorName(transport, 2));
         await transport.Receive("""{"event":"\uDFFF","data":1,"cid":3}""");
         await transport.Receive("""{"event":"ping","cid":4}""");
         Assert.Equal("pong", (await Answer(transport, 4)).GetProperty("data").GetString());

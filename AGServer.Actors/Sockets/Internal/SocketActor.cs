@@ -171,10 +171,13 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             return;
         }
         var cid = _pending.Add(invoke.Event, invoke.Completion);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var metrics = _server.Metrics;
-        invoke.Completion.Task.ContinueWith(done => metrics.RpcClient(invoke.Event, System.Diagnostics.Stopwatch.GetElapsedTime(started),
-            done.IsCompletedSuccessfully ? "ok" : done.Exception?.InnerException is INamedError named ? named.Name : "error"), TaskScheduler.Default);
+        if (metrics.RecordsRpcClient)
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            invoke.Completion.Task.ContinueWith(done => metrics.RpcClient(invoke.Event, System.Diagnostics.Stopwatch.GetElapsedTime(started),
+                done.IsCompletedSuccessfully ? "ok" : done.Exception?.InnerException is INamedError named ? named.Name : "error"), TaskScheduler.Default);
+        }
         _socket.SendPacket(OutboundPacket.Invoke(invoke.Event, invoke.Data, cid));
         Timers.StartSingleTimer(InvokeTimerKey(cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
     }

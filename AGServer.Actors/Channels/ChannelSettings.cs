@@ -3,14 +3,29 @@ using Akka.Configuration;
 namespace AGServer.Channels;
 
 /// <summary>Channel settings from the <c>agserver.channels</c> section of cluster.hocon, read once at start.</summary>
-internal sealed record ChannelSettings(int NumberOfShards, TimeSpan PassivateIdleAfter, TimeSpan RecoveryTimeout)
+/// <param name="RouteAckTimeout">How long a channel entity waits for a publishing broker to confirm new routes before it revokes them.</param>
+/// <param name="RoutesIdleAfter">A broker that has not published on a channel for this long releases the channel's routes.</param>
+/// <param name="HeldPublishesLimit">Publishes a broker holds, across channels, while it waits for their routes; beyond it new ones are refused.</param>
+internal sealed record ChannelSettings(
+    int NumberOfShards,
+    TimeSpan PassivateIdleAfter,
+    TimeSpan RecoveryTimeout,
+    TimeSpan RouteAckTimeout,
+    TimeSpan RoutesIdleAfter,
+    int HeldPublishesLimit)
 {
+    public static readonly ChannelSettings Default = new(100, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), 10_000);
+
     public static ChannelSettings From(Config config)
     {
         var section = config.GetConfig("agserver.channels");
         return new ChannelSettings(
-            section.GetInt("number-of-shards", 100),
-            section.GetTimeSpan("passivate-idle-after", TimeSpan.FromSeconds(30)),
-            section.GetTimeSpan("recovery-timeout", TimeSpan.FromSeconds(2)));
+            section.GetInt("number-of-shards", Default.NumberOfShards),
+            section.GetTimeSpan("passivate-idle-after", Default.PassivateIdleAfter),
+            section.GetTimeSpan("recovery-timeout", Default.RecoveryTimeout),
+            section.GetTimeSpan("route-ack-timeout", Default.RouteAckTimeout),
+            section.GetTimeSpan("routes-idle-after", Default.RoutesIdleAfter),
+            section.GetInt("held-publishes-limit", Default.HeldPublishesLimit));
     }
 }

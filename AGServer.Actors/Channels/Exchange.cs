@@ -22,23 +22,19 @@ public sealed class Exchange
 
     private readonly Server.AGServerMetrics? _metrics;
 
-    internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker, int streamLimit = int.MaxValue,
+    internal Exchange(Func<ISocketCodec> codec, IActorRef broker, int streamLimit = int.MaxValue,
         Streams.Internal.IConsumerFailures? failures = null, Server.AGServerMetrics? metrics = null)
     {
         _metrics = metrics;
         StreamLimit = streamLimit;
         Failures = failures;
         _codec = codec;
-        Region = region;
         Broker = broker;
     }
 
     internal int StreamLimit { get; }
 
     internal Streams.Internal.IConsumerFailures? Failures { get; }
-
-    /// <summary>The channel sharding region. Application actors may publish by telling the broker <see cref="ExchangeCommands.Publish"/>.</summary>
-    internal IActorRef Region { get; }
 
     /// <summary>This node's broker; it accepts <see cref="ExchangeCommands.Publish"/> from application actors.</summary>
     public IActorRef Broker { get; }
@@ -47,16 +43,17 @@ public sealed class Exchange
     public Task TransmitPublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Region.Tell(new Publish(channel, EncodePublish(channel, data), null, 0));
+        Broker.Tell(new Publish(channel, EncodePublish(channel, data), null, 0));
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes and completes once the channel accepted the message (forwarded it to every subscribed node).</summary>
+    /// <summary>Publishes and completes once this node delivered the message locally and sent it to every subscribed node.</summary>
     public async Task InvokePublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
         var frame = EncodePublish(channel, data);
         var correlation = Interlocked.Increment(ref _nextCorrelation);
-        await Region.Ask<PublishAccepted>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, cancellationToken);
+        var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, cancellationToken);
+        if (answer is PublishFailed failed) throw new BrokerError(failed.Reason);
     }
 
     /// <summary>Subscribes the server to <paramref name="channel"/> (or returns the existing subscription).</summary>

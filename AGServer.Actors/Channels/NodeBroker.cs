@@ -8,14 +8,16 @@ using Microsoft.Extensions.Logging;
 namespace AGServer.Channels;
 
 /// <summary>
-/// The node's one broker: knows its local subscribers (sockets, exchange subscriptions) per channel. Registers the
-/// node with the channel entity on a channel's first local subscriber and unregisters on the last; acknowledges a
-/// subscribe only once the entity confirmed the registration, so a publish made after that ack is delivered.
-/// Fans each delivered publish out to local subscribers by handing every one the same frame bytes: no actor
-/// message per subscriber.
+/// The node's one broker. Subscribing side: knows its local subscribers (sockets, exchange subscriptions) per
+/// channel, registers the node with the channel entity on a channel's first local subscriber and unregisters on the
+/// last; acknowledges a subscribe only once the entity confirmed the registration (every publishing broker has the
+/// new route by then), so a publish made after that ack is delivered. Publishing side: delivers a publish to local
+/// subscribers at once, then sends it straight to the other subscribed nodes' brokers, as listed by the routes the
+/// entity keeps current (<see cref="PublishRoutes"/>); the entity is not on the publish path, so a crash of its node
+/// costs the survivors nothing. Every local subscriber gets the same frame bytes: no actor message per subscriber.
 /// It heals itself: a failure of code it runs (a codec, a subscriber's delivery) costs that message or that subscriber's
-/// copy and never its state; when a node becomes reachable again it re-registers all its channels (an entity that
-/// recovered while this node was unreachable did not hear from it); a registration that is not confirmed is retried.
+/// copy and never its state; when a node becomes reachable again it re-registers all its channels and asks for its
+/// routes again; registrations and route requests that are not answered are retried.
 /// </summary>
 internal sealed class NodeBroker : ReceiveActor
 {
@@ -31,27 +33,37 @@ internal sealed class NodeBroker : ReceiveActor
 
     public sealed record Unsubscribed(string Channel);
 
-    private sealed record RetryRegistrations
+    /// <summary>Once a second: retries, routes gone idle, the refused-publish count.</summary>
+    private sealed record Tick
     {
-        public static readonly RetryRegistrations Instance = new();
+        public static readonly Tick Instance = new();
     }
 
-    private static readonly TimeSpan RegistrationRetryInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+    private static readonly long RetryAfterMs = 2000;
 
     private readonly IActorRef _region;
+    private readonly Func<ISocketCodec> _codec;
     private readonly ILogger _logger;
+    private readonly ChannelSettings _settings;
     private readonly LocalSubscriptions _local = new();
+    private readonly PublishRoutes _routes;
     private readonly Dictionary<string, long> _registered = new();
     private readonly Dictionary<string, (long Sequence, List<IActorRef> Waiting, long SentAt)> _registering = new();
+    private readonly HashSet<string> _staleReported = new();
     private long _sequence;
-    private ICancelable? _retryTimer;
+    private int _refused;
+    private ICancelable? _tick;
     private readonly Server.AGServerMetrics? _metrics;
 
-    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null)
+    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null)
     {
         _region = region;
+        _codec = codec;
         _logger = logger;
         _metrics = metrics;
+        _settings = settings ?? ChannelSettings.Default;
+        _routes = new PublishRoutes(Self, _settings.HeldPublishesLimit);
         Receive<ClusterEvent.ReachableMember>(reachable =>
         {
             ServerLog.MemberReachable(_logger, reachable.Member.Address.ToString());
@@ -59,15 +71,22 @@ internal sealed class NodeBroker : ReceiveActor
         });
         Receive<ClusterEvent.UnreachableMember>(unreachable => ServerLog.MemberUnreachable(_logger, unreachable.Member.Address.ToString()));
         Receive<ClusterEvent.MemberStatusChange>(change => ServerLog.MemberChanged(_logger, change.Member.Address.ToString(), change.Member.Status.ToString()));
-        Receive<ClusterEvent.MemberRemoved>(removed => ServerLog.MemberChanged(_logger, removed.Member.Address.ToString(), "removed"));
-        Receive<RetryRegistrations>(_ => OnRetryRegistrations());
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            ServerLog.MemberChanged(_logger, removed.Member.Address.ToString(), "removed");
+            _routes.RemoveNode(removed.Member.Address);
+        });
+        Receive<Tick>(_ => OnTick());
+        Receive<Publish>(OnPublish);
         Receive<ExchangeCommands.Publish>(publish =>
-            _region.Tell(new Publish(publish.Channel, codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
+            OnPublish(new Publish(publish.Channel, _codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
+        Receive<Routes>(OnRoutes);
+        Receive<RoutesRevoked>(revoked => _routes.Revoke(revoked.Channel, Sender));
         Receive<Subscribe>(OnSubscribe);
         Receive<Unsubscribe>(OnUnsubscribe);
         Receive<NodeRegistered>(OnRegistered);
         Receive<Deliver>(OnDeliver);
-        Receive<WhoSubscribes>(who => who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel))));
+        Receive<WhoSubscribes>(who => who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel), _routes.Has(who.Channel))));
     }
 
     private void OnSubscribe(Subscribe subscribe)
@@ -84,8 +103,6 @@ internal sealed class NodeBroker : ReceiveActor
             registering = (++_sequence, new List<IActorRef>(), Environment.TickCount64);
             _registering[channel] = registering;
             _region.Tell(new RegisterNode(channel, Self, registering.Sequence));
-            _retryTimer ??= Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(
-                RegistrationRetryInterval, RegistrationRetryInterval, Self, RetryRegistrations.Instance, Self);
         }
         if (subscribe.ReplyTo is not null) registering.Waiting.Add(subscribe.ReplyTo);
     }
@@ -112,40 +129,91 @@ internal sealed class NodeBroker : ReceiveActor
         unsubscribe.ReplyTo?.Tell(new Unsubscribed(channel));
     }
 
-    private void OnDeliver(Deliver deliver)
+    /// <summary>A publish from this node: local subscribers at once, then every other subscribed node, in order.</summary>
+    private void OnPublish(Publish publish)
     {
-        var subscribers = _local.Of(deliver.Channel);
-        if (subscribers.Length == 0)
+        DeliverLocally(publish.Channel, publish.Frame);
+        var entry = _routes.GetOrAdd(publish.Channel, Environment.TickCount64, out var created);
+        if (created) _region.Tell(new RouteRequest(publish.Channel, Self));
+        if (entry.Known)
         {
-            // A registration the entity recovered after this node's last subscriber left: drop it.
-            if (!_registering.ContainsKey(deliver.Channel)) _region.Tell(new UnregisterNode(deliver.Channel, Self));
+            Send(publish, entry.Remote);
             return;
         }
+        if (_routes.Hold(entry, publish)) return;
+        _refused++;
+        publish.ReplyTo?.Tell(new PublishFailed(publish.Correlation,
+            $"Failed to publish to the {publish.Channel} channel - {_settings.HeldPublishesLimit} publishes already wait for the cluster to route them"));
+    }
+
+    private static void Send(Publish publish, IActorRef[] brokers)
+    {
+        if (brokers.Length > 0)
+        {
+            var deliver = new Deliver(publish.Channel, publish.Frame);
+            foreach (var broker in brokers) broker.Tell(deliver);
+        }
+        publish.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
+    }
+
+    private void OnRoutes(Routes routes)
+    {
+        var entity = Sender;
+        if (!_routes.Has(routes.Channel))
+        {
+            // Routes this node no longer wants (it released them, or they were revoked meanwhile).
+            entity.Tell(new ReleaseRoutes(routes.Channel, Self));
+            return;
+        }
+        var held = _routes.Apply(routes, entity);
+        if (held is not null && _routes.TryGet(routes.Channel, out var entry))
+            foreach (var publish in held) Send(publish, entry.Remote);
+        // Acknowledged even when stale: the entity only needs to know this node has routes at least this new.
+        entity.Tell(new RoutesAck(routes.Channel, routes.Version));
+    }
+
+    /// <summary>A publish from another node's broker, for this node's subscribers.</summary>
+    private void OnDeliver(Deliver deliver)
+    {
+        if (DeliverLocally(deliver.Channel, deliver.Frame) > 0 || _registering.ContainsKey(deliver.Channel)) return;
+        // The publishing node's routes still list this node (an update is on its way, or the entity recovered a
+        // registration after this node's last subscriber left): tell the entity, at most once a tick, not per message.
+        if (!_staleReported.Add(deliver.Channel)) return;
+        _region.Tell(new UnregisterNode(deliver.Channel, Self));
+    }
+
+    /// <summary>Hands the frame to every local subscriber of the channel; returns how many there were.</summary>
+    private int DeliverLocally(string channel, byte[] frame)
+    {
+        var subscribers = _local.Of(channel);
+        if (subscribers.Length == 0) return 0;
         _metrics?.Delivered(subscribers.Length);
         foreach (var subscriber in subscribers)
         {
             try
             {
-                subscriber.Deliver(deliver.Channel, deliver.Frame);
+                subscriber.Deliver(channel, frame);
             }
             catch (Exception error)
             {
                 // One subscriber's failure (its middleware filter, say) costs its own copy, not the others'.
-                ServerLog.BrokerFailed(_logger, $"a delivery on {deliver.Channel}", error);
+                ServerLog.BrokerFailed(_logger, $"a delivery on {channel}", error);
             }
         }
+        return subscribers.Length;
     }
 
     private bool InCluster => Context.System is Akka.Actor.Internal.ActorSystemImpl { Provider: IClusterActorRefProvider };
 
     protected override void PreStart()
     {
+        _tick = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(TickInterval, TickInterval, Self, Tick.Instance, Self);
         if (InCluster) Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.ReachableMember), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberStatusChange), typeof(ClusterEvent.MemberRemoved));
     }
 
     protected override void PostStop()
     {
-        _retryTimer?.Cancel();
+        _tick?.Cancel();
         if (InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
@@ -163,29 +231,47 @@ internal sealed class NodeBroker : ReceiveActor
         }
     }
 
-    /// <summary>A node became reachable again: make sure every entity of our channels knows this node.</summary>
+    /// <summary>A node became reachable again: make sure every entity of our channels knows this node and its routes are current.</summary>
     private void RegisterAll()
     {
         foreach (var channel in _local.Channels)
             if (_registered.TryGetValue(channel, out var sequence))
                 _region.Tell(new RegisterNode(channel, Self, sequence));
+        foreach (var (channel, _) in _routes.Entries) _region.Tell(new RouteRequest(channel, Self));
     }
 
-    /// <summary>Registrations not confirmed for a while (the entity's message was lost in a crash or move) are sent again.</summary>
-    private void OnRetryRegistrations()
+    private void OnTick()
     {
-        if (_registering.Count == 0)
-        {
-            _retryTimer?.Cancel();
-            _retryTimer = null;
-            return;
-        }
         var now = Environment.TickCount64;
+        // Registrations and route requests not answered for a while (the entity's message was lost in a crash or move).
         foreach (var (channel, registering) in _registering)
         {
-            if (now - registering.SentAt < RegistrationRetryInterval.TotalMilliseconds) continue;
+            if (now - registering.SentAt < RetryAfterMs) continue;
             ServerLog.RegistrationRetry(_logger, channel);
             _region.Tell(new RegisterNode(channel, Self, registering.Sequence));
+        }
+        List<string>? idle = null;
+        foreach (var (channel, entry) in _routes.Entries)
+        {
+            if (!entry.Known)
+            {
+                if (now - entry.RequestedAt < RetryAfterMs) continue;
+                entry.RequestedAt = now;
+                ServerLog.RouteRequestRetry(_logger, channel);
+                _region.Tell(new RouteRequest(channel, Self));
+            }
+            else if (now - entry.LastUsed > _settings.RoutesIdleAfter.TotalMilliseconds)
+            {
+                (idle ??= []).Add(channel);
+                entry.Authority?.Tell(new ReleaseRoutes(channel, Self));
+            }
+        }
+        if (idle is not null) foreach (var channel in idle) _routes.Remove(channel);
+        if (_staleReported.Count > 0) _staleReported.Clear();
+        if (_refused > 0)
+        {
+            ServerLog.PublishesRefused(_logger, _refused, _settings.HeldPublishesLimit);
+            _refused = 0;
         }
     }
 }

@@ -92,17 +92,18 @@ public sealed partial class SocketClusterServer
     private Exchange StartChannels()
     {
         var settings = ChannelSettings.From(System.Settings.Config);
+        var channelLogger = LoggerFactory.CreateLogger("AGServer.Channels");
         var sharding = ClusterSharding.Get(System);
         var shardingSettings = ClusterShardingSettings.Create(System);
         var region = sharding.Start(
             "agserver-channel",
-            channel => ChannelEntity.Props(channel, settings),
+            channel => ChannelEntity.Props(channel, settings, channelLogger),
             shardingSettings,
             new ChannelMessageExtractor(settings.NumberOfShards),
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, LoggerFactory.CreateLogger("AGServer.Channels"), Metrics)), NodeBroker.Name);
-        return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings)), NodeBroker.Name);
+        return new Exchange(() => _codec, broker, Options.StreamBufferLimit, Failures, Metrics);
     }
 
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>

@@ -11,7 +11,8 @@ namespace AGServer.Tests.Channels;
 
 public sealed class ChannelEntitySpec : ServerTestKit
 {
-    private static readonly ChannelSettings Settings = new(10, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2));
+    private static readonly ChannelSettings Settings = new(10, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2),
+        RouteAckTimeout: TimeSpan.FromMilliseconds(500), RoutesIdleAfter: TimeSpan.FromSeconds(60), HeldPublishesLimit: 100);
 
     /// <summary>Stands in for this node's broker at its well-known path, so the entity's recovery query reaches a probe.</summary>
     private sealed class Forwarder : ReceiveActor
@@ -42,38 +43,43 @@ public sealed class ChannelEntitySpec : ServerTestKit
         return entity;
     }
 
-    private static Publish PublishOf(string channel, string text, IActorRef? replyTo = null, long correlation = 0) =>
-        new(channel, System.Text.Encoding.UTF8.GetBytes(text), replyTo, correlation);
+    private static string[] Paths(Routes routes) => routes.Brokers.Select(b => b.Path.ToString()).Order().ToArray();
 
     [Fact]
-    public async Task A_registered_node_receives_every_publish_once_in_order()
+    public async Task A_registration_is_confirmed_at_once_when_no_broker_publishes_on_the_channel()
+    {
+        var entity = await StartEntity("quiet");
+        var broker = CreateTestProbe();
+        entity.Tell(new RegisterNode("quiet", broker.Ref, 7));
+        Assert.Equal(7, (await broker.ExpectMsgAsync<NodeRegistered>()).Sequence);
+    }
+
+    [Fact]
+    public async Task A_publishing_broker_gets_the_routes_and_a_registration_is_confirmed_only_once_it_acknowledged_them()
     {
         var entity = await StartEntity("news");
-        var broker = CreateTestProbe();
-        entity.Tell(new RegisterNode("news", broker.Ref, 7));
-        Assert.Equal(7, (await broker.ExpectMsgAsync<NodeRegistered>()).Sequence);
+        var subscriber = CreateTestProbe();
+        entity.Tell(new RegisterNode("news", subscriber.Ref, 1));
+        await subscriber.ExpectMsgAsync<NodeRegistered>();
 
-        for (var i = 0; i < 3; i++) entity.Tell(PublishOf("news", $"m{i}"));
-        for (var i = 0; i < 3; i++)
-            Assert.Equal($"m{i}", System.Text.Encoding.UTF8.GetString((await broker.ExpectMsgAsync<Deliver>()).Frame));
-        await broker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        var publisher = CreateTestProbe();
+        entity.Tell(new RouteRequest("news", publisher.Ref));
+        var first = await publisher.ExpectMsgAsync<Routes>();
+        Assert.Equal([subscriber.Ref.Path.ToString()], Paths(first));
+
+        var late = CreateTestProbe();
+        entity.Tell(new RegisterNode("news", late.Ref, 5));
+        var update = await publisher.ExpectMsgAsync<Routes>();
+        Assert.True(update.Version > first.Version);
+        Assert.Equal(new[] { subscriber.Ref, late.Ref }.Select(r => r.Path.ToString()).Order(), Paths(update));
+        await late.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200)); // not before the publisher has the route
+
+        entity.Tell(new RoutesAck("news", update.Version), publisher.Ref);
+        Assert.Equal(5, (await late.ExpectMsgAsync<NodeRegistered>()).Sequence);
     }
 
     [Fact]
-    public async Task A_publish_with_a_reply_address_is_acknowledged_once_forwarded()
-    {
-        var entity = await StartEntity("acks");
-        var broker = CreateTestProbe();
-        entity.Tell(new RegisterNode("acks", broker.Ref, 1));
-        await broker.ExpectMsgAsync<NodeRegistered>();
-
-        entity.Tell(PublishOf("acks", "x", TestActor, 42));
-        await broker.ExpectMsgAsync<Deliver>();
-        Assert.Equal(42, (await ExpectMsgAsync<PublishAccepted>()).Correlation);
-    }
-
-    [Fact]
-    public async Task An_unregistered_node_receives_nothing_more()
+    public async Task An_unregistered_node_leaves_the_routes_of_every_publishing_broker()
     {
         var entity = await StartEntity("leave");
         var stays = CreateTestProbe();
@@ -82,44 +88,73 @@ public sealed class ChannelEntitySpec : ServerTestKit
         entity.Tell(new RegisterNode("leave", leaves.Ref, 1));
         await stays.ExpectMsgAsync<NodeRegistered>();
         await leaves.ExpectMsgAsync<NodeRegistered>();
+        var publisher = CreateTestProbe();
+        entity.Tell(new RouteRequest("leave", publisher.Ref));
+        Assert.Equal(2, (await publisher.ExpectMsgAsync<Routes>()).Brokers.Length);
 
         entity.Tell(new UnregisterNode("leave", leaves.Ref));
-        entity.Tell(PublishOf("leave", "after"));
-        await stays.ExpectMsgAsync<Deliver>();
-        await leaves.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        Assert.Equal([stays.Ref.Path.ToString()], Paths(await publisher.ExpectMsgAsync<Routes>()));
     }
 
     [Fact]
-    public async Task An_entity_with_subscribed_nodes_stays_and_one_without_passivates()
+    public async Task A_publishing_broker_that_does_not_acknowledge_in_time_loses_its_routes_and_the_registration_is_confirmed()
+    {
+        var entity = await StartEntity("slow");
+        var silent = CreateTestProbe();
+        entity.Tell(new RouteRequest("slow", silent.Ref));
+        await silent.ExpectMsgAsync<Routes>();
+
+        var subscriber = CreateTestProbe();
+        entity.Tell(new RegisterNode("slow", subscriber.Ref, 3));
+        await silent.ExpectMsgAsync<Routes>(); // never acknowledged
+        await subscriber.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        await silent.ExpectMsgAsync<RoutesRevoked>(TimeSpan.FromSeconds(5));
+        Assert.Equal(3, (await subscriber.ExpectMsgAsync<NodeRegistered>()).Sequence);
+
+        // Its late acknowledgement does not make it a holder again: its routes are revoked once more.
+        entity.Tell(new RoutesAck("slow", 99), silent.Ref);
+        await silent.ExpectMsgAsync<RoutesRevoked>();
+    }
+
+    [Fact]
+    public async Task An_entity_with_subscribed_nodes_stays_and_one_without_passivates_revoking_the_routes()
     {
         var entity = await StartEntity("idle");
         var broker = CreateTestProbe();
         entity.Tell(new RegisterNode("idle", broker.Ref, 1));
         await broker.ExpectMsgAsync<NodeRegistered>();
+        var publisher = CreateTestProbe();
+        entity.Tell(new RouteRequest("idle", publisher.Ref));
+        await publisher.ExpectMsgAsync<Routes>();
         // The parent (the test actor, standing in for the shard) is not asked to passivate while a node subscribes.
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(600));
 
         entity.Tell(new UnregisterNode("idle", broker.Ref));
+        Assert.Empty((await publisher.ExpectMsgAsync<Routes>()).Brokers);
         var passivate = await ExpectMsgAsync<Passivate>(TimeSpan.FromSeconds(5));
         Assert.IsType<PoisonPill>(passivate.StopMessage);
+        await publisher.ExpectMsgAsync<RoutesRevoked>();
     }
 
     [Fact]
-    public async Task A_broker_that_dies_is_forgotten()
+    public async Task A_broker_that_dies_is_forgotten_and_leaves_the_routes()
     {
         var entity = await StartEntity("deaths");
         var broker = CreateTestProbe();
         entity.Tell(new RegisterNode("deaths", broker.Ref, 1));
         await broker.ExpectMsgAsync<NodeRegistered>();
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+        var publisher = CreateTestProbe();
+        entity.Tell(new RouteRequest("deaths", publisher.Ref));
+        await publisher.ExpectMsgAsync<Routes>();
 
         Sys.Stop(broker.Ref);
+        Assert.Empty((await publisher.ExpectMsgAsync<Routes>()).Brokers);
         // Forgotten: the entity has no node left, so it passivates.
         await ExpectMsgAsync<Passivate>(TimeSpan.FromSeconds(5));
     }
 
     [Fact]
-    public async Task A_restarted_entity_recovers_registrations_from_the_brokers_and_holds_publishes_meanwhile()
+    public async Task A_restarted_entity_rebuilds_from_the_brokers_and_confirms_registrations_only_once_publishers_have_them()
     {
         var cluster = Akka.Cluster.Cluster.Get(Sys);
         var up = new TaskCompletionSource();
@@ -127,11 +162,20 @@ public sealed class ChannelEntitySpec : ServerTestKit
         cluster.Join(cluster.SelfAddress);
         await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
+        // The node's broker both subscribes and publishes (its routes survived the previous incarnation).
         var entity = ChildActorOf(ChannelEntity.Props("recover", Settings));
         var who = await _nodeBroker.ExpectMsgAsync<WhoSubscribes>();
-        entity.Tell(PublishOf("recover", "held")); // arrives while recovering
-        who.Entity.Tell(new SubscriptionReport("recover", _nodeBroker.Ref, true));
+        var newcomer = CreateTestProbe();
+        entity.Tell(new RegisterNode("recover", newcomer.Ref, 4)); // arrives while recovering
+        who.Entity.Tell(new SubscriptionReport("recover", _nodeBroker.Ref, Subscribed: true, HoldsRoutes: true), _nodeBroker.Ref);
 
-        Assert.Equal("held", System.Text.Encoding.UTF8.GetString((await _nodeBroker.ExpectMsgAsync<Deliver>()).Frame));
+        // Fresh routes for the holder: the reporting node, then the newcomer once its registration is handled.
+        var rebuilt = await _nodeBroker.ExpectMsgAsync<Routes>();
+        Assert.Equal([_nodeBroker.Ref.Path.ToString()], Paths(rebuilt));
+        var withNewcomer = await _nodeBroker.ExpectMsgAsync<Routes>();
+        Assert.Equal(2, withNewcomer.Brokers.Length);
+        await newcomer.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        entity.Tell(new RoutesAck("recover", withNewcomer.Version), _nodeBroker.Ref);
+        Assert.Equal(4, (await newcomer.ExpectMsgAsync<NodeRegistered>()).Sequence);
     }
 }

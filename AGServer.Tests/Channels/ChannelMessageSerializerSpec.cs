@@ -7,19 +7,22 @@ namespace AGServer.Tests.Channels;
 
 public sealed class ChannelMessageSerializerSpec : ServerTestKit
 {
-    public static TheoryData<string> Messages => new() { "RN", "UN", "NR", "P", "P-noreply", "PA", "D", "WS", "SR" };
+    public static TheoryData<string> Messages => new() { "RN", "UN", "NR", "RR", "RL", "R", "R-empty", "RA", "RV", "D", "WS", "SR" };
 
     private object Message(string kind) => kind switch
     {
         "RN" => new RegisterNode("c", TestActor, 3),
         "UN" => new UnregisterNode("c", TestActor),
         "NR" => new NodeRegistered("c", 3),
-        "P" => new Publish("c", [1, 2, 3], TestActor, 9),
-        "P-noreply" => new Publish("c", [4], null, 0),
-        "PA" => new PublishAccepted(9),
+        "RR" => new RouteRequest("c", TestActor),
+        "RL" => new ReleaseRoutes("c", TestActor),
+        "R" => new Routes("c", [TestActor, CreateTestProbe().Ref], 12),
+        "R-empty" => new Routes("c", [], 0),
+        "RA" => new RoutesAck("c", 12),
+        "RV" => new RoutesRevoked("c"),
         "D" => new Deliver("c/é", [5, 6]),
         "WS" => new WhoSubscribes("c", TestActor),
-        "SR" => new SubscriptionReport("c", TestActor, true),
+        "SR" => new SubscriptionReport("c", TestActor, true, true),
         _ => throw new ArgumentException(kind),
     };
 
@@ -38,10 +41,10 @@ public sealed class ChannelMessageSerializerSpec : ServerTestKit
         // Records compare by value; byte arrays by content.
         switch (message)
         {
-            case Publish p:
-                var q = Assert.IsType<Publish>(back);
-                Assert.Equal((p.Channel, p.ReplyTo, p.Correlation), (q.Channel, q.ReplyTo, q.Correlation));
-                Assert.Equal(p.Frame, q.Frame);
+            case Routes r:
+                var s = Assert.IsType<Routes>(back);
+                Assert.Equal((r.Channel, r.Version), (s.Channel, s.Version));
+                Assert.Equal(r.Brokers, s.Brokers);
                 break;
             case Deliver d:
                 var e = Assert.IsType<Deliver>(back);

@@ -24,7 +24,92 @@ public sealed class NodeBrokerSpec : Akka.TestKit.Xunit2.TestKit
     public NodeBrokerSpec()
     {
         _region = CreateTestProbe();
-        _broker = Sys.ActorOf(Props.Create(() => new NodeBroker(_region.Ref, () => JsonCodec.Instance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)));
+        _broker = Sys.ActorOf(Props.Create(() => new NodeBroker(_region.Ref, () => JsonCodec.Instance,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, null, Settings)));
+    }
+
+    private static readonly ChannelSettings Settings = ChannelSettings.Default with { HeldPublishesLimit = 3 };
+
+    private static Publish PublishOf(string channel, string text, IActorRef? replyTo = null, long correlation = 0) =>
+        new(channel, System.Text.Encoding.UTF8.GetBytes(text), replyTo, correlation);
+
+    private static string Text(Deliver deliver) => System.Text.Encoding.UTF8.GetString(deliver.Frame);
+
+    [Fact]
+    public async Task A_publish_reaches_local_subscribers_at_once_and_other_nodes_once_the_routes_arrive_in_order()
+    {
+        var local = new RecordingSubscriber();
+        _broker.Tell(new NodeBroker.Subscribe("c", local, null));
+        await _region.ExpectMsgAsync<RegisterNode>();
+
+        _broker.Tell(PublishOf("c", "one", TestActor, 1));
+        _broker.Tell(PublishOf("c", "two", TestActor, 2));
+        Assert.Equal("c", (await _region.ExpectMsgAsync<RouteRequest>()).Channel);
+        await AwaitConditionAsync(() => { lock (local.Received) return Task.FromResult(local.Received.Count == 2); });
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100)); // remote copies wait for the routes
+
+        var remote = CreateTestProbe();
+        var entity = CreateTestProbe();
+        _broker.Tell(new Routes("c", [remote.Ref, _broker], 1), entity.Ref);
+        Assert.Equal("one", Text(await remote.ExpectMsgAsync<Deliver>()));
+        Assert.Equal("two", Text(await remote.ExpectMsgAsync<Deliver>()));
+        Assert.Equal(1, (await ExpectMsgAsync<PublishAccepted>()).Correlation);
+        Assert.Equal(2, (await ExpectMsgAsync<PublishAccepted>()).Correlation);
+        Assert.Equal(1, (await entity.ExpectMsgAsync<RoutesAck>()).Version);
+
+        _broker.Tell(PublishOf("c", "three"));
+        Assert.Equal("three", Text(await remote.ExpectMsgAsync<Deliver>()));
+        lock (local.Received) Assert.Equal(["one", "two", "three"], local.Received); // not twice through its own route
+    }
+
+    [Fact]
+    public async Task Routes_follow_their_entity_stale_versions_are_ignored_and_a_revocation_makes_the_broker_ask_again()
+    {
+        var entity = CreateTestProbe();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        _broker.Tell(PublishOf("c", "held"));
+        await _region.ExpectMsgAsync<RouteRequest>();
+        _broker.Tell(new Routes("c", [first.Ref], 2), entity.Ref);
+        await first.ExpectMsgAsync<Deliver>();
+        _broker.Tell(new Routes("c", [second.Ref], 1), entity.Ref); // older than what it has
+        await entity.ExpectMsgAsync<RoutesAck>();
+        await entity.ExpectMsgAsync<RoutesAck>();
+        _broker.Tell(PublishOf("c", "to first"));
+        Assert.Equal("to first", Text(await first.ExpectMsgAsync<Deliver>()));
+
+        // A new incarnation of the entity replaces the routes whatever its version.
+        var reborn = CreateTestProbe();
+        _broker.Tell(new Routes("c", [second.Ref], 1), reborn.Ref);
+        await reborn.ExpectMsgAsync<RoutesAck>();
+        _broker.Tell(PublishOf("c", "to second"));
+        Assert.Equal("to second", Text(await second.ExpectMsgAsync<Deliver>()));
+        await first.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        _broker.Tell(new RoutesRevoked("c"), entity.Ref); // not the authority any more: ignored
+        _broker.Tell(PublishOf("c", "still"));
+        await second.ExpectMsgAsync<Deliver>();
+        _broker.Tell(new RoutesRevoked("c"), reborn.Ref);
+        _broker.Tell(PublishOf("c", "asks again"));
+        await _region.ExpectMsgAsync<RouteRequest>();
+    }
+
+    [Fact]
+    public async Task Publishes_waiting_for_routes_are_bounded_and_the_ones_beyond_are_refused()
+    {
+        for (var i = 0; i < 4; i++) _broker.Tell(PublishOf($"c{i % 2}", $"m{i}", TestActor, i));
+        var refused = await ExpectMsgAsync<PublishFailed>();
+        Assert.Equal(3, refused.Correlation);
+        Assert.Contains("3 publishes already wait", refused.Reason);
+    }
+
+    [Fact]
+    public async Task A_broker_reports_the_channels_it_holds_routes_for()
+    {
+        _broker.Tell(PublishOf("published", "x"));
+        _broker.Tell(new WhoSubscribes("published", TestActor));
+        var report = await ExpectMsgAsync<SubscriptionReport>();
+        Assert.Equal((false, true), (report.Subscribed, report.HoldsRoutes));
     }
 
     [Fact]

@@ -14,8 +14,11 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
     private const string RegisterNodeManifest = "RN";
     private const string UnregisterNodeManifest = "UN";
     private const string NodeRegisteredManifest = "NR";
-    private const string PublishManifest = "P";
-    private const string PublishAcceptedManifest = "PA";
+    private const string RouteRequestManifest = "RR";
+    private const string ReleaseRoutesManifest = "RL";
+    private const string RoutesManifest = "R";
+    private const string RoutesAckManifest = "RA";
+    private const string RoutesRevokedManifest = "RV";
     private const string DeliverManifest = "D";
     private const string WhoSubscribesManifest = "WS";
     private const string SubscriptionReportManifest = "SR";
@@ -27,8 +30,11 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         RegisterNode => RegisterNodeManifest,
         UnregisterNode => UnregisterNodeManifest,
         NodeRegistered => NodeRegisteredManifest,
-        Publish => PublishManifest,
-        PublishAccepted => PublishAcceptedManifest,
+        RouteRequest => RouteRequestManifest,
+        ReleaseRoutes => ReleaseRoutesManifest,
+        Routes => RoutesManifest,
+        RoutesAck => RoutesAckManifest,
+        RoutesRevoked => RoutesRevokedManifest,
         Deliver => DeliverManifest,
         WhoSubscribes => WhoSubscribesManifest,
         SubscriptionReport => SubscriptionReportManifest,
@@ -55,14 +61,26 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                     writer.Write(m.Channel);
                     writer.Write(m.Sequence);
                     break;
-                case Publish m:
+                case RouteRequest m:
                     writer.Write(m.Channel);
-                    WriteBytes(writer, m.Frame);
-                    WriteRef(writer, m.ReplyTo);
-                    writer.Write(m.Correlation);
+                    WriteRef(writer, m.Broker);
                     break;
-                case PublishAccepted m:
-                    writer.Write(m.Correlation);
+                case ReleaseRoutes m:
+                    writer.Write(m.Channel);
+                    WriteRef(writer, m.Broker);
+                    break;
+                case Routes m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Version);
+                    writer.Write(m.Brokers.Length);
+                    foreach (var broker in m.Brokers) WriteRef(writer, broker);
+                    break;
+                case RoutesAck m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Version);
+                    break;
+                case RoutesRevoked m:
+                    writer.Write(m.Channel);
                     break;
                 case Deliver m:
                     writer.Write(m.Channel);
@@ -76,6 +94,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                     writer.Write(m.Channel);
                     WriteRef(writer, m.Broker);
                     writer.Write(m.Subscribed);
+                    writer.Write(m.HoldsRoutes);
                     break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a channel message", nameof(obj));
@@ -92,13 +111,25 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             RegisterNodeManifest => new RegisterNode(reader.ReadString(), ReadRef(reader)!, reader.ReadInt64()),
             UnregisterNodeManifest => new UnregisterNode(reader.ReadString(), ReadRef(reader)!),
             NodeRegisteredManifest => new NodeRegistered(reader.ReadString(), reader.ReadInt64()),
-            PublishManifest => new Publish(reader.ReadString(), ReadBytes(reader), ReadRef(reader), reader.ReadInt64()),
-            PublishAcceptedManifest => new PublishAccepted(reader.ReadInt64()),
+            RouteRequestManifest => new RouteRequest(reader.ReadString(), ReadRef(reader)!),
+            ReleaseRoutesManifest => new ReleaseRoutes(reader.ReadString(), ReadRef(reader)!),
+            RoutesManifest => ReadRoutes(reader),
+            RoutesAckManifest => new RoutesAck(reader.ReadString(), reader.ReadInt64()),
+            RoutesRevokedManifest => new RoutesRevoked(reader.ReadString()),
             DeliverManifest => new Deliver(reader.ReadString(), ReadBytes(reader)),
             WhoSubscribesManifest => new WhoSubscribes(reader.ReadString(), ReadRef(reader)!),
-            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean()),
+            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean()),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown channel message manifest '{manifest}'"),
         };
+    }
+
+    private Routes ReadRoutes(BinaryReader reader)
+    {
+        var channel = reader.ReadString();
+        var version = reader.ReadInt64();
+        var brokers = new IActorRef[reader.ReadInt32()];
+        for (var i = 0; i < brokers.Length; i++) brokers[i] = ReadRef(reader)!;
+        return new Routes(channel, brokers, version);
     }
 
     private static void WriteBytes(BinaryWriter writer, byte[] bytes)

@@ -17,23 +17,49 @@ internal sealed record RegisterNode(string Channel, IActorRef Broker, long Seque
 /// <summary>A node broker lost its last local subscriber to <see cref="Channel"/>.</summary>
 internal sealed record UnregisterNode(string Channel, IActorRef Broker) : IChannelEntityMessage;
 
-/// <summary>The entity now forwards <see cref="Channel"/>'s publishes to the broker (registration <see cref="Sequence"/>).</summary>
+/// <summary>
+/// Every broker that publishes on <see cref="Channel"/> has been told about the registration (<see cref="Sequence"/>):
+/// a publish made from now on reaches the registered node.
+/// </summary>
 internal sealed record NodeRegistered(string Channel, long Sequence) : IChannelWireMessage;
 
+/// <summary>A broker is about to publish on <see cref="Channel"/> and needs its routes. Answered by <see cref="Routes"/>.</summary>
+internal sealed record RouteRequest(string Channel, IActorRef Broker) : IChannelEntityMessage;
+
+/// <summary>A broker no longer publishes on <see cref="Channel"/>: the entity stops keeping its routes current.</summary>
+internal sealed record ReleaseRoutes(string Channel, IActorRef Broker) : IChannelEntityMessage;
+
 /// <summary>
-/// A message published on <see cref="Channel"/>, already encoded as the <c>#publish</c> frame every subscriber gets.
-/// When <see cref="ReplyTo"/> is set the entity answers <see cref="PublishAccepted"/> with <see cref="Correlation"/>.
+/// The entity's current list of subscribed brokers, sent to every broker that publishes on the channel (a route
+/// holder) whenever it changes. <see cref="Version"/> grows with each change of one entity incarnation; the holder
+/// answers <see cref="RoutesAck"/>.
 /// </summary>
-internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation) : IChannelEntityMessage;
+internal sealed record Routes(string Channel, IActorRef[] Brokers, long Version) : IChannelWireMessage;
 
-/// <summary>The entity took the publish and forwarded it to every subscribed node.</summary>
-internal sealed record PublishAccepted(long Correlation) : IChannelWireMessage;
+/// <summary>A route holder applied <see cref="Routes"/> of <see cref="Version"/>.</summary>
+internal sealed record RoutesAck(string Channel, long Version) : IChannelWireMessage;
 
-/// <summary>The entity forwards a publish to a subscribed node's broker.</summary>
+/// <summary>The entity stops (passivates) and no longer keeps the holder's routes current: the holder drops them.</summary>
+internal sealed record RoutesRevoked(string Channel) : IChannelWireMessage;
+
+/// <summary>A publish, sent by the publishing node's broker straight to a subscribed node's broker.</summary>
 internal sealed record Deliver(string Channel, byte[] Frame) : IChannelWireMessage;
 
-/// <summary>A (re)started entity asks every node's broker whether it has subscribers, to rebuild its registrations.</summary>
+/// <summary>A (re)started entity asks every node's broker whether it has subscribers or publishes, to rebuild its state.</summary>
 internal sealed record WhoSubscribes(string Channel, IActorRef Entity) : IChannelWireMessage;
 
-/// <summary>A broker's answer to <see cref="WhoSubscribes"/>.</summary>
-internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed) : IChannelWireMessage;
+/// <summary>A broker's answer to <see cref="WhoSubscribes"/>: whether it has subscribers and whether it holds routes.</summary>
+internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed, bool HoldsRoutes = false) : IChannelWireMessage;
+
+/// <summary>
+/// A message published on <see cref="Channel"/>, already encoded as the <c>#publish</c> frame every subscriber gets,
+/// handed to this node's broker. When <see cref="ReplyTo"/> is set the broker answers <see cref="PublishAccepted"/>
+/// (or <see cref="PublishFailed"/>) with <see cref="Correlation"/>. Never crosses nodes.
+/// </summary>
+internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation);
+
+/// <summary>The broker delivered the publish to local subscribers and sent it to every subscribed node.</summary>
+internal sealed record PublishAccepted(long Correlation);
+
+/// <summary>The broker could not take the publish (its routes are unknown and too many publishes wait for them).</summary>
+internal sealed record PublishFailed(long Correlation, string Reason);

@@ -80,4 +80,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(3008, LogLevel.Warning, "Closing the node's sockets did not finish cleanly")]
     public static partial void CloseSocketsFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(3009, LogLevel.Warning, "Node broker {Broker} did not confirm the routes of channel '{Channel}' within {TimeoutMs} ms; its routes were revoked (it asks again on its next publish)")]
+    public static partial void RouteHolderDropped(ILogger logger, string broker, string channel, long timeoutMs);
+
+    [LoggerMessage(3010, LogLevel.Warning, "{Count} publish(es) were refused in the last second: {Limit} publishes already wait for the routes of their channels (their entities are not reachable yet)")]
+    public static partial void PublishesRefused(ILogger logger, int count, int limit);
+
+    [LoggerMessage(3011, LogLevel.Warning, "Routes of channel '{Channel}' were not answered; asking again")]
+    public static partial void RouteRequestRetry(ILogger logger, string channel);
 }

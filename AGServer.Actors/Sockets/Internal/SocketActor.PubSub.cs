@@ -24,6 +24,9 @@ internal sealed partial class SocketActor
             case PublishAccepted accepted:
                 _socket.SendPacket(OutboundPacket.Response(accepted.Correlation, null));
                 return true;
+            case PublishFailed failed:
+                Refuse(failed.Correlation, new BrokerError(failed.Reason));
+                return true;
             case NodeBroker.Subscribed subscribed:
                 OnSubscribed(subscribed);
                 return true;
@@ -168,7 +171,7 @@ internal sealed partial class SocketActor
         {
             var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
             _server.Metrics.Published();
-            _server.Exchange.Region.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
+            _server.Exchange.Broker.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
         });
     }
 

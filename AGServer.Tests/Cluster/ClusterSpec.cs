@@ -48,30 +48,6 @@ public sealed class ClusterSpec(ITestOutputHelper output)
         for (var i = 0; i < Channels; i++) await node.Server.Exchange.TransmitPublishAsync($"{prefix}/{i}", round);
     }
 
-    /// <summary>
-    /// Publishes a round with acknowledged publishes, sent again when not acknowledged. Sharding is at-most-once while
-    /// a shard is handed off (a message already on its way to the old home when the hand-off began is dropped by the
-    /// stopping shard: akkadotnet/akka.net#8501), so a publisher that must lose nothing across a leave waits for the
-    /// acknowledgement, as InvokePublish gives it.
-    /// </summary>
-    private static async Task PublishRoundAcknowledged(TestServer node, string prefix, int round)
-    {
-        await Task.WhenAll(Enumerable.Range(0, Channels).Select(async i =>
-        {
-            for (var attempt = 0; ; attempt++)
-            {
-                try
-                {
-                    await node.Server.Exchange.InvokePublishAsync($"{prefix}/{i}", round);
-                    return;
-                }
-                catch (Exception) when (attempt < 3)
-                {
-                }
-            }
-        }));
-    }
-
     [Fact]
     public async Task A_node_that_leaves_gracefully_hands_off_its_channels_without_losing_messages()
     {
@@ -86,26 +62,25 @@ public sealed class ClusterSpec(ITestOutputHelper output)
         var round = 0;
         for (; round < 30; round++)
         {
-            await PublishRoundAcknowledged(publisher, "leave", round);
+            await PublishRound(publisher, "leave", round);
             await Task.Delay(5); // pace the load
         }
         var leaving = cluster[1].DisposeAsync().AsTask();
         while (!leaving.IsCompleted || round < 60)
         {
-            await PublishRoundAcknowledged(publisher, "leave", round++);
+            await PublishRound(publisher, "leave", round++);
             await Task.Delay(5);
         }
         await leaving;
         var last = round - 1;
 
-        // Every round arrives, in order; a round sent again because its acknowledgement was lost may arrive twice.
+        // Publishes do not pass through the moving entities: every round arrives once, in order, with no retry.
         await ClusterNodes.Eventually(() => received.ByChannel.Keys.All(c => received.Of(c).LastOrDefault() == last));
-        foreach (var channel in received.ByChannel.Keys)
-            Assert.Equal(Enumerable.Range(0, round), received.Of(channel).Distinct());
+        foreach (var channel in received.ByChannel.Keys) Assert.Equal(Enumerable.Range(0, round), received.Of(channel));
     }
 
     [Fact]
-    public async Task After_a_node_crashes_publishes_reach_every_surviving_subscriber_again()
+    public async Task A_node_crash_costs_publishes_between_survivors_nothing()
     {
         await using var cluster = new ClusterNodes();
         await cluster.Add();
@@ -121,30 +96,23 @@ public sealed class ClusterSpec(ITestOutputHelper output)
         for (; round < 10; round++) await PublishRound(publisher, "crash", round);
         await ClusterNodes.Eventually(() => received.ByChannel.Keys.All(c => received.Of(c).Contains(9)));
 
-        var crashRound = round;
         var clock = Stopwatch.StartNew();
         await cluster[1].System.Terminate();
-        // Keep publishing until every channel got a message published after the crash.
-        while (!received.ByChannel.Keys.All(c => received.Of(c).Any(n => n >= crashRound)))
+        // Publish all through the failover: until the survivors removed the crashed node and moved its shards, and after.
+        var survivors = new[] { cluster[0], cluster[2] };
+        while (!survivors.All(n => Akka.Cluster.Cluster.Get(n.System).State.Members.Count == 2))
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "delivery did not resume within 60 s");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "the crashed node was not removed within 60 s");
             await PublishRound(publisher, "crash", round++);
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
-        output.WriteLine($"Delivery on every channel resumed {clock.Elapsed.TotalSeconds:F1} s after the crash");
+        output.WriteLine($"The crashed node was removed after {clock.Elapsed.TotalSeconds:F1} s; {round} rounds published");
+        for (var i = 0; i < 10; i++) await PublishRound(publisher, "crash", round++);
 
-        // From then on nothing is lost and order holds.
-        var resumed = round;
-        for (var i = 0; i < 20; i++) await PublishRound(publisher, "crash", round++);
-        var final = round - 1;
-        await ClusterNodes.Eventually(() => received.ByChannel.Keys.All(c => received.Of(c).LastOrDefault() == final));
-        foreach (var channel in received.ByChannel.Keys)
-        {
-            var list = received.Of(channel);
-            Assert.Equal(list.Order(), list);
-            Assert.Equal(list.Distinct(), list);
-            Assert.Equal(Enumerable.Range(resumed, final - resumed + 1), list.Where(n => n >= resumed));
-        }
+        // Nothing published between the survivors is lost, duplicated or reordered.
+        var last = round - 1;
+        await ClusterNodes.Eventually(() => received.ByChannel.Keys.All(c => received.Of(c).LastOrDefault() == last));
+        foreach (var channel in received.ByChannel.Keys) Assert.Equal(Enumerable.Range(0, round), received.Of(channel));
     }
 
     [Fact]

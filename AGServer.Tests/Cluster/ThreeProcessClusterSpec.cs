@@ -67,6 +67,101 @@ public sealed class ThreeProcessClusterSpec(ITestOutputHelper output) : IAsyncLi
         output.WriteLine($"Delivery on every channel resumed {clock.Elapsed.TotalSeconds:F1} s after node 3 was killed");
     }
 
+    /// <summary>
+    /// The guarantee of docs/CLUSTER.md: a publisher on node 1 sends on 20 channels every 100 ms (some of their entities
+    /// live on node 3), subscribers on nodes 1 and 2; node 3 is killed with SIGKILL. Every message reaches both
+    /// subscribers exactly once and in order, no channel goes silent for a second, and subscribes made during the
+    /// outage complete and receive what is published after them.
+    /// </summary>
+    [Fact]
+    public async Task Killing_a_node_costs_publishes_between_survivors_nothing()
+    {
+        var channels = Enumerable.Range(0, 20).Select(i => $"survive/{i}").ToArray();
+        await _clients[0].Connect("pub");
+        await _clients[0].Connect("near");
+        await _clients[1].Connect("far");
+        await _clients[0].Call("track", new { client = "near", channels });
+        await _clients[1].Call("track", new { client = "far", channels });
+        await _clients[0].Call("publishLoop", new { client = "pub", channels, intervalMs = 100 });
+        await UntilEveryChannelHas(10);
+
+        _nodes[2].Crash();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Subscribes during the outage: bounded, and a publish made after one completed reaches it.
+        await _clients[1].Connect("late");
+        var late = Enumerable.Range(0, 10).Select(i => $"late/{i}").ToArray();
+        foreach (var channel in late) await _clients[1].Call("subscribe", new { client = "late", channel, options = new { noWait = true } });
+        var outcomes = new Dictionary<string, (string Event, TimeSpan At)>();
+        while (outcomes.Count < late.Length)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"only {outcomes.Count} of {late.Length} subscribes were answered");
+            foreach (var e in _clients[1].Events("late").Where(e => e.Event is "subscribe" or "subscribeFail"))
+                outcomes.TryAdd(e.Data!["channel"]!.GetValue<string>(), (e.Event, clock.Elapsed));
+            await Task.Delay(50);
+        }
+        foreach (var (channel, outcome) in outcomes.OrderBy(o => o.Value.At))
+            output.WriteLine($"{channel}: {outcome.Event} at {outcome.At.TotalSeconds:F1} s");
+        Assert.All(outcomes.Values, outcome => Assert.Equal("subscribe", outcome.Event));
+        foreach (var channel in late) await _clients[0].Call("invokePublish", new { client = "pub", channel, data = "after" });
+        foreach (var channel in late) await _clients[1].WaitFor("late", $"channel:{channel}");
+
+        // Publishing goes on until the cluster has removed node 3 and moved its channels.
+        while (await Members(_nodes[0]) != 2)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "node 3 was not removed from the cluster");
+            await Task.Delay(100);
+        }
+        output.WriteLine($"Node 3 was removed from the cluster {clock.Elapsed.TotalSeconds:F1} s after it was killed");
+        var atRemoval = await Rounds();
+        await UntilEveryChannelHas(atRemoval + 10);
+
+        var loop = (await _clients[0].Call("stopLoop", new { client = "pub" }))!;
+        Assert.Empty(loop["failed"]!.AsArray());
+        var sent = loop["sent"]!.GetValue<int>();
+        await UntilEveryChannelHas(sent);
+        foreach (var (name, clients) in new[] { ("near", _clients[0]), ("far", _clients[1]) })
+        {
+            var report = (await clients.Call("trackReport", new { client = name }))!.AsObject();
+            foreach (var channel in channels)
+            {
+                var ns = report[channel]!["ns"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
+                Assert.True(Enumerable.Range(0, sent).SequenceEqual(ns), $"{name} on {channel}: {ns.Length} of {sent} rounds, or out of order");
+                var gap = report[channel]!["maxGapMs"]!.GetValue<int>();
+                Assert.True(gap < 1000, $"{name} on {channel} went {gap} ms without a message");
+            }
+            output.WriteLine($"{name}: all {sent} rounds on {channels.Length} channels; longest gap {report.Select(c => c.Value!["maxGapMs"]!.GetValue<int>()).Max()} ms");
+        }
+    }
+
+    /// <summary>The fewest rounds any tracked channel of either subscriber has received.</summary>
+    private async Task<int> Rounds()
+    {
+        var fewest = int.MaxValue;
+        foreach (var (name, clients) in new[] { ("near", _clients[0]), ("far", _clients[1]) })
+            foreach (var (_, channel) in (await clients.Call("trackReport", new { client = name }))!.AsObject())
+                fewest = Math.Min(fewest, channel!["ns"]!.AsArray().Count);
+        return fewest;
+    }
+
+    private async Task UntilEveryChannelHas(int rounds)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await Rounds() < rounds)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"fewer than {rounds} rounds arrived on some channel");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>How many cluster members a node sees (its /health body).</summary>
+    private static async Task<int> Members(NodeProcess node)
+    {
+        using var http = new HttpClient();
+        var health = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{node.Port}/health"))!;
+        return health["members"]!.AsArray().Count;
+    }
+
     [Fact]
     public async Task SIGTERM_disconnects_a_node_clients_with_1001_so_they_reconnect_elsewhere()
     {

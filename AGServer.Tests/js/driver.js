@@ -6,6 +6,8 @@ const socketClusterClient = require('socketcluster-client');
 const jwt = require('jsonwebtoken');
 
 const clients = new Map();
+const loops = new Map();
+const tracks = new Map();
 const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const dehydrate = (error) => error && {name: error.name, message: error.message, ...error};
 const push = (client, event, data) => out({event, client, data});
@@ -169,6 +171,60 @@ const ops = {
     const socket = client(name);
     for (let i = 0; i < count; i++) socket.transmitPublish(channel, tag == null ? {n: i} : {tag, n: i});
     return true;
+  },
+  // Starts publishing {n, at} on every channel of `channels` each `intervalMs`, with invokePublish, until stopLoop.
+  async publishLoop({client: name, channels, intervalMs}) {
+    const socket = client(name);
+    const loop = {sent: 0, failed: [], stop: false};
+    loops.set(name, loop);
+    (async () => {
+      for (let n = 0; !loop.stop; n++) {
+        await Promise.all(channels.map(async (channel) => {
+          try {
+            await socket.invokePublish(channel, {n, at: Date.now()});
+          } catch (error) {
+            loop.failed.push({channel, n, error: dehydrate(error)});
+          }
+        }));
+        loop.sent = n + 1;
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      }
+      loop.done();
+    })();
+    loop.finished = new Promise((resolve) => { loop.done = resolve; });
+    return true;
+  },
+  // Stops a publishLoop; answers how many rounds went out and which publishes failed.
+  async stopLoop({client: name}) {
+    const loop = loops.get(name);
+    loop.stop = true;
+    await loop.finished;
+    return {sent: loop.sent, failed: loop.failed};
+  },
+  // Subscribes to every channel of `channels` and records, per channel, the `n` of each message and the longest
+  // time between two arrivals.
+  async track({client: name, channels}) {
+    const socket = client(name);
+    const tracked = {};
+    tracks.set(name, tracked);
+    await Promise.all(channels.map(async (channel) => {
+      const record = tracked[channel] = {ns: [], maxGapMs: 0, last: null};
+      const subscription = socket.subscribe(channel);
+      (async () => {
+        for await (const data of subscription) {
+          const now = Date.now();
+          if (record.last != null) record.maxGapMs = Math.max(record.maxGapMs, now - record.last);
+          record.last = now;
+          record.ns.push(data.n);
+        }
+      })();
+      await subscription.listener('subscribe').once();
+    }));
+    return true;
+  },
+  async trackReport({client: name}) {
+    const tracked = tracks.get(name);
+    return Object.fromEntries(Object.entries(tracked).map(([channel, r]) => [channel, {ns: r.ns, maxGapMs: r.maxGapMs}]));
   },
   // Opens `count` clients and makes each invoke `procedure` as soon as it is created (before it has connected).
   async burst({port, count, procedure, prefix}) {

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Starts three AGServer.Conformance nodes on this machine as one cluster, shows cross-node pub/sub with the
-# real socketcluster-client, then stops them with SIGTERM (graceful: sockets closed with 1001, cluster left).
+# real socketcluster-client, then kills node 3 with SIGKILL while node 1 publishes on 20 channels every 100 ms to
+# subscribers on nodes 1 and 2 (some of those channels' entities live on node 3): it counts what the survivors
+# missed (nothing) and the longest silence of any channel. Then it stops nodes 1 and 2 with SIGTERM (graceful:
+# sockets closed with 1001, cluster left).
 #   node 1: ws://localhost:8001/socketcluster/  cluster port 4051 (the seed)
 #   node 2: ws://localhost:8002/socketcluster/  cluster port 4052
 #   node 3: ws://localhost:8003/socketcluster/  cluster port 4053
@@ -52,6 +55,53 @@ const sc = require(path.resolve('AGServer.Tests/js/node_modules/socketcluster-cl
   }
   await done;
   [a, b, c].forEach(s => s.disconnect());
+  process.exit(0);
+})();
+JS
+
+echo
+echo "Crash: node 1 publishes on 20 channels every 100 ms to subscribers on nodes 1 and 2; node 3 gets SIGKILL."
+KILL_PID=${pids[2]} node - <<'JS'
+const path = require('path');
+const sc = require(path.resolve('AGServer.Tests/js/node_modules/socketcluster-client'));
+const channels = Array.from({length: 20}, (_, i) => `crash/${i}`);
+(async () => {
+  const publisher = sc.create({hostname: 'localhost', port: 8001});
+  const subscribers = [8001, 8002].map(port => sc.create({hostname: 'localhost', port}));
+  const seen = subscribers.map(() => ({count: 0, outOfOrder: 0, maxGapMs: 0}));
+  await Promise.all(subscribers.map((socket, s) => Promise.all(channels.map(async (name) => {
+    const channel = socket.subscribe(name);
+    let last = null;
+    let expected = 0;
+    (async () => {
+      for await (const {n} of channel) {
+        const now = Date.now();
+        if (last != null) seen[s].maxGapMs = Math.max(seen[s].maxGapMs, now - last);
+        last = now;
+        if (n !== expected) seen[s].outOfOrder++;
+        expected = n + 1;
+        seen[s].count++;
+      }
+    })();
+    await channel.listener('subscribe').once();
+  }))));
+  let rounds = 0;
+  const killAt = Date.now() + 2000;
+  let killed = false;
+  while (Date.now() < killAt + 12000) {
+    await Promise.all(channels.map(name => publisher.invokePublish(name, {n: rounds})));
+    rounds++;
+    if (!killed && Date.now() >= killAt) {
+      process.kill(Number(process.env.KILL_PID), 'SIGKILL');
+      killed = true;
+      console.log(`node 3 killed after round ${rounds}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  await new Promise(resolve => setTimeout(resolve, 500));
+  seen.forEach((s, i) => console.log(`subscriber on node ${i + 1}: ${s.count} of ${rounds * channels.length} messages,` +
+    ` ${s.outOfOrder} out of order, longest silence on a channel ${s.maxGapMs} ms`));
+  [publisher, ...subscribers].forEach(s => s.disconnect());
   process.exit(0);
 })();
 JS

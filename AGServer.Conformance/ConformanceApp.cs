@@ -26,6 +26,19 @@ public static class ConformanceApp
     private static readonly HandlerOptions Overlapping = new() { Ordering = HandlerOrdering.None };
 
     /// <summary>
+    /// Channels matching <c>hist/*</c> keep their last 100 publications for 5 minutes, track presence and recover
+    /// (unless the configuration already says something about <c>hist/*</c>).
+    /// </summary>
+    public static void ConfigureChannels(AGServerOptions options) =>
+        options.Channels.TryAdd("hist/*", new Channels.ChannelFeatures
+        {
+            HistorySize = 100,
+            HistoryTtl = TimeSpan.FromMinutes(5),
+            Presence = true,
+            Recovery = true,
+        });
+
+    /// <summary>
     /// Installs the procedures and receivers, and (unless a test brings its own) the middleware rules. Without
     /// <paramref name="recordEvents"/> (the benchmarks, which compare the server with one that records nothing) the
     /// <c>events</c> procedure answers an error.

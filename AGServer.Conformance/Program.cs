@@ -1,9 +1,12 @@
 using AGServer;
 using AGServer.Conformance;
 using AGServer.Hosting;
+using AGServer.Server;
 
 // The conformance app (../shared/CONFORMANCE.md): the Host plus fixed procedures, receivers and rules.
-var app = AGServerApp.CreateBuilder(args).Build();
+var builder = AGServerApp.CreateBuilder(args);
+builder.Services.Configure<AGServerOptions>(ConformanceApp.ConfigureChannels);
+var app = builder.Build();
 app.MapAGServer();
 var server = app.Services.GetRequiredService<SocketClusterServer>();
 // --Conformance:RecordEvents=false: no event records (the benchmarks compare with a server that keeps none).

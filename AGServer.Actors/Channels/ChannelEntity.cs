@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using AGServer.Channels.Internal;
+using AGServer.Protocol;
 using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,9 +19,16 @@ namespace AGServer.Channels;
 /// subscribes or holds routes and holds registrations until they answered; then it sends the holders fresh routes.
 /// While it is away the holders keep their last routes, so publishes between surviving nodes go on.
 /// Passivates when it has had no subscribed node and no message for a while, revoking the holders' routes.
+/// A channel with features (<see cref="ChannelFeatures"/>) also keeps, here: its history (publishes come to the
+/// entity, which gives each the next offset, keeps it and forwards it; handed over to the next home on a graceful
+/// move), and its presence (members reported by the brokers, rebuilt from them after a move or crash, announced on
+/// the companion channel <c>$presence:name</c>). An entity with a non-empty history does not passivate.
 /// </summary>
 internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
+    /// <summary>The sharding type name of channel entities.</summary>
+    public const string TypeName = "agserver-channel";
+
     private sealed record RecoveryTimedOut
     {
         public static readonly RecoveryTimedOut Instance = new();
@@ -53,12 +61,19 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private readonly List<PendingRegistration> _pending = new();
     private readonly HashSet<Address> _awaitingReports = new();
     private long _version;
+    private readonly Func<ISocketCodec> _codec;
+    private readonly HistoryBuffer? _history;
+    private readonly PresenceTracker? _presence;
 
-    public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null)
+    public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
     {
         _channel = channel;
         _settings = settings;
         _logger = logger ?? NullLogger.Instance;
+        _codec = codec ?? (() => JsonCodec.Instance);
+        var these = (features ?? ChannelFeatureMap.Empty).For(channel);
+        if (these.HasHistory) _history = new HistoryBuffer(these.HistorySize, these.HistoryTtl);
+        if (these.Presence) _presence = new PresenceTracker();
         Recovering();
     }
 
@@ -66,8 +81,9 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string channel, ChannelSettings settings, ILogger? logger = null) =>
-        Akka.Actor.Props.Create(() => new ChannelEntity(channel, settings, logger));
+    public static Props Props(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null,
+        Func<ISocketCodec>? codec = null) =>
+        Akka.Actor.Props.Create(() => new ChannelEntity(channel, settings, logger, features, codec));
 
     protected override void PreStart()
     {
@@ -97,6 +113,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             if (_awaitingReports.Count == 0) BecomeActive();
         });
         Receive<RecoveryTimedOut>(_ => BecomeActive());
+        Receive<HistoryHandoff>(OnHistoryHandoff);
         Receive<HandOffStop>(_ =>
         {
             // Serve what is stashed with the nodes known so far, then stop like an active entity.
@@ -113,6 +130,9 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         Context.SetReceiveTimeout(_settings.PassivateIdleAfter);
         // Holders keep the routes of the previous incarnation; this one's replace them.
         if (_holders.Count > 0) PushRoutes();
+        // Listeners of the presence channel may have missed leaves of members whose node went down with the previous
+        // incarnation: they refetch the members.
+        if (_presence is not null) AnnouncePresence("reset", null, null, null);
         Stash.UnstashAll();
     }
 
@@ -161,12 +181,44 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             _holders.Remove(terminated.ActorRef);
             if (_nodes.Remove(terminated.ActorRef)) PushRoutes();
             ConfirmAcknowledged();
+            if (_presence is not null)
+                foreach (var (socketId, userId) in _presence.LeaveAll(terminated.ActorRef))
+                    AnnouncePresence("leave", socketId, userId, NodeOf(terminated.ActorRef));
         });
+        Receive<SequencedPublish>(OnSequencedPublish);
+        Receive<PresenceJoin>(join =>
+        {
+            var node = NodeOf(join.Broker);
+            if (_presence?.Join(join.SocketId, join.UserId, join.Broker, node) == true) AnnouncePresence("join", join.SocketId, join.UserId, node);
+        });
+        Receive<PresenceLeave>(leave =>
+        {
+            if (_presence is null) return;
+            var node = _presence.NodeOf(leave.SocketId);
+            var userId = _presence.Leave(leave.SocketId, out var removed);
+            if (removed) AnnouncePresence("leave", leave.SocketId, userId, node);
+        });
+        Receive<PresenceQuery>(query => query.ReplyTo.Tell(_presence is null
+            ? new PresenceAnswer(_channel, query.Correlation, false, 0, 0, [])
+            : new PresenceAnswer(_channel, query.Correlation, true, _presence.Sockets, _presence.Users,
+                query.WithMembers ? _presence.Members.ToArray() : [])));
+        Receive<HistoryQuery>(OnHistoryQuery);
+        Receive<HistoryHandoff>(OnHistoryHandoff);
         Receive<HandOffStop>(_ => OnHandOffStop());
-        Receive<Drained>(_ => Context.Stop(Self));
+        Receive<Drained>(_ =>
+        {
+            // The history goes to the next home through the region, which holds messages for a shard being handed off.
+            if (_history is { Offset: > 0 })
+                ClusterSharding.Get(Context.System).ShardRegion(TypeName)
+                    .Tell(new HistoryHandoff(_channel, _history.Epoch, _history.Offset, _history.All));
+            Context.Stop(Self);
+        });
         Receive<ReceiveTimeout>(_ =>
         {
             if (!_nodes.IsEmpty || _pending.Count > 0) return;
+            // A history outlives its subscribers (they come back to recover from it) until its publications expire.
+            _history?.Trim(Environment.TickCount64);
+            if (_history is { Count: > 0 }) return;
             foreach (var holder in _holders.Keys) holder.Tell(new RoutesRevoked(_channel));
             _holders.Clear();
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
@@ -176,6 +228,10 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     /// <summary>A broker's answer to the start-up query (or a late one): it subscribes, holds routes, or both.</summary>
     private void OnReport(SubscriptionReport report, bool active)
     {
+        if (_presence is not null && report.Members is { } members)
+            foreach (var member in members)
+                if (_presence.Join(member.SocketId, member.UserId, report.Broker, member.Node) && active)
+                    AnnouncePresence("join", member.SocketId, member.UserId, member.Node);
         var added = report.Subscribed && AddNode(report.Broker);
         if (report.HoldsRoutes && _holders.TryAdd(report.Broker, 0))
         {
@@ -232,6 +288,50 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         }
         ConfirmAcknowledged();
     }
+
+    /// <summary>A publish on a channel with history: the next offset, kept, then forwarded to every subscribed node.</summary>
+    private void OnSequencedPublish(SequencedPublish publish)
+    {
+        var frame = publish.Frame;
+        if (_history is not null)
+        {
+            frame = SequencedFrames.Wrap(_codec(), _channel, publish.Frame, _history.Next, _history.Epoch);
+            _history.Append(frame, Environment.TickCount64);
+        }
+        var deliver = new Deliver(_channel, frame);
+        foreach (var broker in _nodes.Brokers) broker.Tell(deliver);
+        publish.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
+    }
+
+    private void OnHistoryQuery(HistoryQuery query)
+    {
+        if (_history is null)
+        {
+            query.ReplyTo.Tell(new HistoryAnswer(_channel, query.Correlation, false, "", 0, false, []));
+            return;
+        }
+        var now = Environment.TickCount64;
+        var entries = query.Epoch is { } epoch ? _history.Since(epoch, query.Since, now) : _history.Latest(query.Limit, now);
+        query.ReplyTo.Tell(new HistoryAnswer(_channel, query.Correlation, true, _history.Epoch, _history.Offset, entries is not null,
+            entries?.Select(e => e.Frame).ToArray() ?? []));
+    }
+
+    /// <summary>The previous home's history, handed over on a graceful move: taken over unless this one already sequenced.</summary>
+    private void OnHistoryHandoff(HistoryHandoff handoff) => _history?.Adopt(handoff.Epoch, handoff.Offset, handoff.Entries);
+
+    private void AnnouncePresence(string action, string? socketId, string? userId, string? node)
+    {
+        var companion = ChannelFeatureMap.PresencePrefix + _channel;
+        var frame = _codec().Encode(OutboundPacket.Publish(companion,
+            new PresenceEvent(action, socketId, userId, node, _presence!.Sockets, _presence.Users)));
+        Context.ActorSelection("/user/" + NodeBroker.Name).Tell(new Publish(companion, frame, null, 0));
+    }
+
+    /// <summary>What listeners of <c>$presence:name</c> get: a join, a leave, or a reset (refetch the members).</summary>
+    private sealed record PresenceEvent(string Action, string? SocketId, string? UserId, string? Node, int Sockets, int Users);
+
+    private string NodeOf(IActorRef broker) =>
+        (broker.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : broker.Path.Address).ToString();
 
     private bool _draining;
 

@@ -22,7 +22,7 @@ public sealed class Exchange
 
     private readonly Server.AGServerMetrics? _metrics;
 
-    internal Exchange(Func<ISocketCodec> codec, IActorRef broker, int streamLimit = int.MaxValue,
+    internal Exchange(Func<ISocketCodec> codec, IActorRef region, IActorRef broker, int streamLimit = int.MaxValue,
         Streams.Internal.IConsumerFailures? failures = null, Server.AGServerMetrics? metrics = null)
     {
         _metrics = metrics;
@@ -30,7 +30,11 @@ public sealed class Exchange
         Failures = failures;
         _codec = codec;
         Broker = broker;
+        Region = region;
     }
+
+    /// <summary>The channel sharding region: channel entities answer history and presence queries.</summary>
+    internal IActorRef Region { get; }
 
     internal int StreamLimit { get; }
 
@@ -54,6 +58,34 @@ public sealed class Exchange
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, cancellationToken);
         if (answer is PublishFailed failed) throw new BrokerError(failed.Reason);
+    }
+
+    /// <summary>
+    /// Who is in <paramref name="channel"/>, cluster-wide (a channel with <see cref="ChannelFeatures.Presence"/>): socket
+    /// and user counts, and the members unless <paramref name="withMembers"/> is false (cheap for big channels).
+    /// </summary>
+    public async Task<ChannelPresence> PresenceAsync(string channel, bool withMembers = true, CancellationToken cancellationToken = default)
+    {
+        var answer = await Region.Ask<PresenceAnswer>(replyTo => new PresenceQuery(channel, withMembers, replyTo, 0), AskTimeout, cancellationToken);
+        if (!answer.Enabled) throw new InvalidActionError($"Channel {channel} has no presence: no AGServer:Channels pattern enables it");
+        return new ChannelPresence(answer.Sockets, answer.Users, answer.Members);
+    }
+
+    /// <summary>
+    /// The latest <paramref name="limit"/> publications kept by <paramref name="channel"/> (a channel with a
+    /// <see cref="ChannelFeatures.HistorySize"/>), oldest first, with the channel's epoch and latest offset.
+    /// </summary>
+    public async Task<ChannelHistory> HistoryAsync(string channel, int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var answer = await Region.Ask<HistoryAnswer>(replyTo => new HistoryQuery(channel, null, 0, limit, replyTo, 0), AskTimeout, cancellationToken);
+        if (!answer.Enabled) throw new InvalidActionError($"Channel {channel} has no history: no AGServer:Channels pattern enables it");
+        var codec = _codec();
+        return new ChannelHistory(answer.Epoch, answer.Offset, answer.Frames.Select(frame =>
+        {
+            var (offset, data) = SequencedFrames.Read(codec, frame);
+            return new Publication(offset, data);
+        }).ToArray());
     }
 
     /// <summary>Subscribes the server to <paramref name="channel"/> (or returns the existing subscription).</summary>

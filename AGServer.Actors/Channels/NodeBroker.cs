@@ -56,8 +56,12 @@ internal sealed class NodeBroker : ReceiveActor
     private ICancelable? _tick;
     private readonly Server.AGServerMetrics? _metrics;
 
-    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null)
+    private readonly ChannelFeatureMap _features;
+
+    public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null,
+        ChannelFeatureMap? features = null)
     {
+        _features = features ?? ChannelFeatureMap.Empty;
         _region = region;
         _codec = codec;
         _logger = logger;
@@ -86,13 +90,16 @@ internal sealed class NodeBroker : ReceiveActor
         Receive<Unsubscribe>(OnUnsubscribe);
         Receive<NodeRegistered>(OnRegistered);
         Receive<Deliver>(OnDeliver);
-        Receive<WhoSubscribes>(who => who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel), _routes.Has(who.Channel))));
+        Receive<WhoSubscribes>(who => who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel), _routes.Has(who.Channel),
+            _features.For(who.Channel).Presence ? PresenceMembers(who.Channel) : null)));
     }
 
     private void OnSubscribe(Subscribe subscribe)
     {
         var channel = subscribe.Channel;
         _local.Add(channel, subscribe.Subscriber);
+        if (subscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
+            _region.Tell(new PresenceJoin(channel, Self, socket.Id, socket.UserId));
         if (_registered.ContainsKey(channel))
         {
             subscribe.ReplyTo?.Tell(new Subscribed(channel));
@@ -119,6 +126,8 @@ internal sealed class NodeBroker : ReceiveActor
     private void OnUnsubscribe(Unsubscribe unsubscribe)
     {
         var channel = unsubscribe.Channel;
+        if (unsubscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
+            _region.Tell(new PresenceLeave(channel, Self, socket.Id));
         if (_local.Remove(channel, unsubscribe.Subscriber))
         {
             _registered.Remove(channel);
@@ -132,6 +141,12 @@ internal sealed class NodeBroker : ReceiveActor
     /// <summary>A publish from this node: local subscribers at once, then every other subscribed node, in order.</summary>
     private void OnPublish(Publish publish)
     {
+        if (!_features.IsEmpty && _features.For(publish.Channel).HasHistory)
+        {
+            // History needs one sequencer: the channel's entity gives the offset and forwards it, local subscribers included.
+            _region.Tell(new SequencedPublish(publish.Channel, publish.Frame, publish.ReplyTo, publish.Correlation));
+            return;
+        }
         DeliverLocally(publish.Channel, publish.Frame);
         var entry = _routes.GetOrAdd(publish.Channel, Environment.TickCount64, out var created);
         if (created) _region.Tell(new RouteRequest(publish.Channel, Self));
@@ -180,6 +195,13 @@ internal sealed class NodeBroker : ReceiveActor
         // registration after this node's last subscriber left): tell the entity, at most once a tick, not per message.
         if (!_staleReported.Add(deliver.Channel)) return;
         _region.Tell(new UnregisterNode(deliver.Channel, Self));
+    }
+
+    /// <summary>This node's subscribed sockets of a channel with presence, for a (re)started entity.</summary>
+    private PresenceMember[] PresenceMembers(string channel)
+    {
+        var node = InCluster ? Cluster.Get(Context.System).SelfAddress.ToString() : Self.Path.Address.ToString();
+        return _local.Of(channel).OfType<Sockets.AGServerSocket>().Select(s => new PresenceMember(s.Id, s.UserId, node)).ToArray();
     }
 
     /// <summary>Hands the frame to every local subscriber of the channel; returns how many there were.</summary>

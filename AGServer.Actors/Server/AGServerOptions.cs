@@ -124,6 +124,13 @@ public sealed class AGServerOptions
     public string UserIdClaim { get; set; } = "sub";
 
     /// <summary>
+    /// History, presence and recovery per channel-name pattern (an exact name, or a prefix ending in <c>*</c>; the longest
+    /// match wins), e.g. <c>Channels["room/*"] = new() { HistorySize = 100, Presence = true, Recovery = true }</c>.
+    /// Every node of a cluster must have the same patterns.
+    /// </summary>
+    public Dictionary<string, Channels.ChannelFeatures> Channels { get; set; } = new();
+
+    /// <summary>
     /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
     /// unset means <see cref="AckTimeout"/>.
     /// </summary>
@@ -245,6 +252,8 @@ public sealed class AGServerOptions
         if (Codec is null) problems.Add("Codec must not be null.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
         if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
+        if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
+        else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
         return problems;
     }
 }

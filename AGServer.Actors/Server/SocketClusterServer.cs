@@ -62,6 +62,7 @@ public sealed partial class SocketClusterServer
         _auth = options.AuthEngine ?? new JwtAuthEngine(options);
         ServerActorRef = system.ActorOf(Props.Create(() => new ServerActor(this)), ServerActorName);
         Metrics = new AGServerMetrics(this, Services.GetService<global::System.Diagnostics.Metrics.IMeterFactory>());
+        ChannelFeatures = new Channels.Internal.ChannelFeatureMap(options.Channels);
         Exchange = StartChannels();
         Sockets = new SocketDirectory(this);
         if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
@@ -96,14 +97,14 @@ public sealed partial class SocketClusterServer
         var sharding = ClusterSharding.Get(System);
         var shardingSettings = ClusterShardingSettings.Create(System);
         var region = sharding.Start(
-            "agserver-channel",
-            channel => ChannelEntity.Props(channel, settings, channelLogger),
+            ChannelEntity.TypeName,
+            channel => ChannelEntity.Props(channel, settings, channelLogger, ChannelFeatures, () => _codec),
             shardingSettings,
             new ChannelMessageExtractor(settings.NumberOfShards),
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings)), NodeBroker.Name);
-        return new Exchange(() => _codec, broker, Options.StreamBufferLimit, Failures, Metrics);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures)), NodeBroker.Name);
+        return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
     }
 
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
@@ -120,6 +121,9 @@ public sealed partial class SocketClusterServer
     }
 
     public AGServerOptions Options { get; }
+
+    /// <summary>History, presence and recovery per channel, from <see cref="AGServerOptions.Channels"/>.</summary>
+    internal Channels.Internal.ChannelFeatureMap ChannelFeatures { get; }
 
     /// <summary>The application's services: handlers mapped with <c>MapProcedure</c> / <c>MapReceiver</c> get theirs from a scope of it per call.</summary>
     public IServiceProvider Services { get; }

@@ -358,8 +358,58 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         set => _subscriptions = value;
     }
 
-    /// <summary>The broker's fan-out: straight to the transport, or through the actor when OUTBOUND middleware must see it.</summary>
+    /// <summary>
+    /// The broker's fan-out: held while the channel is being recovered (see <see cref="HoldPublishes"/>), else straight
+    /// to the transport, or through the actor when OUTBOUND middleware must see it.
+    /// </summary>
     void IChannelSubscriber.Deliver(string channel, byte[] frame)
+    {
+        if (Volatile.Read(ref _held) is not null)
+        {
+            lock (_holdGate)
+            {
+                if (_held is not null && _held.TryGetValue(channel, out var hold))
+                {
+                    hold.Add(frame);
+                    return;
+                }
+            }
+        }
+        DeliverNow(channel, frame);
+    }
+
+    private readonly object _holdGate = new();
+    private Dictionary<string, Internal.HeldPublishes>? _held;
+
+    /// <summary>From now on, publishes of <paramref name="channel"/> wait (bounded) until <see cref="ReleasePublishes"/>.</summary>
+    internal void HoldPublishes(string channel, int limit)
+    {
+        lock (_holdGate)
+        {
+            var held = _held is null ? new Dictionary<string, Internal.HeldPublishes>() : new Dictionary<string, Internal.HeldPublishes>(_held);
+            held[channel] = new Internal.HeldPublishes(limit);
+            Volatile.Write(ref _held, held);
+        }
+    }
+
+    /// <summary>
+    /// Ends the hold of <paramref name="channel"/>: <paramref name="flush"/> gets what was held and sends what it decides
+    /// (through <see cref="DeliverNow"/>) before any later publish of the channel goes out.
+    /// </summary>
+    internal void ReleasePublishes(string channel, Action<Internal.HeldPublishes>? flush)
+    {
+        lock (_holdGate)
+        {
+            if (_held is null || !_held.TryGetValue(channel, out var hold)) return;
+            var held = new Dictionary<string, Internal.HeldPublishes>(_held);
+            held.Remove(channel);
+            Volatile.Write(ref _held, held.Count == 0 ? null : held);
+            flush?.Invoke(hold);
+        }
+    }
+
+    /// <summary>Sends a publish of <paramref name="channel"/> now: to the transport, or through OUTBOUND middleware.</summary>
+    internal void DeliverNow(string channel, byte[] frame)
     {
         if (Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request)))
             ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));

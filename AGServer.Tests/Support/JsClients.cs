@@ -73,14 +73,15 @@ public sealed class JsClients : IAsyncDisposable
     }
 
     /// <summary>Creates a client called <paramref name="name"/> and waits until it has connected.</summary>
-    public async Task<JsonNode> Connect(string name, object? options = null)
+    /// <summary>Creates a client on <paramref name="port"/> (this driver's server unless given) and waits until it has connected.</summary>
+    public async Task<JsonNode> Connect(string name, object? options = null, int? port = null)
     {
-        await Create(name, options);
+        await Create(name, options, port: port);
         return (await Call("connected", new { client = name }))!;
     }
 
-    public Task<JsonNode?> Create(string name, object? options = null, string? storedToken = null) =>
-        Call("create", new { client = name, port = Port, options = options ?? new { autoReconnect = false }, storedToken });
+    public Task<JsonNode?> Create(string name, object? options = null, string? storedToken = null, int? port = null) =>
+        Call("create", new { client = name, port = port ?? Port, options = options ?? new { autoReconnect = false }, storedToken });
 
     /// <summary>Sends one command and returns its result, or throws <see cref="JsError"/>.</summary>
     public async Task<JsonNode?> Call(string op, object args, TimeSpan? timeout = null)

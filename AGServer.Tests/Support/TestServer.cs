@@ -45,6 +45,7 @@ public sealed class TestServer : IAsyncDisposable
         {
             if (extraHocon is not null) akka.AddHocon(extraHocon, HoconAddMode.Prepend);
         });
+        builder.Services.Configure<AGServerOptions>(ConformanceApp.ConfigureChannels);
         if (configure is not null) builder.Services.Configure(configure);
         var app = builder.Build();
         app.MapAGServer();

@@ -8,6 +8,7 @@ const jwt = require('jsonwebtoken');
 const clients = new Map();
 const loops = new Map();
 const tracks = new Map();
+const follows = new Map();
 const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const dehydrate = (error) => error && {name: error.name, message: error.message, ...error};
 const push = (client, event, data) => out({event, client, data});
@@ -225,6 +226,28 @@ const ops = {
   async trackReport({client: name}) {
     const tracked = tracks.get(name);
     return Object.fromEntries(Object.entries(tracked).map(([channel, r]) => [channel, {ns: r.ns, maxGapMs: r.maxGapMs}]));
+  },
+  // Follows a channel with recovery, with the README's client code: the subscribe data is the position object the
+  // loop keeps current, so every automatic re-subscribe sends where the client is. `position` continues another
+  // client's (a client that moved to another node).
+  async follow({client: name, channel, position}) {
+    const socket = client(name);
+    const state = {position: position || {}, items: []};
+    follows.set(`${name} ${channel}`, state);
+    const subscription = socket.subscribe(channel, {data: state.position});
+    (async () => {
+      for await (const message of subscription) {
+        if (message.epoch === state.position.epoch && message.offset <= state.position.offset) continue; // had it
+        state.position.epoch = message.epoch;
+        state.position.offset = message.offset;
+        state.items.push(message);
+      }
+    })();
+    await subscription.listener('subscribe').once();
+    return true;
+  },
+  async followed({client: name, channel}) {
+    return follows.get(`${name} ${channel}`);
   },
   // Opens `count` clients and makes each invoke `procedure` as soon as it is created (before it has connected).
   async burst({port, count, procedure, prefix}) {

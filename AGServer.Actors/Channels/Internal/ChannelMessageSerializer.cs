@@ -20,6 +20,16 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
     private const string RoutesAckManifest = "RA";
     private const string RoutesRevokedManifest = "RV";
     private const string DeliverManifest = "D";
+    private const string SequencedPublishManifest = "SP";
+    private const string PublishAcceptedManifest = "PA";
+    private const string PublishFailedManifest = "PF";
+    private const string PresenceJoinManifest = "PJ";
+    private const string PresenceLeaveManifest = "PL";
+    private const string PresenceQueryManifest = "PQ";
+    private const string PresenceAnswerManifest = "PR";
+    private const string HistoryQueryManifest = "HQ";
+    private const string HistoryAnswerManifest = "HA";
+    private const string HistoryHandoffManifest = "HH";
     private const string WhoSubscribesManifest = "WS";
     private const string SubscriptionReportManifest = "SR";
 
@@ -36,6 +46,16 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         RoutesAck => RoutesAckManifest,
         RoutesRevoked => RoutesRevokedManifest,
         Deliver => DeliverManifest,
+        SequencedPublish => SequencedPublishManifest,
+        PublishAccepted => PublishAcceptedManifest,
+        PublishFailed => PublishFailedManifest,
+        PresenceJoin => PresenceJoinManifest,
+        PresenceLeave => PresenceLeaveManifest,
+        PresenceQuery => PresenceQueryManifest,
+        PresenceAnswer => PresenceAnswerManifest,
+        HistoryQuery => HistoryQueryManifest,
+        HistoryAnswer => HistoryAnswerManifest,
+        HistoryHandoff => HistoryHandoffManifest,
         WhoSubscribes => WhoSubscribesManifest,
         SubscriptionReport => SubscriptionReportManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a channel message", nameof(o)),
@@ -95,6 +115,75 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                     WriteRef(writer, m.Broker);
                     writer.Write(m.Subscribed);
                     writer.Write(m.HoldsRoutes);
+                    WriteMembers(writer, m.Members);
+                    break;
+                case SequencedPublish m:
+                    writer.Write(m.Channel);
+                    WriteBytes(writer, m.Frame);
+                    WriteRef(writer, m.ReplyTo);
+                    writer.Write(m.Correlation);
+                    break;
+                case PublishAccepted m:
+                    writer.Write(m.Correlation);
+                    break;
+                case PublishFailed m:
+                    writer.Write(m.Correlation);
+                    writer.Write(m.Reason);
+                    break;
+                case PresenceJoin m:
+                    writer.Write(m.Channel);
+                    WriteRef(writer, m.Broker);
+                    writer.Write(m.SocketId);
+                    WriteNullable(writer, m.UserId);
+                    break;
+                case PresenceLeave m:
+                    writer.Write(m.Channel);
+                    WriteRef(writer, m.Broker);
+                    writer.Write(m.SocketId);
+                    break;
+                case PresenceQuery m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.WithMembers);
+                    WriteRef(writer, m.ReplyTo);
+                    writer.Write(m.Correlation);
+                    break;
+                case PresenceAnswer m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Correlation);
+                    writer.Write(m.Enabled);
+                    writer.Write(m.Sockets);
+                    writer.Write(m.Users);
+                    WriteMembers(writer, m.Members);
+                    break;
+                case HistoryQuery m:
+                    writer.Write(m.Channel);
+                    WriteNullable(writer, m.Epoch);
+                    writer.Write(m.Since);
+                    writer.Write(m.Limit);
+                    WriteRef(writer, m.ReplyTo);
+                    writer.Write(m.Correlation);
+                    break;
+                case HistoryAnswer m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Correlation);
+                    writer.Write(m.Enabled);
+                    writer.Write(m.Epoch);
+                    writer.Write(m.Offset);
+                    writer.Write(m.Complete);
+                    writer.Write(m.Frames.Length);
+                    foreach (var frame in m.Frames) WriteBytes(writer, frame);
+                    break;
+                case HistoryHandoff m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Epoch);
+                    writer.Write(m.Offset);
+                    writer.Write(m.Entries.Length);
+                    foreach (var entry in m.Entries)
+                    {
+                        writer.Write(entry.Offset);
+                        WriteBytes(writer, entry.Frame);
+                        writer.Write(entry.AddedAtMs);
+                    }
                     break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a channel message", nameof(obj));
@@ -118,7 +207,20 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             RoutesRevokedManifest => new RoutesRevoked(reader.ReadString()),
             DeliverManifest => new Deliver(reader.ReadString(), ReadBytes(reader)),
             WhoSubscribesManifest => new WhoSubscribes(reader.ReadString(), ReadRef(reader)!),
-            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean()),
+            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean(), ReadMembers(reader)),
+            SequencedPublishManifest => new SequencedPublish(reader.ReadString(), ReadBytes(reader), ReadRef(reader), reader.ReadInt64()),
+            PublishAcceptedManifest => new PublishAccepted(reader.ReadInt64()),
+            PublishFailedManifest => new PublishFailed(reader.ReadInt64(), reader.ReadString()),
+            PresenceJoinManifest => new PresenceJoin(reader.ReadString(), ReadRef(reader)!, reader.ReadString(), ReadNullable(reader)),
+            PresenceLeaveManifest => new PresenceLeave(reader.ReadString(), ReadRef(reader)!, reader.ReadString()),
+            PresenceQueryManifest => new PresenceQuery(reader.ReadString(), reader.ReadBoolean(), ReadRef(reader)!, reader.ReadInt64()),
+            PresenceAnswerManifest => new PresenceAnswer(reader.ReadString(), reader.ReadInt64(), reader.ReadBoolean(), reader.ReadInt32(), reader.ReadInt32(),
+                ReadMembers(reader) ?? []),
+            HistoryQueryManifest => new HistoryQuery(reader.ReadString(), ReadNullable(reader), reader.ReadInt64(), reader.ReadInt32(), ReadRef(reader)!, reader.ReadInt64()),
+            HistoryAnswerManifest => new HistoryAnswer(reader.ReadString(), reader.ReadInt64(), reader.ReadBoolean(), reader.ReadString(), reader.ReadInt64(),
+                reader.ReadBoolean(), ReadArray(reader, ReadBytes)),
+            HistoryHandoffManifest => new HistoryHandoff(reader.ReadString(), reader.ReadString(), reader.ReadInt64(),
+                ReadArray(reader, r => new HistoryBuffer.Entry(r.ReadInt64(), ReadBytes(r), r.ReadInt64()))),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown channel message manifest '{manifest}'"),
         };
     }
@@ -130,6 +232,41 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         var brokers = new IActorRef[reader.ReadInt32()];
         for (var i = 0; i < brokers.Length; i++) brokers[i] = ReadRef(reader)!;
         return new Routes(channel, brokers, version);
+    }
+
+    private static T[] ReadArray<T>(BinaryReader reader, Func<BinaryReader, T> read)
+    {
+        var items = new T[reader.ReadInt32()];
+        for (var i = 0; i < items.Length; i++) items[i] = read(reader);
+        return items;
+    }
+
+    private static void WriteNullable(BinaryWriter writer, string? value)
+    {
+        writer.Write(value is not null);
+        if (value is not null) writer.Write(value);
+    }
+
+    private static string? ReadNullable(BinaryReader reader) => reader.ReadBoolean() ? reader.ReadString() : null;
+
+    private static void WriteMembers(BinaryWriter writer, PresenceMember[]? members)
+    {
+        writer.Write(members?.Length ?? -1);
+        foreach (var member in members ?? [])
+        {
+            writer.Write(member.SocketId);
+            WriteNullable(writer, member.UserId);
+            writer.Write(member.Node);
+        }
+    }
+
+    private static PresenceMember[]? ReadMembers(BinaryReader reader)
+    {
+        var count = reader.ReadInt32();
+        if (count < 0) return null;
+        var members = new PresenceMember[count];
+        for (var i = 0; i < count; i++) members[i] = new PresenceMember(reader.ReadString(), ReadNullable(reader), reader.ReadString());
+        return members;
     }
 
     private static void WriteBytes(BinaryWriter writer, byte[] bytes)

@@ -48,18 +48,21 @@ internal sealed record Deliver(string Channel, byte[] Frame) : IChannelWireMessa
 /// <summary>A (re)started entity asks every node's broker whether it has subscribers or publishes, to rebuild its state.</summary>
 internal sealed record WhoSubscribes(string Channel, IActorRef Entity) : IChannelWireMessage;
 
-/// <summary>A broker's answer to <see cref="WhoSubscribes"/>: whether it has subscribers and whether it holds routes.</summary>
-internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed, bool HoldsRoutes = false) : IChannelWireMessage;
+/// <summary>
+/// A broker's answer to <see cref="WhoSubscribes"/>: whether it has subscribers, whether it holds routes, and (for a
+/// channel with presence) its subscribed sockets.
+/// </summary>
+internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed, bool HoldsRoutes = false, PresenceMember[]? Members = null) : IChannelWireMessage;
 
 /// <summary>
 /// A message published on <see cref="Channel"/>, already encoded as the <c>#publish</c> frame every subscriber gets,
 /// handed to this node's broker. When <see cref="ReplyTo"/> is set the broker answers <see cref="PublishAccepted"/>
-/// (or <see cref="PublishFailed"/>) with <see cref="Correlation"/>. Never crosses nodes.
+/// (or <see cref="PublishFailed"/>) with <see cref="Correlation"/>. Never crosses nodes (see <see cref="SequencedPublish"/>).
 /// </summary>
 internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation);
 
-/// <summary>The broker delivered the publish to local subscribers and sent it to every subscribed node.</summary>
-internal sealed record PublishAccepted(long Correlation);
+/// <summary>The publish was delivered to local subscribers and sent to every subscribed node.</summary>
+internal sealed record PublishAccepted(long Correlation) : IChannelWireMessage;
 
-/// <summary>The broker could not take the publish (its routes are unknown and too many publishes wait for them).</summary>
-internal sealed record PublishFailed(long Correlation, string Reason);
+/// <summary>The publish was not taken (its routes are unknown and too many publishes wait for them).</summary>
+internal sealed record PublishFailed(long Correlation, string Reason) : IChannelWireMessage;

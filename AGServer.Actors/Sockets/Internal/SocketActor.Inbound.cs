@@ -214,7 +214,7 @@ internal sealed partial class SocketActor
         var type = cid is null ? ActionType.Transmit : ActionType.Invoke;
         if (!_server.Middleware.Wants(MiddlewareType.Inbound, new ActionInfo(type, name, _socket.Request)))
         {
-            Deliver(name, cid, data);
+            if (!TryChannelQuery(name, cid, data)) Deliver(name, cid, data);
             return;
         }
         var action = new AGAction(type, _socket.Request, _socket)
@@ -226,7 +226,8 @@ internal sealed partial class SocketActor
         };
         RunInboundMiddleware(action, cid, outcome =>
         {
-            Deliver(name, cid, outcome.Replaced ? RawJson.From(outcome.Data) : data);
+            var allowed = outcome.Replaced ? RawJson.From(outcome.Data) : data;
+            if (!TryChannelQuery(name, cid, allowed)) Deliver(name, cid, allowed);
         });
     }
 }

@@ -85,6 +85,7 @@ internal sealed partial class SocketActor
         PublishSubscriptions();
         _pendingSubscribe = (channel, cid, options);
         Suspend();
+        BeginRecovery(channel, options.Data);
         _server.Exchange.Broker.Tell(new NodeBroker.Subscribe(channel, _socket, Self));
         Timers.StartSingleTimer(SubscribeTimerKey, new SubscribeTimedOut(channel), TimeSpan.FromMilliseconds(_options.SubscribeTimeoutMs));
     }
@@ -100,6 +101,7 @@ internal sealed partial class SocketActor
         _pendingSubscribe = null;
         _channels.Remove(pending.Channel);
         PublishSubscriptions();
+        CancelRecovery(pending.Channel);
         _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(pending.Channel, _socket, null));
         ServerLog.SubscribeTimedOut(_server.Logger, _socket.Id, pending.Channel, _options.SubscribeTimeoutMs);
         Refuse(pending.Cid, new BrokerError(
@@ -117,7 +119,9 @@ internal sealed partial class SocketActor
             EmitSocket(SocketEvents.Subscribe, new SubscribeEvent(pending.Channel, pending.Options));
             _server.Emit(ServerEvents.Subscription, new SubscriptionEvent(_socket, pending.Channel, pending.Options));
             if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
+            RequestRecovery(pending.Channel);
         }
+        else CancelRecovery(pending.Channel);
         Resume();
     }
 
@@ -195,6 +199,7 @@ internal sealed partial class SocketActor
     private void LeaveChannel(string channel, IActorRef? replyTo)
     {
         _channels.Remove(channel);
+        CancelRecovery(channel);
         PublishSubscriptions();
         _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(channel, _socket, replyTo));
         EmitSocket(SocketEvents.Unsubscribe, new UnsubscribeEvent(channel));

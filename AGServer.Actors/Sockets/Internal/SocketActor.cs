@@ -125,7 +125,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 Disconnect(CloseCodes.HandshakeTimedOut, null);
                 break;
             default:
-                if (!ReceivePubSub(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
+                if (!ReceivePubSub(message) && !ReceiveChannelState(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
                     Unhandled(message);
                 break;
         }

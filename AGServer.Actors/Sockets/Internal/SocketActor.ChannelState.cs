@@ -1,0 +1,175 @@
+using Akka.Actor;
+using AGServer.Channels;
+using AGServer.Channels.Internal;
+using AGServer.Protocol;
+using AGServer.Server.Internal;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>
+/// The socket's side of channels with history and presence: the built-in procedures <c>agserver/presence</c> and
+/// <c>agserver/history</c>, and recovery: a subscribe whose data carries the <c>offset</c> and <c>epoch</c> of the last
+/// publication the client got is answered, right after its acknowledgement, with every publication it missed, then the
+/// live ones, with no gap and no duplicate at the seam (live publications are held meanwhile); when the gap cannot be
+/// filled the channel gets <c>{"offset", "epoch", "unrecoverable": true}</c> instead.
+/// </summary>
+internal sealed partial class SocketActor
+{
+    internal const string PresenceProcedure = "agserver/presence";
+    internal const string HistoryProcedure = "agserver/history";
+
+    private const long RecoveryCorrelation = -1;
+
+    /// <summary>Live publications held per channel while it is recovered; beyond, the recovery announces a gap instead.</summary>
+    private const int HeldPublishLimit = 10_000;
+
+    private Dictionary<string, (string Epoch, long Since)>? _recoveries;
+
+    private sealed record RecoveryTimedOut(string Channel);
+
+    private static string RecoveryTimerKey(string channel) => "recovery:" + channel;
+
+    private bool ReceiveChannelState(object message)
+    {
+        switch (message)
+        {
+            case HistoryAnswer { Correlation: RecoveryCorrelation } answer:
+                FinishRecovery(answer);
+                return true;
+            case HistoryAnswer answer:
+                AnswerHistory(answer);
+                return true;
+            case PresenceAnswer answer:
+                AnswerPresence(answer);
+                return true;
+            case RecoveryTimedOut timedOut:
+                OnRecoveryTimedOut(timedOut.Channel);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Answers a built-in channel procedure; false when <paramref name="name"/> is not one (or not an invoke).</summary>
+    private bool TryChannelQuery(string name, long? cid, RawJson data)
+    {
+        if (cid is not { } id || name is not (PresenceProcedure or HistoryProcedure)) return false;
+        if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { Length: > 0 } channel)
+        {
+            Refuse(id, new InvalidArgumentsError($"{name} needs {{\"channel\": name}}"));
+            return true;
+        }
+        if (!_channels.Contains(channel))
+        {
+            Refuse(id, new InvalidActionError($"Socket {_socket.Id} must be subscribed to the {channel} channel to ask for its {name[9..]}"));
+            return true;
+        }
+        var region = _server.Exchange.Region;
+        if (name == PresenceProcedure)
+        {
+            var withMembers = !(data.TryGetProperty("members"u8, out var members) && members.ToString() == "false");
+            region.Tell(new PresenceQuery(channel, withMembers, Self, id));
+        }
+        else
+        {
+            var limit = data.TryGetProperty("limit"u8, out var limitJson) && int.TryParse(limitJson.ToString(), out var n) && n >= 0 ? n : int.MaxValue;
+            region.Tell(new HistoryQuery(channel, null, 0, limit, Self, id));
+        }
+        return true;
+    }
+
+    private void AnswerPresence(PresenceAnswer answer)
+    {
+        if (!answer.Enabled)
+            Refuse(answer.Correlation, new InvalidActionError($"The {answer.Channel} channel has no presence"));
+        else
+            _socket.SendPacket(OutboundPacket.Response(answer.Correlation, new ChannelPresence(answer.Sockets, answer.Users, answer.Members)));
+    }
+
+    private void AnswerHistory(HistoryAnswer answer)
+    {
+        if (!answer.Enabled)
+        {
+            Refuse(answer.Correlation, new InvalidActionError($"The {answer.Channel} channel has no history"));
+            return;
+        }
+        var codec = _server.Codec;
+        var publications = answer.Frames.Select(frame =>
+        {
+            var (offset, data) = SequencedFrames.Read(codec, frame);
+            return new Publication(offset, data);
+        }).ToArray();
+        _socket.SendPacket(OutboundPacket.Response(answer.Correlation, new ChannelHistory(answer.Epoch, answer.Offset, publications)));
+    }
+
+    /// <summary>
+    /// Before a subscribe goes to the broker: when the channel recovers and the subscribe data says where the client
+    /// is, hold the channel's live publications until the missed ones went out.
+    /// </summary>
+    private void BeginRecovery(string channel, RawJson data)
+    {
+        if (!_server.ChannelFeatures.For(channel).Recovery
+            || !data.TryGetProperty("epoch"u8, out var epochJson) || epochJson.AsString() is not { } epoch
+            || !data.TryGetProperty("offset"u8, out var offsetJson) || !long.TryParse(offsetJson.ToString(), out var since))
+            return;
+        (_recoveries ??= new())[channel] = (epoch, since);
+        _socket.HoldPublishes(channel, HeldPublishLimit);
+    }
+
+    /// <summary>The subscribe was acknowledged: ask the channel for what the client missed.</summary>
+    private void RequestRecovery(string channel)
+    {
+        if (_recoveries is null || !_recoveries.TryGetValue(channel, out var position)) return;
+        _server.Exchange.Region.Tell(new HistoryQuery(channel, position.Epoch, position.Since, int.MaxValue, Self, RecoveryCorrelation));
+        Timers.StartSingleTimer(RecoveryTimerKey(channel), new RecoveryTimedOut(channel), TimeSpan.FromMilliseconds(_options.SubscribeTimeoutMs));
+    }
+
+    /// <summary>The subscribe failed or the socket left the channel: drop what was held.</summary>
+    private void CancelRecovery(string channel)
+    {
+        if (_recoveries?.Remove(channel) != true) return;
+        Timers.Cancel(RecoveryTimerKey(channel));
+        _socket.ReleasePublishes(channel, null);
+    }
+
+    private void FinishRecovery(HistoryAnswer answer)
+    {
+        var channel = answer.Channel;
+        if (_recoveries?.Remove(channel) != true) return;
+        Timers.Cancel(RecoveryTimerKey(channel));
+        var codec = _server.Codec;
+        _socket.ReleasePublishes(channel, held =>
+        {
+            if (!answer.Enabled)
+            {
+                foreach (var frame in held.Frames) _socket.DeliverNow(channel, frame);
+                return;
+            }
+            if (held.LastDropped is { } dropped)
+            {
+                // More arrived meanwhile than a socket may hold: the client learns where it is and refetches.
+                _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, SequencedFrames.Read(codec, dropped).Offset, answer.Epoch));
+                return;
+            }
+            if (answer.Complete)
+                foreach (var frame in answer.Frames) _socket.DeliverNow(channel, frame);
+            else
+                _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, answer.Offset, answer.Epoch));
+            // Live publications already in the answer are not sent twice.
+            foreach (var frame in held.Frames)
+                if (SequencedFrames.Read(codec, frame).Offset > answer.Offset) _socket.DeliverNow(channel, frame);
+        });
+    }
+
+    /// <summary>The channel did not answer (its entity is moving after a crash): announce a gap, then go on live.</summary>
+    private void OnRecoveryTimedOut(string channel)
+    {
+        if (_recoveries?.Remove(channel, out var position) != true) return;
+        var codec = _server.Codec;
+        _socket.ReleasePublishes(channel, held =>
+        {
+            _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, position.Since, position.Epoch));
+            foreach (var frame in held.Frames) _socket.DeliverNow(channel, frame);
+        });
+    }
+}

@@ -64,6 +64,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private readonly Func<ISocketCodec> _codec;
     private readonly HistoryBuffer? _history;
     private readonly PresenceTracker? _presence;
+    private readonly HashSet<string> _reportedUnannounced = new();
 
     public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
     {
@@ -183,18 +184,24 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             ConfirmAcknowledged();
             if (_presence is not null)
                 foreach (var (socketId, userId) in _presence.LeaveAll(terminated.ActorRef))
+                {
+                    _reportedUnannounced.Remove(socketId);
                     AnnouncePresence("leave", socketId, userId, NodeOf(terminated.ActorRef));
+                }
         });
         Receive<SequencedPublish>(OnSequencedPublish);
         Receive<PresenceJoin>(join =>
         {
             var node = NodeOf(join.Broker);
-            if (_presence?.Join(join.SocketId, join.UserId, join.Broker, node) == true) AnnouncePresence("join", join.SocketId, join.UserId, node);
+            // A member first known from a start-up report is announced when its own join arrives.
+            if (_presence?.Join(join.SocketId, join.UserId, join.Broker, node) == true || _reportedUnannounced.Remove(join.SocketId))
+                AnnouncePresence("join", join.SocketId, join.UserId, node);
         });
         Receive<PresenceLeave>(leave =>
         {
             if (_presence is null) return;
             var node = _presence.NodeOf(leave.SocketId);
+            _reportedUnannounced.Remove(leave.SocketId);
             var userId = _presence.Leave(leave.SocketId, out var removed);
             if (removed) AnnouncePresence("leave", leave.SocketId, userId, node);
         });
@@ -230,8 +237,11 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     {
         if (_presence is not null && report.Members is { } members)
             foreach (var member in members)
-                if (_presence.Join(member.SocketId, member.UserId, report.Broker, member.Node) && active)
-                    AnnouncePresence("join", member.SocketId, member.UserId, member.Node);
+            {
+                if (!_presence.Join(member.SocketId, member.UserId, report.Broker, member.Node)) continue;
+                if (active) AnnouncePresence("join", member.SocketId, member.UserId, member.Node);
+                else _reportedUnannounced.Add(member.SocketId);
+            }
         var added = report.Subscribed && AddNode(report.Broker);
         if (report.HoldsRoutes && _holders.TryAdd(report.Broker, 0))
         {

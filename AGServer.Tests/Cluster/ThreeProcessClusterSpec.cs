@@ -134,6 +134,50 @@ public sealed class ThreeProcessClusterSpec(ITestOutputHelper output) : IAsyncLi
         }
     }
 
+    /// <summary>
+    /// Presence on ten <c>hist/*</c> channels (so some entities live on the node that dies) with a member on each node:
+    /// after node 3 is killed, every channel lists exactly the two surviving members, whether its entity survived (it
+    /// sees node 3's broker die) or was rebuilt from the surviving brokers.
+    /// </summary>
+    [Fact]
+    public async Task Presence_has_no_ghosts_after_a_node_crash()
+    {
+        var channels = Enumerable.Range(0, 10).Select(i => $"hist/crowd/{i}").ToArray();
+        var ids = new List<string>();
+        for (var node = 0; node < 3; node++)
+        {
+            var name = $"member{node}";
+            ids.Add((await _clients[node].Connect(name))["id"]!.GetValue<string>());
+            await _clients[node].Invoke(name, "login", new { token = new { sub = $"user{node}" } });
+            foreach (var channel in channels) await _clients[node].Call("subscribe", new { client = name, channel });
+        }
+        foreach (var channel in channels)
+        {
+            var presence = (await _clients[0].Invoke("member0", "agserver/presence", new { channel }))!;
+            Assert.Equal(ids.Order(), presence["members"]!.AsArray().Select(m => m!["socketId"]!.GetValue<string>()).Order());
+        }
+
+        _nodes[2].Crash();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var survivors = ids.Take(2).Order().ToArray();
+        foreach (var channel in channels)
+        {
+            while (true)
+            {
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{channel} still lists a member of the dead node");
+                var presence = (await _clients[1].Invoke("member1", "agserver/presence", new { channel }))!;
+                var members = presence["members"]!.AsArray().Select(m => m!["socketId"]!.GetValue<string>()).Order().ToArray();
+                if (members.SequenceEqual(survivors))
+                {
+                    Assert.Equal((2, 2), (presence["sockets"]!.GetValue<int>(), presence["users"]!.GetValue<int>()));
+                    break;
+                }
+                await Task.Delay(200);
+            }
+        }
+        output.WriteLine($"Every channel listed only the survivors {clock.Elapsed.TotalSeconds:F1} s after the crash");
+    }
+
     /// <summary>The fewest rounds any tracked channel of either subscriber has received.</summary>
     private async Task<int> Rounds()
     {

@@ -80,6 +80,31 @@ public sealed class ClusterSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_that_leaves_gracefully_hands_its_channels_histories_over_with_their_epochs_and_offsets()
+    {
+        await using var cluster = new ClusterNodes();
+        for (var i = 0; i < 3; i++) await cluster.Add();
+        await cluster.UntilMembersUp(3);
+        var channels = Enumerable.Range(0, Channels).Select(i => $"hist/handoff/{i}").ToArray();
+        foreach (var channel in channels)
+            for (var n = 0; n < 3; n++) await cluster[2].Server.Exchange.InvokePublishAsync(channel, n);
+        Assert.True(await ClusterNodes.ShardsOn(cluster[1]) > 0, "the leaving node should host channel entities");
+        var before = new Dictionary<string, string>();
+        foreach (var channel in channels) before[channel] = (await cluster[0].Server.Exchange.HistoryAsync(channel)).Epoch;
+
+        await cluster[1].DisposeAsync();
+        foreach (var channel in channels) await cluster[2].Server.Exchange.InvokePublishAsync(channel, 3);
+
+        foreach (var channel in channels)
+        {
+            var history = await cluster[0].Server.Exchange.HistoryAsync(channel);
+            Assert.Equal(before[channel], history.Epoch);
+            Assert.Equal([1L, 2, 3, 4], history.Publications.Select(p => p.Offset));
+            Assert.Equal([0, 1, 2, 3], history.Publications.Select(p => p.Data.ToElement().GetInt32()));
+        }
+    }
+
+    [Fact]
     public async Task A_node_crash_costs_publishes_between_survivors_nothing()
     {
         await using var cluster = new ClusterNodes();

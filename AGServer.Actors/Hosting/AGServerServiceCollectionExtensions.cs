@@ -23,7 +23,7 @@ public static class AGServerServiceCollectionExtensions
     /// on that port). The actor system comes from Akka.Hosting: this adds one named <c>agserver</c> with
     /// <see cref="AGServerAkkaExtensions.WithAGServer"/> and <paramref name="configureAkka"/> (the application's own
     /// actors, shard regions and settings, on the same system), unless the application added its own <c>AddAkka</c>
-    /// before this call; that one must then call <c>WithAGServer</c>.
+    /// before this call; that one must then call <c>WithAGServer</c>. Called again, it only adds <paramref name="configure"/>.
     /// </summary>
     public static IServiceCollection AddAGServer(
         this IServiceCollection services,
@@ -31,7 +31,16 @@ public static class AGServerServiceCollectionExtensions
         Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<AGServerOptions>().BindConfiguration(AGServerOptions.SectionName);
+        var options = services.AddOptions<AGServerOptions>();
+        // A second call (after AGServerApp.CreateBuilder, say) only adds its options: the node is registered once.
+        if (services.Any(d => d.ServiceType == typeof(SocketClusterServer)))
+        {
+            if (configureAkka is not null)
+                throw new InvalidOperationException("AddAGServer was already called: pass configureAkka to the first call (or to AGServerApp.CreateBuilder).");
+            if (configure is not null) options.Configure(configure);
+            return services;
+        }
+        options.BindConfiguration(AGServerOptions.SectionName);
         if (configure is not null) options.Configure(configure);
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AGServerOptions>, AGServerOptionsValidator>());

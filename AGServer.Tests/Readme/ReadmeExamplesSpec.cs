@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AGServer.Auth;
+using AGServer.Channels;
 using AGServer.Hosting;
 using AGServer.Middleware;
 using AGServer.Protocol;
@@ -88,6 +89,29 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
+    private static void ChannelFeaturesConfig(WebApplicationBuilder builder)
+    {
+        // README:channelfeatures
+        builder.Services.AddAGServer(options => options.Channels["room/*"] = new ChannelFeatures
+        {
+            HistorySize = 100,                      // the last 100 publications, each with an offset
+            HistoryTtl = TimeSpan.FromMinutes(5),   // kept 5 minutes at most
+            Presence = true,                        // members, counts, join/leave notices on $presence:room/...
+            Recovery = true,                        // a re-subscribe with {offset, epoch} gets what it missed
+        });
+        // README:end
+    }
+
+    private static async Task<(ChannelPresence, ChannelPresence, ChannelHistory)> ChannelState(SocketClusterServer server)
+    {
+        // README:channelstate
+        var presence = await server.Exchange.PresenceAsync("room/lobby");              // Sockets, Users, Members (cluster-wide)
+        var counts = await server.Exchange.PresenceAsync("room/lobby", withMembers: false);
+        var history = await server.Exchange.HistoryAsync("room/lobby", limit: 20);     // Epoch, Offset, Publications
+        // README:end
+        return (presence, counts, history);
+    }
+
     private static void Middlewares(SocketClusterServer server)
     {
         // README:middleware
@@ -138,6 +162,8 @@ public sealed class ReadmeExamplesSpec
     [InlineData("pubsub")]
     [InlineData("hosting")]
     [InlineData("middleware")]
+    [InlineData("channelfeatures")]
+    [InlineData("channelstate")]
     [InlineData("testing")]
     [InlineData("room")]
     [InlineData("rooms")]
@@ -193,6 +219,27 @@ public sealed class ReadmeExamplesSpec
         await js.Call("subscribe", new { client = "readme", channel = "news" });
         await PubSub(server, server.Clients.Values.Single()).WaitAsync(TimeSpan.FromSeconds(20));
         await js.WaitFor("readme", "kickOut");
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_README_channel_features_keep_presence_and_history()
+    {
+        var builder = AGServerApp.CreateBuilder(["--port", "0"]);
+        ChannelFeaturesConfig(builder);
+        await using var app = builder.Build();
+        app.MapAGServer();
+        var server = app.Services.GetRequiredService<SocketClusterServer>();
+        await app.StartAsync();
+        await using var js = await JsClients.Start(new Uri(AGServerApp.WebSocketUrl(app)).Port);
+        await js.Connect("member");
+        await js.Call("subscribe", new { client = "member", channel = "room/lobby" });
+        await js.Call("invokePublish", new { client = "member", channel = "room/lobby", data = "hi" });
+
+        var (presence, counts, history) = await ChannelState(server);
+        Assert.Equal(server.Clients.Keys.Single(), presence.Members.Single().SocketId);
+        Assert.Equal((1, 0, 0), (counts.Sockets, counts.Users, counts.Members.Count));
+        Assert.Equal("hi", history.Publications.Single().Data.ToString());
         await app.StopAsync();
     }
 }

@@ -3,7 +3,10 @@ namespace AGServer.Bench;
 /// <summary>Runs every scenario against AGServer and the socketcluster-server reference, back to back, each on a fresh server.</summary>
 public static class BenchRunner
 {
-    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "crossnode"];
+    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "crossnode", "history"];
+
+    /// <summary>Scenarios socketcluster-server has nothing to compare with (no cluster, no history).</summary>
+    private static readonly string[] OursOnly = ["crossnode", "history"];
 
     public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(BenchSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
@@ -13,7 +16,7 @@ public static class BenchRunner
         {
             log.WriteLine($"[{scenario}] AGServer");
             ours.AddRange(await RunOne(scenario, reference: false, size));
-            if (scenario == "crossnode") continue; // socketcluster-server has no cluster of its own
+            if (OursOnly.Contains(scenario)) continue;
             log.WriteLine($"[{scenario}] socketcluster-server");
             theirs.AddRange(await RunOne(scenario, reference: true, size));
         }
@@ -30,6 +33,7 @@ public static class BenchRunner
             "fanout" => await Scenarios.FanOut("fanout", server.Url, server.Url, [server], size),
             "rpc" => await Scenarios.Rpc(server.Url, server, size),
             "connect" => await Scenarios.Connect(server.Url, server, size),
+            "history" => await Scenarios.History(server.Url, server, size),
             _ => throw new ArgumentException($"Unknown scenario '{scenario}'; known: {string.Join(", ", AllScenarios)}"),
         };
     }

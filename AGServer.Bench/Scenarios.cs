@@ -182,6 +182,53 @@ public static class Scenarios
         ];
     }
 
+    /// <summary>
+    /// History (AGServer only): ~100-byte publishes, acknowledged, 100 per channel on many channels, first on plain
+    /// channels, then on <c>hist/*</c> channels (the Conformance app keeps their last 100): publish rate of each, and
+    /// the memory a channel's kept history costs.
+    /// </summary>
+    public static async Task<List<Figure>> History(Uri url, ServerProcess server, BenchSize size)
+    {
+        var channels = size == BenchSize.Tiny ? 10 : 1000;
+        const int PerChannel = 100;
+        const int Window = 200;
+        long acks = 0;
+        await using var publisher = await BenchSocket.Connect(url, (_, frame) =>
+        {
+            if (frame.StartsWith("{\"rid\""u8)) Interlocked.Increment(ref acks);
+        });
+        var padding = new string('x', 60);
+
+        async Task<(double PerSecond, long RssGrowth)> Fill(string prefix)
+        {
+            await Task.Delay(size.SettleTime);
+            var rssBefore = server.RssBytes();
+            var start = Interlocked.Read(ref acks);
+            var total = channels * PerChannel;
+            var clock = Stopwatch.StartNew();
+            for (var m = 0; m < total; m++)
+            {
+                while (m - (Interlocked.Read(ref acks) - start) >= Window) await Task.Delay(1);
+                await publisher.Send(Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"" + prefix + (m % channels)
+                    + "\",\"data\":{\"s\":" + m + ",\"p\":\"" + padding + "\"}},\"cid\":" + (start + m + 1) + "}"));
+            }
+            await Until(() => Interlocked.Read(ref acks) - start >= total, TimeSpan.FromSeconds(120));
+            var perSecond = total / clock.Elapsed.TotalSeconds;
+            await Task.Delay(size.SettleTime);
+            return (perSecond, server.RssBytes() - rssBefore);
+        }
+
+        var plain = await Fill("plain/bench/");
+        var kept = await Fill("hist/bench/");
+        return
+        [
+            new("history", "acknowledged publishes/s, channels without history", plain.PerSecond, true),
+            new("history", "acknowledged publishes/s, channels with history", kept.PerSecond, true),
+            new("history", $"RSS KiB per channel, {PerChannel} kept publications", kept.RssGrowth / 1024.0 / channels, false),
+            new("history", "RSS KiB per channel, no history", plain.RssGrowth / 1024.0 / channels, false),
+        ];
+    }
+
     private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
 
     /// <summary>This process's CPU time: the load generator shares the machine's cores with the server.</summary>

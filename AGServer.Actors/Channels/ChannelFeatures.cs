@@ -10,7 +10,10 @@ public sealed class ChannelFeatures
     /// <summary>How many of the latest publications the channel keeps (0: no history). Publications get offsets.</summary>
     public int HistorySize { get; set; }
 
-    /// <summary>How long a kept publication stays in the history; unset: until it is pushed out by newer ones.</summary>
+    /// <summary>
+    /// How long a kept publication stays in the history; unset: until newer ones push it out. A channel's entity stays
+    /// in memory while its history holds publications, so set a TTL for channels that come and go.
+    /// </summary>
     public TimeSpan? HistoryTtl { get; set; }
 
     /// <summary>Track the channel's members (sockets and users) cluster-wide, with join and leave notifications.</summary>

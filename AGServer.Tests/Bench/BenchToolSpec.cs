@@ -11,12 +11,13 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "rpc"], theirs.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         Assert.All(ours.Concat(theirs), f => Assert.False(double.IsNaN(f.Value), $"{f.Scenario} {f.Metric} has no value"));
         var table = Report.Table(ours, theirs);
         Assert.Contains("| fanout | deliveries/s |", table);
         Assert.Contains("| crossnode | deliveries/s |", table);
+        Assert.Contains("| history | acknowledged publishes/s, channels with history |", table);
     }
 }

@@ -9,18 +9,45 @@ namespace AGServer.Hosting;
 /// Starts and stops the node's <see cref="SocketClusterServer"/> with the host, after Akka.Hosting started the actor
 /// system: joins the cluster on start; on stop it disconnects every socket with 1001 (clients reconnect elsewhere),
 /// before Akka.Hosting's coordinated shutdown leaves the cluster and hands this node's channel shards off.
+/// With discovery (no seeds) the start does not wait for the cluster: Kestrel must answer the other nodes' probes
+/// (and report not ready) while <see cref="DiscoveryBootstrap"/> finds or forms the cluster.
 /// </summary>
-internal sealed class AGServerNode(SocketClusterServer server, IHostApplicationLifetime lifetime, ILogger<AGServerNode> logger) : IHostedService
+internal sealed class AGServerNode(SocketClusterServer server, NodeOptions node, IHostApplicationLifetime lifetime, ILogger<AGServerNode> logger) : IHostedService
 {
     private Task? _closing;
+    private Task? _bootstrap;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (node.Discovery is not null)
+        {
+            lifetime.ApplicationStopping.Register(() => _closing ??= CloseSockets());
+            _bootstrap = Bootstrap(lifetime.ApplicationStopping);
+            return;
+        }
         await server.StartAsync(cancellationToken);
         // On SIGTERM (or any stop) close the sockets first, while Kestrel still runs: Kestrel's own stop waits for
         // the WebSocket requests, which end as their sockets close.
         lifetime.ApplicationStopping.Register(() => _closing ??= CloseSockets());
         ServerLog.NodeUp(logger, Cluster.Get(server.System).SelfAddress.ToString());
+    }
+
+    private async Task Bootstrap(CancellationToken stopping)
+    {
+        try
+        {
+            await new DiscoveryBootstrap(server.System, node, logger).JoinAsync(stopping);
+            await server.WhenJoinedAsync(stopping);
+            ServerLog.NodeUp(logger, Cluster.Get(server.System).SelfAddress.ToString());
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception error)
+        {
+            // The node stays out of the cluster and not ready (its readiness probe says so); the log says why.
+            ServerLog.BootstrapFailed(logger, node.Discovery!, error);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) =>

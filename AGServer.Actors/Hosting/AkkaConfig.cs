@@ -17,6 +17,12 @@ internal static class AkkaConfig
             akka.remote.dot-netty.tcp.port = {{node.ClusterPort}}
             akka.cluster.seed-nodes = [{{seeds}}]
             """;
+        if (node.Discovery is { } method)
+        {
+            overrides += $"\nakka.discovery.method = \"{method}\"";
+            if (node.ContactPoints.Count > 0)
+                overrides += $"\nakka.discovery.config.services.\"{node.ServiceName}\".endpoints = [{string.Join(", ", node.ContactPoints.Select(c => $"\"{c}\""))}]";
+        }
         var config = ConfigurationFactory.ParseString(overrides);
         // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so
         // messages other nodes send before this node has started sharding can be read.

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Configuration;
 namespace AGServer.Hosting;
 
 /// <summary>
-/// Where a node listens and which cluster it joins. From the command line (<c>--port</c>, <c>--cluster-port</c>,
-/// <c>--hostname</c>, <c>--seed</c> repeatable or comma-separated) or the environment (<c>AGSERVER_PORT</c>,
-/// <c>AGSERVER_CLUSTER_PORT</c>, <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c> comma-separated); the command line wins.
+/// Where a node listens and which cluster it joins: fixed seeds, or other nodes found through Akka.Discovery. From
+/// the command line (<c>--port</c>, <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c> repeatable or
+/// comma-separated, <c>--discovery</c>, <c>--contact-point</c> repeatable, <c>--required-contact-points</c>,
+/// <c>--service-name</c>) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
+/// <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c>, <c>AGSERVER_DISCOVERY</c>, <c>AGSERVER_CONTACT_POINTS</c>,
+/// <c>AGSERVER_REQUIRED_CONTACT_POINTS</c>, <c>AGSERVER_SERVICE_NAME</c>; lists comma-separated); the command line wins.
 /// </summary>
 public sealed record NodeOptions
 {
@@ -24,14 +27,31 @@ public sealed record NodeOptions
     /// <summary>The address other nodes reach this one at.</summary>
     public string Hostname { get; init; } = "127.0.0.1";
 
-    /// <summary>Seed nodes as full Akka addresses. Empty: the node forms a cluster of its own.</summary>
+    /// <summary>Seed nodes as full Akka addresses. Empty (and no <see cref="Discovery"/>): the node forms a cluster of its own.</summary>
     public IReadOnlyList<string> Seeds { get; init; } = [];
+
+    /// <summary>
+    /// The Akka.Discovery method that finds the other nodes' HTTP endpoints when there are no seeds: <c>config</c> (the
+    /// <see cref="ContactPoints"/>), <c>dns</c> (the A records of <see cref="ServiceName"/>, e.g. a Kubernetes headless
+    /// service; probed on this node's HTTP port), or any method configured in HOCON. Null: no discovery.
+    /// </summary>
+    public string? Discovery { get; init; }
+
+    /// <summary>The service name looked up through <see cref="Discovery"/>.</summary>
+    public string ServiceName { get; init; } = "agserver";
+
+    /// <summary>The nodes' HTTP endpoints (<c>host:port</c>) for the <c>config</c> discovery method.</summary>
+    public IReadOnlyList<string> ContactPoints { get; init; } = [];
+
+    /// <summary>How many nodes must be found (and answer) before the first of them forms a new cluster.</summary>
+    public int RequiredContactPoints { get; init; } = 2;
 
     /// <summary>From command-line arguments, over the environment (<paramref name="environment"/>, or the process's).</summary>
     public static NodeOptions FromArgs(string[] args, IConfiguration? environment = null)
     {
         var values = FromEnvironment(name => environment?[name] ?? Environment.GetEnvironmentVariable(name));
         var argSeeds = new List<string>();
+        var argContactPoints = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             var (name, value) = SplitArg(args, ref i);
@@ -41,9 +61,14 @@ public sealed record NodeOptions
                 case "--cluster-port": values.ClusterPort = value; break;
                 case "--hostname": values.Hostname = value; break;
                 case "--seed": argSeeds.AddRange(SplitList(value ?? throw Bad("--seed needs HOST:PORT or an Akka address"))); break;
+                case "--discovery": values.Discovery = value; break;
+                case "--contact-point": argContactPoints.AddRange(SplitList(value ?? throw Bad("--contact-point needs HOST:PORT (a node's HTTP endpoint)"))); break;
+                case "--required-contact-points": values.RequiredContactPoints = value; break;
+                case "--service-name": values.ServiceName = value; break;
             }
         }
         if (argSeeds.Count > 0) values.Seeds = argSeeds;
+        if (argContactPoints.Count > 0) values.ContactPoints = argContactPoints;
         return values.Parse();
     }
 
@@ -58,6 +83,10 @@ public sealed record NodeOptions
         values.ClusterPort = configuration["cluster-port"] ?? values.ClusterPort;
         values.Hostname = configuration["hostname"] ?? values.Hostname;
         if (configuration["seed"] is { } seeds) values.Seeds = SplitList(seeds);
+        values.Discovery = configuration["discovery"] ?? values.Discovery;
+        if (configuration["contact-point"] is { } contactPoints) values.ContactPoints = SplitList(contactPoints);
+        values.RequiredContactPoints = configuration["required-contact-points"] ?? values.RequiredContactPoints;
+        values.ServiceName = configuration["service-name"] ?? values.ServiceName;
         return values.Parse();
     }
 
@@ -79,16 +108,35 @@ public sealed record NodeOptions
         public string? ClusterPort;
         public string? Hostname;
         public IReadOnlyList<string> Seeds = [];
+        public string? Discovery;
+        public IReadOnlyList<string> ContactPoints = [];
+        public string? RequiredContactPoints;
+        public string? ServiceName;
 
         public NodeOptions Parse()
         {
             var hostname = string.IsNullOrWhiteSpace(Hostname) ? new NodeOptions().Hostname : Hostname;
+            var discovery = string.IsNullOrWhiteSpace(Discovery) ? ContactPoints.Count > 0 ? "config" : null : Discovery;
+            if (discovery is not null && Seeds.Count > 0)
+                throw Bad("Give either --seed (fixed seed nodes) or --discovery / --contact-point (find the nodes), not both");
+            if (discovery == "config" && ContactPoints.Count == 0)
+                throw Bad("--discovery config needs the nodes' HTTP endpoints: --contact-point HOST:PORT (repeatable)");
+            foreach (var contactPoint in ContactPoints)
+                if (contactPoint.LastIndexOf(':') <= 0 || !int.TryParse(contactPoint[(contactPoint.LastIndexOf(':') + 1)..], out _))
+                    throw Bad($"--contact-point must be HOST:PORT, a node's HTTP endpoint (got '{contactPoint}')");
+            var required = 2;
+            if (RequiredContactPoints is not null && (!int.TryParse(RequiredContactPoints, out required) || required < 1))
+                throw Bad($"--required-contact-points must be a number of nodes, 1 or more (got '{RequiredContactPoints}')");
             return new NodeOptions
             {
                 HttpPort = Port is null ? null : ParsePort("--port", Port),
                 ClusterPort = ClusterPort is null ? 0 : ParsePort("--cluster-port", ClusterPort),
                 Hostname = hostname,
                 Seeds = Seeds.Select(s => ToAddress(s, hostname)).ToArray(),
+                Discovery = discovery,
+                ContactPoints = ContactPoints.ToArray(),
+                RequiredContactPoints = required,
+                ServiceName = string.IsNullOrWhiteSpace(ServiceName) ? new NodeOptions().ServiceName : ServiceName,
             };
         }
     }
@@ -99,6 +147,10 @@ public sealed record NodeOptions
         ClusterPort = env("AGSERVER_CLUSTER_PORT"),
         Hostname = env("AGSERVER_HOSTNAME"),
         Seeds = SplitList(env("AGSERVER_SEEDS") ?? ""),
+        Discovery = env("AGSERVER_DISCOVERY"),
+        ContactPoints = SplitList(env("AGSERVER_CONTACT_POINTS") ?? ""),
+        RequiredContactPoints = env("AGSERVER_REQUIRED_CONTACT_POINTS"),
+        ServiceName = env("AGSERVER_SERVICE_NAME"),
     };
 
     private static string[] SplitList(string list) =>

@@ -79,9 +79,15 @@ public sealed partial class SocketClusterServer
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var cluster = Cluster.Get(System);
-        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() => up.TrySetResult());
         if (cluster.Settings.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+        await WhenJoinedAsync(cancellationToken);
+    }
+
+    /// <summary>Waits until this node is up in its cluster (joined by someone else, e.g. discovery), then marks it ready.</summary>
+    internal async Task WhenJoinedAsync(CancellationToken cancellationToken)
+    {
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
         await up.Task.WaitAsync(cancellationToken);
         MarkReady();
     }

@@ -90,4 +90,26 @@ public sealed class OptionsSpec
         var error = Assert.Throws<ArgumentException>(() => NodeOptions.FromArgs(["--port", "http"]));
         Assert.Contains("--port must be a port number", error.Message);
     }
+
+    [Fact]
+    public void Discovery_comes_from_the_command_line_and_contact_points_imply_the_config_method()
+    {
+        var node = NodeOptions.FromArgs(["--contact-point", "10.0.0.1:8000", "--contact-point", "10.0.0.2:8000,10.0.0.3:8000", "--required-contact-points", "3"]);
+        Assert.Equal("config", node.Discovery);
+        Assert.Equal(["10.0.0.1:8000", "10.0.0.2:8000", "10.0.0.3:8000"], node.ContactPoints);
+        Assert.Equal(3, node.RequiredContactPoints);
+        Assert.Equal("agserver", node.ServiceName);
+        Assert.Equal("kubernetes-api", NodeOptions.FromArgs(["--discovery", "kubernetes-api"]).Discovery);
+    }
+
+    [Theory]
+    [InlineData("Give either --seed", "--seed", "10.0.0.1:4053", "--contact-point", "10.0.0.1:8000")]
+    [InlineData("--discovery config needs", "--discovery", "config")]
+    [InlineData("--contact-point must be HOST:PORT", "--contact-point", "10.0.0.1")]
+    [InlineData("--required-contact-points must be", "--discovery", "kubernetes-api", "--required-contact-points", "0")]
+    public void Bad_discovery_options_are_refused_with_what_to_fix(string expected, params string[] args)
+    {
+        var error = Assert.Throws<ArgumentException>(() => NodeOptions.FromArgs(args));
+        Assert.Contains(expected, error.Message);
+    }
 }

@@ -89,4 +89,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(3011, LogLevel.Warning, "Routes of channel '{Channel}' were not answered; asking again")]
     public static partial void RouteRequestRetry(ILogger logger, string channel);
+
+    [LoggerMessage(3012, LogLevel.Information, "Discovery found a cluster; joining it through {Members}")]
+    public static partial void BootstrapJoining(ILogger logger, string members);
+
+    [LoggerMessage(3013, LogLevel.Information, "Discovery found {Count} nodes and no cluster; this node has the lowest address and forms the cluster")]
+    public static partial void BootstrapForming(ILogger logger, int count);
+
+    [LoggerMessage(3014, LogLevel.Warning, "A discovery round failed ({Reason}); trying again")]
+    public static partial void BootstrapRoundFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3015, LogLevel.Critical, "Cluster bootstrap through the '{Method}' discovery method cannot run; this node stays out of the cluster and not ready")]
+    public static partial void BootstrapFailed(ILogger logger, string method, Exception error);
 }

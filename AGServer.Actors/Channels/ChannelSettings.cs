@@ -3,6 +3,9 @@ using Akka.Configuration;
 namespace AGServer.Channels;
 
 /// <summary>Channel settings from the <c>agserver.channels</c> section of cluster.hocon, read once at start.</summary>
+/// <param name="NumberOfShards">Shards the channel entities are spread over.</param>
+/// <param name="PassivateIdleAfter">An entity with no subscribed node and no message for this long stops.</param>
+/// <param name="RecoveryTimeout">How long a (re)started entity waits for the brokers' reports.</param>
 /// <param name="RouteAckTimeout">How long a channel entity waits for a publishing broker to confirm new routes before it revokes them.</param>
 /// <param name="RoutesIdleAfter">A broker that has not published on a channel for this long releases the channel's routes.</param>
 /// <param name="HeldPublishesLimit">Publishes a broker holds, across channels, while it waits for their routes; beyond it new ones are refused.</param>

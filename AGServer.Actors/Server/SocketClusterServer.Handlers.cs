@@ -32,7 +32,7 @@ public sealed partial class SocketClusterServer
 
     /// <summary>
     /// Handles transmits to receiver <paramref name="name"/> from every socket with <paramref name="handler"/>, bound as
-    /// for <see cref="MapProcedure"/> (with <see cref="ReceivedMessage"/> in place of the request). A message whose data
+    /// for <see cref="MapProcedure(string, Delegate, HandlerOptions?)"/> (with <see cref="ReceivedMessage"/> in place of the request). A message whose data
     /// does not fit, or whose handler throws, costs that message alone: it is logged (and a failure emitted as an
     /// <c>error</c> event), and the receiver goes on.
     /// </summary>

@@ -268,6 +268,8 @@ public sealed partial class SocketClusterServer
     /// called with a stream of actions once per socket (once per connection attempt for handshake) and must settle each.
     /// An unknown type is an <see cref="InvalidArgumentsError"/>; a type set twice an <see cref="InvalidActionError"/>.
     /// </summary>
+    /// <param name="type">The middleware to set.</param>
+    /// <param name="handler">Runs the stream of actions it is given, settling each.</param>
     /// <param name="filter">Optional: which actions enter the stream (the others are allowed at once); see <see cref="MiddlewareFilter"/>.</param>
     public void SetMiddleware(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter = null) =>
         Middleware.Set(type, handler, filter);

@@ -40,12 +40,16 @@ internal sealed class WebSocketTransport : ISocketTransport
     private readonly ILogger _logger;
     private readonly string _peer;
 
-    /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
     private readonly CancellationTokenSource _connectionOver = new();
     private readonly int _inboundWindow;
     private int _inboundHeld;
     private TaskCompletionSource? _inboundReopened;
 
+    /// <param name="webSocket">The accepted connection.</param>
+    /// <param name="maxPayload">The largest inbound message in bytes (null: no limit); a bigger one closes with 1009.</param>
+    /// <param name="queueLimit">Outbound frames that may wait; beyond, the socket is disconnected.</param>
+    /// <param name="logger">For dropped connections.</param>
+    /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
     /// <param name="inboundWindow">Bytes of frames handed to the socket actor and not yet released, beyond which reading stops.</param>
     public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null,
         int inboundWindow = Server.AGServerOptions.DefaultInboundWindow)

@@ -18,6 +18,8 @@ public sealed class StreamGroup
 
     private readonly bool _dropStale;
 
+    /// <param name="failures">Where a consumer's failure is reported, or null.</param>
+    /// <param name="limit">Items one consumer may have waiting.</param>
     /// <param name="dropStale">
     /// Drop requests and messages of sockets that closed before a consumer took them (server-wide streams: work for a
     /// client that has gone). Per-socket streams keep them, so that a closed socket's backlog is delivered as

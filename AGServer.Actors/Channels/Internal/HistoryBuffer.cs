@@ -39,8 +39,8 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
     }
 
     /// <summary>
-    /// The publications after <paramref name="since"/> of <paramref name="epoch"/>, oldest first, at most
-    /// <paramref name="limit"/> of the newest; null when they cannot all be given (another epoch, or some were dropped).
+    /// The publications after <paramref name="since"/> of <paramref name="epoch"/>, oldest first; null when they cannot
+    /// all be given (another epoch, or some were dropped).
     /// </summary>
     public Entry[]? Since(string epoch, long since, long nowMs)
     {

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AGServer.Tests.Hosting;
+
+/// <summary>
+/// The consumer's path: `dotnet pack` makes the AGServer and AGServer.Testing packages into a local folder, and a fresh
+/// application outside this repository references them from there, builds and runs.
+/// </summary>
+public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "agserver-packaging-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "AGServer.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("AGServer.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private async Task<string> Dotnet(string workingDirectory, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        var text = await stdout + await stderr;
+        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', args)} failed:\n{text}");
+        return text;
+    }
+
+    [Fact]
+    public async Task A_fresh_app_builds_and_runs_on_the_packed_library_and_test_kit()
+    {
+        // A version of its own, so no package of an earlier run is taken from the NuGet cache.
+        var version = $"0.0.0-pack.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..6]}";
+        var feed = Path.Combine(_work, "feed");
+        var root = RepoRoot();
+        foreach (var project in new[] { "AGServer.Actors", "AGServer.Testing" })
+            await Dotnet(root, "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo");
+        Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.nupkg")));
+        Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.snupkg")));
+        Assert.True(File.Exists(Path.Combine(feed, $"AGServer.Testing.{version}.nupkg")));
+
+        var app = Path.Combine(_work, "app");
+        Directory.CreateDirectory(app);
+        await File.WriteAllTextAsync(Path.Combine(app, "nuget.config"), $"""
+            <configuration>
+              <packageSources>
+                <add key="packed" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk.Web">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <NoWarn>NU1603</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="AGServer" Version="{version}" />
+                <PackageReference Include="AGServer.Testing" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+            using AGServer;
+            using AGServer.Hosting;
+
+            var builder = AGServerApp.CreateBuilder(args);
+            var app = builder.Build();
+            app.MapAGServer();
+            var server = app.Services.GetRequiredService<SocketClusterServer>();
+            server.MapProcedure("hello", (string name) => $"hello {name}");
+            await app.StartAsync();
+            Console.WriteLine($"consumer listening on {AGServerApp.WebSocketUrl(app)}, test kit {typeof(AGServer.Testing.AGServerTestKit).Assembly.GetName().Name}");
+            await app.StopAsync();
+            """);
+        await Dotnet(app, "build", "-nologo");
+        var run = await Dotnet(app, "run", "--no-build", "--", "--port", "0");
+        output.WriteLine(run);
+        Assert.Contains("consumer listening on ws://", run);
+        Assert.Contains("test kit AGServer.Testing", run);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

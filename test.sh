@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test: installs what the tests need (NuGet packages, the pinned socketcluster-client),
-# builds, runs the whole suite, and ends with one line "N passed, M failed".
+# Runs every test: installs what the tests need (NuGet packages, the pinned socketcluster-client for the tests and for
+# the dashboard and demo pages, Debian's chromium for the browser specs), builds, runs the whole suite, and ends with
+# one line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
 npm ci --prefix AGServer.Tests/js --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
 npm ci --prefix bench/reference --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+npm ci --prefix web --no-audit --no-fund --loglevel=error || { echo "0 passed, 1 failed"; exit 1; }
+if ! command -v chromium >/dev/null; then
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } \
+    || { echo "could not install chromium (Debian package) for the browser specs"; echo "0 passed, 1 failed"; exit 1; }
+fi
 dotnet restore AGServer.sln --verbosity quiet || { echo "0 passed, 1 failed"; exit 1; }
 
 rm -rf TestResults

@@ -20,8 +20,9 @@ public static class AGServerEndpointRouteBuilderExtensions
     /// <summary>
     /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,
     /// <c>/socketcluster/</c>), the node's health (<c>/health</c>: JSON with the cluster view; <c>/health/live</c> and
-    /// <c>/health/ready</c>: ASP.NET Core health checks, ready once joined and until shutdown begins) and, with
-    /// <c>Metrics:Prometheus</c>, Prometheus scrapes on <c>/metrics</c>. Returns the WebSocket endpoint's convention
+    /// <c>/health/ready</c>: ASP.NET Core health checks, ready once joined and until shutdown begins), with
+    /// <c>Metrics:Prometheus</c>, Prometheus scrapes on <c>/metrics</c>, and the dashboard and demo pages when enabled
+    /// (<c>/agserver/dashboard/</c>, <c>/agserver/demo/</c>). Returns the WebSocket endpoint's convention
     /// builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to the
     /// upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>.
     /// </summary>
@@ -35,6 +36,7 @@ public static class AGServerEndpointRouteBuilderExtensions
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
         if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
+        WebUiEndpoints.Map(endpoints, server);
         return endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
     }
 

@@ -130,6 +130,12 @@ public sealed class AGServerOptions
     /// </summary>
     public Dictionary<string, Channels.ChannelFeatures> Channels { get; set; } = new();
 
+    /// <summary>The admin dashboard (<c>/agserver/dashboard/</c>): off by default; on, it needs a secret.</summary>
+    public DashboardOptions Dashboard { get; set; } = new();
+
+    /// <summary>The demo chat (<c>/agserver/demo/</c>): off by default.</summary>
+    public DemoOptions Demo { get; set; } = new();
+
     /// <summary>
     /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
     /// unset means <see cref="AckTimeout"/>.
@@ -252,6 +258,8 @@ public sealed class AGServerOptions
         if (Codec is null) problems.Add("Codec must not be null.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
         if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
+        if (Dashboard is { Enabled: true, Secret: var secret } && (secret is null || secret.Length < 16))
+            problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
         return problems;

@@ -69,6 +69,8 @@ public sealed partial class SocketClusterServer
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;
+        if (options.Dashboard.Enabled) Server.Admin.WebUiProcedures.MapDashboard(this, options.Dashboard);
+        if (options.Demo.Enabled) Server.Admin.WebUiProcedures.MapDemo(this);
         Receivers.ConsumerAttached = consumersChanged;
     }
 

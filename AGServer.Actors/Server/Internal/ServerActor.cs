@@ -43,6 +43,7 @@ internal sealed class ServerActor : ReceiveActor
             Context.ActorOf(SocketActorProducer.Props(server, accept.Transport, accept.Request, accept.HandshakeStream));
         });
         // Commands from other nodes for this node's sockets, with their original sender.
+        Receive<Admin.NodeStatsQuery>(_ => Sender.Tell(Admin.ClusterOverview.Local(server)));
         Receive<RouteToSocket>(route => server.Sockets.DeliverLocal(route.SocketId, route.Command, Sender));
         Receive<RouteToUser>(route => server.Users.DeliverLocal(route.UserId, route.Command, Sender));
         // A consumer attached to a server-wide procedure or receiver: sockets holding packets for it hand them on.

@@ -1,0 +1,53 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using AGServer.Server;
+
+namespace AGServer.Hosting;
+
+/// <summary>
+/// The dashboard (<c>/agserver/dashboard/</c>) and demo (<c>/agserver/demo/</c>) pages, when enabled: plain HTML, JS
+/// and CSS embedded in the library, and the stock socketcluster-client browser bundle, copied from npm at build
+/// (<c>web/</c>: <c>npm ci --prefix web</c> before building).
+/// </summary>
+internal static class WebUiEndpoints
+{
+    private const string Prefix = "AGServer.Web.";
+    private const string ClientBundle = "socketcluster-client.min.js";
+
+    public static void Map(IEndpointRouteBuilder endpoints, SocketClusterServer server)
+    {
+        var options = server.Options;
+        if (options.Dashboard.Enabled) MapPages(endpoints, "dashboard");
+        if (options.Demo.Enabled) MapPages(endpoints, "demo");
+        if (options.Dashboard.Enabled || options.Demo.Enabled)
+        {
+            endpoints.MapGet("/agserver/web.css", () => Asset("web.css"));
+            endpoints.MapGet("/agserver/" + ClientBundle, () => Asset(ClientBundle) is { } bundle
+                ? bundle
+                : Results.Text($"The {ClientBundle} bundle was not built in: run `npm ci --prefix web`, then build again.", statusCode: 503));
+        }
+    }
+
+    private static void MapPages(IEndpointRouteBuilder endpoints, string page)
+    {
+        // Routing matches /agserver/demo and /agserver/demo/ alike; the page refers to its script by absolute path.
+        endpoints.MapGet($"/agserver/{page}/", () => Asset($"{page}.html"));
+        endpoints.MapGet($"/agserver/{page}/{page}.js", () => Asset($"{page}.js"));
+    }
+
+    private static IResult? Asset(string name)
+    {
+        var stream = typeof(WebUiEndpoints).Assembly.GetManifestResourceStream(Prefix + name);
+        if (stream is null) return name == ClientBundle ? null : Results.NotFound();
+        var type = Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            _ => "application/octet-stream",
+        };
+        return Results.Stream(stream, type);
+    }
+}

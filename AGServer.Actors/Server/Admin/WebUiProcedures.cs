@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using AGServer.Protocol;
+using AGServer.Sockets;
+
+namespace AGServer.Server.Admin;
+
+/// <summary>
+/// The procedures behind the dashboard and the demo pages (each mapped only when enabled). Dashboard: a socket
+/// becomes an admin socket by giving the secret to <c>agserver/admin/login</c> (kept server-side for that socket
+/// only, not in a token another procedure could forge); then it may read <c>agserver/admin/overview</c>, disconnect a
+/// socket anywhere in the cluster and publish. Demo: a name becomes the socket's user (a signed token, <c>sub</c>).
+/// </summary>
+internal static class WebUiProcedures
+{
+    private sealed record AdminLogin(string? Secret);
+
+    private sealed record DisconnectRequest(string SocketId);
+
+    private sealed record PublishRequest(string Channel, JsonElement? Data);
+
+    private sealed record DemoLogin(string Name);
+
+    private static readonly ConditionalWeakTable<AGServerSocket, object> Admins = new();
+
+    public static void MapDashboard(SocketClusterServer server, DashboardOptions options)
+    {
+        var secret = Encoding.UTF8.GetBytes(options.Secret!);
+        server.MapProcedure("agserver/admin/login", (AdminLogin login, AGServerSocket socket) =>
+        {
+            var given = Encoding.UTF8.GetBytes(login.Secret ?? "");
+            if (!CryptographicOperations.FixedTimeEquals(given, secret)) throw new AGError("AdminLoginError", "Wrong dashboard secret");
+            Admins.AddOrUpdate(socket, true);
+            return new { node = Node(server) };
+        });
+        server.MapProcedure("agserver/admin/overview", (AGServerSocket socket) =>
+        {
+            RequireAdmin(socket);
+            return ClusterOverview.GatherAsync(server);
+        });
+        server.MapProcedure("agserver/admin/disconnect", (DisconnectRequest request, AGServerSocket socket) =>
+        {
+            RequireAdmin(socket);
+            server.Sockets.Tell(request.SocketId, new SocketCommands.Disconnect(4000, "Disconnected from the AGServer dashboard"));
+            return new { ok = true };
+        });
+        server.MapProcedure("agserver/admin/publish", async (PublishRequest request, AGServerSocket socket) =>
+        {
+            RequireAdmin(socket);
+            await server.Exchange.InvokePublishAsync(request.Channel, request.Data);
+            return new { ok = true };
+        });
+    }
+
+    public static void MapDemo(SocketClusterServer server)
+    {
+        server.MapProcedure("agserver/demo/login", async (DemoLogin login, AGServerSocket socket, CancellationToken cancellationToken) =>
+        {
+            var name = login.Name.Trim();
+            if (name.Length is 0 or > 32) throw new AGError("DemoLoginError", "A name of 1 to 32 characters, please");
+            await socket.SetAuthTokenAsync(new { sub = name }, cancellationToken: cancellationToken);
+            return new { name, node = Node(server) };
+        });
+        server.MapProcedure("agserver/demo/node", () => new { node = Node(server) });
+    }
+
+    private static string Node(SocketClusterServer server) => Akka.Cluster.Cluster.Get(server.System).SelfAddress.ToString();
+
+    private static void RequireAdmin(AGServerSocket socket)
+    {
+        if (!Admins.TryGetValue(socket, out _)) throw new AGError("AdminLoginError", "Log in to the dashboard first");
+    }
+}

@@ -1,0 +1,109 @@
+using AGServer.Tests.Support;
+using Microsoft.Playwright;
+using Xunit;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace AGServer.Tests.Browser;
+
+/// <summary>
+/// The dashboard and the demo chat in a real headless Chromium (Debian's, driven by Playwright), on a two-node cluster
+/// of Conformance processes: two chat pages on two nodes talk, the dashboard shows their connections and channel,
+/// and a publish made from it reaches the chat. Screenshots go to TestResults/screenshots.
+/// </summary>
+public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Secret = "browser-spec-dashboard-secret";
+    private const string Chromium = "/usr/bin/chromium";
+    private readonly List<NodeProcess> _nodes = new();
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: test.sh installs Debian's chromium package");
+        var seedPort = FreePort.Next();
+        string[] web = ["--AGServer:Dashboard:Enabled=true", $"--AGServer:Dashboard:Secret={Secret}", "--AGServer:Demo:Enabled=true"];
+        _nodes.Add(await NodeProcess.Start(["--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", .. web]));
+        _nodes.Add(await NodeProcess.Start(["--seed", $"127.0.0.1:{seedPort}", .. web]));
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        foreach (var node in _nodes) await node.DisposeAsync();
+    }
+
+    private static string Screenshots()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "AGServer.sln"))) return Directory.CreateDirectory(Path.Combine(dir.FullName, "TestResults", "screenshots")).FullName;
+        return Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+    }
+
+    private async Task<IPage> ChatAs(string name, NodeProcess node)
+    {
+        var page = await _browser.NewPageAsync();
+        page.Console += (_, message) => output.WriteLine($"[{name}] {message.Text}");
+        page.PageError += (_, error) => output.WriteLine($"[{name}] page error: {error}");
+        page.RequestFailed += (_, request) => output.WriteLine($"[{name}] request failed: {request.Url} {request.Failure}");
+        page.Response += (_, response) => { if (response.Status >= 400) output.WriteLine($"[{name}] {response.Status} {response.Url}"); };
+        await page.GotoAsync($"http://127.0.0.1:{node.Port}/agserver/demo/");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("connected");
+        await page.FillAsync("#name", name);
+        await page.ClickAsync("#login-form button");
+        await Expect(page.Locator("#me")).ToHaveTextAsync(name);
+        await Expect(page.Locator("#messages li.notice")).ToHaveTextAsync("joined lobby");
+        return page;
+    }
+
+    private static async Task Say(IPage page, string text)
+    {
+        await page.FillAsync("#text", text);
+        await page.ClickAsync("#message-form button");
+    }
+
+    [Fact]
+    public async Task Two_chat_pages_on_two_nodes_talk_and_the_dashboard_shows_them_and_publishes_into_the_chat()
+    {
+        var alice = await ChatAs("alice", _nodes[0]);
+        var bob = await ChatAs("bob", _nodes[1]);
+        var node1 = await alice.TextContentAsync("#node");
+        var node2 = await bob.TextContentAsync("#node");
+        Assert.NotEqual(node1, node2);
+
+        await Say(alice, "hello from node 1");
+        await Expect(bob.Locator("#messages li.message").Last).ToHaveTextAsync("alice: hello from node 1");
+        await Say(bob, "hello from node 2");
+        await Expect(alice.Locator("#messages li.message").Last).ToHaveTextAsync("bob: hello from node 2");
+
+        var dashboard = await _browser.NewPageAsync();
+        await dashboard.GotoAsync($"http://127.0.0.1:{_nodes[0].Port}/agserver/dashboard/");
+        await dashboard.FillAsync("#secret", "wrong secret");
+        await dashboard.ClickAsync("#login-form button");
+        await Expect(dashboard.Locator("#login-error")).ToHaveTextAsync("Wrong dashboard secret");
+        await dashboard.FillAsync("#secret", Secret);
+        await dashboard.ClickAsync("#login-form button");
+
+        // Both nodes, with alice and the dashboard on node 1 and bob on node 2; the lobby with its two subscribers.
+        await Expect(dashboard.Locator("#nodes tbody tr")).ToHaveCountAsync(2);
+        await Expect(dashboard.Locator($"#nodes tbody tr[data-node='{node1}'] .connections")).ToHaveTextAsync("2");
+        await Expect(dashboard.Locator($"#nodes tbody tr[data-node='{node2}'] .connections")).ToHaveTextAsync("1");
+        await Expect(dashboard.Locator("#channels tbody tr[data-channel='demo/lobby'] .subscribers")).ToHaveTextAsync("2");
+
+        await dashboard.FillAsync("#publish-channel", "demo/lobby");
+        await dashboard.FillAsync("#publish-data", """{"from": "ops", "text": "from the dashboard"}""");
+        await dashboard.ClickAsync("#publish-form button");
+        foreach (var page in new[] { alice, bob })
+            await Expect(page.Locator("#messages li.message").Last).ToHaveTextAsync("ops: from the dashboard");
+
+        var folder = Screenshots();
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node1-alice.png"), FullPage = true });
+        await bob.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node2-bob.png"), FullPage = true });
+        await dashboard.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard.png"), FullPage = true });
+        output.WriteLine($"Screenshots in {folder}");
+    }
+}

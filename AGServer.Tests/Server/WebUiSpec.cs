@@ -1,0 +1,65 @@
+using AGServer.Tests.Support;
+using Xunit;
+
+namespace AGServer.Tests.Server;
+
+/// <summary>The dashboard's procedures from the stock client: only after the secret, and then the cluster's figures and actions.</summary>
+public sealed class WebUiSpec : IAsyncLifetime
+{
+    private const string Secret = "web-ui-spec-secret-0123";
+    private TestServer _server = null!;
+    private JsClients _js = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await TestServer.Start(options =>
+        {
+            options.Dashboard.Enabled = true;
+            options.Dashboard.Secret = Secret;
+        });
+        _js = await JsClients.Start(_server.Port);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _js.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_dashboard_procedures_need_the_secret_and_then_show_and_act_on_the_cluster()
+    {
+        await _js.Connect("admin");
+        await _js.Connect("user");
+        await _js.Call("subscribe", new { client = "user", channel = "watched" });
+
+        var refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/overview"));
+        Assert.Equal("AdminLoginError", refused.Name);
+        refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/login", new { secret = "guess" }));
+        Assert.Equal("AdminLoginError", refused.Name);
+        await _js.Invoke("admin", "agserver/admin/login", new { secret = Secret });
+
+        var overview = (await _js.Invoke("admin", "agserver/admin/overview"))!;
+        var node = overview["nodes"]!.AsArray().Single()!;
+        Assert.Equal(("Up", 2), (node["status"]!.GetValue<string>(), node["stats"]!["connections"]!.GetValue<int>()));
+        Assert.Equal(1, overview["channels"]!.AsArray().Single(c => c!["channel"]!.GetValue<string>() == "watched")!["subscribers"]!.GetValue<int>());
+
+        // Another socket's login does not make it an admin.
+        refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("user", "agserver/admin/overview"));
+        Assert.Equal("AdminLoginError", refused.Name);
+
+        await _js.Invoke("admin", "agserver/admin/publish", new { channel = "watched", data = "from the dashboard" });
+        Assert.Equal("from the dashboard", (await _js.WaitFor("user", "channel:watched")).Data!.GetValue<string>());
+        var userId = _server.Server.Clients.Values.Single(s => s.Subscriptions().Contains("watched")).Id;
+        await _js.Invoke("admin", "agserver/admin/disconnect", new { socketId = userId });
+        Assert.Equal(4000, (await _js.WaitFor("user", "disconnect"))!.Data!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void A_dashboard_without_a_long_enough_secret_is_refused_at_start()
+    {
+        var options = new AGServer.Server.AGServerOptions { Dashboard = { Enabled = true, Secret = "short" } };
+        var error = Assert.Throws<AGServer.Protocol.InvalidOptionsError>(options.Validate);
+        Assert.Contains("Dashboard:Secret must be set to 16 characters or more", error.Message);
+    }
+}

@@ -57,7 +57,7 @@ public sealed partial class AGServerSocket
     /// <summary>Messages and bytes sent, and received, so far (for the server's metrics).</summary>
     internal Traffic Traffic()
     {
-        lock (_batchGate) return new Traffic(Interlocked.Read(ref InboundReceived), GetBytesReceived(), _messagesSent, _bytesSent);
+        lock (_batchGate) return new Traffic(Interlocked.Read(ref InboundReceived), GetBytesReceived(), _messagesSent, _bytesSent, Interlocked.Read(ref InvokesReceived));
     }
 
     internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true)

@@ -31,6 +31,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         public static readonly AuthSnapshot None = new(null, null, null);
     }
     internal long InboundReceived;
+
+    /// <summary>Invokes (RPCs) this socket's client made; counted per socket, summed for the dashboard.</summary>
+    internal long InvokesReceived;
     internal long InboundProcessed;
 
     internal AGServerSocket(string id, IActorRef actor, SocketClusterServer server, ISocketTransport transport, SocketRequest request)

@@ -28,26 +28,29 @@ import * as socketClusterClient from '/agserver/socketcluster-client.min.js';
     rows($('nodes').tBodies[0], overview.nodes, (tr, node) => {
       tr.dataset.node = node.address;
       const stats = node.stats;
-      let inRate = '', outRate = '';
+      let inRate = '', outRate = '', rpcRate = '';
       if (stats) {
         const before = previous.get(node.address);
         if (before && overview.at > before.at) {
           const seconds = (overview.at - before.at) / 1000;
           inRate = ((stats.messagesReceived - before.received) / seconds).toFixed(1);
           outRate = ((stats.messagesSent - before.sent) / seconds).toFixed(1);
+          rpcRate = ((stats.invokesReceived - before.invokes) / seconds).toFixed(1);
         }
-        previous.set(node.address, {at: overview.at, received: stats.messagesReceived, sent: stats.messagesSent});
+        previous.set(node.address, {at: overview.at, received: stats.messagesReceived, sent: stats.messagesSent, invokes: stats.invokesReceived});
       }
       tr.append(
         cell(node.address),
         cell(node.reachable ? node.status : `${node.status} (unreachable)`, `status-${node.status}`),
         cell(stats ? String(stats.connections) : '?', 'number connections'),
         cell(inRate, 'number'),
-        cell(outRate, 'number'));
+        cell(outRate, 'number'),
+        cell(rpcRate, 'number rpcs'));
     });
     rows($('channels').tBodies[0], overview.channels, (tr, channel) => {
       tr.dataset.channel = channel.channel;
-      tr.append(cell(channel.channel), cell(String(channel.subscribers), 'number subscribers'));
+      tr.append(cell(channel.channel), cell(String(channel.subscribers), 'number subscribers'),
+        cell(channel.users == null ? '' : String(channel.users), 'number users'));
     });
     rows($('slow').tBodies[0], overview.slowConsumers, (tr, slow) => {
       const button = document.createElement('button');

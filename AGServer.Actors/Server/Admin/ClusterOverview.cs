@@ -24,7 +24,7 @@ internal static class ClusterOverview
             if (queued >= slowFrom) slow.Add(new SlowConsumer(socket.Id, node, queued));
         }
         return new NodeStats(node, server.ClientsCount, server.PendingClientsCount, traffic.MessagesReceived, traffic.MessagesSent,
-            traffic.BytesReceived, traffic.BytesSent,
+            traffic.BytesReceived, traffic.BytesSent, traffic.InvokesReceived,
             channels.OrderByDescending(c => c.Value).Take(TopChannels * 2).Select(c => new ChannelCount(c.Key, c.Value)).ToArray(),
             slow.OrderByDescending(s => s.QueuedFrames).Take(TopChannels).ToArray());
     }
@@ -48,6 +48,22 @@ internal static class ClusterOverview
             }
         }));
         var answered = stats.OfType<NodeStats>().ToArray();
+        var busiest = answered.SelectMany(s => s.Channels).GroupBy(c => c.Channel)
+            .Select(g => (Channel: g.Key, Subscribers: g.Sum(c => c.Subscribers)))
+            .OrderByDescending(c => c.Subscribers).ThenBy(c => c.Channel, StringComparer.Ordinal).Take(TopChannels).ToArray();
+        // Channels with presence also show their distinct users (counts only: cheap whatever the channel's size).
+        var users = await Task.WhenAll(busiest.Select(async c =>
+        {
+            if (!server.ChannelFeatures.For(c.Channel).Presence) return (int?)null;
+            try
+            {
+                return (await server.Exchange.PresenceAsync(c.Channel, withMembers: false).WaitAsync(AskTimeout)).Users;
+            }
+            catch (Exception error) when (error is TimeoutException or AskTimeoutException)
+            {
+                return null;
+            }
+        }));
         return new
         {
             at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
@@ -58,12 +74,10 @@ internal static class ClusterOverview
                 status = member.Status.ToString(),
                 reachable = !state.Unreachable.Contains(member),
                 stats = stats[i] is { } s
-                    ? new { s.Connections, s.Handshaking, s.MessagesReceived, s.MessagesSent, s.BytesReceived, s.BytesSent }
+                    ? new { s.Connections, s.Handshaking, s.MessagesReceived, s.MessagesSent, s.BytesReceived, s.BytesSent, s.InvokesReceived }
                     : null,
             }).ToArray(),
-            channels = answered.SelectMany(s => s.Channels).GroupBy(c => c.Channel)
-                .Select(g => new { channel = g.Key, subscribers = g.Sum(c => c.Subscribers) })
-                .OrderByDescending(c => c.subscribers).ThenBy(c => c.channel, StringComparer.Ordinal).Take(TopChannels).ToArray(),
+            channels = busiest.Select((c, i) => new { channel = c.Channel, subscribers = c.Subscribers, users = users[i] }).ToArray(),
             slowConsumers = answered.SelectMany(s => s.SlowConsumers).OrderByDescending(s => s.QueuedFrames).Take(TopChannels)
                 .Select(s => new { socketId = s.SocketId, node = s.Node, queuedFrames = s.QueuedFrames }).ToArray(),
         };

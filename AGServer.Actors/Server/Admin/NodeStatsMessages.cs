@@ -18,6 +18,7 @@ internal sealed record NodeStats(
     long MessagesSent,
     long BytesReceived,
     long BytesSent,
+    long InvokesReceived,
     ChannelCount[] Channels,
     SlowConsumer[] SlowConsumers) : IAdminWireMessage;
 

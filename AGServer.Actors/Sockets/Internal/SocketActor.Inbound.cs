@@ -212,6 +212,7 @@ internal sealed partial class SocketActor
         var cid = packet.Cid;
         var data = packet.Data;
         var type = cid is null ? ActionType.Transmit : ActionType.Invoke;
+        if (cid is not null) Interlocked.Increment(ref _socket.InvokesReceived);
         if (!_server.Middleware.Wants(MiddlewareType.Inbound, new ActionInfo(type, name, _socket.Request)))
         {
             if (!TryChannelQuery(name, cid, data)) Deliver(name, cid, data);

@@ -100,6 +100,9 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
         foreach (var page in new[] { alice, bob })
             await Expect(page.Locator("#messages li.message").Last).ToHaveTextAsync("ops: from the dashboard");
 
+        // Live: a later reading gives rates (messages and RPCs per second) for each node.
+        await Expect(dashboard.Locator($"#nodes tbody tr[data-node='{node1}'] .rpcs")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d$"));
+
         var folder = Screenshots();
         await alice.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node1-alice.png"), FullPage = true });
         await bob.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node2-bob.png"), FullPage = true });

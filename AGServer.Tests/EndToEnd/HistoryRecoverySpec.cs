@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using AGServer.Tests.Cluster;
 using AGServer.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -10,28 +9,11 @@ namespace AGServer.Tests.EndToEnd;
 /// History and recovery with the stock client on a two-node cluster. The Conformance app keeps the last 100
 /// publications of <c>hist/*</c> channels; the follower uses the README's few lines of client code (driver.js, follow).
 /// </summary>
-public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifetime
+public sealed class HistoryRecoverySpec(ITestOutputHelper output) : TwoNodeJsSpec
 {
-    private readonly ClusterNodes _cluster = new();
-    private JsClients _js = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _cluster.Add();
-        await _cluster.Add();
-        await _cluster.UntilMembersUp(2);
-        _js = await JsClients.Start(_cluster[0].Port);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _js.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
-
     private async Task<(JsonObject Position, JsonArray Items)> Followed(string client, string channel)
     {
-        var state = (await _js.Call("followed", new { client, channel }))!;
+        var state = (await Js.Call("followed", new { client, channel }))!;
         return (state["position"]!.AsObject(), state["items"]!.AsArray());
     }
 
@@ -53,8 +35,8 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifeti
     public async Task A_subscriber_away_for_5_s_gets_every_missed_publication_once_in_order_on_the_same_node_or_another(bool otherNode)
     {
         var channel = otherNode ? "hist/moved" : "hist/back";
-        await _js.Connect("f");
-        await _js.Call("follow", new { client = "f", channel });
+        await Js.Connect("f");
+        await Js.Call("follow", new { client = "f", channel });
 
         // 10 publishes a second from the other node, all through the test.
         using var stop = new CancellationTokenSource();
@@ -63,14 +45,14 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifeti
         {
             while (!stop.IsCancellationRequested)
             {
-                await _cluster[1].Server.Exchange.InvokePublishAsync(channel, new { n = published });
+                await Cluster[1].Server.Exchange.InvokePublishAsync(channel, new { n = published });
                 published++;
                 await Task.Delay(100);
             }
         });
         await UntilFollowed("f", channel, items => items.Count >= 10);
 
-        await _js.Call("disconnect", new { client = "f" });
+        await Js.Call("disconnect", new { client = "f" });
         var missedFrom = published;
         // The scenario: away for five seconds while publishing goes on, and at least 50 publications (a loaded machine
         // publishes slower than 10 a second).
@@ -80,11 +62,11 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifeti
         if (otherNode)
         {
             var (position, _) = await Followed("f", channel);
-            await _js.Connect("g", port: _cluster[1].Port);
-            await _js.Call("follow", new { client = "g", channel, position = position.DeepClone() });
+            await Js.Connect("g", port: Cluster[1].Port);
+            await Js.Call("follow", new { client = "g", channel, position = position.DeepClone() });
             follower = "g";
         }
-        else await _js.Call("connect", new { client = "f" });
+        else await Js.Call("connect", new { client = "f" });
         var missed = published - missedFrom;
 
         await UntilFollowed(follower, channel, items => items.Count > 0 && N(items[^1]) >= published - 1);
@@ -106,15 +88,15 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifeti
     public async Task A_gap_beyond_the_history_is_announced_and_live_publications_follow()
     {
         const string channel = "hist/gap";
-        await _js.Connect("f");
-        await _js.Call("follow", new { client = "f", channel });
-        var exchange = _cluster[1].Server.Exchange;
+        await Js.Connect("f");
+        await Js.Call("follow", new { client = "f", channel });
+        var exchange = Cluster[1].Server.Exchange;
         await exchange.InvokePublishAsync(channel, new { n = 0 });
         await UntilFollowed("f", channel, items => items.Count == 1);
 
-        await _js.Call("disconnect", new { client = "f" });
+        await Js.Call("disconnect", new { client = "f" });
         for (var n = 1; n <= 150; n++) await exchange.InvokePublishAsync(channel, new { n }); // history keeps 100
-        await _js.Call("connect", new { client = "f" });
+        await Js.Call("connect", new { client = "f" });
         await UntilFollowed("f", channel, items => items.Count == 2);
         var gap = (await Followed("f", channel)).Items[1]!;
         Assert.True(gap["unrecoverable"]!.GetValue<bool>());
@@ -130,17 +112,17 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : IAsyncLifeti
     public async Task History_is_read_by_the_server_and_by_a_subscribed_client()
     {
         const string channel = "hist/read";
-        for (var n = 0; n < 5; n++) await _cluster[0].Server.Exchange.InvokePublishAsync(channel, new { n });
+        for (var n = 0; n < 5; n++) await Cluster[0].Server.Exchange.InvokePublishAsync(channel, new { n });
 
-        var history = await _cluster[1].Server.Exchange.HistoryAsync(channel);
+        var history = await Cluster[1].Server.Exchange.HistoryAsync(channel);
         Assert.Equal([1L, 2, 3, 4, 5], history.Publications.Select(p => p.Offset));
         Assert.Equal(4, history.Publications[^1].Data.ToElement().GetProperty("n").GetInt32());
 
-        await _js.Connect("reader");
-        var refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("reader", "agserver/history", new { channel }));
+        await Js.Connect("reader");
+        var refused = await Assert.ThrowsAsync<JsError>(() => Js.Invoke("reader", "agserver/history", new { channel }));
         Assert.Equal("InvalidActionError", refused.Name); // only subscribers read a channel's history
-        await _js.Call("subscribe", new { client = "reader", channel });
-        var read = (await _js.Invoke("reader", "agserver/history", new { channel, limit = 2 }))!;
+        await Js.Call("subscribe", new { client = "reader", channel });
+        var read = (await Js.Invoke("reader", "agserver/history", new { channel, limit = 2 }))!;
         Assert.Equal(history.Epoch, read["epoch"]!.GetValue<string>());
         Assert.Equal([3, 4], read["publications"]!.AsArray().Select(p => p!["data"]!["n"]!.GetValue<int>()));
         Assert.Equal([4L, 5], read["publications"]!.AsArray().Select(p => p!["offset"]!.GetValue<long>()));

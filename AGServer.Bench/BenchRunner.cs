@@ -1,6 +1,9 @@
 namespace AGServer.Bench;
 
-/// <summary>Runs every scenario against AGServer and the socketcluster-server reference, back to back, each on a fresh server.</summary>
+/// <summary>
+/// Runs every scenario against AGServer, the socketcluster-server reference and the floor (the least a .NET server
+/// does for the same load: AGServer.Bench.Floor), back to back, each on a fresh server.
+/// </summary>
 public static class BenchRunner
 {
     public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "crossnode", "history"];
@@ -8,25 +11,28 @@ public static class BenchRunner
     /// <summary>Scenarios socketcluster-server has nothing to compare with (no cluster, no history).</summary>
     private static readonly string[] OursOnly = ["crossnode", "history"];
 
-    public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(BenchSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
+    public static async Task<(List<Figure> AGServer, List<Figure> Reference, List<Figure> Floor)> Run(BenchSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
         var ours = new List<Figure>();
         var theirs = new List<Figure>();
+        var floor = new List<Figure>();
         foreach (var scenario in scenarios)
         {
             log.WriteLine($"[{scenario}] AGServer");
-            ours.AddRange(await RunOne(scenario, reference: false, size));
+            ours.AddRange(await RunOne(scenario, ServerProcess.StartAGServer, size));
             if (OursOnly.Contains(scenario)) continue;
             log.WriteLine($"[{scenario}] socketcluster-server");
-            theirs.AddRange(await RunOne(scenario, reference: true, size));
+            theirs.AddRange(await RunOne(scenario, ServerProcess.StartReference, size));
+            log.WriteLine($"[{scenario}] floor");
+            floor.AddRange(await RunOne(scenario, ServerProcess.StartFloor, size));
         }
-        return (ours, theirs);
+        return (ours, theirs, floor);
     }
 
-    private static async Task<List<Figure>> RunOne(string scenario, bool reference, BenchSize size)
+    private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size)
     {
         if (scenario == "crossnode") return await CrossNode(size);
-        await using var server = reference ? await ServerProcess.StartReference() : await ServerProcess.StartAGServer();
+        await using var server = await start([]);
         await WarmUp(server);
         return scenario switch
         {

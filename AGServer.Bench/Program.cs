@@ -45,7 +45,7 @@ if (abuse)
 if (scenarios.Count == 0) scenarios.AddRange(BenchRunner.AllScenarios);
 
 Console.WriteLine($"AGServer benchmark, size {size.Name}, on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-var (ours, theirs) = await BenchRunner.Run(size, scenarios, Console.Out);
+var (ours, theirs, floor) = await BenchRunner.Run(size, scenarios, Console.Out);
 Console.WriteLine();
-Console.Write(Report.Table(ours, theirs));
+Console.Write(Report.Table(ours, theirs, floor));
 return 0;

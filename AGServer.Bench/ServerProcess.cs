@@ -34,8 +34,12 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartAGServer(params string[] args) =>
         Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll"), "--port", "0", "--Conformance:RecordEvents=false", .. args], "AGServer");
 
+    /// <summary>The floor: AGServer.Bench.Floor from this program's folder (bare Kestrel WebSockets, no actors).</summary>
+    public static Task<ServerProcess> StartFloor(params string[] args) =>
+        Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Bench.Floor.dll"), "--port", "0", .. args], "floor");
+
     /// <summary>The socketcluster-server reference app (bench/reference, installed by npm ci).</summary>
-    public static Task<ServerProcess> StartReference() =>
+    public static Task<ServerProcess> StartReference(params string[] args) =>
         Start("node", [Path.Combine(Paths.ReferenceDirectory(), "server.js"), "--port", "0"], "socketcluster-server");
 
     private static async Task<ServerProcess> Start(string file, string[] args, string name)

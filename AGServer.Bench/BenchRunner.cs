@@ -6,7 +6,7 @@ namespace AGServer.Bench;
 /// </summary>
 public static class BenchRunner
 {
-    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "crossnode", "history"];
+    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "idle", "crossnode", "history"];
 
     /// <summary>Scenarios socketcluster-server has nothing to compare with (no cluster, no history).</summary>
     private static readonly string[] OursOnly = ["crossnode", "history"];
@@ -39,6 +39,7 @@ public static class BenchRunner
             "fanout" => await Scenarios.FanOut("fanout", server.Url, server.Url, [server], size),
             "rpc" => await Scenarios.Rpc(server.Url, server, size),
             "connect" => await Scenarios.Connect(server.Url, server, size),
+            "idle" => await Scenarios.Idle(server.Url, server, size),
             "history" => await Scenarios.History(server.Url, server, size),
             _ => throw new ArgumentException($"Unknown scenario '{scenario}'; known: {string.Join(", ", AllScenarios)}"),
         };

@@ -229,6 +229,35 @@ public static class Scenarios
         ];
     }
 
+    /// <summary>
+    /// Idle: handshaken connections that only answer the server's pings (default ping interval); the CPU the server
+    /// spends per second to keep 1,000 of them alive.
+    /// </summary>
+    public static async Task<List<Figure>> Idle(Uri url, ServerProcess server, BenchSize size)
+    {
+        var gate = new SemaphoreSlim(size.ConnectConcurrency);
+        var sockets = await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await BenchSocket.Connect(url, (_, _) => { });
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        await Task.Delay(size.SettleTime);
+        var window = size == BenchSize.Tiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+        var cpu = server.CpuMilliseconds();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(window);
+        var cpuPerSecond = (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
+        foreach (var socket in sockets) await socket.DisposeAsync();
+        return [new("idle", "server CPU ms per second per 1000 idle connections", cpuPerSecond * 1000 / size.Connections, false)];
+    }
+
     private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
 
     /// <summary>This process's CPU time: the load generator shares the machine's cores with the server.</summary>

@@ -11,9 +11,9 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs, floor) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "history", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
-        Assert.Equal(["connect", "fanout", "rpc"], theirs.Select(f => f.Scenario).Distinct().Order());
-        Assert.Equal(["connect", "fanout", "rpc"], floor.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "idle", "rpc"], theirs.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "idle", "rpc"], floor.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Concat(floor).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         Assert.All(ours.Concat(theirs).Concat(floor), f => Assert.False(double.IsNaN(f.Value), $"{f.Scenario} {f.Metric} has no value"));
         var table = Report.Table(ours, theirs, floor);

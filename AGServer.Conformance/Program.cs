@@ -12,6 +12,9 @@ var server = app.Services.GetRequiredService<SocketClusterServer>();
 // --Conformance:RecordEvents=false: no event records (the benchmarks compare with a server that keeps none).
 ConformanceApp.Install(server, recordEvents: app.Configuration.GetValue("Conformance:RecordEvents", true));
 await app.StartAsync();
+// With discovery the node joins its cluster after the start (its HTTP endpoint must answer the other nodes first):
+// the exchange rules subscribe once it has.
+await server.WhenReady;
 await ConformanceApp.StartExchangeRules(server);
 Console.WriteLine($"AGServer.Conformance listening on {AGServerApp.WebSocketUrl(app)}");
 await app.WaitForShutdownAsync();

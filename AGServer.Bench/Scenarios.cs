@@ -155,20 +155,8 @@ public static class Scenarios
     {
         var rssBefore = server.RssBytes();
         var cpu = server.CpuMilliseconds();
-        var gate = new SemaphoreSlim(size.ConnectConcurrency);
         var clock = Stopwatch.StartNew();
-        var sockets = await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                return await BenchSocket.Connect(url, (_, _) => { });
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }));
+        var sockets = await OpenIdle(url, size);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = server.CpuMilliseconds() - cpu;
         await Task.Delay(size.SettleTime);
@@ -235,8 +223,22 @@ public static class Scenarios
     /// </summary>
     public static async Task<List<Figure>> Idle(Uri url, ServerProcess server, BenchSize size)
     {
+        var sockets = await OpenIdle(url, size);
+        await Task.Delay(size.SettleTime);
+        var window = size == BenchSize.Tiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+        var cpu = server.CpuMilliseconds();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(window);
+        var cpuPerSecond = (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
+        foreach (var socket in sockets) await socket.DisposeAsync();
+        return [new("idle", "server CPU ms per second per 1000 idle connections", cpuPerSecond * 1000 / size.Connections, false)];
+    }
+
+    /// <summary>Opens <see cref="BenchSize.Connections"/> handshaken sockets that ignore what they get, so many at a time.</summary>
+    private static async Task<BenchSocket[]> OpenIdle(Uri url, BenchSize size)
+    {
         var gate = new SemaphoreSlim(size.ConnectConcurrency);
-        var sockets = await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
+        return await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
         {
             await gate.WaitAsync();
             try
@@ -248,14 +250,6 @@ public static class Scenarios
                 gate.Release();
             }
         }));
-        await Task.Delay(size.SettleTime);
-        var window = size == BenchSize.Tiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
-        var cpu = server.CpuMilliseconds();
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(window);
-        var cpuPerSecond = (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
-        foreach (var socket in sockets) await socket.DisposeAsync();
-        return [new("idle", "server CPU ms per second per 1000 idle connections", cpuPerSecond * 1000 / size.Connections, false)];
     }
 
     private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());

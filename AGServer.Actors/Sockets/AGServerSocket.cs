@@ -381,7 +381,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         DeliverNow(channel, frame);
     }
 
-    private readonly object _holdGate = new();
+    // Holds share the socket's send lock (taken by every delivery anyway, and re-entered by a flush's sends): no
+    // extra object per connection for a rarely used feature.
+    private object _holdGate => _batchGate;
     private Dictionary<string, Internal.HeldPublishes>? _held;
 
     /// <summary>From now on, publishes of <paramref name="channel"/> wait (bounded) until <see cref="ReleasePublishes"/>.</summary>

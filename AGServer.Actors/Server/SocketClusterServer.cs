@@ -65,6 +65,11 @@ public sealed partial class SocketClusterServer
         ChannelFeatures = new Channels.Internal.ChannelFeatureMap(options.Channels);
         Exchange = StartChannels();
         Sockets = new SocketDirectory(this);
+        if (!options.PingTimeoutDisabled)
+        {
+            KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion == 1 ? "#1"u8.ToArray() : []);
+            system.RegisterOnTermination(KeepAlive.Dispose);
+        }
         if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
@@ -146,6 +151,9 @@ public sealed partial class SocketClusterServer
     public IMaterializer Materializer { get; }
 
     internal ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Pings the sockets and notices silent ones; null when pings are off.</summary>
+    internal KeepAliveWheel? KeepAlive { get; }
 
     internal ILogger Logger { get; }
 

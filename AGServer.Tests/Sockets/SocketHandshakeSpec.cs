@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AGServer.Protocol;
 using AGServer.Sockets;
+using AGServer.Testing;
 using AGServer.Tests.Support;
 using Xunit;
 
@@ -93,6 +94,50 @@ public sealed class SocketHandshakeSpec : ServerTestKit
         var (transport, _) = await OpenAndHandshake(server);
         var (code, _) = await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(CloseCodes.ClientPongTimedOut, code);
+    }
+
+    [Fact]
+    public async Task A_socket_is_not_pinged_before_its_handshake()
+    {
+        // A ping before the handshake would make the client pong, which a strict handshake punishes with 4009.
+        var server = await StartServer(o =>
+        {
+            o.PingInterval = 20;
+            o.PingTimeout = 5000;
+        });
+        var transport = await Open(server);
+        // Three pings to a socket that did shake hands: the wheel went round three times past both.
+        var (other, _) = await OpenAndHandshake(server);
+        for (var i = 0; i < 3; i++) Assert.Equal("", await other.NextFrame(skipPings: false));
+        await transport.Receive("""{"event":"#handshake","data":{},"cid":1}""");
+        Assert.StartsWith("{\"rid\":1", await transport.NextFrame(skipPings: false));
+        Assert.Equal("", await transport.NextFrame(skipPings: false));
+    }
+
+    [Fact]
+    public async Task Every_socket_is_pinged_once_per_interval_and_a_silent_one_alone_is_closed()
+    {
+        var server = await StartServer(o =>
+        {
+            o.PingInterval = 100;
+            o.PingTimeout = 400;
+        });
+        var talking = new List<InMemoryTransport>();
+        for (var i = 0; i < 20; i++) talking.Add((await OpenAndHandshake(server)).Transport);
+        var (silent, _) = await OpenAndHandshake(server);
+        // Each talking socket answers 8 pings (800 ms, twice the timeout); the silent one is closed meanwhile.
+        await Task.WhenAll(talking.Select(async transport =>
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                Assert.Equal("", await transport.NextFrame(skipPings: false));
+                await transport.Receive("");
+            }
+        }));
+        var (code, _) = await silent.Closed.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(CloseCodes.ClientPongTimedOut, code);
+        Assert.All(talking, transport => Assert.False(transport.Closed.IsCompleted));
+        Assert.Equal(20, server.KeepAlive!.Count);
     }
 
     [Fact]

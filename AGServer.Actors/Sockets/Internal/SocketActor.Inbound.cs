@@ -27,8 +27,7 @@ internal sealed partial class SocketActor
     {
         var frame = received.Frame;
         Interlocked.Increment(ref _socket.InboundReceived);
-        if (frame.AsSpan().SequenceEqual(_pongFrame) || Environment.TickCount64 - _lastPongReset > _pongResetInterval)
-            ResetPongTimeout();
+        _keepAlive?.Heard();
         _waitingFrames.Enqueue(frame);
         Drain();
     }

@@ -7,6 +7,7 @@ using AGServer.Middleware;
 using AGServer.Streams;
 using AGServer.Protocol;
 using AGServer.Server;
+using AGServer.Server.Internal;
 using static AGServer.Sockets.TransportMessages;
 
 namespace AGServer.Sockets.Internal;
@@ -20,16 +21,6 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 {
     internal sealed record InvokeClient(string Event, object? Data, int AckTimeout, TaskCompletionSource<JsonElement> Completion);
 
-    private sealed record SendPing
-    {
-        public static readonly SendPing Instance = new();
-    }
-
-    private sealed record PongTimedOut
-    {
-        public static readonly PongTimedOut Instance = new();
-    }
-
     private sealed record HandshakeTimedOut
     {
         public static readonly HandshakeTimedOut Instance = new();
@@ -37,13 +28,8 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 
     private sealed record InvokeTimedOut(long Cid);
 
-    private const string PingTimerKey = "ping";
-    private const string PongTimerKey = "pong";
     private const string HandshakeTimerKey = "handshake";
-    private const int PongResetFrequencyDivisor = 4;
-
     private static readonly byte[] EmptyFrame = [];
-    private static readonly byte[] PingV1 = "#1"u8.ToArray();
     private static readonly byte[] PongV1 = "#2"u8.ToArray();
 
     private readonly SocketClusterServer _server;
@@ -51,10 +37,8 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     private readonly ISocketTransport _transport;
     private readonly AGServerSocket _socket;
     private readonly PendingInvokes _pending = new();
-    private readonly byte[] _pingFrame;
     private readonly byte[] _pongFrame;
-    private readonly long _pongResetInterval;
-    private long _lastPongReset;
+    private KeepAliveWheel.Member? _keepAlive;
 
     public SocketActor(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
     {
@@ -63,9 +47,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _options = server.Options;
         _transport = transport;
         _socket = new AGServerSocket(server.Sockets.NewSocketId(), Self, server, transport, request);
-        _pingFrame = _options.ProtocolVersion == 1 ? PingV1 : EmptyFrame;
         _pongFrame = _options.ProtocolVersion == 1 ? PongV1 : EmptyFrame;
-        _pongResetInterval = _options.PingTimeout / PongResetFrequencyDivisor;
         WatchConsumers();
     }
 
@@ -82,9 +64,6 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case Continue next:
                 next.Then();
                 Resume();
-                break;
-            case SendPing:
-                if (_socket.State != SocketState.Closed) _transport.Send(_pingFrame);
                 break;
             case TransportClosed closed:
                 OnTransportClosed(closed);
@@ -116,8 +95,10 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case InvokeTimedOut timedOut:
                 _pending.TimeOut(timedOut.Cid);
                 break;
-            case PongTimedOut:
-                Disconnect(CloseCodes.ClientPongTimedOut, null);
+            case KeepAliveWheel.Silent:
+                // Frames that were waiting in the mailbox ahead of this message may have been heard from since.
+                if (_keepAlive is { } member && member.SilentFor(Environment.TickCount64) > _options.PingTimeout)
+                    Disconnect(CloseCodes.ClientPongTimedOut, null);
                 break;
             case HandshakeTimedOut:
                 if (_socket.State != SocketState.Connecting) break;
@@ -138,17 +119,13 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _server.AddPending(_socket);
         _server.Emit(ServerEvents.Handshake, new HandshakeEvent(_socket));
         Timers.StartSingleTimer(HandshakeTimerKey, HandshakeTimedOut.Instance, TimeSpan.FromMilliseconds(_options.HandshakeTimeout));
-        if (!_options.PingTimeoutDisabled)
-        {
-            var interval = TimeSpan.FromMilliseconds(_options.PingInterval);
-            Timers.StartPeriodicTimer(PingTimerKey, SendPing.Instance, interval, interval);
-            ResetPongTimeout();
-        }
+        _keepAlive = _server.KeepAlive?.Add(_socket, _transport, Self);
         _transport.Attach(Self);
     }
 
     protected override void PostStop()
     {
+        LeaveKeepAlive();
         // Reached with the socket still up only when this actor failed: close that connection, touch nothing else.
         if (_socket.State != SocketState.Closed)
         {
@@ -198,11 +175,11 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 
     private static (string, long) InvokeTimerKey(long cid) => ("invoke", cid);
 
-    private void ResetPongTimeout()
+    private void LeaveKeepAlive()
     {
-        if (_options.PingTimeoutDisabled) return;
-        Timers.StartSingleTimer(PongTimerKey, PongTimedOut.Instance, TimeSpan.FromMilliseconds(_options.PingTimeout));
-        _lastPongReset = Environment.TickCount64;
+        if (_keepAlive is null) return;
+        _server.KeepAlive!.Remove(_keepAlive);
+        _keepAlive = null;
     }
 
     private void OnTransportClosed(TransportClosed closed)
@@ -226,6 +203,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         var previous = _socket.State;
         _socket.State = SocketState.Closed;
         Timers.CancelAll();
+        LeaveKeepAlive();
         _unclaimed?.Clear();
         _batchTimerRunning = false;
         _socket.CancelBatch();

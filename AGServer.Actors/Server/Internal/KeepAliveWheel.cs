@@ -1,0 +1,162 @@
+using System.Buffers;
+using Akka.Actor;
+using AGServer.Sockets;
+
+namespace AGServer.Server.Internal;
+
+/// <summary>
+/// Pings every socket of a server and finds the silent ones, from one timer instead of two Akka timers per socket.
+/// Sockets are spread over <see cref="Slots"/> slots; each tick (a <see cref="Slots"/>th of the ping interval) takes
+/// one slot: a socket heard from within the ping timeout gets its ping written there and then (no actor message, one
+/// thread for the whole slot), a silent one is told <see cref="Silent"/> once. So each socket is pinged once per ping
+/// interval, and a client that went silent is noticed between the ping timeout and the ping timeout plus one ping
+/// interval after it was last heard from. Between ticks nothing wakes up.
+/// </summary>
+internal sealed class KeepAliveWheel : IDisposable
+{
+    /// <summary>Told to a socket actor whose client has not been heard from within the ping timeout.</summary>
+    internal sealed record Silent
+    {
+        public static readonly Silent Instance = new();
+    }
+
+    /// <summary>One socket on the wheel; the socket actor marks it heard on every inbound frame.</summary>
+    internal sealed class Member
+    {
+        internal readonly AGServerSocket Socket;
+        internal readonly ISocketTransport Transport;
+        internal readonly IActorRef Actor;
+        internal int Slot;
+        internal int Index;
+        private long _lastHeard = Environment.TickCount64;
+        private int _reportedSilent;
+
+        internal Member(AGServerSocket socket, ISocketTransport transport, IActorRef actor)
+        {
+            Socket = socket;
+            Transport = transport;
+            Actor = actor;
+        }
+
+        public void Heard()
+        {
+            Volatile.Write(ref _lastHeard, Environment.TickCount64);
+            Volatile.Write(ref _reportedSilent, 0);
+        }
+
+        /// <summary>Milliseconds since the client was last heard from.</summary>
+        public long SilentFor(long now) => now - Volatile.Read(ref _lastHeard);
+
+        internal bool FirstReport() => Interlocked.Exchange(ref _reportedSilent, 1) == 0;
+    }
+
+    internal const int Slots = 8;
+
+    private readonly List<Member>[] _slots = new List<Member>[Slots];
+    private readonly byte[] _ping;
+    private readonly long _timeout;
+    private readonly Timer _timer;
+    private int _nextSlot;
+    private int _placed;
+    private int _ticking;
+
+    /// <param name="pingInterval">Milliseconds between two pings to one socket.</param>
+    /// <param name="pingTimeout">Milliseconds of silence after which a socket is told <see cref="Silent"/>.</param>
+    /// <param name="ping">The ping frame of the server's protocol version.</param>
+    public KeepAliveWheel(int pingInterval, int pingTimeout, byte[] ping)
+    {
+        for (var i = 0; i < Slots; i++) _slots[i] = [];
+        _ping = ping;
+        _timeout = pingTimeout;
+        var tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)Slots));
+        _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, tick, tick);
+    }
+
+    public Member Add(AGServerSocket socket, ISocketTransport transport, IActorRef actor)
+    {
+        var member = new Member(socket, transport, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % Slots) };
+        var slot = _slots[member.Slot];
+        lock (slot)
+        {
+            member.Index = slot.Count;
+            slot.Add(member);
+        }
+        return member;
+    }
+
+    public void Remove(Member member)
+    {
+        var slot = _slots[member.Slot];
+        lock (slot)
+        {
+            if (member.Index < 0) return;
+            var last = slot[^1];
+            slot[member.Index] = last;
+            last.Index = member.Index;
+            slot.RemoveAt(slot.Count - 1);
+            member.Index = -1;
+        }
+    }
+
+    /// <summary>Sockets on the wheel.</summary>
+    public int Count
+    {
+        get
+        {
+            var count = 0;
+            foreach (var slot in _slots)
+                lock (slot) count += slot.Count;
+            return count;
+        }
+    }
+
+    private void Tick()
+    {
+        // A tick that outlasts the interval (a huge slot on a loaded node) is not overlapped by the next one.
+        if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
+        var slot = _slots[_nextSlot];
+        _nextSlot = (_nextSlot + 1) % Slots;
+        Member[] members;
+        int count;
+        lock (slot)
+        {
+            count = slot.Count;
+            members = ArrayPool<Member>.Shared.Rent(count);
+            slot.CopyTo(members);
+        }
+        try
+        {
+            var now = Environment.TickCount64;
+            for (var i = 0; i < count; i++)
+            {
+                var member = members[i];
+                if (member.SilentFor(now) > _timeout)
+                {
+                    if (member.FirstReport()) member.Actor.Tell(Silent.Instance);
+                }
+                // Not before the handshake: a client's pong then would break a strict handshake.
+                else if (member.Socket.State == SocketState.Open) Ping(member.Transport);
+            }
+        }
+        finally
+        {
+            Array.Clear(members, 0, count);
+            ArrayPool<Member>.Shared.Return(members);
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void Ping(ISocketTransport transport)
+    {
+        try
+        {
+            transport.Send(_ping);
+        }
+        catch (Exception)
+        {
+            // A connection that broke under the write: its receive loop reports the close; the other sockets still get theirs.
+        }
+    }
+
+    public void Dispose() => _timer.Dispose();
+}

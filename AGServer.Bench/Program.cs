@@ -1,6 +1,7 @@
 using AGServer.Bench;
 
 // dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history ...]
+//     [--shape a|b|both] [--connections N] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
 // dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn ...]   (RSS under abuse)
 var abuse = args.Contains("--abuse");
@@ -12,6 +13,9 @@ if (args.Length > 0 && args[0] == "--micro")
 }
 var size = BenchSize.Full;
 var scenarios = new List<string>();
+var shapes = new[] { "A", "B" };
+int? connections = null;
+var pin = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -27,8 +31,25 @@ for (var i = 0; i < args.Length; i++)
         case "--scenario" when i + 1 < args.Length:
             scenarios.Add(args[++i]);
             break;
+        case "--shape" when i + 1 < args.Length:
+            shapes = args[++i].ToUpperInvariant() switch
+            {
+                "A" => ["A"],
+                "B" => ["B"],
+                "BOTH" => ["A", "B"],
+                var other => throw new ArgumentException($"--shape must be a, b or both (got '{other}')"),
+            };
+            break;
+        case "--connections" when i + 1 < args.Length && int.TryParse(args[i + 1], out var count) && count > 0:
+            connections = count;
+            i++;
+            break;
+        case "--pin":
+            pin = true;
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]...");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]... " +
+                                    "[--shape a|b|both] [--connections N] [--pin]");
             return 2;
     }
 }
@@ -43,9 +64,25 @@ if (abuse)
     return 0;
 }
 if (scenarios.Count == 0) scenarios.AddRange(BenchRunner.AllScenarios);
+if (connections is { } n) size = size with { Connections = n };
+if (pin)
+{
+    if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--pin uses taskset, on Linux");
+    if (Environment.ProcessorCount < 2) throw new ArgumentException("--pin needs at least 2 cores: the servers get core 0, the load generator the others");
+    // Servers on core 0 (ServerProcess starts them under taskset), this load generator on the other cores.
+    ServerProcess.PinToCoreZero = true;
+    System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)(((1L << Environment.ProcessorCount) - 1) & ~1L);
+}
 
-Console.WriteLine($"AGServer benchmark, size {size.Name}, on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-var (ours, theirs, floor) = await BenchRunner.Run(size, scenarios, Console.Out);
+Console.WriteLine($"AGServer benchmark, size {size.Name}, on {Environment.ProcessorCount} cores{(pin ? " (servers pinned to core 0)" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+var tables = new List<string>();
+foreach (var shape in shapes)
+{
+    var shaped = shape == "B" ? size.AsShapeB() : size;
+    Console.WriteLine($"Load shape {shape}");
+    var (ours, theirs, floor) = await BenchRunner.Run(shaped, scenarios, Console.Out);
+    tables.Add($"Load shape {shape}:\n\n{Report.Table(ours, theirs, floor)}");
+}
 Console.WriteLine();
-Console.Write(Report.Table(ours, theirs, floor));
+Console.Write(string.Join("\n", tables));
 return 0;

@@ -13,7 +13,7 @@ public static class Scenarios
 
     /// <summary>
     /// Fan-out: subscribers on one channel, one publisher, ~100-byte messages. First as fast as the server delivers
-    /// (the publisher keeps a window of messages ahead of the first subscriber), then at a fixed moderate rate for latency.
+    /// (the publisher keeps a window of messages ahead of the slowest probe subscriber), then at a fixed moderate rate for latency.
     /// </summary>
     public static async Task<List<Figure>> FanOut(string scenario, Uri publishUrl, Uri subscribeUrl, IReadOnlyList<ServerProcess> servers, BenchSize size)
     {
@@ -40,6 +40,12 @@ public static class Scenarios
         }
         await using var publisher = await BenchSocket.Connect(publishUrl, (_, _) => { });
         var padding = new string('x', 40);
+        long SlowestProbe()
+        {
+            var slowest = long.MaxValue;
+            for (var i = 0; i < size.ProbeSubscribers; i++) slowest = Math.Min(slowest, Interlocked.Read(ref received[i]));
+            return slowest;
+        }
         byte[] Message(long sequence) => Encoding.UTF8.GetBytes(
             "{\"event\":\"#publish\",\"data\":{\"channel\":\"" + Channel + "\",\"data\":{\"t\":" + Stopwatch.GetTimestamp()
             + ",\"s\":" + sequence + ",\"p\":\"" + padding + "\"}}}");
@@ -50,7 +56,7 @@ public static class Scenarios
         var clock = Stopwatch.StartNew();
         for (var m = 0; m < size.ThroughputMessages; m++)
         {
-            while (m - Interlocked.Read(ref received[0]) >= size.PublishWindow) await Task.Delay(1);
+            while (m - SlowestProbe() >= size.PublishWindow) await Task.Delay(1);
             await publisher.Send(Message(m));
         }
         await Until(() => received.All(r => Interlocked.Read(ref r) >= size.ThroughputMessages), TimeSpan.FromSeconds(180));
@@ -150,13 +156,17 @@ public static class Scenarios
     private static byte[] Invoke(long cid, string payload) =>
         Encoding.UTF8.GetBytes("{\"event\":\"echo\",\"data\":{\"p\":\"" + payload + "\"},\"cid\":" + cid + "}");
 
-    /// <summary>Connect: many sockets handshake; then the idle memory they cost the server.</summary>
+    /// <summary>
+    /// Connect: many sockets handshake, so many at a time (latency: from opening the connection to the handshake's
+    /// answer); then the idle memory they cost the server.
+    /// </summary>
     public static async Task<List<Figure>> Connect(Uri url, ServerProcess server, BenchSize size)
     {
         var rssBefore = server.RssBytes();
         var cpu = server.CpuMilliseconds();
         var clock = Stopwatch.StartNew();
-        var sockets = await OpenIdle(url, size);
+        var handshakes = new Latencies();
+        var sockets = await OpenIdle(url, size, handshakes);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = server.CpuMilliseconds() - cpu;
         await Task.Delay(size.SettleTime);
@@ -166,6 +176,8 @@ public static class Scenarios
         [
             new("connect", "handshakes/s", size.Connections / elapsed, true),
             new("connect", "server CPU ms per handshake", cpuUsed / size.Connections, false),
+            new("connect", "p50 handshake latency ms", handshakes.Percentile(50), false),
+            new("connect", "p99 handshake latency ms", handshakes.Percentile(99), false),
             new("connect", "RSS KiB per idle connection", (rssAfter - rssBefore) / 1024.0 / size.Connections, false),
         ];
     }
@@ -177,7 +189,7 @@ public static class Scenarios
     /// </summary>
     public static async Task<List<Figure>> History(Uri url, ServerProcess server, BenchSize size)
     {
-        var channels = size == BenchSize.Tiny ? 10 : 1000;
+        var channels = size.IsTiny ? 10 : 1000;
         const int PerChannel = 100;
         const int Window = 200;
         long acks = 0;
@@ -225,7 +237,7 @@ public static class Scenarios
     {
         var sockets = await OpenIdle(url, size);
         await Task.Delay(size.SettleTime);
-        var window = size == BenchSize.Tiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+        var window = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
         var cpu = server.CpuMilliseconds();
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
@@ -235,7 +247,7 @@ public static class Scenarios
     }
 
     /// <summary>Opens <see cref="BenchSize.Connections"/> handshaken sockets that ignore what they get, so many at a time.</summary>
-    private static async Task<BenchSocket[]> OpenIdle(Uri url, BenchSize size)
+    private static async Task<BenchSocket[]> OpenIdle(Uri url, BenchSize size, Latencies? handshakes = null)
     {
         var gate = new SemaphoreSlim(size.ConnectConcurrency);
         return await Task.WhenAll(Enumerable.Range(0, size.Connections).Select(async _ =>
@@ -243,7 +255,10 @@ public static class Scenarios
             await gate.WaitAsync();
             try
             {
-                return await BenchSocket.Connect(url, (_, _) => { });
+                var started = Stopwatch.GetTimestamp();
+                var socket = await BenchSocket.Connect(url, (_, _) => { });
+                handshakes?.Add(started);
+                return socket;
             }
             finally
             {

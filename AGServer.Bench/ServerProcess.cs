@@ -25,6 +25,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>Starts every server under <c>taskset -c 0</c>, so its CPU figures do not depend on the load generator's.</summary>
+    public static bool PinToCoreZero { get; set; }
+
     public Uri Url { get; private set; } = null!;
 
     /// <summary>
@@ -44,7 +47,8 @@ public sealed partial class ServerProcess : IAsyncDisposable
 
     private static async Task<ServerProcess> Start(string file, string[] args, string name)
     {
-        var server = new ServerProcess(file, args, name);
+        // taskset execs the server in its own process, so the pid (and its /proc figures) is the server's.
+        var server = PinToCoreZero ? new ServerProcess("taskset", ["-c", "0", file, .. args], name) : new ServerProcess(file, args, name);
         try
         {
             server.Url = await server._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

@@ -21,5 +21,21 @@ public sealed class BenchToolSpec
         Assert.Contains("| fanout | deliveries/s |", table);
         Assert.Contains("| crossnode | deliveries/s |", table);
         Assert.Contains("| history | acknowledged publishes/s, channels with history |", table);
+        Assert.Contains("| connect | p99 handshake latency ms |", table);
+    }
+
+    [Fact]
+    public async Task Load_shape_B_runs_the_compared_scenarios_against_all_three_servers()
+    {
+        var shapeB = BenchSize.Tiny.AsShapeB();
+        Assert.Equal((5, 8, 8, 1, 5), (shapeB.ProbeSubscribers, shapeB.PublishWindow, shapeB.RpcSockets, shapeB.RpcInFlight, shapeB.ConnectConcurrency));
+
+        var (ours, theirs, floor) = await BenchRunner.Run(shapeB, ["fanout", "rpc", "connect"], TextWriter.Null);
+
+        foreach (var figures in new[] { ours, theirs, floor })
+        {
+            Assert.Equal(["connect", "fanout", "rpc"], figures.Select(f => f.Scenario).Distinct().Order());
+            Assert.All(figures.Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
+        }
     }
 }

@@ -50,9 +50,12 @@ public sealed class AGServerOptions
     public int HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
     /// <summary>Any message but <c>#handshake</c> before the handshake closes the socket with 4009.</summary>
     public bool StrictHandshake { get; set; } = true;
-    /// <summary>Milliseconds between server pings.</summary>
+    /// <summary>Milliseconds between server pings (sent to each socket once per interval, from the handshake on).</summary>
     public int PingInterval { get; set; } = DefaultPingInterval;
-    /// <summary>Milliseconds without a pong before the socket is closed with 4001; sent to the client in the handshake.</summary>
+    /// <summary>
+    /// Milliseconds without hearing from the client (a pong or any other frame) before the socket is closed with 4001,
+    /// noticed within one more <see cref="PingInterval"/>; sent to the client in the handshake.
+    /// </summary>
     public int PingTimeout { get; set; } = DefaultPingTimeout;
     /// <summary>Turns pings and the pong timeout off.</summary>
     public bool PingTimeoutDisabled { get; set; }

@@ -14,7 +14,9 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
 
     private static long _nextId;
 
-    private readonly ConcurrentQueue<T> _queue = new();
+    /// <summary>Made on the first item: most per-socket consumers (a procedure the client never calls) never get one,
+    /// and an empty ConcurrentQueue is ~770 bytes.</summary>
+    private ConcurrentQueue<T>? _queue;
     private int _count;
     private int _waiting;
     private volatile bool _closed;
@@ -29,7 +31,12 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
     public bool IsKilled => _killed;
 
     /// <summary>Closed and drained, or killed: the stage should complete.</summary>
-    public bool IsDone => _killed || (_closed && _queue.IsEmpty);
+    public bool IsDone => _killed || (_closed && IsEmpty);
+
+    private bool IsEmpty => Volatile.Read(ref _queue) is not { } queue || queue.IsEmpty;
+
+    private ConcurrentQueue<T> Queue =>
+        Volatile.Read(ref _queue) ?? Interlocked.CompareExchange(ref _queue, new ConcurrentQueue<T>(), null) ?? _queue;
 
     public void Enqueue(T item)
     {
@@ -43,7 +50,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
             Overflow(item);
             return;
         }
-        _queue.Enqueue(item);
+        Queue.Enqueue(item);
         Interlocked.Increment(ref _count);
         Wake();
     }
@@ -51,7 +58,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
     /// <summary>The next item for the application; with dropStale, items of sockets that have closed are dropped on the way.</summary>
     public bool TryDequeue(out T item)
     {
-        while (!_killed && _queue.TryDequeue(out item!))
+        while (!_killed && Volatile.Read(ref _queue) is { } queue && queue.TryDequeue(out item!))
         {
             if (Interlocked.Decrement(ref _count) <= limit / 2 && Volatile.Read(ref _overflowing) == 1) Volatile.Write(ref _overflowing, 0);
             if (item is not IInboundItem inbound) return true;
@@ -65,7 +72,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
     /// <summary>The consumer is gone: what it had queued is dropped, and the sockets that sent it get their credit back.</summary>
     public void Abandon()
     {
-        while (_queue.TryDequeue(out var item))
+        while (Volatile.Read(ref _queue) is { } queue && queue.TryDequeue(out var item))
         {
             Interlocked.Decrement(ref _count);
             Release(item);
@@ -106,7 +113,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
         // A full fence: the flag must be visible before the queue is looked at, or a producer that enqueued meanwhile
         // and read the flag before it was set would never wake the stage (a lost wake-up).
         Interlocked.Exchange(ref _waiting, 1);
-        if (_queue.IsEmpty && !_closed && !_killed) return true;
+        if (IsEmpty && !_closed && !_killed) return true;
         return Interlocked.Exchange(ref _waiting, 0) == 0;
     }
 

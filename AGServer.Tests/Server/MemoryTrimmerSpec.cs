@@ -13,6 +13,13 @@ public sealed class MemoryTrimmerSpec
     [InlineData(100, true, 300, 100, false)]  // still busy
     [InlineData(1, false, 300, 100, false)]   // already trimmed since the last load
     [InlineData(1, true, 120, 100, false)]    // little to give back
-    public void Trims_once_when_quiet_after_a_load_with_memory_to_give_back(long allocatedMb, bool busySinceTrim, long committedMb, long committedAfterTrimMb, bool trims) =>
+    public void Looks_once_when_quiet_after_a_load_with_memory_to_give_back(long allocatedMb, bool busySinceTrim, long committedMb, long committedAfterTrimMb, bool trims) =>
         Assert.Equal(trims, MemoryTrimmer.ShouldTrim(allocatedMb * Mb, busySinceTrim, committedMb * Mb, committedAfterTrimMb * Mb));
+
+    [Theory]
+    [InlineData(20, true)]    // connections gone: little live
+    [InlineData(256, true)]
+    [InlineData(500, false)]  // 19,000 idle connections: a 0.7 s pause
+    public void Compacts_only_while_the_live_heap_makes_a_short_pause(long liveMb, bool compacts) =>
+        Assert.Equal(compacts, MemoryTrimmer.IsShortPause(liveMb * Mb));
 }

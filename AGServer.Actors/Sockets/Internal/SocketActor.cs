@@ -13,7 +13,8 @@ using static AGServer.Sockets.TransportMessages;
 namespace AGServer.Sockets.Internal;
 
 /// <summary>
-/// Owns one connection's protocol state: handshake, ping/pong, pending invokes, lifecycle events.
+/// Owns one connection's protocol state: handshake, pongs (the server's <see cref="KeepAliveWheel"/> sends the pings and
+/// reports silence), pending invokes, lifecycle events.
 /// Connecting → Open → Closed. Talks to its connection only through <see cref="ISocketTransport"/>.
 /// Inbound frames are processed one after another in arrival order.
 /// </summary>

@@ -67,7 +67,7 @@ public sealed partial class SocketClusterServer
         Sockets = new SocketDirectory(this);
         if (!options.PingTimeoutDisabled)
         {
-            KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion == 1 ? "#1"u8.ToArray() : []);
+            KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion);
             system.RegisterOnTermination(KeepAlive.Dispose);
         }
         if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));

@@ -43,8 +43,7 @@ public sealed class StreamGroup
     // Made on first use: most sockets never open a stream, and an empty dictionary still costs memory per socket.
     private ConcurrentDictionary<string, IEventStream>? _created;
 
-    private ConcurrentDictionary<string, IEventStream> CreatedStreams =>
-        Volatile.Read(ref _created) ?? Interlocked.CompareExchange(ref _created, new(), null) ?? _created!;
+    private ConcurrentDictionary<string, IEventStream> CreatedStreams => LazyInitializer.EnsureInitialized(ref _created);
 
     private static readonly ConcurrentDictionary<string, IEventStream> NoStreams = new();
 

@@ -38,10 +38,11 @@ internal sealed class KeepAliveWheel : IDisposable
             Actor = actor;
         }
 
+        /// <summary>Called for every inbound frame: one write, and a second only after a silence was reported.</summary>
         public void Heard()
         {
             Volatile.Write(ref _lastHeard, Environment.TickCount64);
-            Volatile.Write(ref _reportedSilent, 0);
+            if (Volatile.Read(ref _reportedSilent) != 0) Volatile.Write(ref _reportedSilent, 0);
         }
 
         /// <summary>Milliseconds since the client was last heard from.</summary>
@@ -62,11 +63,11 @@ internal sealed class KeepAliveWheel : IDisposable
 
     /// <param name="pingInterval">Milliseconds between two pings to one socket.</param>
     /// <param name="pingTimeout">Milliseconds of silence after which a socket is told <see cref="Silent"/>.</param>
-    /// <param name="ping">The ping frame of the server's protocol version.</param>
-    public KeepAliveWheel(int pingInterval, int pingTimeout, byte[] ping)
+    /// <param name="protocolVersion">The server's protocol version: 1 pings with <c>#1</c>, 2 with an empty frame.</param>
+    public KeepAliveWheel(int pingInterval, int pingTimeout, int protocolVersion)
     {
         for (var i = 0; i < Slots; i++) _slots[i] = [];
-        _ping = ping;
+        _ping = protocolVersion == 1 ? "#1"u8.ToArray() : [];
         _timeout = pingTimeout;
         var tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)Slots));
         _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, tick, tick);

@@ -23,6 +23,9 @@ internal sealed class MemoryTrimmer
 
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
 
+    /// <summary>How long the background collection that measures the live heap is given.</summary>
+    private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
+
     /// <summary>Allocated in one interval by a node that counts as quiet.</summary>
     private const long QuietAllocation = 16L << 20;
 
@@ -35,8 +38,6 @@ internal sealed class MemoryTrimmer
     private bool _busySinceTrim = true;
     private bool _measuredSinceLoad;
 
-    /// <summary>How long the background collection that measures the live heap is given.</summary>
-    private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
     private long _committedAfterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
 
     private MemoryTrimmer(ILogger logger)

@@ -35,8 +35,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
 
     private bool IsEmpty => Volatile.Read(ref _queue) is not { } queue || queue.IsEmpty;
 
-    private ConcurrentQueue<T> Queue =>
-        Volatile.Read(ref _queue) ?? Interlocked.CompareExchange(ref _queue, new ConcurrentQueue<T>(), null) ?? _queue;
+    private ConcurrentQueue<T> Queue => LazyInitializer.EnsureInitialized(ref _queue);
 
     public void Enqueue(T item)
     {

@@ -1,4 +1,5 @@
 using Akka.Hosting;
+using AGServer.Server;
 using Microsoft.Extensions.Configuration;
 using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +16,8 @@ public static class AGServerApp
     /// <summary>
     /// A <see cref="WebApplicationBuilder"/> for a node: the node's options from <paramref name="args"/> (<c>--port</c>,
     /// <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c>; see <see cref="NodeOptions"/>), Kestrel on its port
-    /// (8000 unless given), ASP.NET Core's own logging at warnings, and <c>AddAGServer</c> with
+    /// (8000 unless given), ASP.NET Core's own logging at warnings, <see cref="AGServerOptions.LeanUpgrade"/> on (upgrades
+    /// are answered before HTTP middleware; <c>--AGServer:LeanUpgrade=false</c> turns it off), and <c>AddAGServer</c> with
     /// <paramref name="configureAkka"/> for the application's own actors on the node's actor system. Register services,
     /// then <c>Build()</c> and <c>MapAGServer()</c>.
     /// </summary>
@@ -27,6 +29,9 @@ public static class AGServerApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
         builder.Logging.AddFilter("Akka.Hosting", LogLevel.Warning);
+        // The node's own app has no HTTP middleware for upgrades to pass through: the lean path, unless the configuration
+        // (bound after this) turns it off.
+        builder.Services.Configure<AGServerOptions>(options => options.LeanUpgrade = true);
         builder.Services.AddAGServer(configureAkka: configureAkka);
         if (MetricsOn(builder.Configuration))
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Server.AGServerMetrics.MeterName).AddPrometheusExporter());

@@ -37,7 +37,25 @@ public static class AGServerEndpointRouteBuilderExtensions
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
         if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
         WebUiEndpoints.Map(endpoints, server);
-        return endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
+        var endpoint = endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
+        if (!server.Options.LeanUpgrade) return endpoint;
+        if (!string.Equals(pattern.TrimEnd('/'), server.Options.Path.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException(
+                $"MapAGServer(\"{pattern}\"): with AGServer:LeanUpgrade on, upgrades are answered on the Path option ('{server.Options.Path}'); set Path instead, or turn LeanUpgrade off.");
+        return new NoConventions(endpoint);
+    }
+
+    /// <summary>
+    /// The WebSocket endpoint's builder under <see cref="AGServerOptions.LeanUpgrade"/>: upgrades never reach the
+    /// endpoint, so a convention (authorization, CORS, host) would silently not apply; adding one fails instead.
+    /// </summary>
+    private sealed class NoConventions(IEndpointConventionBuilder inner) : IEndpointConventionBuilder
+    {
+        public void Add(Action<EndpointBuilder> convention) => throw new InvalidOperationException(
+            "AGServer:LeanUpgrade answers WebSocket upgrades before ASP.NET Core's endpoints, so conventions such as " +
+            "RequireAuthorization, RequireCors or RequireHost would not apply to them; turn LeanUpgrade off (--AGServer:LeanUpgrade=false) to use them.");
+
+        public void Finally(Action<EndpointBuilder> finallyConvention) => inner.Finally(finallyConvention);
     }
 
     private static async Task AcceptSocket(HttpContext context, SocketClusterServer server)
@@ -48,41 +66,21 @@ public static class AGServerEndpointRouteBuilderExtensions
             await context.Response.WriteAsync("Expected a WebSocket upgrade request");
             return;
         }
-        if (!server.IsReady)
-        {
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
         var request = ToSocketRequest(context);
-        EventStream<AGAction>? handshakeStream = null;
-        var refused = await server.VerifyHandshake(request, stream => handshakeStream = stream);
-        if (refused is not null)
+        var decision = await SocketAdmission.DecideAsync(server, request, context.Request.Headers.Origin.ToString());
+        if (!decision.Admitted)
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            await context.Response.WriteAsync(refused.Message);
+            context.Response.StatusCode = decision.StatusCode;
+            if (decision.Message is { } message) await context.Response.WriteAsync(message);
             return;
         }
-        var origin = context.Request.Headers.Origin.ToString();
-        if (!server.Origins.Allows(origin))
-        {
-            var error = new ServerProtocolError($"Failed to authorize socket handshake - Invalid origin: {origin}");
-            server.EmitWarning(error);
-            handshakeStream?.Close();
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            await context.Response.WriteAsync(error.Message);
-            return;
-        }
-
-        var options = server.Options;
         var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            DangerousEnableCompression = options.PerMessageDeflate,
+            DangerousEnableCompression = server.Options.PerMessageDeflate,
             KeepAliveInterval = TimeSpan.Zero,
         });
-        var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger,
-            $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}", options.InboundWindow);
-        server.Accept(transport, request, handshakeStream);
-        await transport.Completion;
+        await SocketAdmission.ServeAsync(server, request, decision, webSocket,
+            $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
     }
 
     private static SocketRequest ToSocketRequest(HttpContext context)

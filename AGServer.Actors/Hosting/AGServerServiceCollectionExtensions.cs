@@ -69,6 +69,8 @@ public static class AGServerServiceCollectionExtensions
         services.AddHostedService<AGServerNode>();
         services.AddHealthChecks().AddCheck<ReadinessCheck>("agserver", tags: [ReadinessCheck.Tag]);
         services.AddTransient<IStartupFilter, WebSocketsStartupFilter>();
+        // Before ListenOnNodePort: Kestrel applies endpoint defaults when an endpoint is added.
+        services.AddTransient<IConfigureOptions<KestrelServerOptions>, LeanUpgradeOnEndpoints>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ListenOnNodePort>();
         return services;
     }
@@ -90,6 +92,24 @@ public static class AGServerServiceCollectionExtensions
             app.UseWebSockets();
             next(app);
         };
+    }
+
+    /// <summary><see cref="AGServerOptions.LeanUpgrade"/>: every Kestrel endpoint looks at new connections for upgrades first.</summary>
+    private sealed class LeanUpgradeOnEndpoints(IOptions<AGServerOptions> options) : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions kestrel)
+        {
+            try
+            {
+                if (!options.Value.LeanUpgrade) return;
+            }
+            catch (OptionsValidationException)
+            {
+                return; // reported, with what to fix, when the host starts (ValidateOnStart)
+            }
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+                new LeanUpgradeMiddleware(next, listen.ApplicationServices, kestrel.Limits).OnConnectionAsync));
+        }
     }
 
     /// <summary><c>--port</c> (or <c>AGSERVER_PORT</c>), when given, is where Kestrel listens, whatever the route to AddAGServer.</summary>

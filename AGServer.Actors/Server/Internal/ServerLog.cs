@@ -46,6 +46,9 @@ internal static partial class ServerLog
     [LoggerMessage(2002, LogLevel.Debug, "Connection from {Peer} ended without a close handshake ({Reason})")]
     public static partial void ConnectionDropped(ILogger logger, string peer, string reason, Exception? error);
 
+    [LoggerMessage(2007, LogLevel.Debug, "Connection from {Peer} sent part of a request head and not the rest within {TimeoutMs} ms; closed")]
+    public static partial void RequestHeadTimedOut(ILogger logger, string peer, double timeoutMs);
+
     [LoggerMessage(2004, LogLevel.Warning, "Socket {SocketId} dropped {Count} packet(s) for '{Name}' that no procedure or receiver took within {HoldMs} ms")]
     public static partial void UnclaimedPacketsDropped(ILogger logger, string socketId, int count, string name, int holdMs);
 

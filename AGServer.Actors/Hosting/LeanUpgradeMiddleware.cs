@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using AGServer.Server;
+using AGServer.Server.Internal;
+using AGServer.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AGServer.Hosting;
+
+/// <summary>
+/// <see cref="AGServerOptions.LeanUpgrade"/>: a Kestrel connection middleware that answers a WebSocket upgrade of the
+/// socket path itself and runs the WebSocket straight on the connection's pipes, so a connection holds neither
+/// Kestrel's HTTP/1.1 connection nor an <c>HttpContext</c> for its lifetime (about 12 KB), and frames skip the
+/// upgraded request's stream layers. The connection's first bytes are looked at without being consumed: anything that
+/// is not a plain upgrade of the path (<see cref="UpgradeRequestHead"/>) goes on to Kestrel's HTTP pipeline unchanged.
+/// </summary>
+internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServiceProvider services, KestrelServerLimits limits)
+{
+    private static readonly WebSocketCreationOptions WebSocketOptions = new() { IsServer = true, KeepAliveInterval = TimeSpan.Zero };
+
+    private SocketClusterServer? _server;
+
+    public async Task OnConnectionAsync(ConnectionContext connection)
+    {
+        var server = _server ??= services.GetRequiredService<SocketClusterServer>();
+        var input = connection.Transport.Input;
+        var remote = connection.RemoteEndPoint as IPEndPoint;
+        var peer = $"{remote?.Address}:{remote?.Port}";
+        UpgradeRequestHead? head;
+        // Kestrel's own limit for a request head, read per connection (the application may set it after this was made).
+        var headTimeout = limits.RequestHeadersTimeout;
+        using (var timeout = new CancellationTokenSource(headTimeout))
+        {
+            var sawBytes = false;
+            while (true)
+            {
+                ReadResult read;
+                try
+                {
+                    read = await input.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    // Nothing sent yet: Kestrel keeps or drops idle connections by its own rules. Half a head: what
+                    // Kestrel does on its request-headers timeout, close.
+                    if (!sawBytes)
+                    {
+                        await next(connection);
+                        return;
+                    }
+                    ServerLog.RequestHeadTimedOut(server.TransportLogger, peer, headTimeout.TotalMilliseconds);
+                    return;
+                }
+                var buffer = read.Buffer;
+                sawBytes |= !buffer.IsEmpty;
+                var verdict = UpgradeRequestHead.TryRead(buffer, server.Options.Path, server.Options.PerMessageDeflate, out head);
+                if (verdict == UpgradeRequestHead.Verdict.Upgrade)
+                {
+                    input.AdvanceTo(buffer.GetPosition(head!.Length));
+                    break;
+                }
+                if (verdict == UpgradeRequestHead.Verdict.NotOurs)
+                {
+                    // Consume nothing: Kestrel reads the same bytes.
+                    input.AdvanceTo(buffer.Start);
+                    await next(connection);
+                    return;
+                }
+                if (read.IsCompleted) return;
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+
+        var request = new SocketRequest(
+            head.Target,
+            QueryHelpers.ParseQuery(head.QueryString).ToDictionary(q => q.Key, q => q.Value.ToString()),
+            head.Headers,
+            remote?.Address,
+            remote?.Port ?? 0);
+        var decision = await SocketAdmission.DecideAsync(server, request, head.Headers.GetValueOrDefault("Origin") ?? "");
+        var output = connection.Transport.Output;
+        if (!decision.Admitted)
+        {
+            await output.WriteAsync(Refusal(decision.StatusCode, decision.Message));
+            return;
+        }
+        await output.WriteAsync(SwitchingProtocols(head.Key));
+        await using var stream = new DuplexPipeStream(connection.Transport);
+        using var webSocket = WebSocket.CreateFromStream(stream, WebSocketOptions);
+        await SocketAdmission.ServeAsync(server, request, decision, webSocket, peer);
+    }
+
+    private static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+        $"Sec-WebSocket-Accept: {AcceptKey(key)}\r\n\r\n");
+
+    /// <summary>RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID.</summary>
+    internal static string AcceptKey(string key) =>
+        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+
+    private static byte[] Refusal(int status, string? message)
+    {
+        var body = Encoding.UTF8.GetBytes(message ?? "");
+        var head = $"HTTP/1.1 {status} {ReasonPhrases.GetReasonPhrase(status)}\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+                   $"Content-Length: {body.Length}\r\nConnection: close\r\n\r\n";
+        return [.. Encoding.ASCII.GetBytes(head), .. body];
+    }
+}

@@ -74,7 +74,7 @@ public sealed class AGServerOptions
     public bool PerMessageDeflate { get; set; }
     /// <summary>
     /// Answer WebSocket upgrades of <see cref="Path"/> on Kestrel's connection, before ASP.NET Core's HTTP pipeline, and
-    /// run each WebSocket straight on the connection's pipes: about 12 KB less per connection (no HTTP/1.1 connection
+    /// run each WebSocket straight on the connection's pipes: about 8 KB less per connection (no HTTP/1.1 connection
     /// or <c>HttpContext</c> kept for its lifetime) and less CPU per frame. The upgrade request then meets none of the
     /// application's HTTP middleware and endpoint conventions (authorization, CORS, <c>RequireHost</c>: adding one to
     /// <c>MapAGServer</c> fails at start), Kestrel's limit on upgraded connections does not count these ones, and

@@ -22,6 +22,8 @@ public interface IEventStream
     void Kill();
     bool KillConsumer(long consumerId);
     bool HasConsumer(long consumerId);
+    /// <summary>Ends the stream for good: its consumers, and any that come later, are closed (or killed).</summary>
+    internal void End(bool kill);
 }
 
 /// <summary>
@@ -90,6 +92,34 @@ internal sealed class EventStream<T> : IEventStream, IFailureAware
         foreach (var consumer in Detach(_ => true)) consumer.Kill();
     }
 
+    private const int Open = 0, Closed = 1, Killed = 2;
+    private int _ended = Open;
+
+    /// <summary>
+    /// Ends the stream for good, as a closed socket's streams end: its consumers are closed (or killed), and so is any
+    /// consumer that attaches later, at once. Without this, a stream an application starts on a socket that has just
+    /// closed would wait forever, and its materialised Akka stream (an actor) with it.
+    /// </summary>
+    internal void End(bool kill)
+    {
+        StreamConsumer<T>[] detached;
+        lock (_gate)
+        {
+            if (_ended == Open) _ended = kill ? Killed : Closed;
+            detached = _consumers;
+            _consumers = [];
+        }
+        foreach (var consumer in detached) Finish(consumer, _ended);
+    }
+
+    void IEventStream.End(bool kill) => End(kill);
+
+    private static void Finish(StreamConsumer<T> consumer, int ended)
+    {
+        if (ended == Killed) consumer.Kill();
+        else consumer.Close();
+    }
+
     public bool KillConsumer(long consumerId)
     {
         var detached = Detach(c => c.Id == consumerId);
@@ -118,11 +148,21 @@ internal sealed class EventStream<T> : IEventStream, IFailureAware
 
     internal void Attach(StreamConsumer<T> consumer)
     {
+        int ended;
         lock (_gate)
         {
-            _consumers = [.. _consumers, consumer];
-            _hadConsumer = true;
-            _lostConsumerToFailure = false;
+            ended = _ended;
+            if (ended == Open)
+            {
+                _consumers = [.. _consumers, consumer];
+                _hadConsumer = true;
+                _lostConsumerToFailure = false;
+            }
+        }
+        if (ended != Open)
+        {
+            Finish(consumer, ended);
+            return;
         }
         _consumerAttached?.Invoke(Name);
     }

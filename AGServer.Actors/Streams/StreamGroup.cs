@@ -54,8 +54,26 @@ public sealed class StreamGroup
     internal EventStream<T> Stream<T>(string name)
     {
         var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale, group._limit), this);
-        return stream as EventStream<T>
-               ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
+        var typed = stream as EventStream<T>
+                    ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
+        // Made after End looked at the streams: ended like them. (End sets the flag before it looks.)
+        if (Volatile.Read(ref _ended) is var ended and not Open) typed.End(ended == Killed);
+        return typed;
+    }
+
+    private const int Open = 0, Closed = 1, Killed = 2;
+    private int _ended = Open;
+
+    /// <summary>
+    /// Ends every stream of the group for good (a closed socket's): consumers are closed (or killed), and so is any
+    /// consumer of any stream of the group that comes later. <see cref="CloseAll"/> and <see cref="KillAll"/> leave the
+    /// streams open to new consumers.
+    /// </summary>
+    internal void End(bool kill)
+    {
+        Interlocked.CompareExchange(ref _ended, kill ? Killed : Closed, Open);
+        var ended = Volatile.Read(ref _ended);
+        foreach (var stream in Existing.Values) stream.End(ended == Killed);
     }
 
     /// <summary>Emits to the named stream if anyone consumes it; otherwise does nothing.</summary>

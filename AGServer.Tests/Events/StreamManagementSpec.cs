@@ -130,4 +130,25 @@ public sealed class StreamManagementSpec : ServerTestKit
         socket.CloseAllReceivers();
         Assert.Equal(5, (await seen.WaitAsync(TimeSpan.FromSeconds(10))).Count);
     }
+
+    [Theory]
+    [InlineData(SocketStreamCleanupMode.Kill)]
+    [InlineData(SocketStreamCleanupMode.Close)]
+    public async Task A_stream_started_on_a_socket_after_its_end_ends_at_once(SocketStreamCleanupMode mode)
+    {
+        // An application's connection handler may run after the client already dropped (a fast churn): the streams it
+        // starts then must end, not wait forever holding a materialised stream.
+        var server = await StartServer(o => o.SocketStreamCleanupMode = mode);
+        var (transport, _) = await OpenAndHandshake(server);
+        var socket = Assert.Single(server.Clients.Values);
+        var ended = socket.Listener(SocketEvents.End).RunWith(Sink.First<EndEvent>(), server.Materializer);
+        await transport.HangUp(1000);
+        await ended.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var procedure = socket.Procedure("late").RunWith(Sink.Ignore<AGRequest>(), server.Materializer);
+        var receiver = socket.Receiver("late").RunWith(Sink.Ignore<ReceivedMessage>(), server.Materializer);
+        var listener = socket.Listener(SocketEvents.Message).RunWith(Sink.Ignore<MessageEvent>(), server.Materializer);
+        await Task.WhenAll(procedure, receiver, listener).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(socket.GetAllProceduresConsumerStatsList());
+    }
 }

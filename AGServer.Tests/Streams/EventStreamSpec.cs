@@ -124,4 +124,23 @@ public sealed class EventStreamSpec : Akka.TestKit.Xunit2.TestKit
         group.Emit("b", 1); // no stream, no consumer: nothing happens
         Assert.Equal(0, group.GetBackpressureAll());
     }
+
+    [Fact]
+    public async Task An_ended_group_ends_consumers_that_come_later_where_kill_all_does_not()
+    {
+        var group = new StreamGroup();
+        var existing = group.Stream<int>("existing");
+        var killedOnly = new StreamGroup();
+        killedOnly.KillAll();
+        var stillOpen = killedOnly.Stream<int>("a").Source.Take(1).RunWith(Sink.First<int>(), _materializer);
+        killedOnly.Emit("a", 7);
+        Assert.Equal(7, await stillOpen.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        group.End(kill: true);
+        var late = existing.Source.RunWith(Sink.Seq<int>(), _materializer);
+        var lateNew = group.Stream<int>("new").Source.RunWith(Sink.Seq<int>(), _materializer);
+        Assert.Empty(await late.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Empty(await lateNew.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.False(existing.HasConsumers);
+    }
 }

@@ -246,24 +246,25 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 KillMiddlewareStreams();
                 // Listeners are closed, not killed: a consumer on another thread may not have taken the close,
                 // disconnect or end event yet, where socketcluster-server's (single-threaded) consumers always have.
-                _socket.Listeners.CloseAll();
-                _socket.Receivers.KillAll();
-                _socket.Procedures.KillAll();
+                // Ended rather than killed or closed: a stream the application starts on this socket later ends at once.
+                _socket.Listeners.End(kill: false);
+                _socket.Receivers.End(kill: true);
+                _socket.Procedures.End(kill: true);
                 break;
             case SocketStreamCleanupMode.Close:
                 CloseMiddlewareStreams();
-                _socket.Listeners.CloseAll();
-                _socket.Receivers.CloseAll();
-                _socket.Procedures.CloseAll();
+                _socket.Listeners.End(kill: false);
+                _socket.Receivers.End(kill: false);
+                _socket.Procedures.End(kill: false);
                 break;
             case SocketStreamCleanupMode.None:
                 CloseMiddlewareStreams();
                 var socket = _socket;
                 _server.System.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(_options.AckTimeout), () =>
                 {
-                    socket.Listeners.CloseAll();
-                    socket.Receivers.CloseAll();
-                    socket.Procedures.CloseAll();
+                    socket.Listeners.End(kill: false);
+                    socket.Receivers.End(kill: false);
+                    socket.Procedures.End(kill: false);
                 });
                 break;
         }

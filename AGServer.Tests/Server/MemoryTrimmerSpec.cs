@@ -12,14 +12,17 @@ public sealed class MemoryTrimmerSpec
     [InlineData(1, true, 300, 100, true)]     // quiet after a load that grew committed memory by 200 MB
     [InlineData(100, true, 300, 100, false)]  // still busy
     [InlineData(1, false, 300, 100, false)]   // already trimmed since the last load
-    [InlineData(1, true, 120, 100, false)]    // little to give back
+    [InlineData(1, true, 120, 100, true)]     // a churn's 20 MB
+    [InlineData(1, true, 105, 100, false)]    // little to give back
     public void Looks_once_when_quiet_after_a_load_with_memory_to_give_back(long allocatedMb, bool busySinceTrim, long committedMb, long committedAfterTrimMb, bool trims) =>
         Assert.Equal(trims, MemoryTrimmer.ShouldTrim(allocatedMb * Mb, busySinceTrim, committedMb * Mb, committedAfterTrimMb * Mb));
 
     [Theory]
-    [InlineData(20, true)]    // connections gone: little live
-    [InlineData(256, true)]
-    [InlineData(500, false)]  // 19,000 idle connections: a 0.7 s pause
-    public void Compacts_only_while_the_live_heap_makes_a_short_pause(long liveMb, bool compacts) =>
-        Assert.Equal(compacts, MemoryTrimmer.IsShortPause(liveMb * Mb));
+    [InlineData(20, 60, true)]     // connections gone: little live, much to give back
+    [InlineData(7, 12, false)]     // less than 8 MB to give back
+    [InlineData(256, 400, true)]
+    [InlineData(200, 230, false)]  // a 0.25 s pause for 30 MB: not worth it
+    [InlineData(500, 900, false)]  // 19,000 idle connections: a 0.7 s pause
+    public void Compacts_only_when_the_pause_is_short_and_worth_what_it_gives_back(long liveMb, long committedMb, bool compacts) =>
+        Assert.Equal(compacts, MemoryTrimmer.IsWorthThePause(liveMb * Mb, committedMb * Mb));
 }

@@ -29,8 +29,11 @@ internal sealed class MemoryTrimmer
     /// <summary>Allocated in one interval by a node that counts as quiet.</summary>
     private const long QuietAllocation = 16L << 20;
 
-    /// <summary>Growth of committed memory since the last trim that is worth a collection.</summary>
-    private const long WorthTrimming = 32L << 20;
+    /// <summary>
+    /// Growth of committed memory since the last trim that is worth a collection. Small: after a churn the GC holds
+    /// 10-30 MB more than a node's start, most of what a node gives back then (measured with the abuse benchmark).
+    /// </summary>
+    private const long WorthTrimming = 8L << 20;
 
     private readonly ILogger _logger;
     private readonly Timer _timer;
@@ -50,15 +53,17 @@ internal sealed class MemoryTrimmer
     internal static bool ShouldTrim(long allocatedInInterval, bool busySinceTrim, long committed, long committedAfterTrim) =>
         allocatedInInterval < QuietAllocation && busySinceTrim && committed - committedAfterTrim >= WorthTrimming;
 
-    /// <summary>Above this much live heap a compacting collection is not run (see <see cref="IsShortPause"/>).</summary>
+    /// <summary>Above this much live heap a compacting collection is not run (see <see cref="IsWorthThePause"/>).</summary>
     private const long MostLiveToCompact = 256L << 20;
 
     /// <summary>
     /// The compacting collection stops the process while it copies the live heap (measured: 0.7 s for the 500 MB of 19,000
-    /// idle connections), so it runs only while what is live is small enough for a short pause (256 MB: about 0.3 s);
-    /// a node whose memory holds that many live connections is left alone.
+    /// idle connections), so it runs only while what is live is small enough for a short pause (256 MB: about 0.3 s),
+    /// and only when what it gives back (committed but not live) is worth that pause: at least a quarter of the live heap
+    /// (and <see cref="WorthTrimming"/>). A node whose memory holds that many live connections is left alone.
     /// </summary>
-    internal static bool IsShortPause(long live) => live <= MostLiveToCompact;
+    internal static bool IsWorthThePause(long live, long committed) =>
+        live <= MostLiveToCompact && committed - live >= Math.Max(WorthTrimming, live / 4);
 
     private void Look()
     {
@@ -83,7 +88,7 @@ internal sealed class MemoryTrimmer
             return;
         }
         _busySinceTrim = false;
-        if (!IsShortPause(memory.HeapSizeBytes - memory.FragmentedBytes)) return;
+        if (!IsWorthThePause(memory.HeapSizeBytes - memory.FragmentedBytes, memory.TotalCommittedBytes)) return;
         var before = Environment.WorkingSet;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         _committedAfterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;

@@ -40,10 +40,12 @@ public sealed class StreamGroup
         set => Volatile.Write(ref _consumerAttached, value);
     }
 
-    // Made on first use: most sockets never open a stream, and an empty dictionary still costs memory per socket.
+    // Made on first use, small (a socket has a few streams, added rarely): most sockets never open a stream, and a
+    // default dictionary costs about 600 bytes per socket.
     private ConcurrentDictionary<string, IEventStream>? _created;
 
-    private ConcurrentDictionary<string, IEventStream> CreatedStreams => LazyInitializer.EnsureInitialized(ref _created);
+    private ConcurrentDictionary<string, IEventStream> CreatedStreams =>
+        LazyInitializer.EnsureInitialized(ref _created, static () => new ConcurrentDictionary<string, IEventStream>(concurrencyLevel: 1, capacity: 4));
 
     private static readonly ConcurrentDictionary<string, IEventStream> NoStreams = new();
 

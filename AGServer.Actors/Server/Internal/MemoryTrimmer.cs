@@ -21,13 +21,14 @@ internal sealed class MemoryTrimmer
         lock (Gate) _started ??= new MemoryTrimmer(logger);
     }
 
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(3);
+    /// <summary>How often it looks: a look costs two reads of GC counters, so a node is trimmed soon after a load ends.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     /// <summary>How long the background collection that measures the live heap is given.</summary>
     private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
 
     /// <summary>Allocated in one interval by a node that counts as quiet.</summary>
-    private const long QuietAllocation = 16L << 20;
+    private const long QuietAllocation = 6L << 20;
 
     /// <summary>
     /// Growth of committed memory since the last trim that is worth a collection. Small: after a churn the GC holds

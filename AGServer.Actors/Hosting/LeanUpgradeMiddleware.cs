@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
 using Microsoft.AspNetCore.Connections;
@@ -15,7 +13,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AGServer.Hosting;
 
 /// <summary>
-/// <see cref="AGServerOptions.LeanUpgrade"/>: a Kestrel connection middleware that answers a WebSocket upgrade of the
+/// <see cref="Server.AGServerOptions.LeanUpgrade"/>: a Kestrel connection middleware that answers a WebSocket upgrade of the
 /// socket path itself and runs the WebSocket straight on the connection's pipes, so a connection holds neither
 /// Kestrel's HTTP/1.1 connection nor an <c>HttpContext</c> for its lifetime (about 8 KB measured), and frames skip the
 /// upgraded request's stream layers. The connection's first bytes are looked at without being consumed: anything that

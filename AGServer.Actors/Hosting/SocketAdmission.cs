@@ -1,7 +1,6 @@
 using System.Net.WebSockets;
 using AGServer.Middleware;
 using AGServer.Protocol;
-using AGServer.Server;
 using AGServer.Sockets;
 using AGServer.Streams;
 

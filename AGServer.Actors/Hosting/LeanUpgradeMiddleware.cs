@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.WebSockets;
@@ -89,19 +91,38 @@ internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServicePro
             await output.WriteAsync(Refusal(decision.StatusCode, decision.Message));
             return;
         }
-        await output.WriteAsync(SwitchingProtocols(head.Key));
+        WriteSwitchingProtocols(output, head.Key);
+        await output.FlushAsync();
         await using var stream = new DuplexPipeStream(connection.Transport);
         using var webSocket = WebSocket.CreateFromStream(stream, WebSocketOptions);
         await SocketAdmission.ServeAsync(server, request, decision, webSocket, peer);
     }
 
-    private static byte[] SwitchingProtocols(string key) => Encoding.ASCII.GetBytes(
-        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
-        $"Sec-WebSocket-Accept: {AcceptKey(key)}\r\n\r\n");
+    private static ReadOnlySpan<byte> SwitchingProtocolsHead =>
+        "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "u8;
 
-    /// <summary>RFC 6455 4.2.2: base64 of the SHA-1 of the key and the protocol's GUID.</summary>
-    internal static string AcceptKey(string key) =>
-        Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+    /// <summary>The 101 answer, written into the connection's pipe without a string on the way.</summary>
+    private static void WriteSwitchingProtocols(PipeWriter output, string key)
+    {
+        Span<byte> response = stackalloc byte[SwitchingProtocolsHead.Length + AcceptKeyLength + 4];
+        SwitchingProtocolsHead.CopyTo(response);
+        WriteAcceptKey(key, response[SwitchingProtocolsHead.Length..]);
+        "\r\n\r\n"u8.CopyTo(response[(SwitchingProtocolsHead.Length + AcceptKeyLength)..]);
+        output.Write(response);
+    }
+
+    internal const int AcceptKeyLength = 28;
+
+    /// <summary>RFC 6455 4.2.2: base64 of the SHA-1 of the key (24 characters, checked by the head) and the protocol's GUID.</summary>
+    internal static void WriteAcceptKey(string key, Span<byte> destination)
+    {
+        Span<byte> input = stackalloc byte[24 + 36];
+        Encoding.ASCII.GetBytes(key, input);
+        "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8.CopyTo(input[24..]);
+        Span<byte> hash = stackalloc byte[20];
+        SHA1.HashData(input, hash);
+        Base64.EncodeToUtf8(hash, destination, out _, out _);
+    }
 
     private static byte[] Refusal(int status, string? message)
     {

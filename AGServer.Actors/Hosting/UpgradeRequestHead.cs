@@ -59,39 +59,51 @@ internal sealed class UpgradeRequestHead
     {
         head = null;
         var length = (int)Math.Min(buffer.Length, MaxLength);
-        Span<byte> bytes = length <= 1024 ? stackalloc byte[length] : new byte[length];
-        buffer.Slice(0, length).CopyTo(bytes);
+        // Read in place when the head arrived in one segment (the usual case); copy otherwise.
+        ReadOnlySpan<byte> bytes;
+        if (buffer.FirstSpan.Length >= length) bytes = buffer.FirstSpan[..length];
+        else
+        {
+            var copy = new byte[length];
+            buffer.Slice(0, length).CopyTo(copy);
+            bytes = copy;
+        }
 
         // Decide on the request line's start as soon as it is there: most other requests are told apart in a few bytes.
-        var prefix = "GET " + socketPath.TrimEnd('/');
-        for (var i = 0; i < Math.Min(prefix.Length, bytes.Length); i++)
+        var path = socketPath.AsSpan().TrimEnd('/');
+        var prefixLength = 4 + path.Length;
+        for (var i = 0; i < Math.Min(prefixLength, bytes.Length); i++)
         {
-            if (char.ToLowerInvariant((char)bytes[i]) != char.ToLowerInvariant(prefix[i])) return Verdict.NotOurs;
+            var expected = i < 4 ? "GET "[i] : path[i - 4];
+            if (char.ToLowerInvariant((char)bytes[i]) != char.ToLowerInvariant(expected)) return Verdict.NotOurs;
         }
-        if (bytes.Length > prefix.Length && bytes[prefix.Length] is not ((byte)'/' or (byte)'?' or (byte)' ')) return Verdict.NotOurs;
+        if (bytes.Length > prefixLength && bytes[prefixLength] is not ((byte)'/' or (byte)'?' or (byte)' ')) return Verdict.NotOurs;
         var end = bytes.IndexOf("\r\n\r\n"u8);
         if (end < 0) return length >= MaxLength ? Verdict.NotOurs : Verdict.NeedMore;
-        var text = bytes[..end];
+        var text = bytes[..(end + 2)]; // every line with its CRLF
         foreach (var b in text)
         {
             if (b is < 0x20 and not (byte)'\r' and not (byte)'\n' and not (byte)'\t' or >= 0x7F) return Verdict.NotOurs;
         }
-        var lines = Encoding.ASCII.GetString(text).Split("\r\n");
 
-        var requestLine = lines[0].Split(' ');
-        if (requestLine is not ["GET", var target, "HTTP/1.1"] || !target.StartsWith('/')) return Verdict.NotOurs;
-        var path = target.IndexOf('?') is >= 0 and var q ? target[..q] : target;
-        if (!string.Equals(path.TrimEnd('/'), socketPath.TrimEnd('/'), StringComparison.OrdinalIgnoreCase) || path.Contains('%'))
-            return Verdict.NotOurs;
+        var lineEnd = text.IndexOf("\r\n"u8);
+        var requestLine = text[..lineEnd];
+        if (!requestLine.StartsWith("GET /"u8) || !requestLine.EndsWith(" HTTP/1.1"u8)) return Verdict.NotOurs;
+        var targetBytes = requestLine[4..^9];
+        if (targetBytes.Contains((byte)' ')) return Verdict.NotOurs;
+        var pathBytes = targetBytes.IndexOf((byte)'?') is >= 0 and var q ? targetBytes[..q] : targetBytes;
+        if (pathBytes.Contains((byte)'%') || !Ascii.EqualsIgnoreCase(pathBytes.TrimEnd((byte)'/'), path)) return Verdict.NotOurs;
 
-        var headers = new Dictionary<string, string>(lines.Length, StringComparer.OrdinalIgnoreCase);
-        foreach (var line in lines.AsSpan(1))
+        var headers = new Dictionary<string, string>(16, StringComparer.OrdinalIgnoreCase);
+        for (var rest = text[(lineEnd + 2)..]; !rest.IsEmpty;)
         {
-            var colon = line.IndexOf(':');
+            var line = rest[..rest.IndexOf("\r\n"u8)];
+            rest = rest[(line.Length + 2)..];
+            var colon = line.IndexOf((byte)':');
             // A folded line, a name with spaces or without a colon: let Kestrel answer it.
-            if (colon <= 0 || line[0] is ' ' or '\t' || line.AsSpan(0, colon).ContainsAny(" \t")) return Verdict.NotOurs;
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(' ', '\t');
+            if (colon <= 0 || line[0] is (byte)' ' or (byte)'\t' || line[..colon].IndexOfAny(" \t"u8) >= 0) return Verdict.NotOurs;
+            var name = KnownName(line[..colon]) ?? Encoding.ASCII.GetString(line[..colon]);
+            var value = Encoding.ASCII.GetString(line[(colon + 1)..].Trim(" \t"u8));
             headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + "," + value : value;
         }
 
@@ -102,16 +114,33 @@ internal sealed class UpgradeRequestHead
         if (negotiateCompression && headers.ContainsKey("Sec-WebSocket-Extensions")) return Verdict.NotOurs;
         if (headers.GetValueOrDefault("Sec-WebSocket-Key") is not { } key || !IsKey(key)) return Verdict.NotOurs;
 
-        head = new UpgradeRequestHead(target, headers, key, end + 4);
+        head = new UpgradeRequestHead(Encoding.ASCII.GetString(targetBytes), headers, key, end + 4);
         return Verdict.Upgrade;
+    }
+
+    /// <summary>The names browsers and client libraries send, so a handshake does not allocate them again.</summary>
+    private static readonly string[] KnownNames =
+    [
+        "Host", "Upgrade", "Connection", "Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions",
+        "Sec-WebSocket-Protocol", "Origin", "User-Agent", "Accept-Encoding", "Accept-Language", "Cache-Control", "Pragma",
+        "Cookie", "Authorization", "X-Forwarded-For", "X-Forwarded-Proto",
+    ];
+
+    private static string? KnownName(ReadOnlySpan<byte> name)
+    {
+        foreach (var known in KnownNames)
+        {
+            if (Ascii.EqualsIgnoreCase(name, known)) return known;
+        }
+        return null;
     }
 
     private static bool HasToken(Dictionary<string, string> headers, string name, string token)
     {
         if (!headers.TryGetValue(name, out var value)) return false;
-        foreach (var part in value.Split(','))
+        foreach (var part in value.AsSpan().Split(','))
         {
-            if (part.Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
+            if (value.AsSpan()[part].Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
         }
         return false;
     }

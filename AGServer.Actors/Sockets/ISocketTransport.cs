@@ -36,14 +36,6 @@ internal interface ISocketTransport
     /// </summary>
     void ReleaseInbound(int bytes);
 
-    /// <summary>
-    /// From now on, pongs <paramref name="shortcut"/> takes are not handed to the actor (null: every frame is). A transport
-    /// that does not take pongs itself ignores it.
-    /// </summary>
-    void TakePongsWith(Internal.PongShortcut? shortcut)
-    {
-    }
-
     /// <summary>Frames queued and not yet written.</summary>
     int QueuedFrames { get; }
 

@@ -3,7 +3,6 @@ using System.Text;
 using Akka.Actor;
 using AGServer.Protocol;
 using AGServer.Server.Internal;
-using AGServer.Sockets.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static AGServer.Sockets.TransportMessages;
@@ -65,10 +64,6 @@ internal sealed class WebSocketTransport : ISocketTransport
 
     /// <summary>Completes when the connection is over.</summary>
     public Task Completion => _completion.Task;
-
-    private volatile PongShortcut? _pongs;
-
-    public void TakePongsWith(PongShortcut? shortcut) => _pongs = shortcut;
 
     public int QueuedFrames => Volatile.Read(ref _queued);
 
@@ -209,11 +204,6 @@ internal sealed class WebSocketTransport : ISocketTransport
                     return;
                 }
                 if (!result.EndOfMessage) continue;
-                if (_pongs is { } pongs && pongs.TryTake(buffer.AsSpan(0, count)))
-                {
-                    count = 0;
-                    continue;
-                }
                 var frame = count == 0 ? [] : buffer.AsSpan(0, count).ToArray();
                 count = 0;
                 if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];

@@ -75,7 +75,6 @@ internal sealed partial class SocketActor
         if (_socket.State != SocketState.Connecting) return;
         var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
         _socket.State = SocketState.Open;
-        if (_keepAlive is { } keepAlive) _transport.TakePongsWith(new PongShortcut(_pongFrame, _socket, keepAlive));
         _server.Metrics.Handshake("accepted");
         _server.Promote(_socket);
         _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,

@@ -80,7 +80,8 @@ public sealed class AGServerOptions
     /// <c>MapAGServer</c> fails at start), Kestrel's limit on upgraded connections does not count these ones, and
     /// requests that are not a plain upgrade of the path (other paths, HTTP/2, TLS that Kestrel terminates after this
     /// middleware, compression offers while <see cref="PerMessageDeflate"/> is on) go through Kestrel as usual. Applied
-    /// through Kestrel's endpoint defaults. Off by default; on in <c>AGServerApp</c>'s node.
+    /// through Kestrel's endpoint defaults: an application that sets its own <c>ConfigureEndpointDefaults</c> replaces
+    /// it, and its upgrades then go through Kestrel. Off by default; on in <c>AGServerApp</c>'s node.
     /// </summary>
     public bool LeanUpgrade { get; set; }
     /// <summary>Most channels one socket may subscribe to; 0 means no limit.</summary>

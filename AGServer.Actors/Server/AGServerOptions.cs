@@ -77,7 +77,7 @@ public sealed class AGServerOptions
     /// run each WebSocket straight on the connection's pipes: about 8 KB less per connection (no HTTP/1.1 connection
     /// or <c>HttpContext</c> kept for its lifetime) and less CPU per frame. The upgrade request then meets none of the
     /// application's HTTP middleware and endpoint conventions (authorization, CORS, <c>RequireHost</c>: adding one to
-    /// <c>MapAGServer</c> fails at start), Kestrel's limit on upgraded connections does not count these ones, and
+    /// <c>MapAGServer</c> throws at once), Kestrel's limit on upgraded connections does not count these ones, and
     /// requests that are not a plain upgrade of the path (other paths, HTTP/2, TLS that Kestrel terminates after this
     /// middleware, compression offers while <see cref="PerMessageDeflate"/> is on) go through Kestrel as usual. Applied
     /// through Kestrel's endpoint defaults: an application that sets its own <c>ConfigureEndpointDefaults</c> replaces

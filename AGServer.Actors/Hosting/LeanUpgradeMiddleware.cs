@@ -30,54 +30,13 @@ internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServicePro
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         var server = _server ??= services.GetRequiredService<SocketClusterServer>();
-        var input = connection.Transport.Input;
-        var remote = connection.RemoteEndPoint as IPEndPoint;
-        var peer = $"{remote?.Address}:{remote?.Port}";
-        UpgradeRequestHead? head;
-        // Kestrel's own limit for a request head, read per connection (the application may set it after this was made).
-        var headTimeout = limits.RequestHeadersTimeout;
-        using (var timeout = new CancellationTokenSource(headTimeout))
+        var (head, handOn) = await ReadHeadAsync(connection, server);
+        if (head is null)
         {
-            var sawBytes = false;
-            while (true)
-            {
-                ReadResult read;
-                try
-                {
-                    read = await input.ReadAsync(timeout.Token);
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-                {
-                    // Nothing sent yet: Kestrel keeps or drops idle connections by its own rules. Half a head: what
-                    // Kestrel does on its request-headers timeout, close.
-                    if (!sawBytes)
-                    {
-                        await next(connection);
-                        return;
-                    }
-                    ServerLog.RequestHeadTimedOut(server.TransportLogger, peer, headTimeout.TotalMilliseconds);
-                    return;
-                }
-                var buffer = read.Buffer;
-                sawBytes |= !buffer.IsEmpty;
-                var verdict = UpgradeRequestHead.TryRead(buffer, server.Options.Path, server.Options.PerMessageDeflate, out head);
-                if (verdict == UpgradeRequestHead.Verdict.Upgrade)
-                {
-                    input.AdvanceTo(buffer.GetPosition(head!.Length));
-                    break;
-                }
-                if (verdict == UpgradeRequestHead.Verdict.NotOurs)
-                {
-                    // Consume nothing: Kestrel reads the same bytes.
-                    input.AdvanceTo(buffer.Start);
-                    await next(connection);
-                    return;
-                }
-                if (read.IsCompleted) return;
-                input.AdvanceTo(buffer.Start, buffer.End);
-            }
+            if (handOn) await next(connection);
+            return;
         }
-
+        var remote = connection.RemoteEndPoint as IPEndPoint;
         var request = new SocketRequest(
             head.Target,
             QueryHelpers.ParseQuery(head.QueryString).ToDictionary(q => q.Key, q => q.Value.ToString()),
@@ -95,8 +54,53 @@ internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServicePro
         await output.FlushAsync();
         await using var stream = new DuplexPipeStream(connection.Transport);
         using var webSocket = WebSocket.CreateFromStream(stream, WebSocketOptions);
-        await SocketAdmission.ServeAsync(server, request, decision, webSocket, peer);
+        await SocketAdmission.ServeAsync(server, request, decision, webSocket, Peer(remote));
     }
+
+    /// <summary>
+    /// Reads the connection's first bytes until they are a plain upgrade of the socket path (the head, consumed), or
+    /// something else (no head; hand on: nothing consumed, Kestrel reads the same bytes), or the connection ended or
+    /// sent half a head within Kestrel's request-headers timeout (no head, do not hand on: close).
+    /// </summary>
+    private async Task<(UpgradeRequestHead? Head, bool HandOn)> ReadHeadAsync(ConnectionContext connection, SocketClusterServer server)
+    {
+        var input = connection.Transport.Input;
+        // Kestrel's own limit for a request head, read per connection (the application may set it after this was made).
+        var headTimeout = limits.RequestHeadersTimeout;
+        using var timeout = new CancellationTokenSource(headTimeout);
+        var sawBytes = false;
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await input.ReadAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                // Nothing sent yet: Kestrel keeps or drops idle connections by its own rules. Half a head: what
+                // Kestrel does on its request-headers timeout, close.
+                if (!sawBytes) return (null, true);
+                ServerLog.RequestHeadTimedOut(server.TransportLogger, Peer(connection.RemoteEndPoint as IPEndPoint), headTimeout.TotalMilliseconds);
+                return (null, false);
+            }
+            var buffer = read.Buffer;
+            sawBytes |= !buffer.IsEmpty;
+            switch (UpgradeRequestHead.TryRead(buffer, server.Options.Path, server.Options.PerMessageDeflate, out var head))
+            {
+                case UpgradeRequestHead.Verdict.Upgrade:
+                    input.AdvanceTo(buffer.GetPosition(head!.Length));
+                    return (head, false);
+                case UpgradeRequestHead.Verdict.NotOurs:
+                    input.AdvanceTo(buffer.Start);
+                    return (null, true);
+            }
+            if (read.IsCompleted) return (null, false);
+            input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static string Peer(IPEndPoint? remote) => $"{remote?.Address}:{remote?.Port}";
 
     private static ReadOnlySpan<byte> SwitchingProtocolsHead =>
         "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "u8;

@@ -33,9 +33,10 @@ public static class PlainApplicationCode
             return data;
         }, new HandlerOptions { MaxConcurrency = 1 });
 
-        // A per-socket procedure set up the SocketCluster way, in the connection listener.
+        // A per-socket procedure set up the SocketCluster way, in the connection listener (a per-socket handler: no
+        // stream per socket).
         server.Listener(ServerEvents.Connection).RunForeach(
-            connection => connection.Socket.Procedure("hello").RunForeach(request => request.End("hi"), materializer),
+            connection => connection.Socket.MapProcedure("hello", () => "hi"),
             materializer);
     }
 

@@ -26,7 +26,7 @@ public sealed partial class SocketClusterServer
     /// <example><code>server.MapProcedure("sum", (Sum data) => data.A + data.B);</code></example>
     public void MapProcedure(string name, Delegate handler, HandlerOptions? options = null)
     {
-        var binder = HandlerBinder.For(handler, name, procedure: true, Services, Options.JsonSerializerOptions);
+        var binder = Binders.For(handler, name, procedure: true);
         RunHandler(name, Procedure, r => r.Socket, options, request => Serve(request, binder));
     }
 
@@ -38,7 +38,7 @@ public sealed partial class SocketClusterServer
     /// </summary>
     public void MapReceiver(string name, Delegate handler, HandlerOptions? options = null)
     {
-        var binder = HandlerBinder.For(handler, name, procedure: false, Services, Options.JsonSerializerOptions);
+        var binder = Binders.For(handler, name, procedure: false);
         RunHandler(name, Receiver, m => m.Socket, options, message => Serve(message, binder));
     }
 
@@ -122,7 +122,7 @@ public sealed partial class SocketClusterServer
             .RunWith(Sink.Ignore<NotUsed>(), Materializer);
     }
 
-    private async Task<NotUsed> Serve(AGRequest request, HandlerBinder binder)
+    internal async Task<NotUsed> Serve(AGRequest request, HandlerBinder binder)
     {
         var socket = request.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;
@@ -149,7 +149,7 @@ public sealed partial class SocketClusterServer
         return NotUsed.Instance;
     }
 
-    private async Task<NotUsed> Serve(ReceivedMessage message, HandlerBinder binder)
+    internal async Task<NotUsed> Serve(ReceivedMessage message, HandlerBinder binder)
     {
         var socket = message.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;

@@ -51,6 +51,7 @@ public sealed partial class SocketClusterServer
         _codec = options.Codec;
         Origins = OriginPolicy.Parse(options.Origins);
         Failures = new ApplicationFailures(this, Logger);
+        Binders = new HandlerBinders(Services, options);
         Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
         Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
         Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
@@ -162,6 +163,9 @@ public sealed partial class SocketClusterServer
     private ILogger? _transportLogger;
 
     internal ApplicationFailures Failures { get; }
+
+    /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
+    internal HandlerBinders Binders { get; }
 
     /// <summary>The server actor, parent of every socket actor of this node.</summary>
     public IActorRef ServerActorRef { get; }

@@ -69,6 +69,14 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
+    private static void PerSocket(SocketClusterServer server)
+    {
+        // README:persocket
+        _ = server.Listener(ServerEvents.Connection)
+            .RunForeach(e => e.Socket.MapProcedure("hello", () => $"hi {e.Socket.Id}"), server.Materializer);
+        // README:end
+    }
+
     private static async Task PubSub(SocketClusterServer server, AGServerSocket socket)
     {
         // README:pubsub
@@ -159,6 +167,7 @@ public sealed class ReadmeExamplesSpec
     [InlineData("handlers")]
     [InlineData("login")]
     [InlineData("streams")]
+    [InlineData("persocket")]
     [InlineData("pubsub")]
     [InlineData("hosting")]
     [InlineData("middleware")]
@@ -195,6 +204,7 @@ public sealed class ReadmeExamplesSpec
         var server = app.Services.GetRequiredService<SocketClusterServer>();
         Handlers(server);
         Streams(server);
+        PerSocket(server);
         await app.StartAsync();
         await using var js = await JsClients.Start(new Uri(AGServerApp.WebSocketUrl(app)).Port);
         await js.Connect("readme");
@@ -205,6 +215,7 @@ public sealed class ReadmeExamplesSpec
         Assert.Equal(9, (await js.Invoke("readme", "sum", new { a = 4, b = 5 }))!.GetValue<int>());
         Assert.Equal("hi", (await js.Invoke("readme", "slowEcho", "hi"))!.GetValue<string>());
         Assert.Equal(42, (await js.Invoke("readme", "double", 21))!.GetValue<int>());
+        Assert.Equal($"hi {server.Clients.Keys.Single()}", (await js.Invoke("readme", "hello"))!.GetValue<string>());
 
         await js.Call("receiver", new { client = "readme", receiver = "welcome" });
         await js.Call("procedure", new { client = "readme", procedure = "askClient", reply = "echo" });

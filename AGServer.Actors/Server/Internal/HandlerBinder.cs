@@ -29,20 +29,34 @@ internal sealed class HandlerBinder
     }
 
     private readonly string _name;
+    private readonly Delegate _handler;
     private readonly (Source Source, Type Type)[] _parameters;
-    private readonly Func<object?[], object?> _invoke;
+    private readonly Func<Delegate, object?[], object?> _invoke;
     private readonly Func<object?, ValueTask<object?>> _awaitResult;
     private readonly Type? _resultType;
     private readonly JsonSerializerOptions _json;
 
-    private HandlerBinder(string name, (Source, Type)[] parameters, Func<object?[], object?> invoke, Func<object?, ValueTask<object?>> awaitResult, Type? resultType, JsonSerializerOptions json)
+    private HandlerBinder(string name, Delegate handler, (Source, Type)[] parameters, Func<Delegate, object?[], object?> invoke, Func<object?, ValueTask<object?>> awaitResult, Type? resultType, JsonSerializerOptions json)
     {
         _name = name;
+        _handler = handler;
         _parameters = parameters;
         _invoke = invoke;
         _awaitResult = awaitResult;
         _resultType = resultType;
         _json = json;
+    }
+
+    /// <summary>
+    /// The same binding for another delegate of the same method (a lambda made again for each socket, with another
+    /// closure): nothing is decided or compiled again.
+    /// </summary>
+    public HandlerBinder For(Delegate handler, string name)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (handler.GetType() != _handler.GetType() || handler.Method != _handler.Method)
+            throw new ArgumentException("A binder is reused only for a delegate of the same type and method.", nameof(handler));
+        return new HandlerBinder(name, handler, _parameters, _invoke, _awaitResult, _resultType, _json);
     }
 
     /// <summary>The data parameter's type, for messages about data that does not fit; null when the handler takes none.</summary>
@@ -67,7 +81,7 @@ internal sealed class HandlerBinder
                 "the data binds to one parameter; the others must be AGRequest, ReceivedMessage, AGRequestContext, AGServerSocket, CancellationToken, RawJson, IServiceProvider or registered services.",
                 nameof(handler));
         var (awaitResult, resultType) = ResultOf(method.ReturnType);
-        return new HandlerBinder(name, parameters, Compile(handler), awaitResult, resultType, json);
+        return new HandlerBinder(name, handler, parameters, Compile(handler), awaitResult, resultType, json);
     }
 
     private static Source Bind(ParameterInfo parameter, bool procedure, IServiceProviderIsService? isService)
@@ -87,17 +101,19 @@ internal sealed class HandlerBinder
     }
 
     /// <summary>Calls the handler with an argument array, through a compiled expression rather than reflection.</summary>
-    private static Func<object?[], object?> Compile(Delegate handler)
+    /// <summary>A call of any delegate of the handler's type and method, given as the first argument.</summary>
+    private static Func<Delegate, object?[], object?> Compile(Delegate handler)
     {
+        var target = Expression.Parameter(typeof(Delegate), "handler");
         var args = Expression.Parameter(typeof(object?[]), "args");
         var parameters = handler.Method.GetParameters();
         var call = Expression.Invoke(
-            Expression.Constant(handler, handler.GetType()),
+            Expression.Convert(target, handler.GetType()),
             parameters.Select((p, i) => Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType)));
         Expression body = handler.Method.ReturnType == typeof(void)
             ? Expression.Block(call, Expression.Constant(null, typeof(object)))
             : Expression.Convert(call, typeof(object));
-        return Expression.Lambda<Func<object?[], object?>>(body, args).Compile();
+        return Expression.Lambda<Func<Delegate, object?[], object?>>(body, target, args).Compile();
     }
 
     /// <summary>How to await a return value of <paramref name="returnType"/>, and the type of the value it yields (null: none).</summary>
@@ -145,7 +161,7 @@ internal sealed class HandlerBinder
                 _ => ReadData(context.Data, type),
             };
         }
-        return await _awaitResult(_invoke(args)).ConfigureAwait(false);
+        return await _awaitResult(_invoke(_handler, args)).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -33,16 +33,15 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
         };
     }
 
-    public long Id => _consumer.Id;
-
     /// <summary>Attaches to the stream; items emitted from now on are served.</summary>
     public void Start()
     {
         _consumer.Start(RequestPump);
         _stream.Attach(_consumer);
-        // The first pump parks the consumer (or ends it, when the stream had already ended), so that the next item
-        // wakes it. Nothing is queued yet, so it runs no handler on the caller's thread.
-        if (Interlocked.Increment(ref _pumpRequests) == 1) Execute();
+        // The first pump parks the consumer (or ends it, when the stream had already ended) so that the next item
+        // wakes it; on the thread pool, since an item may already be waiting and a handler must not run on the
+        // caller's thread (typically the connection listener's).
+        RequestPump();
     }
 
     private void RequestPump()

@@ -99,43 +99,16 @@ public sealed class HandlersSpec : AGServerTestKit
     public async Task Each_sockets_calls_run_in_order_while_other_sockets_go_on()
     {
         var server = await StartServerAsync();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        server.MapProcedure("step", async (string name) =>
-        {
-            started.Writer.TryWrite(name);
-            if (name == "a1") await gate.Task;
-            return name;
-        });
-        await using var a = await ConnectAsync();
-        await using var b = await ConnectAsync();
-
-        var a1 = a.InvokeAsync<string>("step", "a1");
-        Assert.Equal("a1", await started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
-        var a2 = a.InvokeAsync<string>("step", "a2");
-        Assert.Equal("b1", await b.InvokeAsync<string>("step", "b1"));   // b is not held up by a's slow call
-        Assert.Equal("b1", await started.Reader.ReadAsync());
-        Assert.False(started.Reader.TryRead(out _));                     // a2 waits for a1
-        gate.SetResult();
-        Assert.Equal(("a1", "a2"), (await a1, await a2));
+        await HandlerOrderingChecks.EachSocketsCallsRunInOrderWhileOtherSocketsGoOn(
+            (handler, options) => server.MapProcedure("step", handler, options), () => ConnectAsync());
     }
 
     [Fact]
     public async Task Without_ordering_one_sockets_calls_overlap()
     {
         var server = await StartServerAsync();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.MapProcedure("step", async (string name) =>
-        {
-            if (name == "first") await gate.Task;
-            return name;
-        }, new HandlerOptions { Ordering = HandlerOrdering.None });
-        await using var client = await ConnectAsync();
-
-        var first = client.InvokeAsync<string>("step", "first");
-        Assert.Equal("second", await client.InvokeAsync<string>("step", "second"));
-        gate.SetResult();
-        Assert.Equal("first", await first);
+        await HandlerOrderingChecks.WithoutOrderingOneSocketsCallsOverlap(
+            (handler, options) => server.MapProcedure("step", handler, options), () => ConnectAsync());
     }
 
     [Fact]

@@ -63,43 +63,20 @@ public sealed class SocketHandlersSpec : AGServerTestKit
     [Fact]
     public async Task A_sockets_requests_are_served_in_order_and_other_sockets_go_on()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = Channel.CreateUnbounded<string>();
-        await StartWithPerSocket(socket => socket.MapProcedure("step", async (string name) =>
-        {
-            started.Writer.TryWrite(name);
-            if (name == "a1") await gate.Task;
-            return name;
-        }));
-        await using var a = await ConnectAsync();
-        await using var b = await ConnectAsync();
-
-        var a1 = a.InvokeAsync<string>("step", "a1");
-        Assert.Equal("a1", await started.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
-        var a2 = a.InvokeAsync<string>("step", "a2");
-        Assert.Equal("b1", await b.InvokeAsync<string>("step", "b1"));
-        Assert.Equal("b1", await started.Reader.ReadAsync());
-        Assert.False(started.Reader.TryRead(out _));   // a2 waits for a1
-        gate.SetResult();
-        Assert.Equal(("a1", "a2"), (await a1, await a2));
+        var server = await StartServerAsync();
+        await HandlerOrderingChecks.EachSocketsCallsRunInOrderWhileOtherSocketsGoOn(MapPerSocket(server), () => ConnectAsync());
     }
 
     [Fact]
     public async Task Without_ordering_a_sockets_requests_overlap()
     {
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await StartWithPerSocket(socket => socket.MapProcedure("step", async (string name) =>
-        {
-            if (name == "first") await gate.Task;
-            return name;
-        }, new HandlerOptions { Ordering = HandlerOrdering.None }));
-        await using var client = await ConnectAsync();
-
-        var first = client.InvokeAsync<string>("step", "first");
-        Assert.Equal("second", await client.InvokeAsync<string>("step", "second"));
-        gate.SetResult();
-        Assert.Equal("first", await first);
+        var server = await StartServerAsync();
+        await HandlerOrderingChecks.WithoutOrderingOneSocketsCallsOverlap(MapPerSocket(server), () => ConnectAsync());
     }
+
+    /// <summary>Maps "step" on each socket that connects from now on, in the connection listener.</summary>
+    private static Action<Delegate, HandlerOptions?> MapPerSocket(SocketClusterServer server) => (handler, options) =>
+        _ = server.Listener(ServerEvents.Connection).RunForeach(c => c.Socket.MapProcedure("step", handler, options), server.Materializer);
 
     [Fact]
     public async Task A_receiver_gets_its_sockets_messages()

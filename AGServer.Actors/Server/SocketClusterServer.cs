@@ -71,6 +71,8 @@ public sealed partial class SocketClusterServer
             KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion);
             system.RegisterOnTermination(KeepAlive.Dispose);
         }
+        HandshakeDeadlines = new HandshakeDeadlines(options.HandshakeTimeout);
+        system.RegisterOnTermination(HandshakeDeadlines.Dispose);
         if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
@@ -155,6 +157,8 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Pings the sockets and notices silent ones; null when pings are off.</summary>
     internal KeepAliveWheel? KeepAlive { get; }
+
+    internal HandshakeDeadlines HandshakeDeadlines { get; }
 
     internal ILogger Logger { get; }
 

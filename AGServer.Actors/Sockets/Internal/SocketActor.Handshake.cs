@@ -18,7 +18,7 @@ internal sealed partial class SocketActor
             return;
         }
         if (_socket.State != SocketState.Connecting) return;
-        Timers.Cancel(HandshakeTimerKey);
+        LeaveHandshakeDeadline();
         var signedToken = packet.Data.TryGetProperty("authToken"u8, out var token) ? token.AsString() : null;
         if (signedToken is null)
         {

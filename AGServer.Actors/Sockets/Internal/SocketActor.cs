@@ -22,14 +22,8 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 {
     internal sealed record InvokeClient(string Event, object? Data, int AckTimeout, TaskCompletionSource<JsonElement> Completion);
 
-    private sealed record HandshakeTimedOut
-    {
-        public static readonly HandshakeTimedOut Instance = new();
-    }
-
     private sealed record InvokeTimedOut(long Cid);
 
-    private const string HandshakeTimerKey = "handshake";
     private static readonly byte[] EmptyFrame = [];
     private static readonly byte[] PongV1 = "#2"u8.ToArray();
 
@@ -40,6 +34,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     private readonly PendingInvokes _pending = new();
     private readonly byte[] _pongFrame;
     private KeepAliveWheel.Member? _keepAlive;
+    private long _handshakeDeadline = -1;
 
     public SocketActor(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream)
     {
@@ -101,7 +96,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 if (_keepAlive is { } member && member.SilentFor(Environment.TickCount64) > _options.PingTimeout)
                     Disconnect(CloseCodes.ClientPongTimedOut, null);
                 break;
-            case HandshakeTimedOut:
+            case HandshakeDeadlines.Expired:
                 if (_socket.State != SocketState.Connecting) break;
                 _server.Metrics.Handshake("timed_out");
                 Disconnect(CloseCodes.HandshakeTimedOut, null);
@@ -119,13 +114,14 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     {
         _server.AddPending(_socket);
         _server.Emit(ServerEvents.Handshake, new HandshakeEvent(_socket));
-        Timers.StartSingleTimer(HandshakeTimerKey, HandshakeTimedOut.Instance, TimeSpan.FromMilliseconds(_options.HandshakeTimeout));
+        _handshakeDeadline = _server.HandshakeDeadlines.Add(Self);
         _keepAlive = _server.KeepAlive?.Add(_socket, _transport, Self);
         _transport.Attach(Self);
     }
 
     protected override void PostStop()
     {
+        LeaveHandshakeDeadline();
         LeaveKeepAlive();
         // Reached with the socket still up only when this actor failed: close that connection, touch nothing else.
         if (_socket.State != SocketState.Closed)
@@ -176,6 +172,13 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 
     private static (string, long) InvokeTimerKey(long cid) => ("invoke", cid);
 
+    private void LeaveHandshakeDeadline()
+    {
+        if (_handshakeDeadline < 0) return;
+        _server.HandshakeDeadlines.Remove(_handshakeDeadline);
+        _handshakeDeadline = -1;
+    }
+
     private void LeaveKeepAlive()
     {
         if (_keepAlive is null) return;
@@ -204,6 +207,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         var previous = _socket.State;
         _socket.State = SocketState.Closed;
         Timers.CancelAll();
+        LeaveHandshakeDeadline();
         LeaveKeepAlive();
         _unclaimed?.Clear();
         _batchTimerRunning = false;

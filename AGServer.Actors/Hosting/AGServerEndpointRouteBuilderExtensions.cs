@@ -80,7 +80,7 @@ public static class AGServerEndpointRouteBuilderExtensions
 
     private static SocketRequest ToSocketRequest(HttpContext context)
     {
-        var query = context.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString());
+        var query = SocketRequest.QueryOf(context.Request.QueryString.Value ?? "");
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         return new SocketRequest(
             context.Request.Path + context.Request.QueryString,

@@ -39,7 +39,7 @@ internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServicePro
         var remote = connection.RemoteEndPoint as IPEndPoint;
         var request = new SocketRequest(
             head.Target,
-            QueryHelpers.ParseQuery(head.QueryString).ToDictionary(q => q.Key, q => q.Value.ToString()),
+            SocketRequest.QueryOf(head.QueryString),
             head.Headers,
             remote?.Address,
             remote?.Port ?? 0);

@@ -11,5 +11,12 @@ public sealed record SocketRequest(
     int RemotePort)
 {
     public static SocketRequest Empty { get; } =
-        new("/socketcluster/", new Dictionary<string, string>(), new Dictionary<string, string>(), IPAddress.Loopback, 0);
+        new("/socketcluster/", System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
+            System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty, IPAddress.Loopback, 0);
+
+    /// <summary>A query string's parameters; the shared empty dictionary when it has none (most sockets' case).</summary>
+    internal static IReadOnlyDictionary<string, string> QueryOf(string queryString) =>
+        queryString.Length <= 1
+            ? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty
+            : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString).ToDictionary(q => q.Key, q => q.Value.ToString());
 }

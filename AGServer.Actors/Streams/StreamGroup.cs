@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AGServer.Streams.Internal;
 
 namespace AGServer.Streams;
@@ -40,22 +39,25 @@ public sealed class StreamGroup
         set => Volatile.Write(ref _consumerAttached, value);
     }
 
-    // Made on first use, small (a socket has a few streams, added rarely): most sockets never open a stream, and a
-    // default dictionary costs about 600 bytes per socket.
-    private ConcurrentDictionary<string, IEventStream>? _created;
+    private StreamTable _streams = StreamTable.Empty;
 
-    private ConcurrentDictionary<string, IEventStream> CreatedStreams =>
-        LazyInitializer.EnsureInitialized(ref _created, static () => new ConcurrentDictionary<string, IEventStream>(concurrencyLevel: 1, capacity: 4));
-
-    private static readonly ConcurrentDictionary<string, IEventStream> NoStreams = new();
-
-    /// <summary>The streams that exist, without creating the dictionary for a group never used.</summary>
-    private ConcurrentDictionary<string, IEventStream> Existing => Volatile.Read(ref _created) ?? NoStreams;
+    /// <summary>The streams that exist (a snapshot: read without a lock).</summary>
+    private StreamTable Existing => Volatile.Read(ref _streams);
 
     /// <summary>The stream called <paramref name="name"/>, created on first use.</summary>
     internal EventStream<T> Stream<T>(string name)
     {
-        var stream = CreatedStreams.GetOrAdd(name, static (n, group) => new EventStream<T>(n, group._failures, group.OnConsumerAttached, group._dropStale, group._limit), this);
+        IEventStream stream;
+        while (true)
+        {
+            var table = Existing;
+            if (table.TryGetValue(name, out stream)) break;
+            // Two threads adding at once: one table wins, the other thread looks again (and finds the stream or adds its own).
+            var made = new EventStream<T>(name, _failures, OnConsumerAttached, _dropStale, _limit);
+            if (Interlocked.CompareExchange(ref _streams, table.With(name, made), table) != table) continue;
+            stream = made;
+            break;
+        }
         var typed = stream as EventStream<T>
                     ?? throw new InvalidOperationException($"Stream '{name}' carries {stream.GetType().GenericTypeArguments[0].Name}, not {typeof(T).Name}");
         // Made after End looked at the streams: ended like them. (End sets the flag before it looks.)
@@ -75,7 +77,7 @@ public sealed class StreamGroup
     {
         Interlocked.CompareExchange(ref _ended, kill ? Killed : Closed, Open);
         var ended = Volatile.Read(ref _ended);
-        foreach (var stream in Existing.Values) stream.End(ended == Killed);
+        foreach (var stream in Existing.Streams) stream.End(ended == Killed);
     }
 
     /// <summary>Emits to the named stream if anyone consumes it; otherwise does nothing.</summary>
@@ -104,7 +106,7 @@ public sealed class StreamGroup
 
     public void CloseAll()
     {
-        foreach (var stream in Existing.Values) stream.Close();
+        foreach (var stream in Existing.Streams) stream.Close();
     }
 
     public void Kill(string name)
@@ -114,22 +116,22 @@ public sealed class StreamGroup
 
     public void KillAll()
     {
-        foreach (var stream in Existing.Values) stream.Kill();
+        foreach (var stream in Existing.Streams) stream.Kill();
     }
 
-    public bool KillConsumer(long consumerId) => Existing.Values.Any(s => s.KillConsumer(consumerId));
+    public bool KillConsumer(long consumerId) => Existing.Streams.Any(s => s.KillConsumer(consumerId));
 
     public int GetBackpressure(string name) => Existing.TryGetValue(name, out var stream) ? stream.Backpressure : 0;
 
     public int GetBackpressureAll()
     {
         var max = 0;
-        foreach (var stream in Existing.Values) max = Math.Max(max, stream.Backpressure);
+        foreach (var stream in Existing.Streams) max = Math.Max(max, stream.Backpressure);
         return max;
     }
 
     public ConsumerStats? GetConsumerStats(long consumerId) =>
-        Existing.Values.SelectMany(s => s.ConsumerStats).FirstOrDefault(c => c.Id == consumerId);
+        Existing.Streams.SelectMany(s => s.ConsumerStats).FirstOrDefault(c => c.Id == consumerId);
 
     public int GetConsumerBackpressure(long consumerId) => GetConsumerStats(consumerId)?.Backpressure ?? 0;
 
@@ -137,10 +139,10 @@ public sealed class StreamGroup
         Existing.TryGetValue(name, out var stream) ? stream.ConsumerStats : [];
 
     public IReadOnlyList<ConsumerStats> GetConsumerStatsListAll() =>
-        Existing.Values.SelectMany(s => s.ConsumerStats).ToArray();
+        Existing.Streams.SelectMany(s => s.ConsumerStats).ToArray();
 
     public bool HasConsumer(string name, long consumerId) =>
         Existing.TryGetValue(name, out var stream) && stream.HasConsumer(consumerId);
 
-    public bool HasConsumerAll(long consumerId) => Existing.Values.Any(s => s.HasConsumer(consumerId));
+    public bool HasConsumerAll(long consumerId) => Existing.Streams.Any(s => s.HasConsumer(consumerId));
 }

@@ -126,6 +126,27 @@ public sealed class EventStreamSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_stream_group_made_from_many_threads_has_one_stream_per_name_past_its_index_size()
+    {
+        var group = new StreamGroup();
+        var names = Enumerable.Range(0, 40).Select(i => $"s{i}").ToArray();
+        // Four threads ask for the same forty names at once: each name must get exactly one stream, whoever made it.
+        var seen = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => names.Select(group.Stream<int>).ToArray())));
+        for (var i = 0; i < names.Length; i++)
+        {
+            var first = seen[0][i];
+            Assert.Equal(names[i], first.Name);
+            Assert.All(seen, made => Assert.Same(first, made[i]));
+            Assert.Same(first, group.Stream<int>(names[i]));
+        }
+        // Emits find every stream, below and above the size at which the group indexes its names.
+        var taken = names.Select(n => group.Stream<int>(n).Source.Take(1).RunWith(Sink.First<int>(), _materializer)).ToArray();
+        await AwaitConditionAsync(() => Task.FromResult(names.All(group.HasConsumers)));
+        for (var i = 0; i < names.Length; i++) group.Emit(names[i], i);
+        Assert.Equal(Enumerable.Range(0, 40), await Task.WhenAll(taken).WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task An_ended_group_ends_consumers_that_come_later_where_kill_all_does_not()
     {
         var group = new StreamGroup();

@@ -6,22 +6,23 @@ namespace AGServer.Sockets.Internal;
 /// <summary>Server-to-client invokes waiting for their response, by call id. Owned by one socket actor.</summary>
 internal sealed class PendingInvokes
 {
-    private readonly Dictionary<long, (string Event, TaskCompletionSource<JsonElement> Completion)> _pending = new();
+    // Made at the first invoke: most sockets are never invoked by the server.
+    private Dictionary<long, (string Event, TaskCompletionSource<JsonElement> Completion)>? _pending;
     private long _nextCid = 1;
 
-    public int Count => _pending.Count;
+    public int Count => _pending?.Count ?? 0;
 
     public long Add(string @event, TaskCompletionSource<JsonElement> completion)
     {
         var cid = _nextCid++;
-        _pending[cid] = (@event, completion);
+        (_pending ??= [])[cid] = (@event, completion);
         return cid;
     }
 
     /// <summary>Completes the invoke answered by <paramref name="response"/>; false when none was waiting.</summary>
     public bool Complete(in InboundPacket response)
     {
-        if (response.Rid is not { } rid || !_pending.Remove(rid, out var entry)) return false;
+        if (response.Rid is not { } rid || _pending is null || !_pending.Remove(rid, out var entry)) return false;
         if (!response.Error.IsAbsent && response.Error.ToElement() is { ValueKind: not JsonValueKind.Null } error)
             entry.Completion.TrySetException(ClientError.Hydrate(error));
         else
@@ -31,7 +32,7 @@ internal sealed class PendingInvokes
 
     public bool TimeOut(long cid)
     {
-        if (!_pending.Remove(cid, out var entry)) return false;
+        if (_pending is null || !_pending.Remove(cid, out var entry)) return false;
         entry.Completion.TrySetException(new TimeoutError($"Event response for {entry.Event} event timed out"));
         return true;
     }
@@ -39,6 +40,7 @@ internal sealed class PendingInvokes
     /// <summary>Fails every pending invoke because the socket closed.</summary>
     public void AbortAll(string failureType)
     {
+        if (_pending is null) return;
         foreach (var (_, (@event, completion)) in _pending)
             completion.TrySetException(new BadConnectionError($"Event {@event} was aborted due to a bad connection", failureType));
         _pending.Clear();

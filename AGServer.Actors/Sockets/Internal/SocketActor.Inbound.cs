@@ -140,6 +140,15 @@ internal sealed partial class SocketActor
             _transport.ReleaseInbound(credit);
             return;
         }
+        if (packets.Count == 1 && _waitingPackets.Count == 0 && _suspensions == 0 && _socket.State != SocketState.Closed)
+        {
+            // The usual frame: one packet, nothing ahead of it. Processed here rather than queued, so the socket does not
+            // keep a queue array (about 400 bytes) for the rest of its life after its first frame.
+            var packet = packets[0];
+            ProcessPacket(packet, frame);
+            _transport.ReleaseInbound(credit);
+            return;
+        }
         for (var i = 0; i < packets.Count; i++) _waitingPackets.Enqueue((packets[i], frame, i == packets.Count - 1 ? credit : NoCredit));
     }
 

@@ -44,6 +44,8 @@ public sealed partial class SocketClusterServer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         System = system;
+        // Socket actors name their mailbox by config path; whatever config the system was made with, it knows this one.
+        system.Settings.InjectTopLevelFallback(global::AGServer.Sockets.Internal.SocketMailbox.SystemConfig);
         Services = services ?? new ServiceCollection().BuildServiceProvider();
         Options = options;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;

@@ -20,5 +20,5 @@ internal sealed class SocketActorProducer(SocketClusterServer server, ISocketTra
     }
 
     public static Props Props(SocketClusterServer server, ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream) =>
-        Akka.Actor.Props.CreateBy(new SocketActorProducer(server, transport, request, handshakeStream));
+        Akka.Actor.Props.CreateBy(new SocketActorProducer(server, transport, request, handshakeStream)).WithMailbox(SocketMailbox.Id);
 }

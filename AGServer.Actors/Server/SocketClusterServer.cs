@@ -44,8 +44,10 @@ public sealed partial class SocketClusterServer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         System = system;
-        // Socket actors name their mailbox by config path; whatever config the system was made with, it knows this one.
-        system.Settings.InjectTopLevelFallback(global::AGServer.Sockets.Internal.SocketMailbox.SystemConfig);
+        // Socket actors name their mailbox by config path; whatever config the system was made with, it knows this one
+        // (once: a second server on the same system finds it there).
+        if (!system.Settings.Config.HasPath(global::AGServer.Sockets.Internal.SocketMailbox.Id))
+            system.Settings.InjectTopLevelFallback(global::AGServer.Sockets.Internal.SocketMailbox.SystemConfig);
         Services = services ?? new ServiceCollection().BuildServiceProvider();
         Options = options;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;

@@ -1,4 +1,6 @@
+using System.Collections.ObjectModel;
 using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace AGServer.Sockets;
 
@@ -11,12 +13,11 @@ public sealed record SocketRequest(
     int RemotePort)
 {
     public static SocketRequest Empty { get; } =
-        new("/socketcluster/", System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty,
-            System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty, IPAddress.Loopback, 0);
+        new("/socketcluster/", ReadOnlyDictionary<string, string>.Empty, ReadOnlyDictionary<string, string>.Empty, IPAddress.Loopback, 0);
 
     /// <summary>A query string's parameters; the shared empty dictionary when it has none (most sockets' case).</summary>
     internal static IReadOnlyDictionary<string, string> QueryOf(string queryString) =>
         queryString.Length <= 1
-            ? System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty
-            : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(queryString).ToDictionary(q => q.Key, q => q.Value.ToString());
+            ? ReadOnlyDictionary<string, string>.Empty
+            : QueryHelpers.ParseQuery(queryString).ToDictionary(q => q.Key, q => q.Value.ToString());
 }

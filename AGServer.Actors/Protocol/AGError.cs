@@ -1,3 +1,4 @@
+using System.Runtime.Serialization;
 using System.Text.Json;
 
 namespace AGServer.Protocol;
@@ -38,11 +39,45 @@ public class AGError : Exception, INamedError
     public bool Silent { get; init; }
 
     public override string ToString() => $"{Name}: {Message}";
+
+    // Across nodes: Akka.Remote carries an exception in a Status.Failure through its ISerializable data and makes it
+    // again with the (SerializationInfo, StreamingContext) constructor; without one the cause arrives as null and the
+    // asker only sees a cancelled task. The properties travel as JSON, and arrive as JsonElements.
+#pragma warning disable SYSLIB0051, CS0672 // Akka.Remote's exception support is built on this legacy contract.
+    protected AGError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+        Name = info.GetString(NameField) ?? "Error";
+        Silent = info.GetBoolean(SilentField);
+        if (info.GetString(PropertiesField) is not { Length: > 0 } json) return;
+        using var document = JsonDocument.Parse(json);
+        foreach (var property in document.RootElement.EnumerateObject()) Properties[property.Name] = property.Value.Clone();
+    }
+
+    public override void GetObjectData(SerializationInfo info, StreamingContext context)
+    {
+        base.GetObjectData(info, context);
+        info.AddValue(NameField, Name);
+        info.AddValue(SilentField, Silent);
+        info.AddValue(PropertiesField, Properties.Count == 0 ? "" : JsonSerializer.Serialize(Properties, AGJson.Options));
+    }
+#pragma warning restore SYSLIB0051, CS0672
+
+    private const string NameField = "AGError.Name", SilentField = "AGError.Silent", PropertiesField = "AGError.Properties";
 }
 
 /// <summary>A call that got no answer in time (for example a server-to-client invoke past its ack timeout). A <see cref="TimeoutException"/>, named TimeoutError on the wire.</summary>
-public sealed class TimeoutError(string message) : TimeoutException(message), INamedError
+public sealed class TimeoutError : TimeoutException, INamedError
 {
+    public TimeoutError(string message) : base(message)
+    {
+    }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private TimeoutError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+
     public string Name => nameof(TimeoutError);
 
     public IDictionary<string, object?> Properties { get; } = new Dictionary<string, object?>();
@@ -50,19 +85,96 @@ public sealed class TimeoutError(string message) : TimeoutException(message), IN
     public override string ToString() => $"{Name}: {Message}";
 }
 
-public sealed class InvalidActionError(string message) : AGError(nameof(InvalidActionError), message);
+public sealed class InvalidActionError : AGError
+{
+    public InvalidActionError(string message) : base(nameof(InvalidActionError), message)
+    {
+    }
 
-public sealed class InvalidArgumentsError(string message) : AGError(nameof(InvalidArgumentsError), message);
+#pragma warning disable SYSLIB0051, CS0672
+    private InvalidActionError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
 
-public sealed class InvalidOptionsError(string message) : AGError(nameof(InvalidOptionsError), message);
+public sealed class InvalidArgumentsError : AGError
+{
+    public InvalidArgumentsError(string message) : base(nameof(InvalidArgumentsError), message)
+    {
+    }
 
-public sealed class InvalidMessageError(string message) : AGError(nameof(InvalidMessageError), message);
+#pragma warning disable SYSLIB0051, CS0672
+    private InvalidArgumentsError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
 
-public sealed class ServerProtocolError(string message) : AGError(nameof(ServerProtocolError), message);
+public sealed class InvalidOptionsError : AGError
+{
+    public InvalidOptionsError(string message) : base(nameof(InvalidOptionsError), message)
+    {
+    }
 
-public sealed class BrokerError(string message) : AGError(nameof(BrokerError), message);
+#pragma warning disable SYSLIB0051, CS0672
+    private InvalidOptionsError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
 
-public sealed class AuthError(string message) : AGError(nameof(AuthError), message);
+public sealed class InvalidMessageError : AGError
+{
+    public InvalidMessageError(string message) : base(nameof(InvalidMessageError), message)
+    {
+    }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private InvalidMessageError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
+
+public sealed class ServerProtocolError : AGError
+{
+    public ServerProtocolError(string message) : base(nameof(ServerProtocolError), message)
+    {
+    }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private ServerProtocolError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
+
+public sealed class BrokerError : AGError
+{
+    public BrokerError(string message) : base(nameof(BrokerError), message)
+    {
+    }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private BrokerError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
+
+public sealed class AuthError : AGError
+{
+    public AuthError(string message) : base(nameof(AuthError), message)
+    {
+    }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private AuthError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+    }
+#pragma warning restore SYSLIB0051, CS0672
+}
 
 public sealed class SocketProtocolError : AGError
 {
@@ -73,6 +185,16 @@ public sealed class SocketProtocolError : AGError
     }
 
     public int Code { get; }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private SocketProtocolError(SerializationInfo info, StreamingContext context) : base(info, context) => Code = info.GetInt32("AGError.code");
+
+    public override void GetObjectData(SerializationInfo info, StreamingContext context)
+    {
+        base.GetObjectData(info, context);
+        info.AddValue("AGError.code", Code);
+    }
+#pragma warning restore SYSLIB0051, CS0672
 }
 
 /// <summary>An invoke failed because the socket was closed before it completed; <see cref="Type"/> is 'connectAbort' or 'disconnect'.</summary>
@@ -85,6 +207,16 @@ public sealed class BadConnectionError : AGError
     }
 
     public string Type { get; }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private BadConnectionError(SerializationInfo info, StreamingContext context) : base(info, context) => Type = info.GetString("AGError.type") ?? "";
+
+    public override void GetObjectData(SerializationInfo info, StreamingContext context)
+    {
+        base.GetObjectData(info, context);
+        info.AddValue("AGError.type", Type);
+    }
+#pragma warning restore SYSLIB0051, CS0672
 }
 
 public sealed class SilentMiddlewareBlockedError : AGError
@@ -96,6 +228,16 @@ public sealed class SilentMiddlewareBlockedError : AGError
     }
 
     public string Type { get; }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private SilentMiddlewareBlockedError(SerializationInfo info, StreamingContext context) : base(info, context) => Type = info.GetString("AGError.type") ?? "";
+
+    public override void GetObjectData(SerializationInfo info, StreamingContext context)
+    {
+        base.GetObjectData(info, context);
+        info.AddValue("AGError.type", Type);
+    }
+#pragma warning restore SYSLIB0051, CS0672
 }
 
 /// <summary>An error that arrived from the client in an RPC response, rehydrated.</summary>
@@ -110,6 +252,20 @@ public sealed class ClientError : AGError
 
     /// <summary>The dehydrated error exactly as the client sent it.</summary>
     public JsonElement Raw { get; }
+
+#pragma warning disable SYSLIB0051, CS0672
+    private ClientError(SerializationInfo info, StreamingContext context) : base(info, context)
+    {
+        using var document = JsonDocument.Parse(info.GetString("AGError.raw") ?? "null");
+        Raw = document.RootElement.Clone();
+    }
+
+    public override void GetObjectData(SerializationInfo info, StreamingContext context)
+    {
+        base.GetObjectData(info, context);
+        info.AddValue("AGError.raw", Raw.GetRawText());
+    }
+#pragma warning restore SYSLIB0051, CS0672
 
     internal static AGError Hydrate(JsonElement error)
     {

@@ -2,9 +2,12 @@ using Akka;
 using Akka.Actor;
 using Akka.Streams.Dsl;
 using AGServer.Middleware;
+using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Server.Internal;
 using AGServer.Sockets;
+using AGServer.Streams;
+using AGServer.Streams.Internal;
 
 namespace AGServer;
 
@@ -27,7 +30,7 @@ public sealed partial class SocketClusterServer
     public void MapProcedure(string name, Delegate handler, HandlerOptions? options = null)
     {
         var binder = Binders.For(handler, name, procedure: true);
-        RunHandler(name, Procedure, r => r.Socket, options, request => Serve(request, binder));
+        RunHandler<AGRequest>(name, Procedures, r => r.Socket, options, request => Serve(request, binder));
     }
 
     /// <summary>
@@ -39,54 +42,7 @@ public sealed partial class SocketClusterServer
     public void MapReceiver(string name, Delegate handler, HandlerOptions? options = null)
     {
         var binder = Binders.For(handler, name, procedure: false);
-        RunHandler(name, Receiver, m => m.Socket, options, message => Serve(message, binder));
-    }
-
-    /// <summary>
-    /// Serves procedure <paramref name="name"/> with an actor: each request goes to <paramref name="actor"/> as an
-    /// <see cref="ActorRequest"/> (wrapped by <paramref name="envelope"/>, for example in a <c>ShardingEnvelope</c> keyed
-    /// by a field of the data or by the user, when <paramref name="actor"/> is a shard region), and the actor's reply to
-    /// the sender is the response (<see cref="Status.Failure"/>: an error). No reply within AckTimeout: the client gets
-    /// a <c>TimeoutError</c>. Contained and ordered as <see cref="MapProcedure(string, Delegate, HandlerOptions?)"/>.
-    /// </summary>
-    public void MapProcedure(string name, IActorRef actor, Func<ActorRequest, object>? envelope = null, HandlerOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(actor);
-        var timeout = TimeSpan.FromMilliseconds(Options.AckTimeout);
-        MapProcedure(name, async (AGRequest request) =>
-        {
-            var message = ActorRequest.For(request.Procedure, request.Data, request.Socket);
-            object reply;
-            try
-            {
-                reply = await actor.Ask<object>(envelope?.Invoke(message) ?? message, timeout, request.Socket.ConnectionClosed).ConfigureAwait(false);
-            }
-            catch (AskTimeoutException)
-            {
-                throw new Protocol.TimeoutError($"{name}: the actor did not answer within {Options.AckTimeout} ms");
-            }
-            return reply switch
-            {
-                Status.Failure failure => throw failure.Cause,
-                Status.Success success => success.Status,
-                _ => reply,
-            };
-        }, options);
-    }
-
-    /// <summary>
-    /// Hands transmits to receiver <paramref name="name"/> to <paramref name="actor"/> as <see cref="ActorRequest"/>s
-    /// (wrapped by <paramref name="envelope"/>), sent from the socket's actor: the actor may answer the client by telling
-    /// its sender <see cref="SocketCommands"/>.
-    /// </summary>
-    public void MapReceiver(string name, IActorRef actor, Func<ActorRequest, object>? envelope = null, HandlerOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(actor);
-        MapReceiver(name, (ReceivedMessage message) =>
-        {
-            var request = ActorRequest.For(message.Receiver, message.Data, message.Socket);
-            actor.Tell(envelope?.Invoke(request) ?? request, message.Socket.ActorRef);
-        }, options);
+        RunHandler<ReceivedMessage>(name, Receivers, m => m.Socket, options, message => Serve(message, binder));
     }
 
     /// <summary>
@@ -110,16 +66,17 @@ public sealed partial class SocketClusterServer
         SetMiddleware(type, (action, _) => ValueTask.FromResult(decide(action)), filter);
     }
 
-    /// <summary>One stream per mapped handler, serving every socket; <paramref name="serve"/> never fails, so it never stops.</summary>
-    private void RunHandler<T>(string name, Func<string, Source<T, NotUsed>> stream, Func<T, AGServerSocket> socketOf, HandlerOptions? options, Func<T, Task<NotUsed>> serve)
+    /// <summary>
+    /// One consumer per mapped handler, serving every socket on the thread pool (no stream actor, so synchronous
+    /// handlers of different sockets run in parallel); <paramref name="serve"/> never fails, so it never stops.
+    /// </summary>
+    private void RunHandler<T>(string name, StreamGroup streams, Func<T, AGServerSocket> socketOf, HandlerOptions? options, Func<T, Task> serve)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= HandlerOptions.Default;
         options.Validate();
-        var lanes = options.Ordering == HandlerOrdering.PerSocket && options.MaxConcurrency > 1 ? new SocketLanes() : null;
-        stream(name)
-            .SelectAsyncUnordered(options.MaxConcurrency, item => lanes is null ? serve(item) : lanes.Run(socketOf(item), () => serve(item)))
-            .RunWith(Sink.Ignore<NotUsed>(), Materializer);
+        Func<T, string>? laneOf = options.Ordering == HandlerOrdering.PerSocket ? item => socketOf(item).Id : null;
+        new HandlerConsumer<T>(streams.Stream<T>(name), serve, options.MaxConcurrency, laneOf).Start();
     }
 
     internal async Task<NotUsed> Serve(AGRequest request, HandlerBinder binder)
@@ -139,6 +96,12 @@ public sealed partial class SocketClusterServer
         {
             ServerLog.DataDidNotBind(Logger, request.Procedure, socket.Id, error.Message);
             if (!request.Sent) request.Error(new Protocol.InvalidArgumentsError(error.Message));
+        }
+        catch (Exception error) when (error is INamedError named)
+        {
+            // An error the application raised on purpose (a business outcome, not a bug): the client gets it as it is.
+            ServerLog.ProcedureAnsweredWithError(Logger, request.Procedure, socket.Id, named.Name, error.Message);
+            if (!request.Sent) request.Error(error);
         }
         catch (Exception error)
         {
@@ -161,6 +124,10 @@ public sealed partial class SocketClusterServer
         catch (HandlerDataException error)
         {
             ServerLog.DataDidNotBind(Logger, message.Receiver, socket.Id, error.Message);
+        }
+        catch (Exception error) when (error is INamedError named)
+        {
+            ServerLog.ReceiverRefused(Logger, message.Receiver, socket.Id, named.Name, error.Message);
         }
         catch (Exception error)
         {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
+using AGServer.Protocol;
 using AGServer.Sockets;
 
 namespace AGServer.Tests.Actors;
@@ -11,7 +12,7 @@ public sealed record Move(string Room, int X, int Y);
 public sealed record MoveAccepted(int Moves);
 
 /// <summary>One game room, a sharded entity: its players' moves come to it, wherever their sockets are connected.</summary>
-public sealed class Room : ReceiveActor
+public sealed class Room : RequestActor                                  // a request it throws on is answered at once
 {
     private readonly Dictionary<string, IActorRef> _players = new();   // socket id -> the socket's actor
     private int _moves;
@@ -20,7 +21,12 @@ public sealed class Room : ReceiveActor
     {
         Receive<ActorRequest>(request =>
         {
-            var move = request.DataAs<Move>()!;
+            var move = request.DataAs<Move>()!;                           // checked before it was routed here
+            if (move.X is < 0 or > 7 || move.Y is < 0 or > 7)
+            {
+                Sender.Tell(new Status.Failure(new AGError("IllegalMoveError", "off the board")));   // the client's error, from any node
+                return;
+            }
             _players[request.SocketId] = request.Socket;
             _moves++;
             Sender.Tell(new MoveAccepted(_moves));                        // the answer to the player's invoke
@@ -37,8 +43,8 @@ public static class RoomSetup
     {
         // README:rooms
         var rooms = ClusterSharding.Get(server.System).Start("room", Props.Create<Room>(), ClusterShardingSettings.Create(server.System),
-            HashCodeMessageExtractor.Create(30, message => (message as ActorRequest)?.DataAs<Move>()?.Room!));
-        server.MapProcedure("move", rooms);                               // each "move" invoke goes to its room
+            new RoutedRequestExtractor(30));
+        server.MapProcedure<Move>("move", rooms, move => move.Room);      // each "move" invoke goes to its room
         // README:end
         return rooms;
     }

@@ -69,4 +69,75 @@ public sealed class ClusterActorsSpec
         one.Server.Sockets.Tell(bobId, new SocketCommands.Transmit("whisper", new { n = 3 }));
         Assert.Equal(1, one.Server.Sockets.UndeliveredCount);
     }
+
+    [Fact]
+    public async Task Routed_requests_are_checked_before_the_region_and_their_errors_reach_clients_on_every_node()
+    {
+        await using var cluster = new ClusterNodes();
+        var one = await cluster.Add();
+        var two = await cluster.Add();
+        await cluster.UntilMembersUp(2);
+        foreach (var node in cluster.Nodes) RoomSetup.Start(node.Server);
+        await using var onOne = await JsClients.Start(one.Port);
+        await using var onTwo = await JsClients.Start(two.Port);
+        await onOne.Connect("ann");
+        await onTwo.Connect("bob");
+        var rooms = Enumerable.Range(0, 10).Select(i => $"room-{i}").ToArray();
+
+        foreach (var room in rooms)
+        {
+            Assert.Equal(1, (await onOne.Invoke("ann", "move", new { room, x = 1, y = 1 }))!["moves"]!.GetValue<int>());
+            // Whichever node hosts the room, the room's own error reaches both clients with its name.
+            foreach (var (js, client) in new[] { (onOne, "ann"), (onTwo, "bob") })
+            {
+                var illegal = await Assert.ThrowsAsync<JsError>(() => js.Invoke(client, "move", new { room, x = 99, y = 1 }, ackTimeout: 5000));
+                Assert.Equal(("IllegalMoveError", "off the board"), (illegal.Name, illegal.Error["message"]!.GetValue<string>()));
+            }
+        }
+
+        // Malformed moves are refused before anything reaches a region: answered at once, no room disturbed.
+        foreach (object bad in new object[] { "x", new { x = 1 }, new { room = "", x = 1, y = 1 }, 5 })
+        {
+            var invalid = await Assert.ThrowsAsync<JsError>(() => onTwo.Invoke("bob", "move", bad, ackTimeout: 5000));
+            Assert.Equal("InvalidArgumentsError", invalid.Name);
+        }
+        foreach (var room in rooms)
+            Assert.Equal(2, (await onTwo.Invoke("bob", "move", new { room, x = 2, y = 2 }, ackTimeout: 5000))!["moves"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_request_actor_that_throws_answers_at_once_on_any_node()
+    {
+        await using var cluster = new ClusterNodes();
+        var one = await cluster.Add();
+        var two = await cluster.Add();
+        await cluster.UntilMembersUp(2);
+        foreach (var node in cluster.Nodes)
+        {
+            var region = Akka.Cluster.Sharding.ClusterSharding.Get(node.System).Start("thrower", Props.Create<Thrower>(),
+                Akka.Cluster.Sharding.ClusterShardingSettings.Create(node.System), new RoutedRequestExtractor(10));
+            node.Server.MapProcedure<string>("throw", region, kind => kind);
+        }
+        await using var onTwo = await JsClients.Start(two.Port);
+        await onTwo.Connect("ann");
+
+        foreach (var kind in new[] { "a", "b", "c", "d", "e", "f" })
+        {
+            var named = await Assert.ThrowsAsync<JsError>(() => onTwo.Invoke("ann", "throw", kind, ackTimeout: 5000));
+            Assert.Equal("NoSeatsError", named.Name);
+            var bug = await Assert.ThrowsAsync<JsError>(() => onTwo.Invoke("ann", "throw", kind + "!", ackTimeout: 5000));
+            Assert.Equal("ServerError", bug.Name);
+        }
+    }
+
+    /// <summary>Throws on every request: an AGError for a plain id, a bug (a null dereference) for one ending in '!'.</summary>
+    private sealed class Thrower : RequestActor
+    {
+        public Thrower() => Receive<ActorRequest>(request =>
+        {
+            var kind = request.DataAs<string>()!;
+            if (kind.EndsWith('!')) throw new InvalidOperationException("a bug");
+            throw new AGServer.Protocol.AGError("NoSeatsError", "The room is full", new Dictionary<string, object?> { ["seats"] = 0 });
+        });
+    }
 }

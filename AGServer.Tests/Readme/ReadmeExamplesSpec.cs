@@ -55,7 +55,7 @@ public sealed class ReadmeExamplesSpec
         // README:end
         // README:login
         server.MapProcedure("login", async (Login login, AGRequestContext context) =>
-            await context.Socket.SetAuthTokenAsync(new { user = login.User }, new AuthTokenOptions(ExpiresIn: 3600), context.ConnectionClosed));
+            await context.Socket.SetAuthTokenAsync(new { sub = login.User }, new AuthTokenOptions(ExpiresIn: 3600), context.ConnectionClosed));
         // README:end
     }
 
@@ -226,6 +226,10 @@ public sealed class ReadmeExamplesSpec
 
         await js.Invoke("readme", "login", new { user = "ann" });
         await js.WaitFor("readme", "authenticate");
+        // The token names the user as server.Users knows users (sub): a whisper to ann reaches her socket.
+        await js.Call("receiver", new { client = "readme", receiver = "whisper" });
+        server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { text = "your turn" }));
+        Assert.Equal("your turn", (await js.WaitFor("readme", "receiver:whisper")).Data!["text"]!.GetValue<string>());
 
         await js.Call("subscribe", new { client = "readme", channel = "news" });
         await PubSub(server, server.Clients.Values.Single()).WaitAsync(TimeSpan.FromSeconds(20));

@@ -96,11 +96,51 @@ public sealed class HandlersSpec : AGServerTestKit
     }
 
     [Fact]
+    public async Task Synchronous_handlers_of_different_sockets_run_at_once()
+    {
+        var server = await StartServerAsync();
+        using var inside = new CountdownEvent(4);
+        // Blocks its thread until four calls are inside at once: served one at a time, each would wait in vain.
+        server.MapProcedure("spin", (int n) =>
+        {
+            inside.Signal();
+            return inside.Wait(TimeSpan.FromSeconds(10)) ? n : -1;
+        });
+        var clients = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => ConnectAsync()));
+
+        var answers = await Task.WhenAll(clients.Select((c, i) => c.InvokeAsync<int>("spin", i)));
+
+        Assert.Equal([0, 1, 2, 3], answers);
+        foreach (var client in clients) await client.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task No_more_than_MaxConcurrency_calls_run_at_once()
+    {
+        var server = await StartServerAsync();
+        int running = 0, most = 0;
+        server.MapProcedure("spin", (int n) =>
+        {
+            var now = Interlocked.Increment(ref running);
+            lock (server) most = Math.Max(most, now);
+            Thread.Sleep(20);
+            Interlocked.Decrement(ref running);
+            return n;
+        }, new HandlerOptions { MaxConcurrency = 2 });
+        var clients = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => ConnectAsync()));
+
+        await Task.WhenAll(clients.SelectMany(c => Enumerable.Range(0, 3).Select(i => c.InvokeAsync<int>("spin", i))));
+
+        Assert.InRange(most, 1, 2);
+        foreach (var client in clients) await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Each_sockets_calls_run_in_order_while_other_sockets_go_on()
     {
         var server = await StartServerAsync();
         await HandlerOrderingChecks.EachSocketsCallsRunInOrderWhileOtherSocketsGoOn(
-            (handler, options) => server.MapProcedure("step", handler, options), () => ConnectAsync());
+            server.MapProcedure, () => ConnectAsync());
     }
 
     [Fact]
@@ -108,7 +148,7 @@ public sealed class HandlersSpec : AGServerTestKit
     {
         var server = await StartServerAsync();
         await HandlerOrderingChecks.WithoutOrderingOneSocketsCallsOverlap(
-            (handler, options) => server.MapProcedure("step", handler, options), () => ConnectAsync());
+            server.MapProcedure, () => ConnectAsync());
     }
 
     [Fact]

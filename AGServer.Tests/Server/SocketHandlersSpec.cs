@@ -74,9 +74,9 @@ public sealed class SocketHandlersSpec : AGServerTestKit
         await HandlerOrderingChecks.WithoutOrderingOneSocketsCallsOverlap(MapPerSocket(server), () => ConnectAsync());
     }
 
-    /// <summary>Maps "step" on each socket that connects from now on, in the connection listener.</summary>
-    private static Action<Delegate, HandlerOptions?> MapPerSocket(SocketClusterServer server) => (handler, options) =>
-        _ = server.Listener(ServerEvents.Connection).RunForeach(c => c.Socket.MapProcedure("step", handler, options), server.Materializer);
+    /// <summary>Maps a procedure on each socket that connects from now on, in the connection listener.</summary>
+    private static Action<string, Delegate, HandlerOptions?> MapPerSocket(SocketClusterServer server) => (name, handler, options) =>
+        _ = server.Listener(ServerEvents.Connection).RunForeach(c => c.Socket.MapProcedure(name, handler, options), server.Materializer);
 
     [Fact]
     public async Task A_receiver_gets_its_sockets_messages()

@@ -38,6 +38,15 @@ internal static partial class ServerLog
     [LoggerMessage(1010, LogLevel.Error, "The {MiddlewareType} middleware delegate failed on a {ActionType} action of socket {SocketId}; the action was blocked")]
     public static partial void MiddlewareHandlerFailed(ILogger logger, MiddlewareType middlewareType, ActionType actionType, string? socketId, Exception error);
 
+    [LoggerMessage(1011, LogLevel.Warning, "An actor serving '{Procedure}' answered with a failure whose exception could not be carried across nodes (derive it from AGError, or give it a (SerializationInfo, StreamingContext) constructor); the request was answered with ServerError")]
+    public static partial void RoutedFailureLost(ILogger logger, string procedure);
+
+    [LoggerMessage(1012, LogLevel.Debug, "Procedure '{Procedure}' answered socket {SocketId} with {ErrorName}: {ErrorMessage}")]
+    public static partial void ProcedureAnsweredWithError(ILogger logger, string procedure, string socketId, string errorName, string errorMessage);
+
+    [LoggerMessage(1013, LogLevel.Debug, "Receiver '{Receiver}' refused a message of socket {SocketId} with {ErrorName}: {ErrorMessage}")]
+    public static partial void ReceiverRefused(ILogger logger, string receiver, string socketId, string errorName, string errorMessage);
+
     // 2xxx: sockets and connections.
 
     [LoggerMessage(2001, LogLevel.Error, "Socket actor of {SocketId} failed; its connection is closed with 1011 and no other socket is affected")]

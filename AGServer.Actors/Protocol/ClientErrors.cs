@@ -22,6 +22,13 @@ internal static class ClientErrors
     /// <summary>The answer to a request whose procedure's consumers all died by failing: no one is left to serve it.</summary>
     public static AGError Unserved(string procedure) => new(ServerErrorName, $"Procedure {procedure} is not being served");
 
+    /// <summary>The block error of an action whose middleware handler threw.</summary>
+    public static AGError MiddlewareThrew(ActionType actionType) =>
+        new("MiddlewareFailedError", $"The middleware failed while deciding on this {actionType.ToSocketClusterName()} action; the action was blocked");
+
+    /// <summary>An invoke of a procedure nothing on this node serves (no handler, no stream, none set up per socket).</summary>
+    public static AGError UnknownProcedure(string procedure) => new("UnknownProcedureError", $"No procedure '{procedure}' is served here");
+
     /// <summary>A request or action refused because its stream's consumer has <c>StreamBufferLimit</c> items waiting.</summary>
     public static AGError BufferOverflow(string stream) => new("BufferOverflowError", $"The server's {stream} stream is full; try again later");
 

@@ -39,6 +39,7 @@ public sealed class AGServerOptions
     public const int DefaultBatchOnHandshakeDuration = 400;
     public const int DefaultOutboundQueueLimit = 10000;
     public const int DefaultUnclaimedPacketLimit = 100;
+    public const int DefaultHandlerSetupTime = 1000;
     public const int DefaultInboundWindow = 128 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
@@ -171,6 +172,15 @@ public sealed class AGServerOptions
     /// </summary>
     public int? UnclaimedPacketHold { get; set; }
 
+    /// <summary>
+    /// Milliseconds after its handshake during which a socket's invokes of a procedure that nothing on this node has
+    /// ever served (no server-wide handler or stream, never set up on any socket) are held for a per-socket setup, as
+    /// the application's connection listener may be about to make one (default 1000). Past it such an invoke is
+    /// answered at once with an <c>UnknownProcedureError</c> rather than left to the client's ack timeout. Names that
+    /// are served per socket keep the full <see cref="UnclaimedPacketHold"/>.
+    /// </summary>
+    public int HandlerSetupTime { get; set; } = DefaultHandlerSetupTime;
+
     /// <summary>Most packets one socket may have held waiting for a consumer; beyond it the oldest is dropped.</summary>
     public int UnclaimedPacketLimit { get; set; } = DefaultUnclaimedPacketLimit;
 
@@ -252,6 +262,8 @@ public sealed class AGServerOptions
         if (SubscribeTimeout is { } subscribeTimeout) Positive(nameof(SubscribeTimeout), subscribeTimeout);
         if (UnclaimedPacketHold is < 0)
             problems.Add($"UnclaimedPacketHold must be 0 (do not hold) or a positive number of milliseconds (got {UnclaimedPacketHold}).");
+        if (HandlerSetupTime < 0)
+            problems.Add($"HandlerSetupTime must be 0 (answer unknown procedures at once) or a positive number of milliseconds (got {HandlerSetupTime}).");
         if (UnclaimedPacketLimit < 0)
             problems.Add($"UnclaimedPacketLimit must be 0 (do not hold) or more (got {UnclaimedPacketLimit}).");
         if (StreamBufferLimit <= 0)

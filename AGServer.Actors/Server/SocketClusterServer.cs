@@ -175,6 +175,12 @@ public sealed partial class SocketClusterServer
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
 
+    /// <summary>Procedure names some socket of this node has had a per-socket consumer for: their invokes wait for a setup.</summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> ProceduresServedPerSocket { get; } = new();
+
+    /// <summary>True when something on this node serves or has served procedure <paramref name="name"/>.</summary>
+    internal bool KnowsProcedure(string name) => ProceduresServedPerSocket.ContainsKey(name) || Procedures.HadConsumer(name);
+
     /// <summary>The server actor, parent of every socket actor of this node.</summary>
     public IActorRef ServerActorRef { get; }
 

@@ -146,6 +146,8 @@ internal sealed class EventStream<T> : IEventStream, IFailureAware
 
     bool IFailureAware.LostConsumerToFailure => LostConsumerToFailure;
 
+    bool IFailureAware.HadConsumer => HadConsumer;
+
     internal void Attach(StreamConsumer<T> consumer)
     {
         int ended;

@@ -92,6 +92,9 @@ public sealed class StreamGroup
     internal bool LostConsumerToFailure(string name) =>
         Existing.TryGetValue(name, out var stream) && stream is IFailureAware { LostConsumerToFailure: true };
 
+    /// <summary>True when the named stream has had a consumer at some time.</summary>
+    internal bool HadConsumer(string name) => Existing.TryGetValue(name, out var stream) && stream is IFailureAware { HadConsumer: true };
+
     /// <summary>The named stream when it has a consumer, else null (nothing is created).</summary>
     internal EventStream<T>? Live<T>(string name) =>
         Existing.TryGetValue(name, out var stream) && stream.HasConsumers ? (EventStream<T>)stream : null;

@@ -55,7 +55,7 @@ public sealed class PlainApplicationCodeSpec(ServerFixture fixture) : IClassFixt
         await Js.Connect("boom");
         await Js.Call("subscribe", new { client = "boom", channel = "fragile/boom", options = new { noWait = true } });
         var failed = await Js.WaitFor("boom", "subscribeFail", e => e.Data!["channel"]!.GetValue<string>() == "fragile/boom", TimeSpan.FromSeconds(2));
-        Assert.Equal("ServerError", failed.Data!["error"]!["name"]!.GetValue<string>());
+        Assert.Equal("MiddlewareFailedError", failed.Data!["error"]!["name"]!.GetValue<string>());
         Assert.Equal("x", (await Js.Invoke("boom", "echo", "x"))!.GetValue<string>());
         // The middleware still decides: an unauthenticated subscribe to another fragile/ channel is refused.
         await Js.Call("subscribe", new { client = "boom", channel = "fragile/other", options = new { noWait = true } });

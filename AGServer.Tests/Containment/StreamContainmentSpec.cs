@@ -133,16 +133,34 @@ public sealed class StreamContainmentSpec : ServerTestKit
     }
 
     [Fact]
-    public async Task Packets_for_a_name_nobody_consumes_are_dropped_after_the_hold_time()
+    public async Task An_invoke_nobody_serves_is_answered_with_UnknownProcedureError_when_its_hold_ends()
     {
         var server = await StartServer(o => o.UnclaimedPacketHold = 100);
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"nobody","cid":2}""");
-        await Task.Delay(300); // past the hold time, on purpose: what is checked is that nothing comes later
+        Assert.Equal("UnknownProcedureError", await ErrorName(transport, 2));
         server.MapProcedure("nobody", () => "late");
         await transport.Receive("""{"event":"nobody","cid":3}""");
         var next = JsonDocument.Parse(await transport.NextFrame(TimeSpan.FromSeconds(5))).RootElement;
         Assert.Equal(3, next.GetProperty("rid").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_invoke_of_a_procedure_served_per_socket_waits_for_its_setup_past_the_setup_time()
+    {
+        var server = await StartServer(o => o.HandlerSetupTime = 0);
+        var (first, answer) = await OpenAndHandshake(server);
+        server.Clients[answer.GetProperty("data").GetProperty("id").GetString()!].MapProcedure("own", () => "first");
+        await first.Receive("""{"event":"own","cid":2}""");
+        Assert.Equal("first", (await Answer(first, 2)).GetProperty("data").GetString());
+
+        // Another socket, past its setup time: "own" is served per socket on this node, so its invoke is held, not refused.
+        var (second, secondAnswer) = await OpenAndHandshake(server);
+        await second.Receive("""{"event":"own","cid":2}""");
+        await second.Receive("""{"event":"missing","cid":3}""");
+        Assert.Equal("UnknownProcedureError", await ErrorName(second, 3));
+        server.Clients[secondAnswer.GetProperty("data").GetProperty("id").GetString()!].MapProcedure("own", () => "second");
+        Assert.Equal("second", (await Answer(second, 2)).GetProperty("data").GetString());
     }
 
     [Fact]

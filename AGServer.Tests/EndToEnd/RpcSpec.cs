@@ -40,6 +40,19 @@ public sealed class RpcSpec(ServerFixture fixture) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task A_misspelt_procedure_is_answered_with_UnknownProcedureError_well_before_the_ack_timeout()
+    {
+        await Js.Connect("misspelt");
+        // Right after the handshake it waits out the handler setup time (1 s), then it is answered; later at once.
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var error = await Assert.ThrowsAsync<JsError>(() => Js.Invoke("misspelt", "ehco", "hi", ackTimeout: 4000));
+            Assert.Equal("UnknownProcedureError", error.Name);
+        }
+        Assert.Equal("hi", (await Js.Invoke("misspelt", "echo", "hi"))!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Transmits_go_both_ways()
     {
         await Js.Connect("transmit");

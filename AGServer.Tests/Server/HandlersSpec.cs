@@ -193,7 +193,7 @@ public sealed class HandlersSpec : AGServerTestKit
         var blocked = await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("closed"));
         Assert.Equal("ClosedChannelError", blocked.Name);
         var failed = await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("broken"));
-        Assert.Equal("ServerError", failed.Name);
+        Assert.Equal("MiddlewareFailedError", failed.Name);
         await client.SubscribeAsync("open");
         Assert.Equal("still", await client.InvokeAsync<string>("echo", "still"));
     }

@@ -38,14 +38,15 @@ public sealed class UnclaimedPacketsSpec
     }
 
     [Fact]
-    public void Expired_packets_are_removed_and_counted_by_name()
+    public void Expired_packets_are_removed_in_arrival_order_and_the_next_deadline_is_the_earliest_left()
     {
         var held = new UnclaimedPackets(10);
         held.Add(Packet("a", 1, deadline: 10));
-        held.Add(Packet("a", 2, deadline: 20));
-        held.Add(Packet("b", 3, deadline: 30));
+        held.Add(Packet("a", 2, deadline: 40));
+        held.Add(Packet("b", 3, deadline: 30));   // a shorter deadline than an older packet's (an unknown procedure's)
+        held.Add(Packet("b", 4, deadline: 20));
         var expired = held.Expire(now: 20);
-        Assert.Equal(2, expired["a"]);
+        Assert.Equal([1L, 4L], expired.Select(p => p.Cid!.Value));
         Assert.Equal(30, held.NextDeadline);
     }
 

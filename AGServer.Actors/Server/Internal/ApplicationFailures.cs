@@ -43,8 +43,12 @@ internal sealed class ApplicationFailures(SocketClusterServer server, ILogger lo
 
     private void Settle(object? item, Exception error)
     {
-        if (item is IFailable { IsSettled: false } failable)
-            failable.Fail(ClientErrors.Safe(error, server.Options.ExposeExceptionMessages));
+        if (item is not IFailable { IsSettled: false } failable) return;
+        // A middleware that fails blocks its action (fail closed) with a MiddlewareFailedError, which the client can tell
+        // from a server bug; an AGError the middleware threw on purpose goes out as it is.
+        failable.Fail(item is AGAction action && error is not INamedError
+            ? ClientErrors.MiddlewareThrew(action.Type)
+            : ClientErrors.Safe(error, server.Options.ExposeExceptionMessages));
     }
 
     /// <summary>The error event; not for a failed consumer of the error event itself, which would feed on its own failures.</summary>

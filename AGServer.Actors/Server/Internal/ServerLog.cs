@@ -61,6 +61,9 @@ internal static partial class ServerLog
     [LoggerMessage(2004, LogLevel.Warning, "Socket {SocketId} dropped {Count} packet(s) for '{Name}' that no procedure or receiver took within {HoldMs} ms")]
     public static partial void UnclaimedPacketsDropped(ILogger logger, string socketId, int count, string name, int holdMs);
 
+    [LoggerMessage(2008, LogLevel.Debug, "Socket {SocketId} invoked '{Procedure}', which nothing on this node serves; answered with UnknownProcedureError")]
+    public static partial void UnknownProcedure(ILogger logger, string procedure, string socketId);
+
     [LoggerMessage(2005, LogLevel.Warning, "Socket {SocketId} holds {Limit} packets no procedure or receiver has taken yet; the oldest, for '{Name}', was dropped")]
     public static partial void UnclaimedPacketsOverflow(ILogger logger, string socketId, int limit, string name);
 

@@ -36,6 +36,9 @@ internal sealed partial class SocketActor
 
     private bool _waitingForConsumers;
 
+    /// <summary>When the handshake completed (<see cref="Environment.TickCount64"/>): the start of the handler setup time.</summary>
+    private long _openedAt;
+
     /// <summary>
     /// Counts an item handed to application streams (before it is emitted, so a consumer taking it at once cannot count
     /// below zero). Over <see cref="Server.AGServerOptions.InboundItemLimit"/> items or
@@ -77,8 +80,13 @@ internal sealed partial class SocketActor
     private void WatchConsumers()
     {
         var self = Self;
+        var server = _server;
         Action<string> changed = _ => self.Tell(ConsumersChanged.Instance);
-        _socket.Procedures.ConsumerAttached = changed;
+        _socket.Procedures.ConsumerAttached = name =>
+        {
+            server.ProceduresServedPerSocket.TryAdd(name, true);
+            self.Tell(ConsumersChanged.Instance);
+        };
         _socket.Receivers.ConsumerAttached = changed;
     }
 
@@ -92,7 +100,7 @@ internal sealed partial class SocketActor
             ReleaseUnclaimed();
             if (_unclaimed.Holds(name, cid is not null))
             {
-                Hold(name, cid, data);
+                HoldOrAnswer(name, cid, data);
                 return;
             }
         }
@@ -104,18 +112,50 @@ internal sealed partial class SocketActor
             _socket.SendPacket(OutboundPacket.ErrorResponse(id, ClientErrors.Unserved(name)));
             return;
         }
-        Hold(name, cid, data);
+        HoldOrAnswer(name, cid, data);
     }
 
-    private void Hold(string name, long? cid, RawJson data)
+    /// <summary>
+    /// Holds a packet nothing consumes yet until a consumer attaches, for at most the hold; an invoke of a procedure
+    /// nothing on this node serves only while the socket is within its handler setup time, then it is answered.
+    /// </summary>
+    private void HoldOrAnswer(string name, long? cid, RawJson data)
     {
-        var hold = _options.UnclaimedPacketHoldMs;
-        if (hold == 0 || _options.UnclaimedPacketLimit == 0) return;
+        var now = Environment.TickCount64;
+        var deadline = now + _options.UnclaimedPacketHoldMs;
+        if (cid is { } invoke && !_server.KnowsProcedure(name))
+        {
+            // Nothing here serves it: wait only while the socket is young enough for a per-socket setup to come.
+            var setupEnds = _openedAt + _options.HandlerSetupTime;
+            if (setupEnds <= now || _options.UnclaimedPacketHoldMs == 0 || _options.UnclaimedPacketLimit == 0)
+            {
+                AnswerUnknown(name, invoke);
+                return;
+            }
+            deadline = Math.Min(deadline, setupEnds);
+        }
+        Hold(name, cid, data, deadline);
+    }
+
+    private void AnswerUnknown(string name, long cid)
+    {
+        ServerLog.UnknownProcedure(_server.Logger, name, _socket.Id);
+        _socket.SendPacket(OutboundPacket.ErrorResponse(cid, ClientErrors.UnknownProcedure(name)));
+    }
+
+    private void Hold(string name, long? cid, RawJson data, long deadline)
+    {
+        if (_options.UnclaimedPacketHoldMs == 0 || _options.UnclaimedPacketLimit == 0) return;
         _unclaimed ??= new UnclaimedPackets(_options.UnclaimedPacketLimit, _options.InboundWindow);
-        var first = _unclaimed.Count == 0;
-        if (_unclaimed.Add(new UnclaimedPackets.Held(name, cid, data, Environment.TickCount64 + hold)) is { } dropped)
+        if (_unclaimed.Add(new UnclaimedPackets.Held(name, cid, data, deadline)) is { } dropped)
             ServerLog.UnclaimedPacketsOverflow(_server.Logger, _socket.Id, _options.UnclaimedPacketLimit, dropped.Name);
-        if (first) Timers.StartSingleTimer(UnclaimedTimerKey, ExpireUnclaimed.Instance, TimeSpan.FromMilliseconds(hold));
+        ArmUnclaimedTimer();
+    }
+
+    private void ArmUnclaimedTimer()
+    {
+        if (_unclaimed?.NextDeadline is { } next)
+            Timers.StartSingleTimer(UnclaimedTimerKey, ExpireUnclaimed.Instance, TimeSpan.FromMilliseconds(Math.Max(1, next - Environment.TickCount64)));
     }
 
     private void ReleaseUnclaimed()
@@ -130,10 +170,12 @@ internal sealed partial class SocketActor
     private void OnExpireUnclaimed()
     {
         if (_unclaimed is null) return;
-        foreach (var (name, count) in _unclaimed.Expire(Environment.TickCount64))
-            ServerLog.UnclaimedPacketsDropped(_server.Logger, _socket.Id, count, name, _options.UnclaimedPacketHoldMs);
-        if (_unclaimed.NextDeadline is { } next)
-            Timers.StartSingleTimer(UnclaimedTimerKey, ExpireUnclaimed.Instance, TimeSpan.FromMilliseconds(Math.Max(1, next - Environment.TickCount64)));
+        var expired = _unclaimed.Expire(Environment.TickCount64);
+        foreach (var held in expired)
+            if (held.Cid is { } cid && !_server.KnowsProcedure(held.Name) && _socket.State == SocketState.Open) AnswerUnknown(held.Name, cid);
+        foreach (var group in expired.Where(h => h.Cid is null || _server.KnowsProcedure(h.Name)).GroupBy(h => h.Name))
+            ServerLog.UnclaimedPacketsDropped(_server.Logger, _socket.Id, group.Count(), group.Key, _options.UnclaimedPacketHoldMs);
+        ArmUnclaimedTimer();
     }
 
     /// <summary>

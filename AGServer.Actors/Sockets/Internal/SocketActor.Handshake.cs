@@ -75,6 +75,7 @@ internal sealed partial class SocketActor
         if (_socket.State != SocketState.Connecting) return;
         var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
         _socket.State = SocketState.Open;
+        _openedAt = Environment.TickCount64;
         _server.Metrics.Handshake("accepted");
         _server.Promote(_socket);
         _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,

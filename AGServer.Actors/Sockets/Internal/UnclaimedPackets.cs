@@ -64,16 +64,16 @@ internal sealed class UnclaimedPackets(int limit, long maxBytes = long.MaxValue)
         }
     }
 
-    /// <summary>Removes the packets whose deadline passed, grouped by name with their counts.</summary>
-    public Dictionary<string, int> Expire(long now)
+    /// <summary>Removes the packets whose deadline passed, in arrival order.</summary>
+    public List<Held> Expire(long now)
     {
-        var expired = new Dictionary<string, int>();
+        var expired = new List<Held>();
         for (var node = _held.First; node is not null;)
         {
             var next = node.Next;
             if (node.Value.Deadline <= now)
             {
-                expired[node.Value.Name] = expired.GetValueOrDefault(node.Value.Name) + 1;
+                expired.Add(node.Value);
                 Remove(node);
             }
             node = next;
@@ -81,8 +81,17 @@ internal sealed class UnclaimedPackets(int limit, long maxBytes = long.MaxValue)
         return expired;
     }
 
-    /// <summary>The earliest deadline, or null when nothing is held.</summary>
-    public long? NextDeadline => _held.First?.Value.Deadline;
+    /// <summary>The earliest deadline (packets may have shorter deadlines than older ones), or null when nothing is held.</summary>
+    public long? NextDeadline
+    {
+        get
+        {
+            long? earliest = null;
+            foreach (var held in _held)
+                if (earliest is null || held.Deadline < earliest) earliest = held.Deadline;
+            return earliest;
+        }
+    }
 
     public void Clear()
     {

@@ -1,7 +1,9 @@
 namespace AGServer.Streams.Internal;
 
-/// <summary>The non-generic view of whether a stream lost its consumers to failures.</summary>
+/// <summary>The non-generic view of a stream's consumer history: whether it ever had one, and lost them to failures.</summary>
 internal interface IFailureAware
 {
     bool LostConsumerToFailure { get; }
+
+    bool HadConsumer { get; }
 }

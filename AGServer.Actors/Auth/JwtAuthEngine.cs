@@ -79,7 +79,8 @@ public sealed class JwtAuthEngine : IAuthEngine
         }
         if (!result.IsValid) throw Translate(result.Exception, signedToken);
         var payload = Base64UrlEncoder.DecodeBytes(((JsonWebToken)result.SecurityToken).EncodedPayload);
-        return JsonDocument.Parse(payload).RootElement.Clone();
+        using var document = JsonDocument.Parse(payload);
+        return document.RootElement.Clone();
     }
 
     public ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default)
@@ -117,13 +118,13 @@ public sealed class JwtAuthEngine : IAuthEngine
 
     private static (SecurityKey Key, string DefaultAlgorithm) LoadPem(string pem, string option)
     {
+        var rsa = RSA.Create();
         try
         {
-            var rsa = RSA.Create();
             rsa.ImportFromPem(pem);
-            return (new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);
+            return (new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256);   // the key keeps it for the engine's life
         }
-        catch (Exception) when (TryEc(pem, out var ec))
+        catch (Exception) when (Disposed(rsa) && TryEc(pem, out var ec))
         {
             var algorithm = ec!.KeySize switch
             {
@@ -137,6 +138,13 @@ public sealed class JwtAuthEngine : IAuthEngine
         {
             throw new InvalidOptionsError($"{option} must be a PEM RSA or EC key ({error.Message}).");
         }
+    }
+
+    /// <summary>Disposes a key object that was not kept (always true, for use in an exception filter).</summary>
+    private static bool Disposed(IDisposable unused)
+    {
+        unused.Dispose();
+        return true;
     }
 
     private static bool TryEc(string pem, out ECDsa? ec)

@@ -91,13 +91,11 @@ public sealed class Exchange
     /// <summary>Subscribes the server to <paramref name="channel"/> (or returns the existing subscription).</summary>
     public ExchangeChannel Subscribe(string channel)
     {
-        var created = false;
-        var subscription = _channels.GetOrAdd(channel, name =>
-        {
-            created = true;
-            return new ExchangeChannel(this, name);
-        });
-        if (created)
+        if (_channels.TryGetValue(channel, out var existing)) return existing;
+        // GetOrAdd's factory may run on two racing threads; only the one whose channel was stored registers it.
+        var made = new ExchangeChannel(this, channel);
+        var subscription = _channels.GetOrAdd(channel, made);
+        if (ReferenceEquals(subscription, made))
             Broker.Ask<NodeBroker.Subscribed>(replyTo => new NodeBroker.Subscribe(channel, subscription, replyTo), AskTimeout, CancellationToken.None)
                 .ContinueWith(static (ask, state) =>
                 {

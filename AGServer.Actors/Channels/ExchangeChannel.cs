@@ -52,7 +52,14 @@ public sealed class ExchangeChannel : IChannelSubscriber
     /// <summary>The channel's own events: <c>subscribe</c>, <c>unsubscribe</c>, <c>subscribeStateChange</c> (as ag-channel).</summary>
     public StreamGroup Listeners { get; } = new();
 
-    public Source<ChannelStateChange, NotUsed> Listener(string eventName) => Listeners.Stream<ChannelStateChange>(eventName).Source;
+    public Source<ChannelStateChange, NotUsed> Listener(string eventName) => eventName == SubscribeFailEvent
+        ? throw new ArgumentException($"'{SubscribeFailEvent}' carries ChannelSubscribeFail, not a state change: use {nameof(SubscribeFailures)}.", nameof(eventName))
+        : Listeners.Stream<ChannelStateChange>(eventName).Source;
+
+    /// <summary>The channel's <c>subscribeFail</c> events: the cluster did not confirm the subscription.</summary>
+    public Source<ChannelSubscribeFail, NotUsed> SubscribeFailures => Listeners.Stream<ChannelSubscribeFail>(SubscribeFailEvent).Source;
+
+    private const string SubscribeFailEvent = "subscribeFail";
 
     /// <summary>Queued messages of the slowest consumer of the output and the listeners.</summary>
     public int Backpressure => Math.Max(_messages.Backpressure, Listeners.GetBackpressureAll());
@@ -108,7 +115,7 @@ public sealed class ExchangeChannel : IChannelSubscriber
         var old = _state;
         _state = ChannelState.Unsubscribed;
         _subscribed.TrySetException(error);
-        Listeners.Emit("subscribeFail", new ChannelSubscribeFail(Name, error));
+        Listeners.Emit(SubscribeFailEvent, new ChannelSubscribeFail(Name, error));
         if (old == ChannelState.Unsubscribed) return;
         Listeners.Emit("subscribeStateChange", new ChannelStateChange(Name, old, ChannelState.Unsubscribed));
     }

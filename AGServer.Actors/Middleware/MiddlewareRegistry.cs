@@ -77,14 +77,14 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
     /// </summary>
     public Task<ActionOutcome> Decide(MiddlewareType type, EventStream<AGAction> stream, AGAction action)
     {
-        if (!stream.HasConsumers)
+        if (!stream.HasConsumers && !stream.HadConsumer) return Task.FromResult(ActionOutcome.Unchanged);
+        if (!stream.Emit(action))
         {
-            if (!stream.HadConsumer) return Task.FromResult(ActionOutcome.Unchanged);
+            // Its consumers ended (before the look, or since): fail closed at once.
             action.TrySettle("blocked", ActionOutcome.Blocked(ClientErrors.MiddlewareFailed(type, ConsumerEnded)));
             ServerLog.MiddlewareFailedClosed(_logger, type, action.Type, action.Socket?.Id, ConsumerEnded);
             return action.Settled;
         }
-        stream.Emit(action);
         var settled = action.Settled;
         return settled.IsCompleted ? settled : WaitOrBlock(type, action);
     }

@@ -215,7 +215,17 @@ public sealed partial class SocketClusterServer
     internal OriginPolicy Origins { get; }
 
     /// <summary>True once the server accepts and serves connections.</summary>
-    public bool IsReady { get; private set; }
+    public bool IsReady
+    {
+        get => Volatile.Read(ref _isReady);
+        private set => Volatile.Write(ref _isReady, value);
+    }
+
+    // Read by the connection admission and health checks on other threads than the one that sets it.
+    private bool _isReady;
+
+    // Guards the observers' copy-on-write list (a private object: no caller can take it and stall emitters).
+    private readonly object _observersLock = new();
 
     /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
     public Task WhenReady => _ready.Task;
@@ -348,7 +358,7 @@ public sealed partial class SocketClusterServer
     public IDisposable ObserveEvents(Action<AnyServerEvent> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        lock (Listeners) _observers = [.. _observers, observer];
+        lock (_observersLock) _observers = [.. _observers, observer];
         return new Unobserve(this, observer);
     }
 
@@ -368,7 +378,7 @@ public sealed partial class SocketClusterServer
     {
         public void Dispose()
         {
-            lock (server.Listeners) server._observers = server._observers.Where(o => o != observer).ToArray();
+            lock (server._observersLock) server._observers = server._observers.Where(o => o != observer).ToArray();
         }
     }
 

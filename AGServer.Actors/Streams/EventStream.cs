@@ -63,10 +63,15 @@ internal sealed class EventStream<T> : IEventStream, IFailureAware
 
     public bool HasConsumers => Volatile.Read(ref _consumers).Length > 0;
 
-    public void Emit(T item)
+    /// <summary>
+    /// Hands <paramref name="item"/> to every consumer; false when there was none (the last one may have gone since the
+    /// caller looked): a socket's item is then the caller's to give back or hand elsewhere.
+    /// </summary>
+    public bool Emit(T item)
     {
         var consumers = Volatile.Read(ref _consumers);
         for (var i = 0; i < consumers.Length; i++) consumers[i].Enqueue(item);
+        return consumers.Length > 0;
     }
 
     public int Backpressure

@@ -83,7 +83,9 @@ public sealed class StreamGroup
     /// <summary>Emits to the named stream if anyone consumes it; otherwise does nothing.</summary>
     public void Emit<T>(string name, T item)
     {
-        if (Existing.TryGetValue(name, out var stream) && stream.HasConsumers) ((EventStream<T>)stream).Emit(item);
+        // A stream made for another item type (a caller asked for the name with the wrong type) gets nothing, rather
+        // than the emitter an InvalidCastException.
+        if (Existing.TryGetValue(name, out var stream) && stream is EventStream<T> { HasConsumers: true } typed) typed.Emit(item);
     }
 
     private void OnConsumerAttached(string name) => Volatile.Read(ref _consumerAttached)?.Invoke(name);

@@ -22,6 +22,22 @@ public sealed class MiddlewareApiSpec : ServerTestKit
     }
 
     [Fact]
+    public async Task A_shared_handshake_rejection_error_is_sent_with_a_status_code_and_left_unchanged()
+    {
+        var server = await StartServer();
+        var shared = new AGError("ClosedError", "Closed for maintenance");
+        server.SetMiddleware(MiddlewareType.Handshake, action => MiddlewareDecision.Block(shared));
+
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var (_, answer) = await OpenAndHandshake(server);
+            var error = answer.GetProperty("error");
+            Assert.Equal(("ClosedError", 4008), (error.GetProperty("name").GetString(), error.GetProperty("statusCode").GetInt32()));
+        }
+        Assert.Empty(shared.Properties);
+    }
+
+    [Fact]
     public async Task Middleware_types_are_checked_and_set_once()
     {
         var server = await StartServer();

@@ -11,7 +11,7 @@ namespace AGServer.Server.Admin;
 /// The procedures behind the dashboard and the demo pages (each mapped only when enabled). Dashboard: a socket
 /// becomes an admin socket by giving the secret to <c>agserver/admin/login</c> (kept server-side for that socket
 /// only, not in a token another procedure could forge); then it may read <c>agserver/admin/overview</c>, disconnect a
-/// socket anywhere in the cluster and publish. Demo: a name becomes the socket's user (a signed token, <c>sub</c>).
+/// socket anywhere in the cluster and publish. Demo: a name becomes the socket's user (a signed token whose <c>sub</c> is the name behind <c>demo:</c>).
 /// </summary>
 internal static class WebUiProcedures
 {
@@ -54,13 +54,18 @@ internal static class WebUiProcedures
         });
     }
 
+    /// <summary>The user ids of demo logins start with this.</summary>
+    public const string DemoUserPrefix = "demo:";
+
     public static void MapDemo(SocketClusterServer server)
     {
         server.MapProcedure("agserver/demo/login", async (DemoLogin login, AGServerSocket socket, CancellationToken cancellationToken) =>
         {
             var name = login.Name.Trim();
             if (name.Length is 0 or > 32) throw new AGError("DemoLoginError", "A name of 1 to 32 characters, please");
-            await socket.SetAuthTokenAsync(new { sub = name }, cancellationToken: cancellationToken);
+            // A demo user is never an application user: its id is prefixed, so no name a visitor types can take over
+            // the sockets, presence or whispers of a real user id while the demo is on.
+            await socket.SetAuthTokenAsync(new { sub = DemoUserPrefix + name, agserverDemo = true }, cancellationToken: cancellationToken);
             return new { name, node = Node(server) };
         });
         server.MapProcedure("agserver/demo/node", () => new { node = Node(server) });

@@ -32,6 +32,18 @@ internal sealed partial class SocketActor
         }
     }
 
+    /// <summary>
+    /// An auth engine call, given AckTimeout to finish: an engine that hangs (a key service that does not answer) fails
+    /// that one verification or signing with a <see cref="TimeoutError"/> instead of suspending the socket for good.
+    /// </summary>
+    private ValueTask<T> Bounded<T>(ValueTask<T> work) => work.IsCompleted
+        ? work
+        : new ValueTask<T>(work.AsTask().WaitAsync(TimeSpan.FromMilliseconds(_options.AckTimeout)).ContinueWith(
+            static t => t.IsFaulted && t.Exception!.InnerException is TimeoutException and not TimeoutError
+                ? throw new TimeoutError("The auth engine did not answer in time")
+                : t.GetAwaiter().GetResult(),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+
     private void Verify(string signedToken, Action<VerifiedToken> then)
     {
         ValueTask<JsonElement> work;
@@ -43,7 +55,7 @@ internal sealed partial class SocketActor
         {
             work = ValueTask.FromException<JsonElement>(error);
         }
-        Await(work, (payload, error) => then(error is null
+        Await(Bounded(work), (payload, error) => then(error is null
             ? new VerifiedToken(payload, null)
             : new VerifiedToken(null, error as AuthTokenErrorBase ?? new AuthTokenError(error.Message))));
     }
@@ -172,7 +184,7 @@ internal sealed partial class SocketActor
         {
             signing = ValueTask.FromException<string>(error);
         }
-        Await(signing, (signed, error) =>
+        Await(Bounded(signing), (signed, error) =>
         {
             if (error is not null || signed is null)
             {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using AGServer.Protocol;
 using AGServer.Server.Internal;
+using AGServer.Streams.Internal;
 
 namespace AGServer.Sockets.Internal;
 
@@ -191,17 +192,23 @@ internal sealed partial class SocketActor
             if (own is null && shared is null) return false;
             var request = new AGRequest(_socket, id, name, data);
             Handed(data);
-            own?.Emit(request);
-            shared?.Emit(request);
-            return true;
+            return Reached((own?.Emit(request) ?? false) | (shared?.Emit(request) ?? false), request);
         }
         var ownReceiver = _socket.Receivers.Live<ReceivedMessage>(name);
         var sharedReceiver = _server.Receivers.Live<ReceivedMessage>(name);
         if (ownReceiver is null && sharedReceiver is null) return false;
         var message = new ReceivedMessage(_socket, name, data);
         Handed(data);
-        ownReceiver?.Emit(message);
-        sharedReceiver?.Emit(message);
-        return true;
+        return Reached((ownReceiver?.Emit(message) ?? false) | (sharedReceiver?.Emit(message) ?? false), message);
+    }
+
+    /// <summary>
+    /// Whether an item reached a consumer. When the consumers left between the look and the emit, its credit is given
+    /// back and the packet is treated as unclaimed (held, or answered) rather than lost.
+    /// </summary>
+    private static bool Reached(bool reached, IInboundItem item)
+    {
+        if (!reached) item.Taken();
+        return reached;
     }
 }

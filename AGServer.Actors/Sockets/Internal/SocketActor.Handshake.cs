@@ -43,12 +43,13 @@ internal sealed partial class SocketActor
             if (!outcome.IsAllowed)
             {
                 // As socketcluster-server: the error gets a statusCode (4008 unless it has one) and closes the socket with it.
+                // The application's error object may be shared by every rejection: the statusCode goes on a copy.
                 var error = outcome.Error!;
                 var code = CloseCodes.HandshakeRejected;
                 if (error is INamedError named)
                 {
                     if (named.Properties.TryGetValue("statusCode", out var status) && status is int statusCode) code = statusCode;
-                    else named.Properties["statusCode"] = code;
+                    else error = new AGError(named.Name, error.Message, new Dictionary<string, object?>(named.Properties) { ["statusCode"] = code });
                 }
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
                 _server.Metrics.Handshake("rejected");

@@ -69,7 +69,7 @@ internal sealed class EventStreamSource<T>(EventStream<T> stream) : GraphStage<S
         public override void PostStop()
         {
             _stream.Remove(_consumer);
-            _consumer.Abandon();
+            _consumer.Finish();
             InFlight.Leave(_interpreter, this);
         }
 

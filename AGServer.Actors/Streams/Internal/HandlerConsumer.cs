@@ -84,6 +84,7 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
                 if (_consumer.IsDone)
                 {
                     _stream.Remove(_consumer);
+                    _consumer.Finish();
                     return;
                 }
                 if (_consumer.Park()) return;

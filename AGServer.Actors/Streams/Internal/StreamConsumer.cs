@@ -51,7 +51,26 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
         }
         Queue.Enqueue(item);
         Interlocked.Increment(ref _count);
+        // Killed or finished while this item passed the check above: no one will take it, so give it back now (its
+        // socket's credit with it). The increment is a full fence, as are the flags' writes: one side sees the other.
+        if (_killed || Volatile.Read(ref _finished) == 1)
+        {
+            Abandon();
+            return;
+        }
         Wake();
+    }
+
+    private int _finished;
+
+    /// <summary>
+    /// The consumer is gone for good (its stage stopped, or it ended): what it had queued is given back, and so is
+    /// anything a racing producer adds after.
+    /// </summary>
+    public void Finish()
+    {
+        Interlocked.Exchange(ref _finished, 1);
+        Abandon();
     }
 
     /// <summary>The next item for the application; with dropStale, items of sockets that have closed are dropped on the way.</summary>
@@ -96,6 +115,7 @@ internal sealed class StreamConsumer<T>(string stream, int limit = StreamConsume
     public void Kill()
     {
         _killed = true;
+        Interlocked.MemoryBarrier();
         Abandon();
         Wake();
     }

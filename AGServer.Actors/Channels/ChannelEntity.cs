@@ -121,8 +121,16 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             BecomeActive();
             OnHandOffStop();
         });
-        ReceiveAny(_ => Stash.Stash());
+        ReceiveAny(_ =>
+        {
+            Stash.Stash();
+            // The stash is bounded: at the held-publishes limit the entity stops waiting for slow reports and serves
+            // what it has (late reports still register their nodes), rather than holding without end.
+            if (++_stashed >= _settings.HeldPublishesLimit) BecomeActive();
+        });
     }
+
+    private int _stashed;
 
     private void BecomeActive()
     {
@@ -134,6 +142,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         // Listeners of the presence channel may have missed leaves of members whose node went down with the previous
         // incarnation: they refetch the members.
         if (_presence is not null) AnnouncePresence("reset", null, null, null);
+        _stashed = 0;
         Stash.UnstashAll();
     }
 

@@ -40,7 +40,7 @@ internal static class SocketAdmission
     {
         var options = server.Options;
         var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger, peer,
-            options.InboundWindow);
+            options.InboundWindow, server.InboundBudget);
         server.Accept(transport, request, admitted.HandshakeStream);
         return transport.Completion;
     }

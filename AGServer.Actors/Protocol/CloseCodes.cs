@@ -23,6 +23,9 @@ public static class CloseCodes
     /// <summary>Not a SocketCluster code: the client stopped reading and its outbound queue hit <c>OutboundQueueLimit</c>.</summary>
     public const int OutboundQueueOverflow = 4100;
 
+    /// <summary>Not a SocketCluster code: a message could not be read within the node's <c>NodeInboundLimit</c>; try again later.</summary>
+    public const int InboundBudgetExceeded = 4101;
+
     private static readonly Dictionary<int, string> Reasons = new()
     {
         [1000] = "Socket closed normally",
@@ -47,6 +50,7 @@ public static class CloseCodes
         [4008] = "Server rejected handshake from client",
         [4009] = "Server received a message before the client handshake",
         [4100] = "Client did not read its messages fast enough; outbound queue overflowed",
+        [4101] = "The server has no room for this message now; try again later",
     };
 
     /// <summary>The standard reason for a code, or null when it has none.</summary>

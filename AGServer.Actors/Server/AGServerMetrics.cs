@@ -35,6 +35,8 @@ public sealed class AGServerMetrics
             new Measurement<long>(server.ClientsCount, new KeyValuePair<string, object?>("agserver.connection.state", "open")),
             new Measurement<long>(server.PendingClientsCount, new KeyValuePair<string, object?>("agserver.connection.state", "handshaking")),
         }, "{connection}", "Sockets connected to this node, by state");
+        Meter.CreateObservableUpDownCounter("agserver.inbound.held", () => server.InboundBudget.Held, "By",
+            "Inbound bytes the node holds across sockets (messages being read, frames not yet processed), bounded by NodeInboundLimit");
         _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out)");
         _disconnections = Meter.CreateCounter<long>("agserver.disconnections", "{connection}", "Sockets closed, by close code (4100: a slow consumer)");
         // Traffic is counted per socket, without contention (a shared counter on the fan-out path costs every

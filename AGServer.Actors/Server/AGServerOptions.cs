@@ -40,6 +40,7 @@ public sealed class AGServerOptions
     public const int DefaultOutboundQueueLimit = 10000;
     public const int DefaultUnclaimedPacketLimit = 100;
     public const int DefaultHandlerSetupTime = 1000;
+    public const long DefaultNodeInboundLimit = 512L * 1024 * 1024;
     public const int DefaultInboundWindow = 128 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
@@ -193,6 +194,13 @@ public sealed class AGServerOptions
     public int InboundWindow { get; set; } = DefaultInboundWindow;
 
     /// <summary>
+    /// Bytes of inbound data the node holds across all its sockets (messages being read, frames read and not yet
+    /// processed; default 512 MiB). At the limit every socket stops reading after its current frame until the node
+    /// holds three quarters of it; a message that cannot be read within it closes its socket with 4101 (try again later).
+    /// </summary>
+    public long NodeInboundLimit { get; set; } = DefaultNodeInboundLimit;
+
+    /// <summary>
     /// Requests and transmits of one socket handed to application streams and not yet taken by their consumer. At the
     /// limit the socket stops processing its packets (and, through <see cref="InboundWindow"/>, reading) until half of
     /// them were taken; so a slow procedure slows only the sockets calling it.
@@ -270,6 +278,8 @@ public sealed class AGServerOptions
             problems.Add($"StreamBufferLimit must be a positive number of items (got {StreamBufferLimit}).");
         if (InboundWindow <= 0)
             problems.Add($"InboundWindow must be a positive number of bytes (got {InboundWindow}).");
+        if (NodeInboundLimit < InboundWindow)
+            problems.Add($"NodeInboundLimit must be at least InboundWindow ({InboundWindow} bytes; got {NodeInboundLimit}).");
         if (InboundItemLimit < 2)
             problems.Add($"InboundItemLimit must be 2 or more (got {InboundItemLimit}).");
         if (OutboundQueueLimit <= 0)

@@ -56,6 +56,7 @@ public sealed partial class SocketClusterServer
         Origins = OriginPolicy.Parse(options.Origins);
         Failures = new ApplicationFailures(this, Logger);
         Binders = new HandlerBinders(Services, options);
+        InboundBudget = new Sockets.Internal.InboundBudget(options.NodeInboundLimit);
         Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
         Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
         Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
@@ -174,6 +175,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
+
+    /// <summary>The node's bound on inbound bytes held across its sockets (<see cref="AGServerOptions.NodeInboundLimit"/>).</summary>
+    internal Sockets.Internal.InboundBudget InboundBudget { get; }
 
     /// <summary>Procedure names some socket of this node has had a per-socket consumer for: their invokes wait for a setup.</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> ProceduresServedPerSocket { get; } = new();

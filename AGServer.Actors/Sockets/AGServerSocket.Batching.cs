@@ -21,7 +21,11 @@ public sealed partial class AGServerSocket
     /// <summary>Holds outbound packets until <see cref="FlushBatch"/>.</summary>
     public void StartBatch()
     {
-        lock (_batchGate) _batch = new List<ReadOnlyMemory<byte>>();
+        lock (_batchGate)
+        {
+            _batch = new List<ReadOnlyMemory<byte>>();
+            _batchBytes = 0;
+        }
     }
 
     /// <summary>Sends the held packets as one batch frame and stops holding.</summary>
@@ -29,17 +33,34 @@ public sealed partial class AGServerSocket
     {
         lock (_batchGate)
         {
-            var frames = _batch;
+            SendBatch();
             _batch = null;
-            if (frames is not { Count: > 0 }) return;
-            _transport.Send(frames.Count == 1 ? frames[0] : Server.Codec.EncodeBatch(frames));
         }
+    }
+
+    /// <summary>Most bytes of packets a batch holds before it is sent early (1 MiB).</summary>
+    public const int MaxBatchBytes = 1 << 20;
+
+    private long _batchBytes;
+
+    /// <summary>Sends what the batch holds as one frame and empties it (under the batch lock).</summary>
+    private void SendBatch()
+    {
+        var frames = _batch;
+        _batchBytes = 0;
+        if (frames is not { Count: > 0 }) return;
+        _batch = new List<ReadOnlyMemory<byte>>();
+        _transport.Send(frames.Count == 1 ? frames[0] : Server.Codec.EncodeBatch(frames));
     }
 
     /// <summary>Drops the held packets and stops holding.</summary>
     public void CancelBatch()
     {
-        lock (_batchGate) _batch = null;
+        lock (_batchGate)
+        {
+            _batch = null;
+            _batchBytes = 0;
+        }
     }
 
     /// <summary>Batches outbound packets every <c>BatchInterval</c> ms until <see cref="StopBatching"/>.</summary>
@@ -66,8 +87,15 @@ public sealed partial class AGServerSocket
         {
             _messagesSent++;
             _bytesSent += frame.Length;
-            if (_batch is not null) _batch.Add(frame);
-            else _transport.Send(frame, writeHere);
+            if (_batch is null)
+            {
+                _transport.Send(frame, writeHere);
+                return;
+            }
+            _batch.Add(frame);
+            _batchBytes += frame.Length;
+            // Bounded: a batch that reaches OutboundQueueLimit packets or MaxBatchBytes leaves now and batching goes on.
+            if (_batch.Count >= Server.Options.OutboundQueueLimit || _batchBytes >= MaxBatchBytes) SendBatch();
         }
     }
 }

@@ -151,6 +151,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>Payload bytes received on this connection.</summary>
     public long GetBytesReceived() => _transport.BytesReceived;
 
+    /// <summary>The connection under the socket.</summary>
+    internal ISocketTransport Transport => _transport;
+
     /// <summary>True while the application batches this socket (<see cref="StartBatching"/>).</summary>
     public bool IsBatching { get; internal set; }
 

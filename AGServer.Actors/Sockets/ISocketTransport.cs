@@ -46,7 +46,7 @@ internal interface ISocketTransport
 /// <summary>What a transport tells its socket actor.</summary>
 internal static class TransportMessages
 {
-    public sealed record FrameReceived(byte[] Frame);
+    public sealed record FrameReceived(ReadOnlyMemory<byte> Frame);
 
     public sealed record TransportClosed(int Code, string? Reason);
 

@@ -42,7 +42,11 @@ internal sealed class WebSocketTransport : ISocketTransport
 
     private readonly CancellationTokenSource _connectionOver = new();
     private readonly int _inboundWindow;
+    private readonly Internal.InboundBudget? _budget;
     private int _inboundHeld;
+    // Bytes of the node's budget this connection holds for the message it is reading (its buffer beyond the small one).
+    private long _reserved;
+    private bool _receiveEnded;
     private TaskCompletionSource? _inboundReopened;
 
     /// <param name="webSocket">The accepted connection.</param>
@@ -51,9 +55,11 @@ internal sealed class WebSocketTransport : ISocketTransport
     /// <param name="logger">For dropped connections.</param>
     /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
     /// <param name="inboundWindow">Bytes of frames handed to the socket actor and not yet released, beyond which reading stops.</param>
+    /// <param name="budget">The node's bound on inbound bytes across sockets, or null for none.</param>
     public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null,
-        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow)
+        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null)
     {
+        _budget = budget;
         _inboundWindow = inboundWindow;
         _logger = logger ?? NullLogger.Instance;
         _peer = peer ?? "?";
@@ -170,6 +176,7 @@ internal sealed class WebSocketTransport : ISocketTransport
     private async Task RunAsync()
     {
         await ReceiveLoop();
+        EndInbound();
         Close(CloseCodes.Normal, null);
         _webSocket.Dispose();
         _connectionOver.Cancel();
@@ -185,7 +192,12 @@ internal sealed class WebSocketTransport : ISocketTransport
         {
             while (true)
             {
-                if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+                if (count == buffer.Length && !Grow(ref buffer))
+                {
+                    ReportClosed(CloseCodes.InboundBudgetExceeded, CloseCodes.ReasonFor(CloseCodes.InboundBudgetExceeded));
+                    Close(CloseCodes.InboundBudgetExceeded, CloseCodes.ReasonFor(CloseCodes.InboundBudgetExceeded));
+                    return;
+                }
                 var result = await _webSocket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
@@ -204,15 +216,21 @@ internal sealed class WebSocketTransport : ISocketTransport
                     return;
                 }
                 if (!result.EndOfMessage) continue;
-                var frame = count == 0 ? [] : buffer.AsSpan(0, count).ToArray();
-                count = 0;
-                if (buffer.Length > SmallBuffer) buffer = new byte[SmallBuffer];
-                if (HoldInbound(frame.Length) is { } reopened)
+                ReadOnlyMemory<byte> frame;
+                if (buffer.Length > SmallBuffer)
                 {
-                    _actor.Tell(new FrameReceived(frame));
-                    await reopened; // the window is full: read nothing more until the actor released half of it
+                    // A big message is handed on in the buffer it was read into (no second copy of it); its bytes now
+                    // count as a frame held, and reading starts again in a small buffer.
+                    frame = buffer.AsMemory(0, count);
+                    buffer = new byte[SmallBuffer];
+                    ReleaseReservation();
                 }
-                else _actor.Tell(new FrameReceived(frame));
+                else frame = count == 0 ? Array.Empty<byte>() : buffer.AsSpan(0, count).ToArray();
+                count = 0;
+                var reopened = HoldInbound(frame.Length);
+                _actor.Tell(new FrameReceived(frame));
+                if (reopened is not null) await reopened; // the window is full: read nothing more until the actor released half of it
+                if (_budget?.WhenRoom() is { } room) await room; // the node is full: wait until it has room again
             }
         }
         catch (Exception error)
@@ -226,9 +244,54 @@ internal sealed class WebSocketTransport : ISocketTransport
 
     private const int SmallBuffer = 512;
 
+    /// <summary>
+    /// Doubles the receive buffer for a message that does not fit, up to one byte past <c>MaxPayload</c> (enough to see
+    /// that a message is too big), with the node's budget for the growth; false when the budget has no room.
+    /// </summary>
+    private bool Grow(ref byte[] buffer)
+    {
+        var length = buffer.Length * 2;
+        if (_maxPayload is { } max) length = (int)Math.Min(length, (long)max + 1);
+        if (length <= buffer.Length) length = buffer.Length + 1;
+        var growth = length - buffer.Length;
+        if (_budget is not null)
+        {
+            if (!_budget.TryReserve(growth)) return false;
+            lock (_gate) _reserved += growth;
+        }
+        Array.Resize(ref buffer, length);
+        return true;
+    }
+
+    private void ReleaseReservation()
+    {
+        long reserved;
+        lock (_gate)
+        {
+            reserved = _reserved;
+            _reserved = 0;
+        }
+        if (reserved > 0) _budget?.Release(reserved);
+    }
+
+    /// <summary>Reading is over: what this connection still holds of the node's budget is given back, once.</summary>
+    private void EndInbound()
+    {
+        long held;
+        lock (_gate)
+        {
+            if (_receiveEnded) return;
+            _receiveEnded = true;
+            held = _reserved + _inboundHeld;
+            _reserved = 0;
+        }
+        if (held > 0) _budget?.Release(held);
+    }
+
     /// <summary>Counts a frame handed to the actor; when that fills the window, the task that completes once it reopens.</summary>
     private Task? HoldInbound(int bytes)
     {
+        _budget?.Add(Math.Max(bytes, 1));
         lock (_gate)
         {
             // An empty frame still costs the actor a message: count it as one byte.
@@ -245,6 +308,8 @@ internal sealed class WebSocketTransport : ISocketTransport
         lock (_gate)
         {
             _inboundHeld -= Math.Max(bytes, 1);
+            // Still reading: the node's budget gets the bytes back (once reading ended, it got all of them back then).
+            if (!_receiveEnded) _budget?.Release(Math.Max(bytes, 1));
             if (_inboundReopened is not null && _inboundHeld <= _inboundWindow / 2)
             {
                 reopened = _inboundReopened;

@@ -178,4 +178,22 @@ public sealed class ChannelEntitySpec : ServerTestKit
         entity.Tell(new RoutesAck("recover", withNewcomer.Version), _nodeBroker.Ref);
         Assert.Equal(4, (await newcomer.ExpectMsgAsync<NodeRegistered>()).Sequence);
     }
+
+    [Fact]
+    public async Task A_recovering_entity_holds_at_most_the_held_publishes_limit_then_serves_what_it_has()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        var up = new TaskCompletionSource();
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(cluster.SelfAddress);
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // No report comes within the test (a minute's recovery timeout): only the stash bound ends the recovery.
+        var entity = ChildActorOf(ChannelEntity.Props("busy", Settings with { RecoveryTimeout = TimeSpan.FromMinutes(1), HeldPublishesLimit = 3 }));
+        await _nodeBroker.ExpectMsgAsync<WhoSubscribes>();
+        var brokers = Enumerable.Range(0, 3).Select(_ => CreateTestProbe()).ToArray();
+        for (var i = 0; i < brokers.Length; i++) entity.Tell(new RegisterNode("busy", brokers[i].Ref, i));
+
+        for (var i = 0; i < brokers.Length; i++) Assert.Equal(i, (await brokers[i].ExpectMsgAsync<NodeRegistered>()).Sequence);
+    }
 }

@@ -40,15 +40,14 @@ public sealed class TcpBackpressureSpec
             }
         });
 
-        // The client's sends stall: the server stopped reading. What it read is bounded by the window plus TCP buffers.
-        await Until(async () =>
-        {
-            var before = Volatile.Read(ref sent);
-            await Task.Delay(300);
-            return Volatile.Read(ref sent) == before && before < flood;
-        });
+        // The server stops reading (its window is full), with the flood far from sent: what it read is bounded by the
+        // window plus TCP buffers, and stays so while the consumer is held.
+        var transport = (AGServer.Sockets.WebSocketTransport)socket.Transport;
+        await Until(() => Task.FromResult(transport.IsInboundPaused));
         var read = socket.GetBytesReceived();
         Assert.True(read < 8 * 1024 * 1024, $"the server read {read} bytes of a stalled flood");
+        Assert.True(Volatile.Read(ref sent) < flood, "the whole flood was sent while the server had stopped reading");
+        Assert.True(transport.IsInboundPaused);
 
         // The consumer catches up: reading resumes and every request is answered.
         gate.SetResult();
@@ -74,6 +73,9 @@ public sealed class TcpBackpressureSpec
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
+        {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("condition never held");
+            await Task.Delay(20);
+        }
     }
 }

@@ -23,6 +23,21 @@ public sealed class BatchingSpec : ServerTestKit
     }
 
     [Fact]
+    public async Task A_started_batch_is_sent_early_at_the_outbound_limit_and_batching_goes_on()
+    {
+        var server = await StartServer(o => o.OutboundQueueLimit = 3);
+        var (transport, _) = await OpenAndHandshake(server);
+        var socket = Assert.Single(server.Clients.Values);
+
+        socket.StartBatch();
+        for (var i = 1; i <= 4; i++) socket.Transmit("n", i);
+        Assert.Equal("""[{"event":"n","data":1},{"event":"n","data":2},{"event":"n","data":3}]""", await transport.NextFrame());
+        Assert.True(socket.IsBufferingBatch);
+        socket.FlushBatch();
+        Assert.Equal("""{"event":"n","data":4}""", await transport.NextFrame());
+    }
+
+    [Fact]
     public async Task A_cancelled_batch_is_dropped()
     {
         var server = await StartServer();

@@ -68,4 +68,25 @@ public sealed class MiddlewareApiSpec : ServerTestKit
         await transport.Receive("""{"event":"watched","data":1,"cid":4}""");
         await AwaitConditionAsync(() => Task.FromResult(opened == 1));
     }
+
+    [Fact]
+    public async Task Publishes_waiting_for_OUTBOUND_middleware_are_bounded_by_the_outbound_limit()
+    {
+        var server = await StartServer(o =>
+        {
+            o.OutboundQueueLimit = 5;
+            o.MiddlewareTimeout = 60_000;
+        });
+        var undecided = new TaskCompletionSource<MiddlewareDecision>();
+        server.SetMiddleware(MiddlewareType.Outbound, (_, _) => new ValueTask<MiddlewareDecision>(undecided.Task));
+        var (transport, _) = await OpenAndHandshake(server);
+        await transport.Receive("""{"event":"#subscribe","data":{"channel":"wide"},"cid":2}""");
+        Assert.Equal("""{"rid":2}""", await transport.NextFrame());
+
+        // The first publish waits for the middleware; five more fill the socket's outbound bound; the next one is over it.
+        for (var i = 0; i < 7; i++) await server.Exchange.InvokePublishAsync("wide", i);
+
+        Assert.Equal(CloseCodes.OutboundQueueOverflow, (await transport.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        undecided.SetResult(MiddlewareDecision.Allow);
+    }
 }

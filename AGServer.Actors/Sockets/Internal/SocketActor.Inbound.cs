@@ -15,9 +15,9 @@ internal sealed partial class SocketActor
 {
     /// <summary>Scratch list for decoding; shared per thread since decoding finishes within one message.</summary>
     [ThreadStatic] private static List<InboundPacket>? _packets;
-    private readonly Queue<byte[]> _waitingFrames = new();
+    private readonly Queue<ReadOnlyMemory<byte>> _waitingFrames = new();
     /// <summary>Packets waiting their turn; a frame's last packet carries the frame's credit, released after it.</summary>
-    private readonly Queue<(InboundPacket Packet, byte[] Frame, int Credit)> _waitingPackets = new();
+    private readonly Queue<(InboundPacket Packet, ReadOnlyMemory<byte> Frame, int Credit)> _waitingPackets = new();
     private int _suspensions;
     private Auth.AuthTokenExpiredError? _packetExpiredError;
 
@@ -94,7 +94,7 @@ internal sealed partial class SocketActor
     }
 
     /// <summary>One frame: the MESSAGE middleware may replace or drop it; then the message event; then its packets.</summary>
-    private void TakeFrame(byte[] frame)
+    private void TakeFrame(ReadOnlyMemory<byte> frame)
     {
         Interlocked.Increment(ref _socket.InboundProcessed);
         if (!_server.Middleware.Wants(MiddlewareType.InboundRaw, new ActionInfo(ActionType.Message, null, _socket.Request)))
@@ -102,7 +102,7 @@ internal sealed partial class SocketActor
             Decode(frame, frame.Length);
             return;
         }
-        var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame) };
+        var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame.Span) };
         RunMiddleware(MiddlewareType.InboundRaw, ref _inboundRawStream, action, outcome =>
         {
             if (!outcome.IsAllowed)
@@ -118,13 +118,13 @@ internal sealed partial class SocketActor
     /// Decodes a frame into waiting packets. <paramref name="credit"/> is the size the transport counted for it, released
     /// once its last packet was processed, or at once when it has none.
     /// </summary>
-    private void Decode(byte[] frame, int credit)
+    private void Decode(ReadOnlyMemory<byte> frame, int credit)
     {
         if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
-            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame)));
+            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame.Span)));
         var packets = _packets ??= new List<InboundPacket>();
         packets.Clear();
-        if (frame.AsSpan().SequenceEqual(_pongFrame))
+        if (frame.Span.SequenceEqual(_pongFrame))
         {
             if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
                 Disconnect(CloseCodes.MessageBeforeHandshake, null);
@@ -154,7 +154,7 @@ internal sealed partial class SocketActor
 
     private const int NoCredit = -1;
 
-    private void ProcessPacket(in InboundPacket packet, byte[] frame)
+    private void ProcessPacket(in InboundPacket packet, ReadOnlyMemory<byte> frame)
     {
         if (packet.Event is { } eventName)
         {
@@ -202,7 +202,7 @@ internal sealed partial class SocketActor
     }
 
     /// <summary>A frame that is not a packet: before the handshake it breaks a strict handshake, after it is raw.</summary>
-    private void ProcessNonPacket(byte[] frame)
+    private void ProcessNonPacket(ReadOnlyMemory<byte> frame)
     {
         if (_options.StrictHandshake && _socket.State == SocketState.Connecting)
         {
@@ -210,7 +210,7 @@ internal sealed partial class SocketActor
             return;
         }
         if (_socket.Listeners.HasConsumers(SocketEvents.Raw.Name))
-            EmitSocket(SocketEvents.Raw, new RawEvent(Encoding.UTF8.GetString(frame)));
+            EmitSocket(SocketEvents.Raw, new RawEvent(Encoding.UTF8.GetString(frame.Span)));
     }
 
     /// <summary>A transmit or invoke: through INBOUND middleware to the application's receiver or procedure streams.</summary>

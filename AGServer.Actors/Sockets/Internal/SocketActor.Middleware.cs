@@ -35,6 +35,12 @@ internal sealed partial class SocketActor
         switch (message)
         {
             case DeliverPublish deliver:
+                // Publishes waiting for OUTBOUND middleware count against the socket's outbound bound, as queued frames do.
+                if (_outboundQueue.Count >= _options.OutboundQueueLimit)
+                {
+                    if (_socket.State != SocketState.Closed) Disconnect(CloseCodes.OutboundQueueOverflow, null);
+                    return true;
+                }
                 _outboundQueue.Enqueue(deliver);
                 if (!_outboundBusy) NextOutbound();
                 return true;

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Persistence;
 using AGServer.Protocol;
+using AGServer.Sockets.Internal;
 
 namespace AGServer.Sockets;
 
@@ -17,10 +19,29 @@ public abstract class RequestActor : ReceiveActor
         {
             return base.AroundReceive(receive, message);
         }
-        // An invoke is asked from a temporary actor; a transmit comes from the socket's actor, which gets no answer.
-        catch (Exception error) when (message is ActorRequest request && !Sender.IsNobody() && !Sender.Equals(request.Socket))
+        catch (Exception error)
         {
-            Sender.Tell(new Status.Failure(error is INamedError ? error : new AGError(ClientErrors.ServerErrorName, "The server failed while handling this request")));
+            RequestFailures.AnswerAsked(message, Sender, error);
+            throw;
+        }
+    }
+}
+
+/// <summary>
+/// A <see cref="ReceivePersistentActor"/> that serves routed requests, answering one it throws on at once as
+/// <see cref="RequestActor"/> does: for entities whose state must outlive a rebalance, a restart or a crash.
+/// </summary>
+public abstract class PersistentRequestActor : ReceivePersistentActor
+{
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception error)
+        {
+            RequestFailures.AnswerAsked(message, Sender, error);
             throw;
         }
     }

@@ -10,7 +10,7 @@ namespace AGServer.Testing;
 /// <summary>
 /// A SocketCluster client for tests, connected to an in-memory node: it handshakes, invokes, transmits, subscribes,
 /// publishes, receives publishes and transmits, answers the server's invokes, and logs in, speaking the same frames as
-/// <c>socketcluster-client</c>. Thread-safe. Made by <see cref="AGServerTestKit.ConnectAsync"/>.
+/// <c>socketcluster-client</c>. Thread-safe. Made by <see cref="AGServerTestKit.ConnectAsync(string?, CancellationToken)"/>.
 /// </summary>
 public sealed class AGTestClient : IAsyncDisposable
 {
@@ -108,6 +108,14 @@ public sealed class AGTestClient : IAsyncDisposable
     /// </summary>
     public Task<JsonElement> NextEventAsync(string @event, CancellationToken cancellationToken = default) =>
         NextAsync(_events, @event, cancellationToken);
+
+    /// <summary><see cref="NextPublishAsync(string, CancellationToken)"/>, deserialised into <typeparamref name="T"/> (the server's JSON options).</summary>
+    public async Task<T?> NextPublishAsync<T>(string channel, CancellationToken cancellationToken = default) =>
+        (await NextPublishAsync(channel, cancellationToken)).Deserialize<T>(_json);
+
+    /// <summary><see cref="NextEventAsync(string, CancellationToken)"/>, deserialised into <typeparamref name="T"/> (the server's JSON options).</summary>
+    public async Task<T?> NextEventAsync<T>(string @event, CancellationToken cancellationToken = default) =>
+        (await NextEventAsync(@event, cancellationToken)).Deserialize<T>(_json);
 
     /// <summary>Answers the server's invokes of <paramref name="procedure"/> with what <paramref name="handler"/> returns.</summary>
     public void OnInvoke(string procedure, Func<JsonElement, object?> handler) => _procedures[procedure] = handler;

@@ -10,7 +10,9 @@ var app = builder.Build();
 app.MapAGServer();
 var server = app.Services.GetRequiredService<SocketClusterServer>();
 // --Conformance:RecordEvents=false: no event records (the benchmarks compare with a server that keeps none).
-ConformanceApp.Install(server, recordEvents: app.Configuration.GetValue("Conformance:RecordEvents", true));
+// --Conformance:EchoOnStream=true: echo served by the bare procedure stream (the benchmark's second RPC row).
+ConformanceApp.Install(server, recordEvents: app.Configuration.GetValue("Conformance:RecordEvents", true),
+    echoOnStream: app.Configuration.GetValue("Conformance:EchoOnStream", false));
 await app.StartAsync();
 // With discovery the node joins its cluster after the start (its HTTP endpoint must answer the other nodes first):
 // the exchange rules subscribe once it has.

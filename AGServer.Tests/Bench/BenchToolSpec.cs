@@ -11,9 +11,9 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs, floor) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc"], ours.Select(f => f.Scenario).Distinct().Order());
-        Assert.Equal(["connect", "fanout", "idle", "rpc"], theirs.Select(f => f.Scenario).Distinct().Order());
-        Assert.Equal(["connect", "fanout", "idle", "rpc"], floor.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)"], theirs.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)"], floor.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Concat(floor).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         Assert.All(ours.Concat(theirs).Concat(floor), f => Assert.False(double.IsNaN(f.Value), $"{f.Scenario} {f.Metric} has no value"));
         var table = Report.Table(ours, theirs, floor);
@@ -22,6 +22,9 @@ public sealed class BenchToolSpec
         Assert.Contains("| crossnode | deliveries/s |", table);
         Assert.Contains("| history | acknowledged publishes/s, channels with history |", table);
         Assert.Contains("| connect | p99 handshake latency ms |", table);
+        // The recommended path (MapProcedure) is the RPC row; the bare stream is reported beside it, with its own ratios.
+        Assert.Contains("| rpc | RPCs/s |", table);
+        Assert.Contains("| rpc (bare stream) | RPCs/s |", table);
     }
 
     [Fact]
@@ -34,7 +37,7 @@ public sealed class BenchToolSpec
 
         foreach (var figures in new[] { ours, theirs, floor })
         {
-            Assert.Equal(["connect", "fanout", "rpc"], figures.Select(f => f.Scenario).Distinct().Order());
+            Assert.Equal(["connect", "fanout", "rpc", "rpc (bare stream)"], figures.Select(f => f.Scenario).Distinct().Order());
             Assert.All(figures.Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         }
     }

@@ -5,6 +5,7 @@ using Akka.Streams.Dsl;
 using Akka.TestKit;
 using AGServer.Server;
 using AGServer.Sockets;
+using GameRoom;
 using AGServer.Testing;
 using Xunit;
 

@@ -184,7 +184,9 @@ public sealed class ReadmeExamplesSpec
         var file = region switch
         {
             "testing" => "AGServer.Tests/Readme/SumSpec.cs",
-            "room" or "rooms" or "messages" => "AGServer.Tests/Actors/RoomExample.cs",
+            "room" => "samples/GameRoom/Room.cs",
+            "rooms" => "samples/GameRoom/Rooms.cs",
+            "messages" => "AGServer.Tests/Actors/RoomExample.cs",
             "events" => "AGServer.Tests/Actors/ActorProtocolSpec.cs",
             _ => "AGServer.Tests/Readme/ReadmeExamplesSpec.cs",
         };

@@ -10,9 +10,9 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _output = new();
 
-    private NodeProcess(string[] args)
+    private NodeProcess(string application, string[] args)
     {
-        var app = Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll");
+        var app = Path.Combine(AppContext.BaseDirectory, application);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(app);
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -35,10 +35,13 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a node and waits for its "listening on" line.</summary>
-    public static async Task<NodeProcess> Start(params string[] args)
+    /// <summary>Starts a Conformance app node and waits for its "listening on" line.</summary>
+    public static Task<NodeProcess> Start(params string[] args) => StartApp("AGServer.Conformance.dll", args);
+
+    /// <summary>Starts a node of <paramref name="application"/> (a dll beside the tests) and waits for its "listening on" line.</summary>
+    public static async Task<NodeProcess> StartApp(string application, params string[] args)
     {
-        var node = new NodeProcess(["--port", "0", .. args]);
+        var node = new NodeProcess(application, ["--port", "0", .. args]);
         try
         {
             node.Port = await node._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));

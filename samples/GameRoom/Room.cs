@@ -1,10 +1,10 @@
+// README:room
 using Akka.Actor;
 using AGServer.Protocol;
 using AGServer.Sockets;
 
 namespace GameRoom;
 
-// README:room
 public sealed record Move(string Room, int X, int Y);
 
 public sealed record MoveAccepted(int Moves);

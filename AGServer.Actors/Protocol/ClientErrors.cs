@@ -26,6 +26,11 @@ internal static class ClientErrors
     public static AGError MiddlewareThrew(ActionType actionType) =>
         new("MiddlewareFailedError", $"The middleware failed while deciding on this {actionType.ToSocketClusterName()} action; the action was blocked");
 
+    /// <summary>An action over one of the socket's rate limits (<c>limit</c>: the limit's name, e.g. <c>invoke:*</c>).</summary>
+    public static AGError RateLimited(string limit, Server.RateLimit rule) =>
+        new("RateLimitedError", $"Rate limit {limit} exceeded ({rule.PerSecond} per second); try again later",
+            new Dictionary<string, object?> { ["limit"] = limit });
+
     /// <summary>An invoke of a procedure nothing on this node serves (no handler, no stream, none set up per socket).</summary>
     public static AGError UnknownProcedure(string procedure) => new("UnknownProcedureError", $"No procedure '{procedure}' is served here");
 

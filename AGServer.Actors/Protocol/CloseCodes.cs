@@ -8,6 +8,7 @@ public static class CloseCodes
     public const int ProtocolError = 1002;
     public const int NoStatus = 1005;
     public const int HungUp = 1006;
+    public const int PolicyViolation = 1008;
     public const int MessageTooBig = 1009;
     public const int ServerFault = 1011;
     public const int ServerPingTimedOut = 4000;

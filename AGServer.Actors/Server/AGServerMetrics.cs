@@ -15,6 +15,7 @@ public sealed class AGServerMetrics
     public const string MeterName = "AGServer";
 
     private readonly Counter<long> _handshakes;
+    private readonly Counter<long> _rateLimited;
     private readonly Counter<long> _disconnections;
     private readonly Histogram<double> _rpcServerDuration;
     private readonly Histogram<double> _rpcClientDuration;
@@ -37,6 +38,8 @@ public sealed class AGServerMetrics
         }, "{connection}", "Sockets connected to this node, by state");
         Meter.CreateObservableUpDownCounter("agserver.inbound.held", () => server.InboundBudget.Held, "By",
             "Inbound bytes the node holds across sockets (messages being read, frames not yet processed), bounded by NodeInboundLimit");
+        _rateLimited = Meter.CreateCounter<long>("agserver.ratelimit.exceeded", "{action}",
+            "Actions over a rate limit, by limit and outcome (rejected, dropped, slowed, disconnected, logged in a dry run)");
         _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out)");
         _disconnections = Meter.CreateCounter<long>("agserver.disconnections", "{connection}", "Sockets closed, by close code (4100: a slow consumer)");
         // Traffic is counted per socket, without contention (a shared counter on the fan-out path costs every
@@ -64,6 +67,9 @@ public sealed class AGServerMetrics
     public Meter Meter { get; }
 
     internal void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("agserver.handshake.outcome", outcome));
+
+    internal void RateLimited(string limit, string outcome) => _rateLimited.Add(1,
+        new KeyValuePair<string, object?>("agserver.ratelimit.limit", limit), new KeyValuePair<string, object?>("agserver.ratelimit.outcome", outcome));
 
     internal void Disconnection(int code) => _disconnections.Add(1, new KeyValuePair<string, object?>("agserver.close.code", code));
 

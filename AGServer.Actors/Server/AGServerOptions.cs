@@ -147,6 +147,9 @@ public sealed class AGServerOptions
     /// </summary>
     public Dictionary<string, Channels.ChannelFeatures> Channels { get; set; } = new();
 
+    /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
+    public RateLimits RateLimits { get; set; } = new();
+
     /// <summary>The admin dashboard (<c>/agserver/dashboard/</c>): off by default; on, it needs a secret.</summary>
     public DashboardOptions Dashboard { get; set; } = new();
 
@@ -299,6 +302,8 @@ public sealed class AGServerOptions
             problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
+        if (RateLimits is null) problems.Add("RateLimits must not be null (leave it empty for no limits).");
+        else problems.AddRange(RateLimits.Problems());
         return problems;
     }
 }

@@ -57,6 +57,8 @@ public sealed partial class SocketClusterServer
         Failures = new ApplicationFailures(this, Logger);
         Binders = new HandlerBinders(Services, options);
         InboundBudget = new Sockets.Internal.InboundBudget(options.NodeInboundLimit);
+        RateLimits = new RateLimitRules(options.RateLimits);
+        system.WhenTerminated.ContinueWith(_ => RateLimits.Dispose(), TaskScheduler.Default);
         Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
         Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
         Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
@@ -175,6 +177,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
+
+    /// <summary>The node's rate limits (<see cref="AGServerOptions.RateLimits"/>).</summary>
+    internal RateLimitRules RateLimits { get; }
 
     /// <summary>The node's bound on inbound bytes held across its sockets (<see cref="AGServerOptions.NodeInboundLimit"/>).</summary>
     internal Sockets.Internal.InboundBudget InboundBudget { get; }

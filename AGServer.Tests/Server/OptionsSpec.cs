@@ -38,9 +38,12 @@ public sealed class OptionsSpec
             ["AGServer:SocketStreamCleanupMode"] = "close",
             ["AGServer:AllowClientPublish"] = "false",
             ["AGServer:AuthVerifyAlgorithms:0"] = "HS256",
-        }).AddCommandLine(["--AGServer:AckTimeout=1234"]).Build();
+        }).AddCommandLine(["--AGServer:AckTimeout=1234", "--AGServer:RateLimits:Invoke:*:PerSecond=50",
+            "--AGServer:RateLimits:Publish:chat/*:PerSecond=5", "--AGServer:RateLimits:Publish:chat/*:Policy=SlowDown"]).Build();
         var options = new AGServerOptions();
         configuration.GetSection(AGServerOptions.SectionName).Bind(options);
+        Assert.Equal(50, options.RateLimits.Invoke["*"].PerSecond);
+        Assert.Equal((5, RateLimitPolicy.SlowDown), (options.RateLimits.Publish["chat/*"].PerSecond, options.RateLimits.Publish["chat/*"].Policy));
 
         Assert.Equal(1000, options.PingInterval);
         Assert.Equal(1234, options.AckTimeout);
@@ -57,6 +60,10 @@ public sealed class OptionsSpec
     [InlineData("Origins", "Origins entries must look like host:port")]
     [InlineData("AuthPrivateKey", "AuthPublicKey must be set when AuthPrivateKey is set")]
     [InlineData("MaxPayload", "MaxPayload must be a positive number of bytes")]
+    [InlineData("RateLimits", "RateLimits:Invoke:ec*ho: the pattern must be a name, or a prefix ending in a single '*'")]
+    [InlineData("RateLimitRate", "RateLimits:Subscribe:*:PerSecond must be a positive number")]
+    [InlineData("NodeInboundLimit", "NodeInboundLimit must be at least InboundWindow")]
+    [InlineData("HandlerSetupTime", "HandlerSetupTime must be 0 (answer unknown procedures at once) or a positive number")]
     public void Invalid_options_fail_with_a_message_that_says_what_to_fix(string option, string message)
     {
         var options = new AGServerOptions();
@@ -69,6 +76,10 @@ public sealed class OptionsSpec
             case "Origins": options.Origins = "nonsense"; break;
             case "AuthPrivateKey": options.AuthPrivateKey = "-----BEGIN PRIVATE KEY-----"; break;
             case "MaxPayload": options.MaxPayload = -1; break;
+            case "RateLimits": options.RateLimits.Invoke["ec*ho"] = new RateLimit { PerSecond = 1 }; break;
+            case "RateLimitRate": options.RateLimits.Subscribe["*"] = new RateLimit(); break;
+            case "NodeInboundLimit": options.NodeInboundLimit = 1; break;
+            case "HandlerSetupTime": options.HandlerSetupTime = -1; break;
         }
         var error = Assert.Throws<InvalidOptionsError>(options.Validate);
         Assert.Contains(message, error.Message);

@@ -64,6 +64,9 @@ internal static partial class ServerLog
     [LoggerMessage(2008, LogLevel.Debug, "Socket {SocketId} invoked '{Procedure}', which nothing on this node serves; answered with UnknownProcedureError")]
     public static partial void UnknownProcedure(ILogger logger, string procedure, string socketId);
 
+    [LoggerMessage(2009, LogLevel.Information, "Socket {SocketId} went over rate limit {Limit} (dry run: {DryRun}); logged once per run of refused actions")]
+    public static partial void RateLimited(ILogger logger, string socketId, string limit, bool dryRun);
+
     [LoggerMessage(2005, LogLevel.Warning, "Socket {SocketId} holds {Limit} packets no procedure or receiver has taken yet; the oldest, for '{Name}', was dropped")]
     public static partial void UnclaimedPacketsOverflow(ILogger logger, string socketId, int limit, string name);
 

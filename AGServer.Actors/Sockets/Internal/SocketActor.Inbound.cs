@@ -219,6 +219,12 @@ internal sealed partial class SocketActor
         var name = packet.Event!;
         var cid = packet.Cid;
         var data = packet.Data;
+        if (!Admit(cid is null ? "transmit" : "invoke", name, cid))
+        {
+            var again = packet;
+            Defer(() => ProcessEvent(again));
+            return;
+        }
         var type = cid is null ? ActionType.Transmit : ActionType.Invoke;
         if (cid is not null) Interlocked.Increment(ref _socket.InvokesReceived);
         if (!_server.Middleware.Wants(MiddlewareType.Inbound, new ActionInfo(type, name, _socket.Request)))

@@ -52,6 +52,12 @@ internal sealed partial class SocketActor
             Refuse(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
             return;
         }
+        if (!Admit("subscribe", channel, packet.Cid))
+        {
+            var again = packet;
+            Defer(() => ProcessSubscribe(again));
+            return;
+        }
         data.TryGetProperty("data"u8, out var subscriptionData);
         var waitForAuth = data.TryGetProperty("waitForAuth"u8, out var wait) && wait.ToString() == "true";
         var cid = packet.Cid;
@@ -161,6 +167,12 @@ internal sealed partial class SocketActor
         if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { Length: > 0 } channel)
         {
             Refuse(packet.Cid, new InvalidActionError("Publish channel name was malformatted"));
+            return;
+        }
+        if (!Admit("publish", channel, packet.Cid))
+        {
+            var again = packet;
+            Defer(() => ProcessPublish(again));
             return;
         }
         data.TryGetProperty("data"u8, out var message);

@@ -1,0 +1,62 @@
+using AGServer.Protocol;
+using AGServer.Server;
+using AGServer.Server.Internal;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>Rate limits: each invoke, transmit, subscribe and publish of the socket takes a token of its limit, if one applies.</summary>
+internal sealed partial class SocketActor
+{
+    private const string SlowDownTimerKey = "rate-limit-slow-down";
+
+    /// <summary>Actions refused in a row (any limit); an admitted one ends the run.</summary>
+    private int _overLimit;
+
+    /// <summary>Set by <see cref="Admit"/> when it slowed the socket down: the caller hands <see cref="Defer"/> the action to run again.</summary>
+    private TimeSpan? _slowedFor;
+
+    /// <summary>
+    /// True when the action may go on. Otherwise the limit's policy was applied: the action was answered with a
+    /// <c>RateLimitedError</c> or dropped, the socket disconnected, or (slow down) the socket stops processing until
+    /// the action, given to <see cref="Defer"/>, runs again once a token may be there.
+    /// </summary>
+    private bool Admit(string kind, string name, long? cid)
+    {
+        if (_server.RateLimits.For(kind, name) is not { } rule) return true;
+        if (rule.TryAcquire(_socket.Id))
+        {
+            _overLimit = 0;
+            return true;
+        }
+        if (++_overLimit == 1) ServerLog.RateLimited(_server.Logger, _socket.Id, rule.Name, _server.RateLimits.DryRun);
+        if (_server.RateLimits.DryRun)
+        {
+            _server.Metrics.RateLimited(rule.Name, "logged");
+            return true;
+        }
+        switch (rule.Limit.Policy)
+        {
+            case RateLimitPolicy.SlowDown:
+                _server.Metrics.RateLimited(rule.Name, "slowed");
+                _slowedFor = rule.Period;
+                return false;
+            case RateLimitPolicy.Disconnect when _overLimit >= rule.Limit.DisconnectAfter:
+                _server.Metrics.RateLimited(rule.Name, "disconnected");
+                Disconnect(CloseCodes.PolicyViolation, $"Rate limit {rule.Name} exceeded");
+                return false;
+            default:
+                _server.Metrics.RateLimited(rule.Name, cid is null ? "dropped" : "rejected");
+                if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, ClientErrors.RateLimited(rule.Name, rule.Limit)));
+                return false;
+        }
+    }
+
+    /// <summary>After a refused <see cref="Admit"/>: when it slowed the socket down, runs <paramref name="again"/> later, processing nothing meanwhile.</summary>
+    private void Defer(Action again)
+    {
+        if (_slowedFor is not { } wait) return;
+        _slowedFor = null;
+        Suspend();
+        Timers.StartSingleTimer(SlowDownTimerKey, new Continue(again), wait);
+    }
+}

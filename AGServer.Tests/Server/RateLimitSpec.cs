@@ -1,0 +1,108 @@
+using AGServer.Protocol;
+using AGServer.Server;
+using AGServer.Testing;
+using Xunit;
+
+namespace AGServer.Tests.Server;
+
+/// <summary>Rate limits per socket, by action and name: each policy, from a client's side.</summary>
+public sealed class RateLimitSpec : AGServerTestKit
+{
+    private async Task<SocketClusterServer> StartWith(Action<RateLimits> limits, bool dryRun = false)
+    {
+        var server = await StartServerAsync(o =>
+        {
+            limits(o.RateLimits);
+            o.RateLimits.DryRun = dryRun;
+        });
+        server.MapProcedure("echo", (int n) => n);
+        server.MapProcedure("free", (int n) => n);
+        return server;
+    }
+
+    // A slow refill (one token per second at most), so that a burst within the test always meets an empty bucket.
+    private static RateLimit Slow(RateLimitPolicy policy = RateLimitPolicy.Reject, int burst = 2) =>
+        new() { PerSecond = 1, Burst = burst, Policy = policy, DisconnectAfter = 2 };
+
+    [Fact]
+    public async Task Over_its_limit_a_socket_gets_RateLimitedError_other_names_and_sockets_go_on()
+    {
+        await StartWith(l => l.Invoke["echo"] = Slow());
+        await using var client = await ConnectAsync();
+        await using var other = await ConnectAsync();
+
+        Assert.Equal(1, await client.InvokeAsync<int>("echo", 1));
+        Assert.Equal(2, await client.InvokeAsync<int>("echo", 2));
+        var limited = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("echo", 3));
+        Assert.Equal("RateLimitedError", limited.Name);
+        Assert.Equal("invoke:echo", limited.Raw.GetProperty("limit").GetString());
+        Assert.Equal(4, await client.InvokeAsync<int>("free", 4));     // another procedure: no limit
+        Assert.Equal(5, await other.InvokeAsync<int>("echo", 5));      // another socket: its own bucket
+    }
+
+    [Fact]
+    public async Task The_longest_pattern_wins_and_transmits_over_the_limit_are_dropped()
+    {
+        var server = await StartWith(l =>
+        {
+            l.Transmit["*"] = Slow(burst: 1);
+            l.Transmit["chat/*"] = Slow(burst: 3);
+        });
+        var got = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        server.MapReceiver("chat/lobby", (int n) => got.Writer.TryWrite(n));
+        await using var client = await ConnectAsync();
+
+        var dropped = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "agserver.ratelimit.exceeded") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            var limit = tags.ToArray().FirstOrDefault(t => t.Key == "agserver.ratelimit.limit").Value as string;
+            var outcome = tags.ToArray().FirstOrDefault(t => t.Key == "agserver.ratelimit.outcome").Value as string;
+            if ((limit, outcome) == ("transmit:chat/*", "dropped")) Interlocked.Add(ref dropped, (int)value);
+        });
+        listener.Start();
+
+        for (var i = 1; i <= 5; i++) await client.TransmitAsync("chat/lobby", i);
+        Assert.Equal(0, await client.InvokeAsync<int>("free", 0));   // packets are processed in order: the five are past
+        Assert.Equal(2, Volatile.Read(ref dropped));
+        var received = new List<int>();
+        for (var i = 0; i < 3; i++) received.Add(await got.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal([1, 2, 3], received);
+    }
+
+    [Fact]
+    public async Task Slowed_down_a_socket_waits_for_its_tokens_and_loses_nothing()
+    {
+        await StartWith(l => l.Invoke["echo"] = new RateLimit { PerSecond = 20, Burst = 1, Policy = RateLimitPolicy.SlowDown });
+        await using var client = await ConnectAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(1, 5).Select(i => client.InvokeAsync<int>("echo", i)));
+
+        Assert.Equal([1, 2, 3, 4, 5], answers);
+    }
+
+    [Fact]
+    public async Task A_socket_that_keeps_breaking_a_disconnect_limit_is_disconnected_with_1008()
+    {
+        await StartWith(l => l.Subscribe["*"] = Slow(RateLimitPolicy.Disconnect, burst: 1));
+        await using var client = await ConnectAsync();
+
+        await client.SubscribeAsync("a");
+        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("b"))).Name);
+        _ = client.SubscribeAsync("c");
+        Assert.Equal(CloseCodes.PolicyViolation, (await client.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+    }
+
+    [Fact]
+    public async Task A_dry_run_lets_everything_through()
+    {
+        await StartWith(l => l.Publish["*"] = Slow(burst: 1), dryRun: true);
+        await using var client = await ConnectAsync();
+
+        for (var i = 0; i < 4; i++) await client.PublishAsync("news", i);
+    }
+}

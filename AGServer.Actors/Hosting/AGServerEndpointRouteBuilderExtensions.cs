@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -69,11 +70,20 @@ public static class AGServerEndpointRouteBuilderExtensions
             if (decision.Message is { } message) await context.Response.WriteAsync(message);
             return;
         }
-        var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        WebSocket webSocket;
+        try
         {
-            DangerousEnableCompression = server.Options.PerMessageDeflate,
-            KeepAliveInterval = TimeSpan.Zero,
-        });
+            webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+            {
+                DangerousEnableCompression = server.Options.PerMessageDeflate,
+                KeepAliveInterval = TimeSpan.Zero,
+            });
+        }
+        catch
+        {
+            SocketAdmission.Abandon(server, request);
+            throw;
+        }
         await SocketAdmission.ServeAsync(server, request, decision, webSocket,
             $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}");
     }

@@ -50,8 +50,16 @@ internal sealed class LeanUpgradeMiddleware(ConnectionDelegate next, IServicePro
             await output.WriteAsync(Refusal(decision.StatusCode, decision.Message));
             return;
         }
-        WriteSwitchingProtocols(output, head.Key);
-        await output.FlushAsync();
+        try
+        {
+            WriteSwitchingProtocols(output, head.Key);
+            await output.FlushAsync();
+        }
+        catch
+        {
+            SocketAdmission.Abandon(server, request);
+            throw;
+        }
         await using var stream = new DuplexPipeStream(connection.Transport);
         using var webSocket = WebSocket.CreateFromStream(stream, WebSocketOptions);
         await SocketAdmission.ServeAsync(server, request, decision, webSocket, Peer(remote));

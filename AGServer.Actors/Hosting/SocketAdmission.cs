@@ -18,10 +18,34 @@ internal static class SocketAdmission
         public bool Admitted => StatusCode == 101;
     }
 
-    /// <summary>Not ready: 503; HANDSHAKE_WS middleware blocks: 401; an origin not allowed: 403.</summary>
+    /// <summary>
+    /// Not ready: 503; over the node's handshake rate or the address's connection limit: 429; HANDSHAKE_WS middleware
+    /// blocks: 401; an origin not allowed: 403. An admitted connection counts against its address until
+    /// <see cref="ServeAsync"/> ends (or <see cref="Abandon"/>, when it is not served after all).
+    /// </summary>
     public static async Task<Decision> DecideAsync(SocketClusterServer server, SocketRequest request, string origin)
     {
         if (!server.IsReady) return new Decision(503, null, null);
+        if (!server.ConnectionLimits.TryHandshake())
+        {
+            server.Metrics.Handshake("rate_limited");
+            return new Decision(429, "Too many new connections right now; try again later", null);
+        }
+        if (!server.ConnectionLimits.TryOpen(request.RemoteAddress))
+        {
+            server.Metrics.Handshake("address_limit");
+            return new Decision(429, "Too many connections from this address", null);
+        }
+        var decision = await DecideOpenedAsync(server, request, origin);
+        if (!decision.Admitted) server.ConnectionLimits.Close(request.RemoteAddress);
+        return decision;
+    }
+
+    /// <summary>An admitted connection that is not served after all (the upgrade failed): its address's count goes back.</summary>
+    public static void Abandon(SocketClusterServer server, SocketRequest request) => server.ConnectionLimits.Close(request.RemoteAddress);
+
+    private static async Task<Decision> DecideOpenedAsync(SocketClusterServer server, SocketRequest request, string origin)
+    {
         EventStream<AGAction>? handshakeStream = null;
         var refused = await server.VerifyHandshake(request, stream => handshakeStream = stream);
         if (refused is not null) return new Decision(401, refused.Message, null);
@@ -42,6 +66,6 @@ internal static class SocketAdmission
         var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger, peer,
             options.InboundWindow, server.InboundBudget);
         server.Accept(transport, request, admitted.HandshakeStream);
-        return transport.Completion;
+        return transport.Completion.ContinueWith(_ => server.ConnectionLimits.Close(request.RemoteAddress), TaskScheduler.Default);
     }
 }

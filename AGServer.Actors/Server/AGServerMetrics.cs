@@ -40,7 +40,7 @@ public sealed class AGServerMetrics
             "Inbound bytes the node holds across sockets (messages being read, frames not yet processed), bounded by NodeInboundLimit");
         _rateLimited = Meter.CreateCounter<long>("agserver.ratelimit.exceeded", "{action}",
             "Actions over a rate limit, by limit and outcome (rejected, dropped, slowed, disconnected, logged in a dry run)");
-        _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out)");
+        _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out; upgrades refused: rate_limited, address_limit)");
         _disconnections = Meter.CreateCounter<long>("agserver.disconnections", "{connection}", "Sockets closed, by close code (4100: a slow consumer)");
         // Traffic is counted per socket, without contention (a shared counter on the fan-out path costs every
         // delivery a contended update), and summed when the meter is read.

@@ -41,6 +41,7 @@ public sealed class AGServerOptions
     public const int DefaultUnclaimedPacketLimit = 100;
     public const int DefaultHandlerSetupTime = 1000;
     public const long DefaultNodeInboundLimit = 512L * 1024 * 1024;
+    public const int DefaultMaxConnectionsPerAddress = 1000;
     public const int DefaultInboundWindow = 128 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
@@ -146,6 +147,18 @@ public sealed class AGServerOptions
     /// Every node of a cluster must have the same patterns.
     /// </summary>
     public Dictionary<string, Channels.ChannelFeatures> Channels { get; set; } = new();
+
+    /// <summary>
+    /// Most open connections from one client address (default 1000; 0: no limit). Beyond it an upgrade is refused
+    /// with HTTP 429. Behind a proxy every client has the proxy's address: raise it, or limit at the proxy.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = DefaultMaxConnectionsPerAddress;
+
+    /// <summary>
+    /// New connections the node accepts per second, all clients together (default 1000 a second, bursts of 2000);
+    /// beyond it an upgrade is refused with HTTP 429 (the client reconnects with its backoff). PerSecond 0: no limit.
+    /// </summary>
+    public RateLimit HandshakeRateLimit { get; set; } = new() { PerSecond = 1000, Burst = 2000 };
 
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
@@ -302,6 +315,10 @@ public sealed class AGServerOptions
             problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
+        if (MaxConnectionsPerAddress < 0)
+            problems.Add($"MaxConnectionsPerAddress must be 0 (no limit) or more (got {MaxConnectionsPerAddress}).");
+        if (HandshakeRateLimit is null || HandshakeRateLimit.PerSecond < 0 || HandshakeRateLimit.Burst < 0)
+            problems.Add("HandshakeRateLimit must have PerSecond 0 (no limit) or more, and Burst 0 (same as PerSecond) or more.");
         if (RateLimits is null) problems.Add("RateLimits must not be null (leave it empty for no limits).");
         else problems.AddRange(RateLimits.Problems());
         return problems;

@@ -58,7 +58,12 @@ public sealed partial class SocketClusterServer
         Binders = new HandlerBinders(Services, options);
         InboundBudget = new Sockets.Internal.InboundBudget(options.NodeInboundLimit);
         RateLimits = new RateLimitRules(options.RateLimits);
-        system.WhenTerminated.ContinueWith(_ => RateLimits.Dispose(), TaskScheduler.Default);
+        ConnectionLimits = new Hosting.ConnectionLimits(options);
+        system.WhenTerminated.ContinueWith(_ =>
+        {
+            RateLimits.Dispose();
+            ConnectionLimits.Dispose();
+        }, TaskScheduler.Default);
         Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
         Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
         Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
@@ -177,6 +182,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
+
+    /// <summary>The node's limits on new connections: handshake rate, connections per address.</summary>
+    internal Hosting.ConnectionLimits ConnectionLimits { get; }
 
     /// <summary>The node's rate limits (<see cref="AGServerOptions.RateLimits"/>).</summary>
     internal RateLimitRules RateLimits { get; }

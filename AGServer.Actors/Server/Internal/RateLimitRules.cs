@@ -11,21 +11,28 @@ internal sealed class RateLimitRule : IDisposable
     {
         Name = name;
         Limit = limit;
-        var burst = limit.Burst > 0 ? limit.Burst : limit.PerSecond;
-        // Refilled ten times a second when the rate allows, so a burst's tokens come back smoothly rather than in one lump.
+        var bucket = Bucket(limit);
+        _buckets = PartitionedRateLimiter.Create<string, string>(socketId => RateLimitPartition.GetTokenBucketLimiter(socketId, _ => bucket));
+        Period = bucket.ReplenishmentPeriod;
+    }
+
+    /// <summary>
+    /// A token bucket for <paramref name="limit"/>, refilled ten times a second when the rate allows (so a burst's
+    /// tokens come back smoothly rather than in one lump), else one token at a time.
+    /// </summary>
+    public static TokenBucketRateLimiterOptions Bucket(RateLimit limit)
+    {
         var (tokens, period) = limit.PerSecond >= 10
             ? ((int)Math.Ceiling(limit.PerSecond / 10.0), TimeSpan.FromMilliseconds(100))
             : (1, TimeSpan.FromSeconds(1.0 / limit.PerSecond));
-        _buckets = PartitionedRateLimiter.Create<string, string>(socketId => RateLimitPartition.GetTokenBucketLimiter(socketId,
-            _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = burst,
-                TokensPerPeriod = tokens,
-                ReplenishmentPeriod = period,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
-        Period = period;
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limit.Burst > 0 ? limit.Burst : limit.PerSecond,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
     }
 
     /// <summary>The limit as configured, named <c>kind:pattern</c> (e.g. <c>invoke:*</c>).</summary>

@@ -64,7 +64,7 @@ internal static class SocketAdmission
     {
         var options = server.Options;
         var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger, peer,
-            options.InboundWindow, server.InboundBudget);
+            options.InboundWindow, server.InboundBudget, options.OutboundQueueBytes);
         server.Accept(transport, request, admitted.HandshakeStream);
         return transport.Completion.ContinueWith(_ => server.ConnectionLimits.Close(request.RemoteAddress), TaskScheduler.Default);
     }

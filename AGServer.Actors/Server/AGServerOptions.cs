@@ -42,6 +42,7 @@ public sealed class AGServerOptions
     public const int DefaultHandlerSetupTime = 1000;
     public const long DefaultNodeInboundLimit = 512L * 1024 * 1024;
     public const int DefaultMaxConnectionsPerAddress = 1000;
+    public const long DefaultOutboundQueueBytes = 16L * 1024 * 1024;
     public const int DefaultInboundWindow = 128 * 1024;
     public const int DefaultInboundItemLimit = 100;
     public const int DefaultMaxPayload = 100 * 1024 * 1024;
@@ -121,6 +122,12 @@ public sealed class AGServerOptions
     /// <see cref="CloseCodes.OutboundQueueOverflow"/>, so one slow reader cannot grow the server's memory.
     /// </summary>
     public int OutboundQueueLimit { get; set; } = DefaultOutboundQueueLimit;
+
+    /// <summary>
+    /// Bytes of frames that may wait for a client that does not read (default 16 MiB; one frame is always taken, however
+    /// big): beyond it the socket is disconnected with 4100, as beyond <see cref="OutboundQueueLimit"/> frames.
+    /// </summary>
+    public long OutboundQueueBytes { get; set; } = DefaultOutboundQueueBytes;
 
     /// <summary>
     /// When application code throws something other than an <see cref="AGError"/> while handling a request, the client
@@ -298,6 +305,8 @@ public sealed class AGServerOptions
             problems.Add($"NodeInboundLimit must be at least InboundWindow ({InboundWindow} bytes; got {NodeInboundLimit}).");
         if (InboundItemLimit < 2)
             problems.Add($"InboundItemLimit must be 2 or more (got {InboundItemLimit}).");
+        if (OutboundQueueBytes <= 0)
+            problems.Add($"OutboundQueueBytes must be a positive number of bytes (got {OutboundQueueBytes}).");
         if (OutboundQueueLimit <= 0)
             problems.Add($"OutboundQueueLimit must be a positive number of frames (got {OutboundQueueLimit}).");
         if (string.IsNullOrWhiteSpace(Origins))

@@ -23,6 +23,7 @@ internal sealed class WebSocketTransport : ISocketTransport
     private readonly WebSocket _webSocket;
     private readonly int? _maxPayload;
     private readonly int _queueLimit;
+    private readonly long _queueBytesLimit;
     private readonly object _gate = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Queue<ReadOnlyMemory<byte>>? _queue;
@@ -33,6 +34,7 @@ internal sealed class WebSocketTransport : ISocketTransport
     private int _closeCode;
     private string? _closeReason;
     private int _queued;
+    private long _queuedBytes;
     private long _bytesReceived;
     private int _overflowReported;
     private int _closedReported;
@@ -56,9 +58,12 @@ internal sealed class WebSocketTransport : ISocketTransport
     /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
     /// <param name="inboundWindow">Bytes of frames handed to the socket actor and not yet released, beyond which reading stops.</param>
     /// <param name="budget">The node's bound on inbound bytes across sockets, or null for none.</param>
+    /// <param name="queueBytesLimit">Outbound bytes that may wait (one frame is always taken); beyond, as beyond <paramref name="queueLimit"/>.</param>
     public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null,
-        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null)
+        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null,
+        long queueBytesLimit = Server.AGServerOptions.DefaultOutboundQueueBytes)
     {
+        _queueBytesLimit = queueBytesLimit;
         _budget = budget;
         _inboundWindow = inboundWindow;
         _logger = logger ?? NullLogger.Instance;
@@ -86,12 +91,13 @@ internal sealed class WebSocketTransport : ISocketTransport
         lock (_gate)
         {
             if (_closeRequested) return false;
-            if (_queued >= _queueLimit)
+            if (_queued >= _queueLimit || (_queued > 0 && _queuedBytes + frame.Length > _queueBytesLimit))
             {
                 if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(OutboundOverflow.Instance);
                 return false;
             }
             _queued++;
+            _queuedBytes += frame.Length;
             if (_writing || !writeHere) (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
             if (_writing) return true;
             _writing = true;
@@ -137,7 +143,11 @@ internal sealed class WebSocketTransport : ISocketTransport
                 {
                     var sending = _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                     if (!sending.IsCompletedSuccessfully) await sending;
-                    lock (_gate) _queued--;
+                    lock (_gate)
+                    {
+                        _queued--;
+                        _queuedBytes -= frame.Length;
+                    }
                 }
                 bool sendClose;
                 lock (_gate)
@@ -167,6 +177,7 @@ internal sealed class WebSocketTransport : ISocketTransport
             lock (_gate)
             {
                 _queued = 0;
+                _queuedBytes = 0;
                 _queue?.Clear();
                 _closeSent = true;
             }

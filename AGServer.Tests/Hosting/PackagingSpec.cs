@@ -45,6 +45,13 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.snupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.Testing.{version}.nupkg")));
+        foreach (var package in new[] { "AGServer", "AGServer.Testing" })
+        {
+            // Every package says its licence: MIT, as an SPDX expression.
+            using var nupkg = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{package}.{version}.nupkg"));
+            using var reader = new StreamReader(nupkg.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            Assert.Contains("<license type=\"expression\">MIT</license>", await reader.ReadToEndAsync());
+        }
 
         var app = Path.Combine(_work, "app");
         Directory.CreateDirectory(app);

@@ -39,3 +39,6 @@ public sealed class AuthTokenNotBeforeError : AuthTokenErrorBase
 
 /// <summary>Any other failure to verify a token.</summary>
 public sealed class AuthTokenError(string message) : AuthTokenErrorBase(nameof(AuthTokenError), message);
+
+/// <summary>The token was revoked (its user's tokens, or this one by <c>jti</c>) or its user is blocked: a bad token, removed from the client.</summary>
+public sealed class AuthTokenRevokedError(string message) : AuthTokenErrorBase(nameof(AuthTokenRevokedError), message);

@@ -24,6 +24,9 @@ public static class CloseCodes
     /// <summary>Not a SocketCluster code: the client stopped reading and its outbound queue hit <c>OutboundQueueLimit</c>.</summary>
     public const int OutboundQueueOverflow = 4100;
 
+    /// <summary>Not a SocketCluster code: the socket's user was blocked (<c>server.Revocations.BlockUserAsync</c>).</summary>
+    public const int UserBlocked = 4103;
+
     /// <summary>Not a SocketCluster code: a message could not be read within the node's <c>NodeInboundLimit</c>; try again later.</summary>
     public const int InboundBudgetExceeded = 4101;
 
@@ -52,6 +55,7 @@ public static class CloseCodes
         [4009] = "Server received a message before the client handshake",
         [4100] = "Client did not read its messages fast enough; outbound queue overflowed",
         [4101] = "The server has no room for this message now; try again later",
+        [4103] = "The user was blocked",
     };
 
     /// <summary>The standard reason for a code, or null when it has none.</summary>

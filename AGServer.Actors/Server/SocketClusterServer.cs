@@ -59,6 +59,7 @@ public sealed partial class SocketClusterServer
         InboundBudget = new Sockets.Internal.InboundBudget(options.NodeInboundLimit);
         RateLimits = new RateLimitRules(options.RateLimits);
         ConnectionLimits = new Hosting.ConnectionLimits(options);
+        Revocations = new Auth.Revocations(this);
         system.WhenTerminated.ContinueWith(_ =>
         {
             RateLimits.Dispose();
@@ -182,6 +183,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
+
+    /// <summary>Token revocation and user blocking, cluster-wide (see <see cref="Auth.Revocations"/>).</summary>
+    public Auth.Revocations Revocations { get; }
 
     /// <summary>The node's limits on new connections: handshake rate, connections per address.</summary>
     internal Hosting.ConnectionLimits ConnectionLimits { get; }

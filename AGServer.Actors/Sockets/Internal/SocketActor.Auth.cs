@@ -56,7 +56,7 @@ internal sealed partial class SocketActor
             work = ValueTask.FromException<JsonElement>(error);
         }
         Await(Bounded(work), (payload, error) => then(error is null
-            ? new VerifiedToken(payload, null)
+            ? _server.Revocations.Refusal(payload) is { } revoked ? new VerifiedToken(null, revoked) : new VerifiedToken(payload, null)
             : new VerifiedToken(null, error as AuthTokenErrorBase ?? new AuthTokenError(error.Message))));
     }
 

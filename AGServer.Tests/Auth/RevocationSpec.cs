@@ -1,0 +1,83 @@
+using AGServer.Auth;
+using AGServer.Protocol;
+using AGServer.Sockets;
+using AGServer.Testing;
+using Xunit;
+
+namespace AGServer.Tests.Auth;
+
+/// <summary>Revocation and blocking on two nodes: made on one, refused and enforced on the other at once.</summary>
+public sealed class RevocationSpec : AGServerTestKit
+{
+    private sealed record Login(string User, string? TokenId);
+
+    private async Task<(SocketClusterServer One, SocketClusterServer Two)> StartCluster()
+    {
+        const string key = "a key shared by the cluster's nodes";
+        var one = await StartServerAsync(o => o.AuthKey = key);
+        var two = await StartNodeAsync(o => o.AuthKey = key);
+        foreach (var node in Nodes)
+            node.MapProcedure("login", (Login login, AGRequestContext context) => context.Socket.SetAuthTokenAsync(
+                login.TokenId is null ? new { sub = login.User } : new { sub = login.User, jti = login.TokenId }, cancellationToken: context.ConnectionClosed));
+        return (one, two);
+    }
+
+    private async Task<AGTestClient> LoggedIn(SocketClusterServer node, string user, string? tokenId = null)
+    {
+        var client = await ConnectAsync(node);
+        await client.InvokeAsync("login", new { user, tokenId });
+        await AwaitConditionAsync(() => Task.FromResult(client.IsAuthenticated && node.Users.Local(user).Count == 1));
+        return client;
+    }
+
+    [Fact]
+    public async Task Revoking_a_users_tokens_on_one_node_deauthenticates_them_on_another_and_refuses_the_old_token()
+    {
+        var (one, two) = await StartCluster();
+        await using var ann = await LoggedIn(two, "ann");
+        var oldToken = ann.SignedAuthToken!;
+
+        await one.Revocations.RevokeUserTokensAsync("ann", DateTimeOffset.UtcNow.AddSeconds(1));
+
+        await ann.NextEventAsync("#removeAuthToken");
+        await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 0));
+        await using var again = await ConnectAsync(two, oldToken);
+        Assert.False(again.IsAuthenticated);
+        var refused = await Assert.ThrowsAsync<ClientError>(() => again.AuthenticateAsync(oldToken));
+        Assert.Equal("AuthTokenRevokedError", refused.Name);
+    }
+
+    [Fact]
+    public async Task A_blocked_user_is_disconnected_everywhere_and_cannot_log_in_again_until_unblocked()
+    {
+        var (one, two) = await StartCluster();
+        await using var bob = await LoggedIn(two, "bob");
+        var token = bob.SignedAuthToken!;
+
+        await one.Revocations.BlockUserAsync("bob");
+
+        Assert.Equal(CloseCodes.UserBlocked, (await bob.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        await using var back = await ConnectAsync(one, token);
+        Assert.False(back.IsAuthenticated);
+        Assert.True(two.Revocations.IsBlocked("bob"));
+
+        await two.Revocations.UnblockUserAsync("bob");
+        await AwaitConditionAsync(() => Task.FromResult(!one.Revocations.IsBlocked("bob")));
+        await using var unblocked = await ConnectAsync(one, token);
+        Assert.True(unblocked.IsAuthenticated);
+    }
+
+    [Fact]
+    public async Task Revoking_one_token_by_jti_deauthenticates_only_the_sockets_that_hold_it()
+    {
+        var (one, two) = await StartCluster();
+        await using var phone = await LoggedIn(two, "cy", tokenId: "phone");
+        await using var laptop = await LoggedIn(one, "cy", tokenId: "laptop");
+
+        await one.Revocations.RevokeTokenAsync("phone");
+
+        await phone.NextEventAsync("#removeAuthToken");
+        Assert.True(laptop.IsAuthenticated);
+        Assert.Single(one.Users.Local("cy"));
+    }
+}

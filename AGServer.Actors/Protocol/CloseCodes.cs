@@ -27,6 +27,9 @@ public static class CloseCodes
     /// <summary>Not a SocketCluster code: the socket's user was blocked (<c>server.Revocations.BlockUserAsync</c>).</summary>
     public const int UserBlocked = 4103;
 
+    /// <summary>Not a SocketCluster code: single-session mode, and the socket's user started a session elsewhere.</summary>
+    public const int SessionReplaced = 4104;
+
     /// <summary>Not a SocketCluster code: a message could not be read within the node's <c>NodeInboundLimit</c>; try again later.</summary>
     public const int InboundBudgetExceeded = 4101;
 
@@ -56,6 +59,7 @@ public static class CloseCodes
         [4100] = "Client did not read its messages fast enough; outbound queue overflowed",
         [4101] = "The server has no room for this message now; try again later",
         [4103] = "The user was blocked",
+        [4104] = "Another session of this user started",
     };
 
     /// <summary>The standard reason for a code, or null when it has none.</summary>

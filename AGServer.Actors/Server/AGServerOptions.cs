@@ -167,6 +167,12 @@ public sealed class AGServerOptions
     /// </summary>
     public RateLimit HandshakeRateLimit { get; set; } = new() { PerSecond = 1000, Burst = 2000 };
 
+    /// <summary>
+    /// One socket per user across the cluster (default off): when a socket becomes a user's (it authenticates), that
+    /// user's sockets that were theirs before, on every node, are disconnected with 4104.
+    /// </summary>
+    public bool SingleSessionPerUser { get; set; }
+
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
 

@@ -66,5 +66,11 @@ public sealed class UserDirectory
                 _local.TryRemove(from, out _);
             if (to is not null) _local.GetOrAdd(to, _ => new ConcurrentDictionary<string, AGServerSocket>())[socket.Id] = socket;
         }
+        if (to is not null && _server.Options.SingleSessionPerUser)
+        {
+            // Single-session mode: the user's other sockets, on every node, close if they became the user's earlier.
+            socket.UserSince = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince));
+        }
     }
 }

@@ -326,6 +326,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>The socket's user: the <see cref="AGServerOptions.UserIdClaim"/> of its auth token, or null.</summary>
     public string? UserId { get; private set; }
 
+    /// <summary>When the socket became its user's (unix ms), in single-session mode.</summary>
+    internal long UserSince { get; set; }
+
     internal void SetAuth(string? signedToken, JsonElement? token)
     {
         var user = State == SocketState.Closed ? null : Server.Users.UserOf(token);

@@ -28,6 +28,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         ActorRequest => "AR",
         RouteToSocket => "RS",
         RouteToUser => "RU",
+        SessionStarted => "SS",
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -52,6 +53,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         },
         RouteToSocket m => new() { ["id"] = m.SocketId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
         RouteToUser m => new() { ["id"] = m.UserId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
+        SessionStarted m => new() { ["s"] = m.SocketId, ["t"] = m.Since },
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -69,6 +71,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
             Str(j, "s")!, Str(j, "u"), system.Provider.ResolveActorRef(Str(j, "r")!)),
         "RS" => new RouteToSocket(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "RU" => new RouteToUser(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
+        "SS" => new SessionStarted(Str(j, "s")!, j["t"]!.GetValue<long>()),
         _ => throw new System.Runtime.Serialization.SerializationException($"Unknown socket message manifest '{manifest}'"),
     };
 

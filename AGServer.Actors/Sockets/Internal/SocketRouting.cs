@@ -8,3 +8,9 @@ internal sealed record RouteToSocket(string SocketId, ISocketCommand Command) : 
 
 /// <summary>A command for every socket of one user, sent to the server actor of every other node.</summary>
 internal sealed record RouteToUser(string UserId, ISocketCommand Command) : ISocketWireMessage;
+
+/// <summary>
+/// Single-session mode: socket <paramref name="SocketId"/> became its user's at <paramref name="Since"/> (unix ms), so
+/// each other socket of the user that became theirs earlier closes (4104). Sent to every socket of the user.
+/// </summary>
+internal sealed record SessionStarted(string SocketId, long Since) : ISocketCommand;

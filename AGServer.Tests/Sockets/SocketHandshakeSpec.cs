@@ -135,15 +135,16 @@ public sealed class SocketHandshakeSpec : ServerTestKit
         var server = await StartServer(o =>
         {
             o.PingInterval = 100;
-            o.PingTimeout = 400;
+            o.PingTimeout = 1000;
         });
         var talking = new List<InMemoryTransport>();
         for (var i = 0; i < 20; i++) talking.Add((await OpenAndHandshake(server)).Transport);
         var (silent, _) = await OpenAndHandshake(server);
-        // Each talking socket answers 8 pings (800 ms, twice the timeout); the silent one is closed meanwhile.
+        // Each talking socket answers 15 pings (1.5 s, past the timeout); the silent one is closed meanwhile. The timeout
+        // is several intervals: a machine running other specs alongside may delay a pong by a few hundred milliseconds.
         await Task.WhenAll(talking.Select(async transport =>
         {
-            for (var i = 0; i < 8; i++)
+            for (var i = 0; i < 15; i++)
             {
                 Assert.Equal("", await transport.NextFrame(skipPings: false));
                 await transport.Receive("");

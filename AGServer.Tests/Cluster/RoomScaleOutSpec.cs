@@ -11,25 +11,8 @@ public sealed class RoomScaleOutSpec : IAsyncLifetime
 {
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"agserver-rooms-{Guid.NewGuid():N}.db");
 
-    /// <summary>Both nodes journal to one SQLite file (Akka.Persistence.Sql), as a cluster would to one database.</summary>
-    private string Journal => $$"""
-        akka.persistence {
-          journal.plugin = "akka.persistence.journal.sql"
-          journal.sql {
-            class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-            connection-string = "Data Source={{_database}}"
-            provider-name = "SQLite.MS"
-            auto-initialize = true
-          }
-          snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-          snapshot-store.sql {
-            class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-            connection-string = "Data Source={{_database}}"
-            provider-name = "SQLite.MS"
-            auto-initialize = true
-          }
-        }
-        """;
+    /// <summary>Both nodes journal to one SQLite file (Akka.Persistence.Sql), as a cluster would to one database: the sample's journal.</summary>
+    private string Journal => GameRoom.Rooms.Journal(_database);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -72,7 +72,17 @@ internal sealed partial class SocketActor
         }
         else
         {
-            var limit = data.TryGetProperty("limit"u8, out var limitJson) && int.TryParse(limitJson.ToString(), out var n) && n >= 0 ? n : int.MaxValue;
+            var limit = int.MaxValue;
+            if (data.TryGetProperty("limit"u8, out var limitJson))
+            {
+                var n = limitJson.ToElement();
+                if (n.ValueKind != System.Text.Json.JsonValueKind.Number || !n.TryGetInt64(out var asked) || asked < 0)
+                {
+                    Refuse(id, new InvalidArgumentsError($"{name}: limit is an integer from 0 (got {Shown(limitJson)})"));
+                    return true;
+                }
+                limit = (int)Math.Min(asked, int.MaxValue);
+            }
             region.Tell(new HistoryQuery(channel, null, 0, limit, Self, id));
         }
         return true;
@@ -101,6 +111,28 @@ internal sealed partial class SocketActor
         }).ToArray();
         _socket.SendPacket(OutboundPacket.Response(answer.Correlation, new ChannelHistory(answer.Epoch, answer.Offset, publications)));
     }
+
+    /// <summary>
+    /// On a channel that recovers, subscribe data that names a position (<c>offset</c> or <c>epoch</c>) must name a
+    /// whole one: an epoch string and an offset that is an integer from 0 to 2^63-1. Anything else is refused with an
+    /// <c>InvalidArgumentsError</c> rather than taken as no position (the client would never learn what it missed).
+    /// </summary>
+    private InvalidArgumentsError? MalformedPosition(string channel, RawJson data)
+    {
+        if (!_server.ChannelFeatures.For(channel).Recovery) return null;
+        var hasEpoch = data.TryGetProperty("epoch"u8, out var epochJson);
+        var hasOffset = data.TryGetProperty("offset"u8, out var offsetJson);
+        if (!hasEpoch && !hasOffset) return null;
+        var offset = hasOffset ? offsetJson.ToElement() : default;
+        if (hasEpoch && epochJson.AsString() is { Length: > 0 }
+            && offset.ValueKind == System.Text.Json.JsonValueKind.Number && offset.TryGetInt64(out var since) && since >= 0)
+            return null;
+        return new InvalidArgumentsError(
+            $"Subscribe to {channel}: a recovery position is {{\"epoch\": string, \"offset\": integer from 0}} (got {Shown(data)})");
+    }
+
+    /// <summary>Client data quoted in an error, cut short.</summary>
+    private static string Shown(RawJson data) => data.GetRawText() is { Length: > 100 } long_ ? long_[..100] + "..." : data.GetRawText();
 
     /// <summary>
     /// Before a subscribe goes to the broker: when the channel recovers and the subscribe data says where the client

@@ -80,6 +80,11 @@ internal sealed partial class SocketActor
             Refuse(cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
             return;
         }
+        if (MalformedPosition(channel, options.Data) is { } malformed)
+        {
+            Refuse(cid, malformed);
+            return;
+        }
         var limit = _options.SocketChannelLimit;
         if (limit > 0 && _channels.Count >= limit)
         {

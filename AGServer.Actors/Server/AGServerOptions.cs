@@ -168,10 +168,11 @@ public sealed class AGServerOptions
     public RateLimit HandshakeRateLimit { get; set; } = new() { PerSecond = 1000, Burst = 2000 };
 
     /// <summary>
-    /// One socket per user across the cluster (default off): when a socket becomes a user's (it authenticates), that
-    /// user's sockets that were theirs before, on every node, are disconnected with 4104.
+    /// Most sockets one user may have across the cluster (default 0: no limit; 1: a single session). When a socket
+    /// becomes a user's (it authenticates) and the user has more, the user's oldest sockets, on any node, are
+    /// disconnected with 4104: the newest stay.
     /// </summary>
-    public bool SingleSessionPerUser { get; set; }
+    public int MaxSocketsPerUser { get; set; }
 
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
@@ -330,6 +331,8 @@ public sealed class AGServerOptions
             problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
+        if (MaxSocketsPerUser < 0)
+            problems.Add($"MaxSocketsPerUser must be 0 (no limit) or more (got {MaxSocketsPerUser}).");
         if (MaxConnectionsPerAddress < 0)
             problems.Add($"MaxConnectionsPerAddress must be 0 (no limit) or more (got {MaxConnectionsPerAddress}).");
         if (HandshakeRateLimit is null || HandshakeRateLimit.PerSecond < 0 || HandshakeRateLimit.Burst < 0)

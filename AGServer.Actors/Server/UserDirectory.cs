@@ -66,11 +66,12 @@ public sealed class UserDirectory
                 _local.TryRemove(from, out _);
             if (to is not null) _local.GetOrAdd(to, _ => new ConcurrentDictionary<string, AGServerSocket>())[socket.Id] = socket;
         }
-        if (to is not null && _server.Options.SingleSessionPerUser)
-        {
-            // Single-session mode: the user's other sockets, on every node, close if they became the user's earlier.
-            socket.UserSince = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince));
-        }
+        if (_server.Options.MaxSocketsPerUser <= 0) return;
+        // Sockets per user, cluster-wide: every socket of the user, on every node, counts the sessions newer than its
+        // own and closes once it has the limit's worth (see SocketActor.Sessions).
+        if (from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
+        if (to is null) return;
+        socket.UserSince = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince));
     }
 }

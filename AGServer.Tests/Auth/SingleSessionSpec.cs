@@ -5,7 +5,7 @@ using Xunit;
 
 namespace AGServer.Tests.Auth;
 
-/// <summary>Single-session mode on two nodes: a user's new session closes the older one, wherever it is.</summary>
+/// <summary>Sockets per user across two nodes: a user's new sessions close their oldest ones beyond the limit, wherever they are.</summary>
 public sealed class SingleSessionSpec : AGServerTestKit
 {
     private sealed record Login(string User);
@@ -13,8 +13,8 @@ public sealed class SingleSessionSpec : AGServerTestKit
     [Fact]
     public async Task A_users_new_session_on_one_node_closes_the_older_one_on_another_with_4104()
     {
-        var one = await StartServerAsync(o => o.SingleSessionPerUser = true);
-        var two = await StartNodeAsync(o => o.SingleSessionPerUser = true);
+        var one = await StartServerAsync(o => o.MaxSocketsPerUser = 1);
+        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = 1);
         foreach (var node in Nodes)
             node.MapProcedure("login", (Login login, AGRequestContext context) =>
                 context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
@@ -31,5 +31,35 @@ public sealed class SingleSessionSpec : AGServerTestKit
         Assert.Single(one.Users.Local("ann"));
         Assert.False(bystander.Closed.IsCompleted);   // another user's session is untouched
         Assert.Single(two.Users.Local("bob"));
+    }
+
+    [Fact]
+    public async Task With_a_limit_of_two_the_oldest_session_closes_and_ended_sessions_do_not_count()
+    {
+        var one = await StartServerAsync(o => o.MaxSocketsPerUser = 2);
+        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = 2);
+        foreach (var node in Nodes)
+            node.MapProcedure("login", (Login login, AGRequestContext context) =>
+                context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
+        async Task<Testing.AGTestClient> Session(SocketClusterServer node)
+        {
+            var client = await ConnectAsync(node);
+            await client.InvokeAsync("login", new { user = "ann" });
+            return client;
+        }
+
+        await using var first = await Session(two);
+        var second = await Session(one);
+        await second.DisposeAsync();                     // ended: it no longer counts against the first
+        await AwaitConditionAsync(() => Task.FromResult(one.Users.Local("ann").Count == 0));
+        await using var third = await Session(one);
+        // Told after the third's start along the same path (node 1 to node 2's sockets of ann): it arrives after it.
+        one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
+        await first.NextEventAsync("ping");
+        Assert.False(first.Closed.IsCompleted);          // two live sessions: the first and the third
+
+        await using var fourth = await Session(two);
+        Assert.Equal(CloseCodes.SessionReplaced, (await first.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        Assert.False(third.Closed.IsCompleted);
     }
 }

@@ -70,10 +70,11 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case SocketCommands.Disconnect disconnect:
                 Disconnect(disconnect.Code, disconnect.Reason);
                 break;
-            case SessionStarted started when started.SocketId != _socket.Id && _socket.UserSince <= started.Since:
-                Disconnect(CloseCodes.SessionReplaced, "Another session of this user started");
+            case SessionStarted started:
+                OnSessionStarted(started);
                 break;
-            case SessionStarted:
+            case SessionEnded ended:
+                _newerSessions?.Remove(ended.SocketId);
                 break;
             case SocketCommands.Transmit transmit:
                 _socket.Transmit(transmit.Event, transmit.Data);

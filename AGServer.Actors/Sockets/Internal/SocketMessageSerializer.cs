@@ -29,6 +29,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         RouteToSocket => "RS",
         RouteToUser => "RU",
         SessionStarted => "SS",
+        SessionEnded => "SE",
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -54,6 +55,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         RouteToSocket m => new() { ["id"] = m.SocketId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
         RouteToUser m => new() { ["id"] = m.UserId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
         SessionStarted m => new() { ["s"] = m.SocketId, ["t"] = m.Since },
+        SessionEnded m => new() { ["s"] = m.SocketId },
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -72,6 +74,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         "RS" => new RouteToSocket(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "RU" => new RouteToUser(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "SS" => new SessionStarted(Str(j, "s")!, j["t"]!.GetValue<long>()),
+        "SE" => new SessionEnded(Str(j, "s")!),
         _ => throw new System.Runtime.Serialization.SerializationException($"Unknown socket message manifest '{manifest}'"),
     };
 

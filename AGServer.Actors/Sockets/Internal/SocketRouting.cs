@@ -10,7 +10,11 @@ internal sealed record RouteToSocket(string SocketId, ISocketCommand Command) : 
 internal sealed record RouteToUser(string UserId, ISocketCommand Command) : ISocketWireMessage;
 
 /// <summary>
-/// Single-session mode: socket <paramref name="SocketId"/> became its user's at <paramref name="Since"/> (unix ms), so
-/// each other socket of the user that became theirs earlier closes (4104). Sent to every socket of the user.
+/// <c>MaxSocketsPerUser</c>: socket <paramref name="SocketId"/> became its user's at <paramref name="Since"/> (unix ms).
+/// Sent to every socket of the user, on every node: each counts the newer sessions of its user and closes (4104) once
+/// it has as many as the limit, so the newest ones stay.
 /// </summary>
 internal sealed record SessionStarted(string SocketId, long Since) : ISocketCommand;
+
+/// <summary>Socket <paramref name="SocketId"/> is no longer its user's (it closed, logged out or became another's).</summary>
+internal sealed record SessionEnded(string SocketId) : ISocketCommand;

@@ -80,4 +80,16 @@ public sealed class RevocationSpec : AGServerTestKit
         Assert.True(laptop.IsAuthenticated);
         Assert.Single(one.Users.Local("cy"));
     }
+
+    [Fact]
+    public async Task A_node_that_joins_after_a_block_learns_it_from_the_cluster()
+    {
+        var (one, _) = await StartCluster();
+        await one.Revocations.BlockUserAsync("dee");
+
+        // As a restarted node does: it starts empty and gets the cluster's revocations by gossip.
+        var three = await StartNodeAsync(o => o.AuthKey = "a key shared by the cluster's nodes");
+
+        await AwaitConditionAsync(() => Task.FromResult(three.Revocations.IsBlocked("dee")), TimeSpan.FromSeconds(15));
+    }
 }

@@ -48,7 +48,7 @@ public sealed class AGServerMetrics
         Meter.CreateObservableCounter("agserver.bytes.received", () => server.Traffic().BytesReceived, "By", "Payload bytes received from clients");
         Meter.CreateObservableCounter("agserver.messages.sent", () => server.Traffic().MessagesSent, "{message}", "WebSocket messages sent to clients (publish deliveries included)");
         Meter.CreateObservableCounter("agserver.bytes.sent", () => server.Traffic().BytesSent, "By", "Payload bytes sent to clients");
-        _rpcServerDuration = Meter.CreateHistogram<double>("agserver.rpc.server.duration", "s", "Time to answer a client's invoke, by procedure (handlers mapped with MapProcedure)");
+        _rpcServerDuration = Meter.CreateHistogram<double>("agserver.rpc.server.duration", "s", "Time to answer a client's invoke, by procedure, outcome and error name (every answered invoke, whatever served it)");
         _rpcClientDuration = Meter.CreateHistogram<double>("agserver.rpc.client.duration", "s", "Time a client took to answer the server's invoke, by procedure and outcome");
         _publishes = Meter.CreateCounter<long>("agserver.publishes", "{message}", "Messages published on channels from this node (clients and exchange)");
         _deliveries = Meter.CreateCounter<long>("agserver.deliveries", "{message}", "Publish deliveries to this node's subscribers");
@@ -73,10 +73,15 @@ public sealed class AGServerMetrics
 
     internal void Disconnection(int code) => _disconnections.Add(1, new KeyValuePair<string, object?>("agserver.close.code", code));
 
-    internal void RpcServer(string procedure, TimeSpan elapsed, bool failed) =>
+    /// <summary>An answered invoke: its procedure (names nothing serves folded into one), outcome and error name.</summary>
+    internal void RpcServer(string procedure, TimeSpan elapsed, string? errorName) =>
         _rpcServerDuration.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("rpc.method", procedure),
-            new KeyValuePair<string, object?>("agserver.rpc.outcome", failed ? "error" : "ok"));
+            new KeyValuePair<string, object?>("agserver.rpc.outcome", errorName is null ? "ok" : "error"),
+            new KeyValuePair<string, object?>("error.type", errorName));
+
+    /// <summary>True while something listens to the answered-invoke durations.</summary>
+    internal bool RecordsRpcServer => _rpcServerDuration.Enabled;
 
     /// <summary>True while something listens to the invoke durations: only then is an invoke's end watched.</summary>
     internal bool RecordsRpcClient => _rpcClientDuration.Enabled;

@@ -84,13 +84,10 @@ public sealed partial class SocketClusterServer
         var socket = request.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;
         await using var context = new AGRequestContext(socket, request.Procedure, request.Data, request, Services);
-        var started = global::System.Diagnostics.Stopwatch.GetTimestamp();
-        var failed = true;
         try
         {
             var result = await binder.InvokeAsync(context, request).ConfigureAwait(false);
             if (!request.Sent && binder.ToResponse(result) is var response) request.End(response.IsAbsent ? null : response);
-            failed = false;
         }
         catch (HandlerDataException error)
         {
@@ -108,7 +105,6 @@ public sealed partial class SocketClusterServer
             ServerLog.ProcedureHandlerFailed(Logger, request.Procedure, socket.Id, error);
             Failures.HandlerFailed(request, error);
         }
-        Metrics.RpcServer(request.Procedure, global::System.Diagnostics.Stopwatch.GetElapsedTime(started), failed);
         return NotUsed.Instance;
     }
 

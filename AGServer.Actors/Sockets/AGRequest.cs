@@ -11,9 +11,12 @@ public sealed class AGRequest : IFailable, IInboundItem
 {
     private int _sent;
     private int _taken;
+    // When it arrived, for the RPC duration metric; 0 while nothing listens to it (no clock read then).
+    private readonly long _arrived;
 
     internal AGRequest(AGServerSocket socket, long id, string procedure, RawJson data)
     {
+        _arrived = socket.Server.Metrics.RecordsRpcServer ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         Socket = socket;
         Id = id;
         Procedure = procedure;
@@ -38,6 +41,7 @@ public sealed class AGRequest : IFailable, IInboundItem
     {
         MarkSent();
         Socket.SendPacket(OutboundPacket.Response(Id, data));
+        Measure(null);
     }
 
     /// <summary>Answers with an error, dehydrated with its SocketCluster name.</summary>
@@ -46,6 +50,7 @@ public sealed class AGRequest : IFailable, IInboundItem
         ArgumentNullException.ThrowIfNull(error);
         MarkSent();
         Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
+        Measure(error);
     }
 
     bool IInboundItem.IsStale => Socket.State == SocketState.Closed;
@@ -62,6 +67,14 @@ public sealed class AGRequest : IFailable, IInboundItem
     {
         if (Interlocked.Exchange(ref _sent, 1) == 1) return;
         Socket.SendPacket(OutboundPacket.ErrorResponse(Id, error));
+        Measure(error);
+    }
+
+    /// <summary>Every answered invoke is measured, whatever served it (a handler, a stream, a per-socket handler, an actor).</summary>
+    private void Measure(Exception? error)
+    {
+        if (_arrived != 0)
+            Socket.Server.Metrics.RpcServer(Procedure, System.Diagnostics.Stopwatch.GetElapsedTime(_arrived), error is null ? null : (error as INamedError)?.Name ?? "ServerError");
     }
 
     private void MarkSent()

@@ -22,11 +22,15 @@ public sealed class OperationsSpec
         app.MapAGServer();
         var server = app.Services.GetRequiredService<SocketClusterServer>();
         server.MapProcedure("sum", (int[] numbers) => numbers.Sum());
+        _ = server.Procedure("streamed").RunForeach(request => request.Error(new AGServer.Protocol.AGError("NopeError", "no")), server.Materializer);
         await app.StartAsync();
         var url = AGServerApp.WebSocketUrl(app);
         await using var socket = await RawSocket.Connect(url);
         await socket.Send("""{"event":"sum","data":[1,2,3],"cid":2}""");
         Assert.Equal("""{"rid":2,"data":6}""", await socket.Receive());
+        // Every answered invoke is measured, whatever served it: a bare stream too, with its error's name.
+        await socket.Send("""{"event":"streamed","cid":3}""");
+        Assert.Contains("NopeError", await socket.Receive());
 
         using var http = new HttpClient { BaseAddress = new Uri(url.Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
         var metrics = await http.GetStringAsync("/metrics");
@@ -37,6 +41,7 @@ public sealed class OperationsSpec
         Assert.Matches(@"agserver_messages_received_total(\{[^}]*\})? [1-9]", metrics);
         Assert.Matches(@"agserver_bytes_sent_bytes_total(\{[^}]*\})? [1-9]", metrics);
         Assert.Matches(@"agserver_rpc_server_duration_seconds_count\{[^}]*rpc_method=""sum""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"agserver_rpc_server_duration_seconds_count\{[^}]*error_type=""NopeError""[^}]*rpc_method=""streamed""[^}]*\} [1-9]", metrics);
         Assert.Matches(@"agserver_cluster_members\{[^}]*agserver_member_status=""up""[^}]*\} [1-9]", metrics);
         await app.StopAsync();
     }

@@ -142,6 +142,8 @@ internal sealed partial class SocketActor
     {
         ServerLog.UnknownProcedure(_server.Logger, name, _socket.Id);
         _socket.SendPacket(OutboundPacket.ErrorResponse(cid, ClientErrors.UnknownProcedure(name)));
+        // A client chooses these names: they are folded into one, so the metric's tags stay bounded.
+        if (_server.Metrics.RecordsRpcServer) _server.Metrics.RpcServer("(unknown)", TimeSpan.Zero, "UnknownProcedureError");
     }
 
     private void Hold(string name, long? cid, RawJson data, long deadline)

@@ -68,7 +68,8 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
-                <NoWarn>NU1603</NoWarn>
+                <!-- A consumer that treats warnings as errors builds on the packages as they are (no NU1603 or other warning). -->
+                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="AGServer" Version="{version}" />

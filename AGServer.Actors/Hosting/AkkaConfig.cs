@@ -35,7 +35,7 @@ internal static class AkkaConfig
     private static Config LoadEmbedded()
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("AGServer.cluster.hocon")
-                           ?? throw new InvalidOperationException("cluster.hocon is not embedded in AGServer.Actors");
+                           ?? throw new InvalidOperationException("cluster.hocon is not embedded in the AGServer assembly");
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
     }

@@ -10,7 +10,7 @@ namespace AGServer.Tests.PublicApi;
 public sealed class PublicApiSpec
 {
     [Theory]
-    [InlineData(typeof(SocketClusterServer), "AGServer.Actors")]
+    [InlineData(typeof(SocketClusterServer), "AGServer")]
     [InlineData(typeof(Testing.AGServerTestKit), "AGServer.Testing")]
     public void The_public_API_is_the_approved_one(Type anyType, string assembly)
     {

@@ -10,14 +10,21 @@ public sealed class SingleSessionSpec : AGServerTestKit
 {
     private sealed record Login(string User);
 
-    [Fact]
-    public async Task A_users_new_session_on_one_node_closes_the_older_one_on_another_with_4104()
+    /// <summary>Two nodes with the limit, each serving a login that names the user.</summary>
+    private async Task<(SocketClusterServer One, SocketClusterServer Two)> StartCluster(int maxSocketsPerUser)
     {
-        var one = await StartServerAsync(o => o.MaxSocketsPerUser = 1);
-        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = 1);
+        var one = await StartServerAsync(o => o.MaxSocketsPerUser = maxSocketsPerUser);
+        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = maxSocketsPerUser);
         foreach (var node in Nodes)
             node.MapProcedure("login", (Login login, AGRequestContext context) =>
                 context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
+        return (one, two);
+    }
+
+    [Fact]
+    public async Task A_users_new_session_on_one_node_closes_the_older_one_on_another_with_4104()
+    {
+        var (one, two) = await StartCluster(maxSocketsPerUser: 1);
         await using var older = await ConnectAsync(two);
         await older.InvokeAsync("login", new { user = "ann" });
         await using var bystander = await ConnectAsync(two);
@@ -36,11 +43,7 @@ public sealed class SingleSessionSpec : AGServerTestKit
     [Fact]
     public async Task With_a_limit_of_two_the_oldest_session_closes_and_ended_sessions_do_not_count()
     {
-        var one = await StartServerAsync(o => o.MaxSocketsPerUser = 2);
-        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = 2);
-        foreach (var node in Nodes)
-            node.MapProcedure("login", (Login login, AGRequestContext context) =>
-                context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
+        var (one, two) = await StartCluster(maxSocketsPerUser: 2);
         async Task<Testing.AGTestClient> Session(SocketClusterServer node)
         {
             var client = await ConnectAsync(node);

@@ -75,7 +75,7 @@ public sealed class TcpBackpressureSpec
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("condition never held");
-            await Task.Delay(20);
+            await Task.Delay(20); // the transport's paused state has no event of its own: it is looked at every 20 ms
         }
     }
 }

@@ -123,7 +123,7 @@ public sealed class HandlersSpec : AGServerTestKit
         {
             var now = Interlocked.Increment(ref running);
             lock (server) most = Math.Max(most, now);
-            Thread.Sleep(20);
+            Thread.Sleep(20); // the handler's own blocking work (not a wait of the test): calls overlap if the bound let them
             Interlocked.Decrement(ref running);
             return n;
         }, new HandlerOptions { MaxConcurrency = 2 });

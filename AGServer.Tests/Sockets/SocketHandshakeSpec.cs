@@ -204,7 +204,9 @@ public sealed class SocketHandshakeSpec : ServerTestKit
         });
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
-        await Task.Delay(400); // eight would-be ping intervals, on purpose: what is checked is that nothing comes in them
+        // A negative check: 400 ms is eight ping intervals and four ping timeouts, so had pings been sent, or the socket been
+        // timed out, several pings (or the close) would have come by now.
+        await Task.Delay(400);
         // The first frame after them is this invoke: no ping (and no close) came first.
         var invoke = socket.InvokeAsync("hello", 1);
         var frame = await transport.NextFrame(skipPings: false);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
 using AGServer.Sockets;
+using AGServer.Sockets.Internal;
 
 namespace AGServer.Testing;
 
@@ -11,8 +12,6 @@ internal sealed class InMemoryTransport : ISocketTransport
     private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<IActorRef> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<(int Code, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public int QueuedFrames => 0;
 
     public long BytesReceived { get; private set; }
 
@@ -30,19 +29,26 @@ internal sealed class InMemoryTransport : ISocketTransport
     /// <summary>The close the server sent (code and reason).</summary>
     public Task<(int Code, string? Reason)> Closed => _closed.Task;
 
-    public void Attach(IActorRef socketActor) => _attached.TrySetResult(socketActor);
+    private readonly CancellationTokenSource _over = new();
 
-    public bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true)
+    public CancellationToken ConnectionOver => _over.Token;
+
+    public void Attach(IActorRef socketActor, SocketOutbox outbox) => _attached.TrySetResult(socketActor);
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
     {
-        if (_closed.Task.IsCompleted) return false;
         _sent.Writer.TryWrite(Encoding.UTF8.GetString(frame.Span));
-        return true;
+        return ValueTask.CompletedTask;
     }
 
-    public void Close(int code, string? reason)
+    public ValueTask CloseOutputAsync(int code, string? reason)
     {
         if (_closed.TrySetResult((code, reason)))
+        {
             Attached.Result.Tell(new TransportMessages.TransportClosed(code, reason));
+            _over.Cancel();
+        }
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Delivers a frame from the "client".</summary>

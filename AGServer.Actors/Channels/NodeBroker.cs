@@ -58,9 +58,12 @@ internal sealed class NodeBroker : ReceiveActor
 
     private readonly ChannelFeatureMap _features;
 
+    private readonly LocalFanOut? _fanOut;
+
     public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null,
-        ChannelFeatureMap? features = null)
+        ChannelFeatureMap? features = null, LocalFanOut? fanOut = null)
     {
+        _fanOut = fanOut;
         _features = features ?? ChannelFeatureMap.Empty;
         _region = region;
         _codec = codec;
@@ -98,6 +101,7 @@ internal sealed class NodeBroker : ReceiveActor
     {
         var channel = subscribe.Channel;
         _local.Add(channel, subscribe.Subscriber);
+        _fanOut?.Set(channel, _local.CountOf(channel));
         if (subscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
             _region.Tell(new PresenceJoin(channel, Self, socket.Id, socket.UserId));
         if (_registered.ContainsKey(channel))
@@ -128,7 +132,9 @@ internal sealed class NodeBroker : ReceiveActor
         var channel = unsubscribe.Channel;
         if (unsubscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
             _region.Tell(new PresenceLeave(channel, Self, socket.Id));
-        if (_local.Remove(channel, unsubscribe.Subscriber))
+        var last = _local.Remove(channel, unsubscribe.Subscriber);
+        _fanOut?.Set(channel, _local.CountOf(channel));
+        if (last)
         {
             _registered.Remove(channel);
             if (_registering.Remove(channel, out var registering))

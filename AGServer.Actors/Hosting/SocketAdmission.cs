@@ -63,8 +63,7 @@ internal static class SocketAdmission
     public static Task ServeAsync(SocketClusterServer server, SocketRequest request, Decision admitted, WebSocket webSocket, string peer)
     {
         var options = server.Options;
-        var transport = new WebSocketTransport(webSocket, options.MaxPayload, options.OutboundQueueLimit, server.TransportLogger, peer,
-            options.InboundWindow, server.InboundBudget, options.OutboundQueueBytes);
+        var transport = new WebSocketTransport(webSocket, options.MaxPayload, server.TransportLogger, peer, options.InboundWindow, server.InboundBudget);
         server.Accept(transport, request, admitted.HandshakeStream);
         return transport.Completion.ContinueWith(_ => server.ConnectionLimits.Close(request.RemoteAddress), TaskScheduler.Default);
     }

@@ -132,9 +132,12 @@ public sealed partial class SocketClusterServer
             new ChannelMessageExtractor(settings.NumberOfShards),
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures)), NodeBroker.Name);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures, LocalFanOut)), NodeBroker.Name);
         return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
     }
+
+    /// <summary>Local subscribers per channel, kept by the broker: what a publish costs this node (see <see cref="RateLimits.FanOut"/>).</summary>
+    internal LocalFanOut LocalFanOut { get; } = new();
 
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
     public NodeHealth Health()

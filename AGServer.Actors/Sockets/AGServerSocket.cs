@@ -43,6 +43,8 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         Server = server;
         _transport = transport;
         Request = request;
+        Outbox = new Internal.SocketOutbox(transport, server.Codec, server.Options.OutboundQueueLimit, server.Options.OutboundQueueBytes,
+            server.TransportLogger, request.RemoteAddress is { } address ? $"{address}:{request.RemotePort}" : id);
         Listeners = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
         Receivers = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
         Procedures = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
@@ -154,6 +156,9 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>The connection under the socket.</summary>
     internal ISocketTransport Transport => _transport;
 
+    /// <summary>The one owner of the socket's output: every frame to the client is posted here.</summary>
+    internal Internal.SocketOutbox Outbox { get; }
+
     /// <summary>True while the application batches this socket (<see cref="StartBatching"/>).</summary>
     public bool IsBatching { get; internal set; }
 
@@ -217,7 +222,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     public long GetInboundBackpressure() => Interlocked.Read(ref InboundReceived) - Interlocked.Read(ref InboundProcessed);
 
     /// <summary>Outbound frames queued and not yet written to the connection.</summary>
-    public long GetOutboundBackpressure() => _transport.QueuedFrames;
+    public long GetOutboundBackpressure() => Outbox.QueuedFrames;
 
     /// <summary>The largest of the inbound, outbound, listener, receiver and procedure backpressures.</summary>
     public long GetBackpressure() => new[]
@@ -368,34 +373,37 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>
-    /// The broker's fan-out: held while the channel is being recovered (see <see cref="HoldPublishes"/>), else straight
-    /// to the transport, or through the actor when OUTBOUND middleware must see it.
+    /// The broker's fan-out: held while the channel is being recovered (see <see cref="HoldPublishes"/>), else posted to
+    /// the outbox, or through the actor when OUTBOUND middleware must see it. Takes a lock only while a recovery holds.
     /// </summary>
     void IChannelSubscriber.Deliver(string channel, byte[] frame)
     {
+        var viaActor = WantsOutboundMiddleware(channel);
         if (Volatile.Read(ref _held) is not null)
         {
-            lock (_holdGate)
+            lock (_holdGate!)
             {
                 if (_held is not null && _held.TryGetValue(channel, out var hold))
                 {
                     hold.Add(frame);
                     return;
                 }
+                // Posted under the lock: a release in progress posts what it held first.
+                DeliverNow(channel, frame, viaActor);
+                return;
             }
         }
-        DeliverNow(channel, frame);
+        DeliverNow(channel, frame, viaActor);
     }
 
-    // Holds share the socket's send lock (taken by every delivery anyway, and re-entered by a flush's sends): no
-    // extra object per connection for a rarely used feature.
-    private object _holdGate => _batchGate;
+    // Made on the first hold: no extra object per connection for a rarely used feature.
+    private object? _holdGate;
     private Dictionary<string, Internal.HeldPublishes>? _held;
 
     /// <summary>From now on, publishes of <paramref name="channel"/> wait (bounded) until <see cref="ReleasePublishes"/>.</summary>
     internal void HoldPublishes(string channel, int limit)
     {
-        lock (_holdGate)
+        lock (LazyInitializer.EnsureInitialized(ref _holdGate))
         {
             var held = _held is null ? new Dictionary<string, Internal.HeldPublishes>() : new Dictionary<string, Internal.HeldPublishes>(_held);
             held[channel] = new Internal.HeldPublishes(limit);
@@ -404,27 +412,32 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>
-    /// Ends the hold of <paramref name="channel"/>: <paramref name="flush"/> gets what was held and sends what it decides
-    /// (through <see cref="DeliverNow"/>) before any later publish of the channel goes out.
+    /// Ends the hold of <paramref name="channel"/>: <paramref name="flush"/> gets what was held and decides what to send
+    /// (it posts through the sender it is given, under the hold's lock) before any later publish of the channel goes out.
     /// </summary>
-    internal void ReleasePublishes(string channel, Action<Internal.HeldPublishes>? flush)
+    internal void ReleasePublishes(string channel, Action<Internal.HeldPublishes, Action<byte[]>>? flush)
     {
+        if (_holdGate is null) return;
+        var viaActor = WantsOutboundMiddleware(channel);
         lock (_holdGate)
         {
             if (_held is null || !_held.TryGetValue(channel, out var hold)) return;
             var held = new Dictionary<string, Internal.HeldPublishes>(_held);
             held.Remove(channel);
             Volatile.Write(ref _held, held.Count == 0 ? null : held);
-            flush?.Invoke(hold);
+            flush?.Invoke(hold, frame => DeliverNow(channel, frame, viaActor));
         }
     }
 
-    /// <summary>Sends a publish of <paramref name="channel"/> now: to the transport, or through OUTBOUND middleware.</summary>
-    internal void DeliverNow(string channel, byte[] frame)
+    /// <summary>Whether OUTBOUND middleware must see publishes of <paramref name="channel"/> (its filter is application code: never under a lock).</summary>
+    private bool WantsOutboundMiddleware(string channel) =>
+        Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request));
+
+    /// <summary>Sends a publish of <paramref name="channel"/> now: to the outbox, or through the actor for OUTBOUND middleware.</summary>
+    private void DeliverNow(string channel, byte[] frame, bool viaActor)
     {
-        if (Server.Middleware.Wants(Middleware.MiddlewareType.Outbound, new Middleware.ActionInfo(Middleware.ActionType.PublishOut, channel, Request)))
-            ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
-        else SendFrame(frame, writeHere: false); // the broker never writes itself: fan-out spreads over the pool
+        if (viaActor) ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
+        else Outbox.Post(frame, writeHere: false); // the broker never writes itself: fan-out spreads over the pool
     }
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));

@@ -3,31 +3,30 @@ using Akka.Actor;
 namespace AGServer.Sockets;
 
 /// <summary>
-/// The seam between a socket actor and its connection (a WebSocket, or an in-memory pipe in tests).
-/// The socket actor never sees Kestrel or <see cref="System.Net.WebSockets.WebSocket"/>.
+/// The seam between a socket and its connection (a WebSocket, or an in-memory pipe in tests). The socket actor never
+/// sees Kestrel or <see cref="System.Net.WebSockets.WebSocket"/>.
 /// Contract: after <see cref="Attach"/>, the transport tells the actor <see cref="TransportMessages.FrameReceived"/>
 /// for each inbound frame in order, and exactly one <see cref="TransportMessages.TransportClosed"/> when the
-/// connection is gone. <see cref="Send"/> and <see cref="Close"/> are thread-safe; frames leave in the order sent,
-/// and a close goes out after the frames queued before it.
+/// connection is gone. Output is written only by the socket's <see cref="Internal.SocketOutbox"/>, one write at a time
+/// (<see cref="WriteAsync"/>, then at most one <see cref="CloseOutputAsync"/>, last); a close the transport decides itself
+/// (the client closed, a message too big) is posted to that outbox, so it goes out after the frames before it.
 /// </summary>
 internal interface ISocketTransport
 {
-    /// <summary>Starts delivering inbound frames to <paramref name="socketActor"/>.</summary>
-    void Attach(IActorRef socketActor);
+    /// <summary>Starts delivering inbound frames to <paramref name="socketActor"/>; the transport's own closes go to <paramref name="outbox"/>.</summary>
+    void Attach(IActorRef socketActor, Internal.SocketOutbox outbox);
 
-    /// <summary>
-    /// Queues one frame. Returns false when the outbound queue is full (the transport then tells the actor
-    /// <see cref="TransportMessages.OutboundOverflow"/>). <paramref name="writeHere"/>: when no write is in progress,
-    /// the caller's thread may start writing (cheapest for one frame); false hands the write to the thread pool, so
-    /// that a fan-out to many sockets spreads over all cores.
-    /// </summary>
-    bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true);
+    /// <summary>Writes one frame (called by the outbox only, never concurrently).</summary>
+    ValueTask WriteAsync(ReadOnlyMemory<byte> frame);
 
-    /// <summary>Sends a close frame after what is queued, then ends the connection.</summary>
-    void Close(int code, string? reason);
+    /// <summary>Sends the close frame (called by the outbox only, once, after its last frame).</summary>
+    ValueTask CloseOutputAsync(int code, string? reason);
 
     /// <summary>Cuts the connection at once, with no close frame (the actor then hears a 1006 close).</summary>
     void Abort();
+
+    /// <summary>Cancelled when the connection is over.</summary>
+    CancellationToken ConnectionOver { get; }
 
     /// <summary>
     /// Inbound credit: the socket actor is done with <paramref name="bytes"/> of frames it was handed. A transport holds at
@@ -35,9 +34,6 @@ internal interface ISocketTransport
     /// full (the client's own send buffer then fills: TCP backpressure); it reads again once half of it is released.
     /// </summary>
     void ReleaseInbound(int bytes);
-
-    /// <summary>Frames queued and not yet written.</summary>
-    int QueuedFrames { get; }
 
     /// <summary>Payload bytes received so far.</summary>
     long BytesReceived { get; }

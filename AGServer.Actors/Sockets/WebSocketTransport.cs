@@ -11,32 +11,18 @@ namespace AGServer.Sockets;
 
 /// <summary>
 /// A socket's connection over a Kestrel <see cref="WebSocket"/>. Inbound: one receive loop with a small buffer that
-/// hands whole frames to the socket actor. Outbound: one bounded
-/// queue and one writer at a time. The sender that finds no write in progress writes itself, on its own thread, so a
-/// frame normally reaches Kestrel with no thread hop; frames sent meanwhile queue up and that writer drains them in
-/// order. A client that stops reading fills the queue up to <c>OutboundQueueLimit</c> and is disconnected.
+/// hands whole frames to the socket actor, bounded by an inbound window and the node's budget. Outbound: the socket's
+/// <see cref="Internal.SocketOutbox"/> writes through it, one frame at a time; this class holds no outbound queue.
 /// </summary>
 internal sealed class WebSocketTransport : ISocketTransport
 {
-    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
-
     private readonly WebSocket _webSocket;
     private readonly int? _maxPayload;
-    private readonly int _queueLimit;
-    private readonly long _queueBytesLimit;
     private readonly object _gate = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Queue<ReadOnlyMemory<byte>>? _queue;
     private IActorRef _actor = ActorRefs.Nobody;
-    private bool _writing;
-    private bool _closeRequested;
-    private bool _closeSent;
-    private int _closeCode;
-    private string? _closeReason;
-    private int _queued;
-    private long _queuedBytes;
+    private Internal.SocketOutbox? _outbox;
     private long _bytesReceived;
-    private int _overflowReported;
     private int _closedReported;
 
     private readonly ILogger _logger;
@@ -53,142 +39,49 @@ internal sealed class WebSocketTransport : ISocketTransport
 
     /// <param name="webSocket">The accepted connection.</param>
     /// <param name="maxPayload">The largest inbound message in bytes (null: no limit); a bigger one closes with 1009.</param>
-    /// <param name="queueLimit">Outbound frames that may wait; beyond, the socket is disconnected.</param>
     /// <param name="logger">For dropped connections.</param>
     /// <param name="peer">Who is on the other end (for logs), e.g. the remote address and port.</param>
     /// <param name="inboundWindow">Bytes of frames handed to the socket actor and not yet released, beyond which reading stops.</param>
     /// <param name="budget">The node's bound on inbound bytes across sockets, or null for none.</param>
-    /// <param name="queueBytesLimit">Outbound bytes that may wait (one frame is always taken); beyond, as beyond <paramref name="queueLimit"/>.</param>
-    public WebSocketTransport(WebSocket webSocket, int? maxPayload, int queueLimit, ILogger? logger = null, string? peer = null,
-        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null,
-        long queueBytesLimit = Server.AGServerOptions.DefaultOutboundQueueBytes)
+    public WebSocketTransport(WebSocket webSocket, int? maxPayload, ILogger? logger = null, string? peer = null,
+        int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null)
     {
-        _queueBytesLimit = queueBytesLimit;
         _budget = budget;
         _inboundWindow = inboundWindow;
         _logger = logger ?? NullLogger.Instance;
         _peer = peer ?? "?";
         _webSocket = webSocket;
         _maxPayload = maxPayload;
-        _queueLimit = queueLimit;
     }
 
     /// <summary>Completes when the connection is over.</summary>
     public Task Completion => _completion.Task;
 
-    public int QueuedFrames => Volatile.Read(ref _queued);
-
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
-    public void Attach(IActorRef socketActor)
+    public CancellationToken ConnectionOver => _connectionOver.Token;
+
+    public void Attach(IActorRef socketActor, Internal.SocketOutbox outbox)
     {
         _actor = socketActor;
+        _outbox = outbox;
         _ = RunAsync();
     }
 
-    public bool Send(ReadOnlyMemory<byte> frame, bool writeHere = true)
-    {
-        lock (_gate)
-        {
-            if (_closeRequested) return false;
-            if (_queued >= _queueLimit || (_queued > 0 && _queuedBytes + frame.Length > _queueBytesLimit))
-            {
-                if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(OutboundOverflow.Instance);
-                return false;
-            }
-            _queued++;
-            _queuedBytes += frame.Length;
-            if (_writing || !writeHere) (_queue ??= new Queue<ReadOnlyMemory<byte>>()).Enqueue(frame);
-            if (_writing) return true;
-            _writing = true;
-        }
-        if (writeHere) _ = Write(frame);
-        else ThreadPool.UnsafeQueueUserWorkItem(static transport => _ = transport.Write(null), this, preferLocal: false);
-        return true;
-    }
-
-    public void Close(int code, string? reason)
-    {
-        bool startWriter;
-        lock (_gate)
-        {
-            if (_closeRequested) return;
-            _closeRequested = true;
-            _closeCode = code;
-            _closeReason = reason;
-            startWriter = !_writing;
-            if (startWriter) _writing = true;
-        }
-        // A client that does not read, or does not answer the close, is cut off after a while. The timer goes as soon as
-        // the connection is over, so a closed connection's objects are not kept alive for it.
-        _ = Task.Delay(CloseHandshakeTimeout * 2, _connectionOver.Token).ContinueWith(
-            static (delay, ws) =>
-            {
-                if (!delay.IsCanceled) ((WebSocket)ws!).Abort();
-            }, _webSocket, TaskScheduler.Default);
-        if (startWriter) _ = Write(null);
-    }
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> frame) =>
+        _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
 
     public void Abort() => _webSocket.Abort();
 
-    /// <summary>Writes <paramref name="first"/> (when not null), then whatever queued meanwhile, then the close if asked.</summary>
-    private async Task Write(ReadOnlyMemory<byte>? first)
-    {
-        try
-        {
-            var next = first;
-            while (true)
-            {
-                if (next is { } frame)
-                {
-                    var sending = _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
-                    if (!sending.IsCompletedSuccessfully) await sending;
-                    lock (_gate)
-                    {
-                        _queued--;
-                        _queuedBytes -= frame.Length;
-                    }
-                }
-                bool sendClose;
-                lock (_gate)
-                {
-                    if (_queue is { Count: > 0 } queue)
-                    {
-                        next = queue.Dequeue();
-                        continue;
-                    }
-                    sendClose = _closeRequested && !_closeSent;
-                    _closeSent |= sendClose;
-                    if (!sendClose)
-                    {
-                        _writing = false;
-                        return;
-                    }
-                }
-                await SendClose(_closeCode, _closeReason);
-                return;
-            }
-        }
-        catch (Exception error)
-        {
-            // The connection broke while writing: the receive loop reports it.
-            ServerLog.ConnectionDropped(_logger, _peer, "write failed", error);
-            _webSocket.Abort();
-            lock (_gate)
-            {
-                _queued = 0;
-                _queuedBytes = 0;
-                _queue?.Clear();
-                _closeSent = true;
-            }
-        }
-    }
+    private void Close(int code, string? reason) => _outbox!.Close(code, reason);
 
     private async Task RunAsync()
     {
         await ReceiveLoop();
         EndInbound();
         Close(CloseCodes.Normal, null);
+        // The close goes out after what was queued before it; a client that does not read is aborted by the outbox's timer.
+        await _outbox!.CloseWritten;
         _webSocket.Dispose();
         _connectionOver.Cancel();
         _completion.TrySetResult();
@@ -339,7 +232,7 @@ internal sealed class WebSocketTransport : ISocketTransport
         }
     }
 
-    private async Task SendClose(int code, string? reason)
+    public async ValueTask CloseOutputAsync(int code, string? reason)
     {
         if (_webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
         if (!IsSendableCode(code)) code = CloseCodes.ServerFault;

@@ -115,7 +115,7 @@ public sealed class InboundFuzzProperties : ServerTestKit
             }
             if (IsAnswerTo(frame, 999999))
             {
-                transport.Close(CloseCodes.Normal, null);
+                await transport.HangUp(CloseCodes.Normal);
                 return "ok";
             }
         }

@@ -20,6 +20,9 @@ internal sealed class LocalSubscriptions
 
     public int ChannelCount => _byChannel.Count;
 
+    /// <summary>How many local subscribers <paramref name="channel"/> has.</summary>
+    public int CountOf(string channel) => _byChannel.TryGetValue(channel, out var members) ? members.List.Count : 0;
+
     /// <summary>Adds a subscriber; true when it is the channel's first local one.</summary>
     public bool Add(string channel, IChannelSubscriber subscriber)
     {

@@ -7,7 +7,7 @@ namespace AGServer.Server.Internal;
 /// <summary>
 /// Pings every socket of a server and finds the silent ones, from one timer instead of two Akka timers per socket.
 /// Sockets are spread over <see cref="Slots"/> slots; each tick (a <see cref="Slots"/>th of the ping interval) takes
-/// one slot: a socket heard from within the ping timeout gets its ping written there and then (no actor message, one
+/// one slot: a socket heard from within the ping timeout gets its ping posted to its outbox (no actor message, one
 /// thread for the whole slot), a silent one is told <see cref="Silent"/> once. So each socket is pinged once per ping
 /// interval, and a client that went silent is noticed between the ping timeout and the ping timeout plus one ping
 /// interval after it was last heard from. Between ticks nothing wakes up.
@@ -24,17 +24,15 @@ internal sealed class KeepAliveWheel : IDisposable
     internal sealed class Member
     {
         internal readonly AGServerSocket Socket;
-        internal readonly ISocketTransport Transport;
         internal readonly IActorRef Actor;
         internal int Slot;
         internal int Index;
         private long _lastHeard = Environment.TickCount64;
         private int _reportedSilent;
 
-        internal Member(AGServerSocket socket, ISocketTransport transport, IActorRef actor)
+        internal Member(AGServerSocket socket, IActorRef actor)
         {
             Socket = socket;
-            Transport = transport;
             Actor = actor;
         }
 
@@ -73,9 +71,9 @@ internal sealed class KeepAliveWheel : IDisposable
         _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, tick, tick);
     }
 
-    public Member Add(AGServerSocket socket, ISocketTransport transport, IActorRef actor)
+    public Member Add(AGServerSocket socket, IActorRef actor)
     {
-        var member = new Member(socket, transport, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % Slots) };
+        var member = new Member(socket, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % Slots) };
         var slot = _slots[member.Slot];
         lock (slot)
         {
@@ -136,7 +134,7 @@ internal sealed class KeepAliveWheel : IDisposable
                     if (member.FirstReport()) member.Actor.Tell(Silent.Instance);
                 }
                 // Not before the handshake: a client's pong then would break a strict handshake.
-                else if (member.Socket.State == SocketState.Open) Ping(member.Transport);
+                else if (member.Socket.State == SocketState.Open) member.Socket.Outbox.Ping(_ping);
             }
         }
         finally
@@ -144,18 +142,6 @@ internal sealed class KeepAliveWheel : IDisposable
             Array.Clear(members, 0, count);
             ArrayPool<Member>.Shared.Return(members);
             Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    private void Ping(ISocketTransport transport)
-    {
-        try
-        {
-            transport.Send(_ping);
-        }
-        catch (Exception)
-        {
-            // A connection that broke under the write: its receive loop reports the close; the other sockets still get theirs.
         }
     }
 

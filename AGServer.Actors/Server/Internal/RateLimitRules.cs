@@ -43,12 +43,21 @@ internal sealed class RateLimitRule : IDisposable
     /// <summary>How long until the next token at the latest.</summary>
     public TimeSpan Period { get; }
 
-    /// <summary>Takes a token from <paramref name="socketId"/>'s bucket; false when it is empty.</summary>
-    public bool TryAcquire(string socketId)
+    /// <summary>
+    /// Takes <paramref name="permits"/> tokens from <paramref name="socketId"/>'s bucket; false when it has not that many.
+    /// More than the bucket holds takes a full bucket (a publish to a channel wider than the burst waits for one).
+    /// </summary>
+    public bool TryAcquire(string socketId, int permits = 1)
     {
-        using var lease = _buckets.AttemptAcquire(socketId);
+        using var lease = _buckets.AttemptAcquire(socketId, Math.Clamp(permits, 1, TokenLimit));
         return lease.IsAcquired;
     }
+
+    private int TokenLimit => Limit.Burst > 0 ? Limit.Burst : Limit.PerSecond;
+
+    /// <summary>How long until <paramref name="permits"/> tokens are back at the limit's rate (at least one period).</summary>
+    public TimeSpan WaitFor(int permits) =>
+        TimeSpan.FromMilliseconds(Math.Max(Period.TotalMilliseconds, 1000.0 * Math.Min(permits, TokenLimit) / Limit.PerSecond));
 
     public void Dispose() => _buckets.Dispose();
 }
@@ -56,7 +65,8 @@ internal sealed class RateLimitRule : IDisposable
 /// <summary>The node's rate limits, resolved by action kind and name: the longest matching pattern wins.</summary>
 internal sealed class RateLimitRules : IDisposable
 {
-    private readonly Dictionary<string, (string Pattern, bool Prefix, RateLimitRule Rule)[]> _byKind = new();
+    // A pattern with no rule (PerSecond 0) lifts the limit for its names: a wider pattern's limit does not apply to them.
+    private readonly Dictionary<string, (string Pattern, bool Prefix, RateLimitRule? Rule)[]> _byKind = new();
 
     public RateLimitRules(RateLimits limits)
     {
@@ -65,7 +75,8 @@ internal sealed class RateLimitRules : IDisposable
         {
             if (patterns.Count == 0) continue;
             _byKind[kind] = patterns
-                .Select(p => (Pattern: p.Key.EndsWith('*') ? p.Key[..^1] : p.Key, Prefix: p.Key.EndsWith('*'), Rule: new RateLimitRule($"{kind}:{p.Key}", p.Value)))
+                .Select(p => (Pattern: p.Key.EndsWith('*') ? p.Key[..^1] : p.Key, Prefix: p.Key.EndsWith('*'),
+                    Rule: p.Value.PerSecond > 0 ? new RateLimitRule($"{kind}:{p.Key}", p.Value) : null))
                 .OrderByDescending(p => p.Pattern.Length)
                 .ThenBy(p => p.Prefix) // an exact pattern before a prefix of the same length
                 .ToArray();
@@ -87,6 +98,6 @@ internal sealed class RateLimitRules : IDisposable
     public void Dispose()
     {
         foreach (var rules in _byKind.Values)
-        foreach (var (_, _, rule) in rules) rule.Dispose();
+        foreach (var (_, _, rule) in rules) rule?.Dispose();
     }
 }

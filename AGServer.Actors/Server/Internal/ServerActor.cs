@@ -29,15 +29,17 @@ internal sealed class ServerActor : ReceiveActor
     private bool _closing;
 
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly SocketClusterServer _server;
 
     public ServerActor(SocketClusterServer server)
     {
         _logger = server.Logger;
+        _server = server;
         Receive<AcceptConnection>(accept =>
         {
             if (_closing)
             {
-                accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down");
+                Refuse(accept.Transport);
                 return;
             }
             Context.ActorOf(SocketActorProducer.Props(server, accept.Transport, accept.Request, accept.HandshakeStream));
@@ -71,8 +73,16 @@ internal sealed class ServerActor : ReceiveActor
         {
             if (--remaining == 0) replyTo.Tell(Closed.Instance);
         });
-        Receive<AcceptConnection>(accept => accept.Transport.Close(CloseCodes.GoingAway, "Server is shutting down"));
+        Receive<AcceptConnection>(accept => Refuse(accept.Transport));
         Receive<Close>(_ => Sender.Tell(Closed.Instance));
+    }
+
+    /// <summary>A connection that came in while the server shuts down: closed with 1001 at once, through an outbox of its own.</summary>
+    private void Refuse(ISocketTransport transport)
+    {
+        var outbox = new SocketOutbox(transport, _server.Codec, 1, 1, _server.TransportLogger, "refused");
+        transport.Attach(ActorRefs.Nobody, outbox);
+        outbox.Close(CloseCodes.GoingAway, "Server is shutting down");
     }
 
     protected override SupervisorStrategy SupervisorStrategy() =>

@@ -170,26 +170,26 @@ internal sealed partial class SocketActor
         if (_recoveries?.Remove(channel) != true) return;
         Timers.Cancel(RecoveryTimerKey(channel));
         var codec = _server.Codec;
-        _socket.ReleasePublishes(channel, held =>
+        _socket.ReleasePublishes(channel, (held, send) =>
         {
             if (!answer.Enabled)
             {
-                foreach (var frame in held.Frames) _socket.DeliverNow(channel, frame);
+                foreach (var frame in held.Frames) send(frame);
                 return;
             }
             if (held.LastDropped is { } dropped)
             {
                 // More arrived meanwhile than a socket may hold: the client learns where it is and refetches.
-                _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, SequencedFrames.Read(codec, dropped).Offset, answer.Epoch));
+                send(SequencedFrames.UnrecoverableMarker(codec, channel, SequencedFrames.Read(codec, dropped).Offset, answer.Epoch));
                 return;
             }
             if (answer.Complete)
-                foreach (var frame in answer.Frames) _socket.DeliverNow(channel, frame);
+                foreach (var frame in answer.Frames) send(frame);
             else
-                _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, answer.Offset, answer.Epoch));
+                send(SequencedFrames.UnrecoverableMarker(codec, channel, answer.Offset, answer.Epoch));
             // Live publications already in the answer are not sent twice.
             foreach (var frame in held.Frames)
-                if (SequencedFrames.Read(codec, frame).Offset > answer.Offset) _socket.DeliverNow(channel, frame);
+                if (SequencedFrames.Read(codec, frame).Offset > answer.Offset) send(frame);
         });
     }
 
@@ -198,10 +198,10 @@ internal sealed partial class SocketActor
     {
         if (_recoveries?.Remove(channel, out var position) != true) return;
         var codec = _server.Codec;
-        _socket.ReleasePublishes(channel, held =>
+        _socket.ReleasePublishes(channel, (held, send) =>
         {
-            _socket.DeliverNow(channel, SequencedFrames.UnrecoverableMarker(codec, channel, position.Since, position.Epoch));
-            foreach (var frame in held.Frames) _socket.DeliverNow(channel, frame);
+            send(SequencedFrames.UnrecoverableMarker(codec, channel, position.Since, position.Epoch));
+            foreach (var frame in held.Frames) send(frame);
         });
     }
 }

@@ -180,6 +180,19 @@ internal sealed partial class SocketActor
             Defer(() => ProcessPublish(again));
             return;
         }
+        AdmitFanOut(packet, channel);
+    }
+
+    /// <summary>The publish's deliveries on this node count against the socket's fan-out limit; then it goes on.</summary>
+    private void AdmitFanOut(in InboundPacket packet, string channel)
+    {
+        if (!Admit("fanout", channel, packet.Cid, permits: _server.LocalFanOut.Of(channel)))
+        {
+            var again = packet;
+            Defer(() => AdmitFanOut(again, channel));
+            return;
+        }
+        var data = packet.Data;
         data.TryGetProperty("data"u8, out var message);
         var cid = packet.Cid;
         var action = new AGAction(ActionType.PublishIn, _socket.Request, _socket)

@@ -4,7 +4,10 @@ using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 
-/// <summary>Rate limits: each invoke, transmit, subscribe and publish of the socket takes a token of its limit, if one applies.</summary>
+/// <summary>
+/// Rate limits: each invoke, transmit, subscribe and publish of the socket takes a token of its limit, if one applies;
+/// a publish also takes one token of its fan-out limit per local subscriber of its channel.
+/// </summary>
 internal sealed partial class SocketActor
 {
     private const string SlowDownTimerKey = "rate-limit-slow-down";
@@ -20,10 +23,10 @@ internal sealed partial class SocketActor
     /// <c>RateLimitedError</c> or dropped, the socket disconnected, or (slow down) the socket stops processing until
     /// the action, given to <see cref="Defer"/>, runs again once a token may be there.
     /// </summary>
-    private bool Admit(string kind, string name, long? cid)
+    private bool Admit(string kind, string name, long? cid, int permits = 1)
     {
         if (_server.RateLimits.For(kind, name) is not { } rule) return true;
-        if (rule.TryAcquire(_socket.Id))
+        if (rule.TryAcquire(_socket.Id, permits))
         {
             _overLimit = 0;
             return true;
@@ -38,7 +41,7 @@ internal sealed partial class SocketActor
         {
             case RateLimitPolicy.SlowDown:
                 _server.Metrics.RateLimited(rule.Name, "slowed");
-                _slowedFor = rule.Period;
+                _slowedFor = rule.WaitFor(permits);
                 return false;
             case RateLimitPolicy.Disconnect when _overLimit >= rule.Limit.DisconnectAfter:
                 _server.Metrics.RateLimited(rule.Name, "disconnected");

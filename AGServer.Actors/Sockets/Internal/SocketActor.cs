@@ -121,8 +121,9 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _server.AddPending(_socket);
         _server.Emit(ServerEvents.Handshake, new HandshakeEvent(_socket));
         _handshakeDeadline = _server.HandshakeDeadlines.Add(Self);
-        _keepAlive = _server.KeepAlive?.Add(_socket, _transport, Self);
-        _transport.Attach(Self);
+        _keepAlive = _server.KeepAlive?.Add(_socket, Self);
+        _socket.Outbox.Attach(Self);
+        _transport.Attach(Self, _socket.Outbox);
     }
 
     protected override void PostStop()
@@ -133,7 +134,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         if (_socket.State != SocketState.Closed)
         {
             Destroy(CloseCodes.ServerFault, null);
-            _transport.Close(CloseCodes.ServerFault, CloseCodes.ReasonFor(CloseCodes.ServerFault));
+            _socket.Outbox.Close(CloseCodes.ServerFault, CloseCodes.ReasonFor(CloseCodes.ServerFault));
         }
     }
 
@@ -203,7 +204,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     {
         if (_socket.State == SocketState.Closed) return;
         Destroy(code, reason);
-        _transport.Close(code, reason ?? CloseCodes.ReasonFor(code));
+        _socket.Outbox.Close(code, reason ?? CloseCodes.ReasonFor(code));
     }
 
     /// <summary>socketcluster-server's _destroy: state, pending invokes, events in its order, registries, cleanup.</summary>

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using AGServer.Protocol;
+using AGServer.Server.Internal;
+using Microsoft.Extensions.Logging;
+
+namespace AGServer.Sockets.Internal;
+
+/// <summary>
+/// The one owner of a socket's output. Every writer (the socket actor, handler threads answering requests, the node's
+/// broker fanning out a publish, the keep-alive wheel's pings, the batch timer) posts here; nobody else writes to the
+/// connection. Posting takes no lock and runs no I/O: it checks the bounds, queues the item and makes sure one drain is
+/// running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
+/// order posted and the close goes out after them. A poster may run the drain itself when none is running (cheapest
+/// for one frame); the broker never does, so a fan-out spreads over the thread pool.
+/// Batching lives in the drain: frames posted between a batch start and its flush leave as one JSON-array frame.
+/// Bounded: at most <see cref="Server.AGServerOptions.OutboundQueueLimit"/> frames and
+/// <see cref="Server.AGServerOptions.OutboundQueueBytes"/> bytes (one frame is always taken) wait, batched or queued;
+/// beyond, the frame is refused and the socket actor told <see cref="TransportMessages.OutboundOverflow"/> (it then
+/// disconnects the socket with 4100).
+/// </summary>
+internal sealed class SocketOutbox
+{
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private enum Kind : byte { Frame, Ping, BatchStart, BatchFlush, BatchCancel, Close }
+
+    private readonly record struct Item(Kind Kind, ReadOnlyMemory<byte> Frame, int Code = 0, string? Reason = null);
+
+    private readonly ISocketTransport _transport;
+    private readonly ISocketCodec _codec;
+    private readonly int _frameLimit;
+    private readonly long _byteLimit;
+    private readonly ILogger _logger;
+    private readonly string _peer;
+    private readonly ConcurrentQueue<Item> _queue = new();
+    private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IActorRef _actor = ActorRefs.Nobody;
+    private int _queued;
+    private long _queuedBytes;
+    private int _draining;
+    private int _closeRequested;
+    private int _overflowReported;
+    private long _framesPosted;
+    private long _bytesPosted;
+
+    // Drain-side state: touched only by the one running drain.
+    private List<ReadOnlyMemory<byte>>? _batch;
+    private long _batchBytes;
+    private bool _closed;
+
+    public SocketOutbox(ISocketTransport transport, ISocketCodec codec, int frameLimit, long byteLimit, ILogger logger, string peer)
+    {
+        _transport = transport;
+        _codec = codec;
+        _frameLimit = frameLimit;
+        _byteLimit = byteLimit;
+        _logger = logger;
+        _peer = peer;
+    }
+
+    /// <summary>Most bytes of packets a batch holds before it is sent early (1 MiB).</summary>
+    public const int MaxBatchBytes = 1 << 20;
+
+    /// <summary>The socket actor, told when the outbox overflows.</summary>
+    public void Attach(IActorRef actor) => _actor = actor;
+
+    /// <summary>Frames posted and not yet written.</summary>
+    public int QueuedFrames => Volatile.Read(ref _queued);
+
+    /// <summary>Bytes of frames posted and not yet written.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Frames and bytes posted so far (pings not counted).</summary>
+    public (long Frames, long Bytes) Posted => (Interlocked.Read(ref _framesPosted), Interlocked.Read(ref _bytesPosted));
+
+    /// <summary>Completes once the close frame went out (or writing failed): the transport may then let go of the connection.</summary>
+    public Task CloseWritten => _closeWritten.Task;
+
+    /// <summary>True once the close was posted: nothing more is taken.</summary>
+    public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
+
+    /// <summary>
+    /// Posts a frame; false when it was refused (closing, or over the bounds: the actor then hears of the overflow).
+    /// <paramref name="writeHere"/>: when no drain runs, the caller's thread drains (false: a pool thread does).
+    /// </summary>
+    public bool Post(ReadOnlyMemory<byte> frame, bool writeHere = true) => Post(new Item(Kind.Frame, frame), writeHere);
+
+    /// <summary>Posts a ping: it never waits in a batch, and never counts as the socket's output.</summary>
+    public bool Ping(ReadOnlyMemory<byte> frame) => Post(new Item(Kind.Ping, frame), writeHere: false);
+
+    /// <summary>From here on, frames are held in a batch until <see cref="FlushBatch"/> (or <see cref="CancelBatch"/>).</summary>
+    public void StartBatch() => Control(new Item(Kind.BatchStart, default));
+
+    /// <summary>The held frames leave as one batch frame; batching stops.</summary>
+    public void FlushBatch() => Control(new Item(Kind.BatchFlush, default));
+
+    /// <summary>The held frames are dropped; batching stops.</summary>
+    public void CancelBatch() => Control(new Item(Kind.BatchCancel, default));
+
+    /// <summary>
+    /// Sends the close frame after everything posted before, then nothing more; once. A client that does not read, or
+    /// does not answer the close, is cut off after a while (the timer goes as soon as the connection is over).
+    /// </summary>
+    public void Close(int code, string? reason)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
+        _queue.Enqueue(new Item(Kind.Close, default, code, reason));
+        _ = Task.Delay(CloseHandshakeTimeout, _transport.ConnectionOver).ContinueWith(
+            static (delay, transport) =>
+            {
+                if (!delay.IsCanceled) ((ISocketTransport)transport!).Abort();
+            }, _transport, TaskScheduler.Default);
+        Schedule(writeHere: false);
+    }
+
+    private bool Post(Item item, bool writeHere)
+    {
+        if (IsClosing) return false;
+        var length = item.Frame.Length;
+        var frames = Interlocked.Increment(ref _queued);
+        var bytes = Interlocked.Add(ref _queuedBytes, length);
+        if (frames > _frameLimit || (frames > 1 && bytes > _byteLimit))
+        {
+            Interlocked.Decrement(ref _queued);
+            Interlocked.Add(ref _queuedBytes, -length);
+            if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(TransportMessages.OutboundOverflow.Instance);
+            return false;
+        }
+        if (item.Kind == Kind.Frame)
+        {
+            Interlocked.Increment(ref _framesPosted);
+            Interlocked.Add(ref _bytesPosted, length);
+        }
+        _queue.Enqueue(item);
+        Schedule(writeHere);
+        return true;
+    }
+
+    private void Control(Item item)
+    {
+        if (IsClosing) return;
+        _queue.Enqueue(item);
+        Schedule(writeHere: true);
+    }
+
+    /// <summary>Makes sure a drain runs: this thread's (<paramref name="writeHere"/>), or a pool thread's.</summary>
+    private void Schedule(bool writeHere)
+    {
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
+        if (writeHere) _ = DrainAsync();
+        else ThreadPool.UnsafeQueueUserWorkItem(static outbox => _ = outbox.DrainAsync(), this, preferLocal: false);
+    }
+
+    private async Task DrainAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                while (_queue.TryDequeue(out var item))
+                {
+                    if (_closed)
+                    {
+                        Written(item);
+                        continue;
+                    }
+                    switch (item.Kind)
+                    {
+                        case Kind.Frame when _batch is not null:
+                            _batch.Add(item.Frame);
+                            _batchBytes += item.Frame.Length;
+                            // Bounded: a batch that reaches the frame limit or MaxBatchBytes leaves now and batching goes on.
+                            if (_batch.Count >= _frameLimit || _batchBytes >= MaxBatchBytes) await WriteBatch();
+                            break;
+                        case Kind.Frame or Kind.Ping:
+                            await _transport.WriteAsync(item.Frame);
+                            Written(item);
+                            break;
+                        case Kind.BatchStart:
+                            _batch ??= [];
+                            break;
+                        case Kind.BatchFlush:
+                            await WriteBatch();
+                            _batch = null;
+                            break;
+                        case Kind.BatchCancel:
+                            DropBatch();
+                            break;
+                        case Kind.Close:
+                            DropBatch();
+                            _closed = true;
+                            await _transport.CloseOutputAsync(item.Code, item.Reason);
+                            _closeWritten.TrySetResult();
+                            break;
+                    }
+                }
+                Volatile.Write(ref _draining, 0);
+                // Something posted after the last look and before the flag went down: its poster saw a drain running.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
+            }
+        }
+        catch (Exception error)
+        {
+            // The connection broke while writing: the receive loop reports it; whatever waits is dropped.
+            ServerLog.ConnectionDropped(_logger, _peer, "write failed", error);
+            _transport.Abort();
+            _closed = true;
+            _closeWritten.TrySetResult();
+            DropBatch();
+            while (_queue.TryDequeue(out var item)) Written(item);
+            Volatile.Write(ref _draining, 0);
+        }
+    }
+
+    /// <summary>Sends what the batch holds as one frame (a lone frame as itself) and empties it; batching goes on.</summary>
+    private async ValueTask WriteBatch()
+    {
+        if (_batch is not { Count: > 0 } batch) return;
+        var count = batch.Count;
+        var bytes = _batchBytes;
+        var frame = count == 1 ? batch[0] : _codec.EncodeBatch(batch);
+        batch.Clear();
+        _batchBytes = 0;
+        await _transport.WriteAsync(frame);
+        Interlocked.Add(ref _queued, -count);
+        Interlocked.Add(ref _queuedBytes, -bytes);
+    }
+
+    private void DropBatch()
+    {
+        if (_batch is { } batch)
+        {
+            Interlocked.Add(ref _queued, -batch.Count);
+            Interlocked.Add(ref _queuedBytes, -_batchBytes);
+        }
+        _batch = null;
+        _batchBytes = 0;
+    }
+
+    private void Written(in Item item)
+    {
+        if (item.Kind is not (Kind.Frame or Kind.Ping)) return;
+        Interlocked.Decrement(ref _queued);
+        Interlocked.Add(ref _queuedBytes, -item.Frame.Length);
+    }
+}

@@ -13,11 +13,14 @@ public sealed record AbuseSize(
     int UnansweredInvokes,
     int ChurnLoops,
     TimeSpan ChurnDuration,
-    TimeSpan AfterLoad)
+    TimeSpan AfterLoad,
+    NeighbourSize Neighbours)
 {
-    public static readonly AbuseSize Full = new("full", 20, TimeSpan.FromSeconds(15), 3000, 5000, 50, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
+    public static readonly AbuseSize Full = new("full", 20, TimeSpan.FromSeconds(15), 3000, 5000, 50, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10),
+        NeighbourSize.Full);
 
-    public static readonly AbuseSize Tiny = new("tiny", 2, TimeSpan.FromSeconds(1), 20, 20, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500));
+    public static readonly AbuseSize Tiny = new("tiny", 2, TimeSpan.FromSeconds(1), 20, 20, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500),
+        NeighbourSize.Tiny);
 }
 
 /// <summary>
@@ -26,7 +29,7 @@ public sealed record AbuseSize(
 /// </summary>
 public static class AbuseScenarios
 {
-    public static readonly string[] All = ["slowflood", "stalledreader", "unanswered", "nohandshake", "churn"];
+    public static readonly string[] All = ["slowflood", "stalledreader", "unanswered", "nohandshake", "churn", .. NoisyNeighbourScenarios.All];
 
     public static async Task<(List<Figure> AGServer, List<Figure> Reference)> Run(AbuseSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
@@ -37,7 +40,7 @@ public static class AbuseScenarios
             foreach (var reference in new[] { false, true })
             {
                 log.WriteLine($"[{scenario}] {(reference ? "socketcluster-server" : "AGServer")}");
-                await using var server = reference ? await ServerProcess.StartReference() : await ServerProcess.StartAGServer();
+                await using var server = reference ? await ServerProcess.StartReference() : await ServerProcess.StartPublicAGServer();
                 var figures = scenario switch
                 {
                     "slowflood" => await SlowFlood(server, size),
@@ -45,6 +48,9 @@ public static class AbuseScenarios
                     "unanswered" => await Unanswered(server, size),
                     "nohandshake" => await NoHandshake(server, size),
                     "churn" => await Churn(server, size),
+                    "publishflood" => await NoisyNeighbourScenarios.PublishFlood(server, size.Neighbours),
+                    "invokeflood" => await NoisyNeighbourScenarios.InvokeFlood(server, size.Neighbours),
+                    "subscribechurn" => await NoisyNeighbourScenarios.SubscribeChurn(server, size.Neighbours),
                     _ => throw new ArgumentException($"Unknown abuse scenario '{scenario}'; known: {string.Join(", ", All)}"),
                 };
                 (reference ? theirs : ours).AddRange(figures);
@@ -236,7 +242,7 @@ public static class AbuseScenarios
         return figures;
     }
 
-    private static double Percentile(List<double> values, double p)
+    internal static double Percentile(List<double> values, double p)
     {
         if (values.Count == 0) return double.NaN;
         var sorted = values.Order().ToList();

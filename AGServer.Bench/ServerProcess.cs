@@ -34,9 +34,25 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// AGServer.Conformance from this program's folder, without its event records (kept 60 s per socket for the
     /// conformance tests): the reference app keeps none, and the benchmarks measure the servers.
     /// </summary>
-    public static Task<ServerProcess> StartAGServer(params string[] args) =>
+    public static Task<ServerProcess> StartAGServer(params string[] args) => StartPublicAGServer([.. NoRateLimits, .. args]);
+
+    /// <summary>
+    /// AGServer with its public-server rate limits (as <see cref="StartAGServer"/> otherwise): the abuse scenarios
+    /// measure what those defaults do for the other clients.
+    /// </summary>
+    public static Task<ServerProcess> StartPublicAGServer(params string[] args) =>
         Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "AGServer.Conformance.dll"), "--port", "0", "--Conformance:RecordEvents=false",
             .. LoadFromOneAddress, .. args], "AGServer");
+
+    /// <summary>
+    /// The throughput scenarios drive a few sockets as hard as they go, which a public server's per-socket rate limits
+    /// would cap (socketcluster-server has none): they measure the servers' costs with the limits off.
+    /// </summary>
+    private static readonly string[] NoRateLimits =
+    [
+        "--AGServer:RateLimits:Invoke:*:PerSecond=0", "--AGServer:RateLimits:Transmit:*:PerSecond=0", "--AGServer:RateLimits:Subscribe:*:PerSecond=0",
+        "--AGServer:RateLimits:Publish:*:PerSecond=0", "--AGServer:RateLimits:FanOut:*:PerSecond=0",
+    ];
 
     /// <summary>
     /// The bench opens tens of thousands of connections from one address, faster than a public server's defaults let

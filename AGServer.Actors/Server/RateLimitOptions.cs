@@ -45,7 +45,7 @@ public sealed class RateLimits
     /// <summary>Default transmits per second and socket, for every receiver.</summary>
     public const int DefaultTransmitsPerSecond = 500;
 
-    /// <summary>Default subscribes per second and socket (bursts of 500, a client resubscribing after a reconnect).</summary>
+    /// <summary>Default subscribes per second and socket (bursts of 500: a client resubscribing its channels after a reconnect).</summary>
     public const int DefaultSubscribesPerSecond = 100;
 
     /// <summary>Default publishes per second and socket, for every channel.</summary>
@@ -67,7 +67,7 @@ public sealed class RateLimits
     /// <summary>Deliveries on this node per second that a socket's publishes may cost, by channel: a publish to N local subscribers takes N tokens.</summary>
     public Dictionary<string, RateLimit> FanOut { get; } = new();
 
-    /// <summary>Puts back the defaults for every kind (pattern <c>*</c>, twice the rate as burst, slow down).</summary>
+    /// <summary>Puts back the defaults for every kind (pattern <c>*</c>, slow down; a second's worth as burst, 500 subscribes).</summary>
     public void UseDefaults()
     {
         Invoke["*"] = Default(DefaultInvokesPerSecond);
@@ -83,8 +83,8 @@ public sealed class RateLimits
         foreach (var (_, limits) in ByKindMutable()) limits.Clear();
     }
 
-    private static RateLimit Default(int perSecond, int? burst = null) =>
-        new() { PerSecond = perSecond, Burst = burst ?? perSecond * 2, Policy = RateLimitPolicy.SlowDown };
+    private static RateLimit Default(int perSecond, int burst = 0) =>
+        new() { PerSecond = perSecond, Burst = burst, Policy = RateLimitPolicy.SlowDown };
 
     private IEnumerable<(string Kind, Dictionary<string, RateLimit> Limits)> ByKindMutable()
     {

@@ -61,7 +61,7 @@ public sealed class OptionsSpec
     [InlineData("AuthPrivateKey", "AuthPublicKey must be set when AuthPrivateKey is set")]
     [InlineData("MaxPayload", "MaxPayload must be a positive number of bytes")]
     [InlineData("RateLimits", "RateLimits:Invoke:ec*ho: the pattern must be a name, or a prefix ending in a single '*'")]
-    [InlineData("RateLimitRate", "RateLimits:Subscribe:*:PerSecond must be a positive number")]
+    [InlineData("RateLimitRate", "RateLimits:Subscribe:*:PerSecond must be a number of actions per second, or 0 for no limit")]
     [InlineData("NodeInboundLimit", "NodeInboundLimit must be at least InboundWindow")]
     [InlineData("HandlerSetupTime", "HandlerSetupTime must be 0 (answer unknown procedures at once) or a positive number")]
     public void Invalid_options_fail_with_a_message_that_says_what_to_fix(string option, string message)
@@ -77,7 +77,7 @@ public sealed class OptionsSpec
             case "AuthPrivateKey": options.AuthPrivateKey = "-----BEGIN PRIVATE KEY-----"; break;
             case "MaxPayload": options.MaxPayload = -1; break;
             case "RateLimits": options.RateLimits.Invoke["ec*ho"] = new RateLimit { PerSecond = 1 }; break;
-            case "RateLimitRate": options.RateLimits.Subscribe["*"] = new RateLimit(); break;
+            case "RateLimitRate": options.RateLimits.Subscribe["*"] = new RateLimit { PerSecond = -1 }; break;
             case "NodeInboundLimit": options.NodeInboundLimit = 1; break;
             case "HandlerSetupTime": options.HandlerSetupTime = -1; break;
         }

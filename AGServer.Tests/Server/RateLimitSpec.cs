@@ -105,4 +105,54 @@ public sealed class RateLimitSpec : AGServerTestKit
 
         for (var i = 0; i < 4; i++) await client.PublishAsync("news", i);
     }
+
+    [Fact]
+    public async Task A_publish_costs_its_local_deliveries_against_the_fan_out_limit()
+    {
+        await StartWith(l => l.FanOut["*"] = Slow(burst: 100));
+        var subscribers = new List<AGTestClient>();
+        for (var i = 0; i < 60; i++)
+        {
+            var subscriber = await ConnectAsync();
+            await subscriber.SubscribeAsync("wide");
+            subscribers.Add(subscriber);
+        }
+        await using var publisher = await ConnectAsync();
+
+        await publisher.PublishAsync("wide", 1);                          // 60 deliveries of 100
+        var limited = await Assert.ThrowsAsync<ClientError>(() => publisher.PublishAsync("wide", 2)); // 60 more: over
+        Assert.Equal("fanout:*", limited.Raw.GetProperty("limit").GetString());
+        await publisher.PublishAsync("narrow", 3);                        // a channel nobody here subscribes costs 1
+        Assert.Equal(1, (await subscribers[59].NextPublishAsync("wide")).GetInt32());
+        foreach (var subscriber in subscribers) await subscriber.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Limit_zero_lifts_a_pattern_under_a_wider_one()
+    {
+        await StartWith(l =>
+        {
+            l.Invoke["*"] = Slow(burst: 1);
+            l.Invoke["free"] = new RateLimit { PerSecond = 0 };
+        });
+        await using var client = await ConnectAsync();
+
+        for (var i = 0; i < 5; i++) Assert.Equal(i, await client.InvokeAsync<int>("free", i));
+        Assert.Equal(1, await client.InvokeAsync<int>("echo", 1));
+        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("echo", 2))).Name);
+    }
+
+    [Fact]
+    public void A_public_server_limits_every_kind_by_default_and_slows_down_rather_than_refuses()
+    {
+        var limits = new AGServerOptions().RateLimits;
+
+        Assert.Equal(
+            [(RateLimits.DefaultInvokesPerSecond, RateLimitPolicy.SlowDown), (RateLimits.DefaultTransmitsPerSecond, RateLimitPolicy.SlowDown),
+             (RateLimits.DefaultSubscribesPerSecond, RateLimitPolicy.SlowDown), (RateLimits.DefaultPublishesPerSecond, RateLimitPolicy.SlowDown),
+             (RateLimits.DefaultFanOutPerSecond, RateLimitPolicy.SlowDown)],
+            new[] { limits.Invoke, limits.Transmit, limits.Subscribe, limits.Publish, limits.FanOut }.Select(k => (k["*"].PerSecond, k["*"].Policy)));
+        limits.Clear();
+        Assert.Empty(limits.Invoke.Concat(limits.Transmit).Concat(limits.Subscribe).Concat(limits.Publish).Concat(limits.FanOut));
+    }
 }

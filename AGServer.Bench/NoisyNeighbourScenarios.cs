@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AGServer.Bench;
+
+/// <summary>How big the noisy-neighbour scenarios run.</summary>
+public sealed record NeighbourSize(int QuietClients, int WideSubscribers, int InFlight, int Channels, TimeSpan Before, TimeSpan Abuse, TimeSpan After)
+{
+    public static readonly NeighbourSize Full = new(50, 2000, 1000, 10_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
+
+    public static readonly NeighbourSize Tiny = new(3, 20, 20, 100, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+}
+
+/// <summary>
+/// One abusive client among quiet ones, on one node: what the abuse costs the others. Quiet clients each invoke echo
+/// every 50 ms (one at a time); their latency before and during the abuse, requests that failed, <c>/health</c>'s
+/// latency during it (AGServer only: socketcluster-server has no health endpoint), what the abuser got accepted, and the
+/// server's RSS at the start, at its peak and a while after the abuser left. Three abusers: one that publishes 1 KB
+/// as fast as it can to a channel with thousands of subscribers (<c>publishflood</c>), one that keeps a thousand echo
+/// invokes in flight (<c>invokeflood</c>), one that subscribes and unsubscribes ten thousand channels in a loop
+/// (<c>subscribechurn</c>). Raw WebSocket peers speaking the protocol (no client library on the load path).
+/// </summary>
+public static class NoisyNeighbourScenarios
+{
+    public static readonly string[] All = ["publishflood", "invokeflood", "subscribechurn"];
+
+    public static async Task<List<Figure>> PublishFlood(ServerProcess server, NeighbourSize size)
+    {
+        long delivered = 0;
+        var subscribers = await ConnectMany(server.Url, size.WideSubscribers, (_, frame) =>
+        {
+            if (frame.IndexOf("#publish"u8) >= 0) Interlocked.Increment(ref delivered);
+        });
+        foreach (var subscriber in subscribers) await subscriber.Send("""{"event":"#subscribe","data":{"channel":"wide"},"cid":2}""");
+        long sent = 0;
+        var frame = Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"wide\",\"data\":\"" + new string('p', 1024) + "\"}}");
+        var figures = await Run("publishflood", server, size, async (abuser, stop) =>
+        {
+            var start = Interlocked.Read(ref delivered);
+            var clock = Stopwatch.StartNew();
+            while (!stop.IsCancellationRequested)
+            {
+                await abuser.Send(frame).WaitAsync(stop).ContinueWith(_ => { });
+                Interlocked.Increment(ref sent);
+            }
+            var reached = (Interlocked.Read(ref delivered) - start) / (double)size.WideSubscribers;
+            return [("abuser publishes sent per s", sent / clock.Elapsed.TotalSeconds), ("abuser publishes reaching subscribers per s", reached / clock.Elapsed.TotalSeconds)];
+        });
+        foreach (var subscriber in subscribers) subscriber.Abort();
+        return figures;
+    }
+
+    public static Task<List<Figure>> InvokeFlood(ServerProcess server, NeighbourSize size)
+    {
+        long answered = 0;
+        var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
+        var payload = new string('e', 1024);
+        return Run("invokeflood", server, size, async (abuser, stop) =>
+        {
+            var clock = Stopwatch.StartNew();
+            for (var cid = 2L; !stop.IsCancellationRequested; cid++)
+            {
+                if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
+                await abuser.Send($$"""{"event":"echo","data":"{{payload}}","cid":{{cid}}}""");
+            }
+            return [("abuser invokes answered per s", Interlocked.Read(ref answered) / clock.Elapsed.TotalSeconds)];
+        }, onAbuserFrame: frame =>
+        {
+            if (frame.IndexOf("\"rid\""u8) < 0) return;
+            Interlocked.Increment(ref answered);
+            slots.Release();
+        });
+    }
+
+    public static Task<List<Figure>> SubscribeChurn(ServerProcess server, NeighbourSize size)
+    {
+        long acknowledged = 0;
+        var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
+        return Run("subscribechurn", server, size, async (abuser, stop) =>
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0L; !stop.IsCancellationRequested; i++)
+            {
+                if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
+                var channel = $"churn/{i % size.Channels}";
+                await abuser.Send($$"""{"event":"#subscribe","data":{"channel":"{{channel}}"},"cid":{{2 * i + 2}}}""");
+                await abuser.Send($$"""{"event":"#unsubscribe","data":"{{channel}}"}""");
+            }
+            return [("abuser subscribes acknowledged per s", Interlocked.Read(ref acknowledged) / clock.Elapsed.TotalSeconds)];
+        }, onAbuserFrame: frame =>
+        {
+            if (frame.IndexOf("\"rid\""u8) < 0) return;
+            if (frame.IndexOf("\"error\""u8) < 0) Interlocked.Increment(ref acknowledged);
+            slots.Release();
+        });
+    }
+
+    /// <summary>
+    /// Quiet clients run for <see cref="NeighbourSize.Before"/>, then beside the abuser for <see cref="NeighbourSize.Abuse"/>;
+    /// the abuser vanishes and the server's RSS is read again after <see cref="NeighbourSize.After"/>.
+    /// </summary>
+    private static async Task<List<Figure>> Run(string scenario, ServerProcess server, NeighbourSize size,
+        Func<BenchSocket, CancellationToken, Task<(string Metric, double Value)[]>> abuse, ReadOnlySpanAction? onAbuserFrame = null)
+    {
+        var quiet = new QuietClients();
+        await quiet.Connect(server.Url, size.QuietClients);
+        await Task.Delay(500); // the connections settle
+        var start = server.RssBytes();
+        var peak = start;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, server.RssBytes());
+                await Task.Delay(50);
+            }
+        });
+        using var quietStop = new CancellationTokenSource();
+        var quietRun = quiet.Run(quietStop.Token);
+        await Task.Delay(size.Before);
+        quiet.Phase = "during";
+        var abuser = await BenchSocket.Connect(server.Url, (_, frame) => onAbuserFrame?.Invoke(frame));
+        using var abuseStop = new CancellationTokenSource(size.Abuse);
+        var health = server.Name == "AGServer" ? ProbeHealth(server.Url, abuseStop.Token) : Task.FromResult(new List<double>());
+        var abuserFigures = await abuse(abuser, abuseStop.Token);
+        abuser.Abort();
+        quiet.Phase = "after";
+        await quietStop.CancelAsync();
+        await quietRun;
+        var healthLatencies = await health;
+        await Task.Delay(size.After);
+        await sampling.CancelAsync();
+        await sampler;
+        var after = server.RssBytes();
+        await quiet.DisposeAsync();
+        var before = AbuseScenarios.Percentile(quiet.Latencies("before"), 0.99);
+        var during = AbuseScenarios.Percentile(quiet.Latencies("during"), 0.99);
+        List<Figure> figures =
+        [
+            new(scenario, "quiet echo p99 before ms", before, false),
+            new(scenario, "quiet echo p99 during ms", during, false),
+            new(scenario, "quiet echo p99 during / before", during / before, false),
+            new(scenario, "quiet requests failed", quiet.Failed, false),
+            new(scenario, "health p99 during ms", healthLatencies.Count == 0 ? double.NaN : AbuseScenarios.Percentile(healthLatencies, 0.99), false),
+            new(scenario, "RSS start MB", start / 1e6, false),
+            new(scenario, "RSS growth at peak MB", (peak - start) / 1e6, false),
+            new(scenario, $"RSS {size.After.TotalSeconds:0} s after MB", after / 1e6, false),
+        ];
+        figures.AddRange(abuserFigures.Select(f => new Figure(scenario, f.Metric, f.Value, true)));
+        return figures;
+    }
+
+    public delegate void ReadOnlySpanAction(ReadOnlySpan<byte> frame);
+
+    private static async Task<List<double>> ProbeHealth(Uri socketUrl, CancellationToken stop)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var url = new Uri($"http://{socketUrl.Host}:{socketUrl.Port}/health");
+        var latencies = new List<double>();
+        while (!stop.IsCancellationRequested)
+        {
+            var sent = Stopwatch.GetTimestamp();
+            try
+            {
+                using var _ = await http.GetAsync(url, CancellationToken.None);
+            }
+            catch (Exception) when (!stop.IsCancellationRequested)
+            {
+                // A health check that failed outright counts as the timeout it took.
+            }
+            latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+            await Task.Delay(100, CancellationToken.None);
+        }
+        return latencies;
+    }
+
+    private static async Task<List<BenchSocket>> ConnectMany(Uri url, int count, Action<BenchSocket, ReadOnlySpan<byte>> onFrame)
+    {
+        var sockets = new List<BenchSocket>();
+        for (var i = 0; i < count; i += 100)
+            sockets.AddRange(await Task.WhenAll(Enumerable.Range(0, Math.Min(100, count - i)).Select(_ => BenchSocket.Connect(url, onFrame))));
+        return sockets;
+    }
+
+    /// <summary>Clients that each invoke echo every 50 ms, one request at a time, and record each answer's latency by phase.</summary>
+    private sealed class QuietClients : IAsyncDisposable
+    {
+        private readonly List<(BenchSocket Socket, Waiting Waiting)> _clients = [];
+        private readonly List<(string Phase, double Ms)> _latencies = [];
+        private int _failed;
+
+        public volatile string Phase = "before";
+
+        public int Failed => Volatile.Read(ref _failed);
+
+        private sealed class Waiting
+        {
+            public volatile TaskCompletionSource<bool>? Answer;
+        }
+
+        public async Task Connect(Uri url, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var waiting = new Waiting();
+                var socket = await BenchSocket.Connect(url, (_, frame) =>
+                {
+                    if (frame.IndexOf("\"rid\""u8) >= 0) waiting.Answer?.TrySetResult(frame.IndexOf("\"error\""u8) < 0);
+                });
+                _clients.Add((socket, waiting));
+            }
+        }
+
+        public Task Run(CancellationToken stop) => Task.WhenAll(_clients.Select((client, index) => Task.Run(async () =>
+        {
+            await Task.Delay(index * 50 / Math.Max(1, _clients.Count), CancellationToken.None); // spread over the period
+            for (var cid = 2L; !stop.IsCancellationRequested; cid++)
+            {
+                var phase = Phase;
+                var answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                client.Waiting.Answer = answer;
+                var sent = Stopwatch.GetTimestamp();
+                await client.Socket.Send($$"""{"event":"echo","data":{{cid}},"cid":{{cid}}}""");
+                var ok = await answer.Task.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(t => t.IsCompletedSuccessfully && t.Result);
+                if (!ok) Interlocked.Increment(ref _failed);
+                else lock (_latencies) _latencies.Add((phase, Stopwatch.GetElapsedTime(sent).TotalMilliseconds));
+                var left = TimeSpan.FromMilliseconds(50) - Stopwatch.GetElapsedTime(sent);
+                if (left > TimeSpan.Zero) await Task.Delay(left, CancellationToken.None);
+            }
+        })));
+
+        public List<double> Latencies(string phase)
+        {
+            lock (_latencies) return _latencies.Where(l => l.Phase == phase).Select(l => l.Ms).ToList();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var (socket, _) in _clients) await socket.DisposeAsync();
+        }
+    }
+}

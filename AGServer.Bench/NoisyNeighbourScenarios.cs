@@ -13,7 +13,7 @@ public sealed record NeighbourSize(int QuietClients, int WideSubscribers, int In
 
 /// <summary>
 /// One abusive client among quiet ones, on one node: what the abuse costs the others. Quiet clients each invoke echo
-/// every 50 ms (one at a time); their latency before and during the abuse, requests that failed, <c>/health</c>'s
+/// every 50 ms (one at a time); their latency before (after a short warm-up) and during the abuse, requests that failed, <c>/health</c>'s
 /// latency during it (AGServer only: socketcluster-server has no health endpoint), what the abuser got accepted, and the
 /// server's RSS at the start, at its peak and a while after the abuser left. Three abusers: one that publishes 1 KB
 /// as fast as it can to a channel with thousands of subscribers (<c>publishflood</c>), one that keeps a thousand echo
@@ -27,11 +27,15 @@ public static class NoisyNeighbourScenarios
     public static async Task<List<Figure>> PublishFlood(ServerProcess server, NeighbourSize size)
     {
         long delivered = 0;
+        var acknowledged = 0;
+        var allSubscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var subscribers = await ConnectMany(server.Url, size.WideSubscribers, (_, frame) =>
         {
             if (frame.IndexOf("#publish"u8) >= 0) Interlocked.Increment(ref delivered);
+            else if (frame.IndexOf("\"rid\""u8) >= 0 && Interlocked.Increment(ref acknowledged) == size.WideSubscribers) allSubscribed.TrySetResult();
         });
         foreach (var subscriber in subscribers) await subscriber.Send("""{"event":"#subscribe","data":{"channel":"wide"},"cid":2}""");
+        await allSubscribed.Task.WaitAsync(TimeSpan.FromSeconds(60)); // every subscription is in place before anything is measured
         long sent = 0;
         var frame = Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"wide\",\"data\":\"" + new string('p', 1024) + "\"}}");
         var figures = await Run("publishflood", server, size, async (abuser, stop) =>
@@ -117,7 +121,10 @@ public static class NoisyNeighbourScenarios
             }
         });
         using var quietStop = new CancellationTokenSource();
+        quiet.Phase = "warm-up";
         var quietRun = quiet.Run(quietStop.Token);
+        await Task.Delay(size.Before / 5); // the first requests of each client (JIT, connection warm-up) are not the baseline
+        quiet.Phase = "before";
         await Task.Delay(size.Before);
         quiet.Phase = "during";
         var abuser = await BenchSocket.Connect(server.Url, (_, frame) => onAbuserFrame?.Invoke(frame));

@@ -60,10 +60,13 @@ internal sealed class NodeBroker : ReceiveActor
 
     private readonly LocalFanOut? _fanOut;
 
+    private readonly Sockets.Internal.OutboundBudget? _outboundBudget;
+
     public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null,
-        ChannelFeatureMap? features = null, LocalFanOut? fanOut = null)
+        ChannelFeatureMap? features = null, LocalFanOut? fanOut = null, Sockets.Internal.OutboundBudget? outboundBudget = null)
     {
         _fanOut = fanOut;
+        _outboundBudget = outboundBudget;
         _features = features ?? ChannelFeatureMap.Empty;
         _region = region;
         _codec = codec;
@@ -146,6 +149,19 @@ internal sealed class NodeBroker : ReceiveActor
 
     /// <summary>A publish from this node: local subscribers at once, then every other subscribed node, in order.</summary>
     private void OnPublish(Publish publish)
+    {
+        try
+        {
+            Route(publish);
+        }
+        finally
+        {
+            // The local deliveries are in the outboxes now (which count them), or went to the channel's entity.
+            if (publish.Reserved > 0) _outboundBudget?.Release(publish.Reserved);
+        }
+    }
+
+    private void Route(Publish publish)
     {
         if (!_features.IsEmpty && _features.For(publish.Channel).HasHistory)
         {

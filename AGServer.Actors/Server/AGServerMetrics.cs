@@ -38,6 +38,8 @@ public sealed class AGServerMetrics
         }, "{connection}", "Sockets connected to this node, by state");
         Meter.CreateObservableUpDownCounter("agserver.inbound.held", () => server.InboundBudget.Held, "By",
             "Inbound bytes the node holds across sockets (messages being read, frames not yet processed), bounded by NodeInboundLimit");
+        Meter.CreateObservableUpDownCounter("agserver.outbound.held", () => server.OutboundBudget.Held, "By",
+            "Outbound bytes waiting in the node's socket outboxes, bounded by NodeOutboundLimit (at it, publishing sockets slow down)");
         _rateLimited = Meter.CreateCounter<long>("agserver.ratelimit.exceeded", "{action}",
             "Actions over a rate limit, by limit and outcome (rejected, dropped, slowed, disconnected, logged in a dry run)");
         _handshakes = Meter.CreateCounter<long>("agserver.handshakes", "{handshake}", "SocketCluster handshakes, by outcome (accepted, rejected, timed_out; upgrades refused: rate_limited, address_limit)");

@@ -41,6 +41,7 @@ public sealed class AGServerOptions
     public const int DefaultUnclaimedPacketLimit = 100;
     public const int DefaultHandlerSetupTime = 1000;
     public const long DefaultNodeInboundLimit = 512L * 1024 * 1024;
+    public const long DefaultNodeOutboundLimit = 512L * 1024 * 1024;
     public const int DefaultMaxConnectionsPerAddress = 1000;
     public const long DefaultOutboundQueueBytes = 16L * 1024 * 1024;
     public const int DefaultInboundWindow = 128 * 1024;
@@ -231,6 +232,13 @@ public sealed class AGServerOptions
     public long NodeInboundLimit { get; set; } = DefaultNodeInboundLimit;
 
     /// <summary>
+    /// Bytes of outbound data waiting across all the node's socket outboxes (default 512 MiB). At the limit, sockets that
+    /// publish stop processing before their next publish (their reading pauses) until the node holds three quarters of
+    /// it: a flood's cost lands on its publishers, while responses, pings and other traffic still go out.
+    /// </summary>
+    public long NodeOutboundLimit { get; set; } = DefaultNodeOutboundLimit;
+
+    /// <summary>
     /// Requests and transmits of one socket handed to application streams and not yet taken by their consumer. At the
     /// limit the socket stops processing its packets (and, through <see cref="InboundWindow"/>, reading) until half of
     /// them were taken; so a slow procedure slows only the sockets calling it.
@@ -308,6 +316,8 @@ public sealed class AGServerOptions
             problems.Add($"StreamBufferLimit must be a positive number of items (got {StreamBufferLimit}).");
         if (InboundWindow <= 0)
             problems.Add($"InboundWindow must be a positive number of bytes (got {InboundWindow}).");
+        if (NodeOutboundLimit < OutboundQueueBytes)
+            problems.Add($"NodeOutboundLimit must be at least OutboundQueueBytes ({OutboundQueueBytes} bytes; got {NodeOutboundLimit}).");
         if (NodeInboundLimit < InboundWindow)
             problems.Add($"NodeInboundLimit must be at least InboundWindow ({InboundWindow} bytes; got {NodeInboundLimit}).");
         if (InboundItemLimit < 2)

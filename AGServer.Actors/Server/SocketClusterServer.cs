@@ -57,6 +57,7 @@ public sealed partial class SocketClusterServer
         Failures = new ApplicationFailures(this, Logger);
         Binders = new HandlerBinders(Services, options);
         InboundBudget = new Sockets.Internal.InboundBudget(options.NodeInboundLimit);
+        OutboundBudget = new Sockets.Internal.OutboundBudget(options.NodeOutboundLimit);
         RateLimits = new RateLimitRules(options.RateLimits);
         ConnectionLimits = new Hosting.ConnectionLimits(options);
         Revocations = new Auth.Revocations(this);
@@ -132,7 +133,7 @@ public sealed partial class SocketClusterServer
             new ChannelMessageExtractor(settings.NumberOfShards),
             sharding.DefaultShardAllocationStrategy(shardingSettings),
             ChannelEntity.HandOffStop.Instance);
-        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures, LocalFanOut)), NodeBroker.Name);
+        var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures, LocalFanOut, OutboundBudget)), NodeBroker.Name);
         return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
     }
 
@@ -198,6 +199,9 @@ public sealed partial class SocketClusterServer
 
     /// <summary>The node's bound on inbound bytes held across its sockets (<see cref="AGServerOptions.NodeInboundLimit"/>).</summary>
     internal Sockets.Internal.InboundBudget InboundBudget { get; }
+
+    /// <summary>The node's bound on outbound bytes waiting across its sockets (<see cref="AGServerOptions.NodeOutboundLimit"/>).</summary>
+    internal Sockets.Internal.OutboundBudget OutboundBudget { get; }
 
     /// <summary>Procedure names some socket of this node has had a per-socket consumer for: their invokes wait for a setup.</summary>
     internal System.Collections.Concurrent.ConcurrentDictionary<string, bool> ProceduresServedPerSocket { get; } = new();

@@ -44,7 +44,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         _transport = transport;
         Request = request;
         Outbox = new Internal.SocketOutbox(transport, server.Codec, server.Options.OutboundQueueLimit, server.Options.OutboundQueueBytes,
-            server.TransportLogger, request.RemoteAddress is { } address ? $"{address}:{request.RemotePort}" : id);
+            server.TransportLogger, request.RemoteAddress is { } address ? $"{address}:{request.RemotePort}" : id, server.OutboundBudget);
         Listeners = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
         Receivers = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);
         Procedures = new StreamGroup(server.Failures, server.Options.StreamBufferLimit);

@@ -58,8 +58,11 @@ internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool
 /// A message published on <see cref="Channel"/>, already encoded as the <c>#publish</c> frame every subscriber gets,
 /// handed to this node's broker. When <see cref="ReplyTo"/> is set the broker answers <see cref="PublishAccepted"/>
 /// (or <see cref="PublishFailed"/>) with <see cref="Correlation"/>. Never crosses nodes (see <see cref="SequencedPublish"/>).
+/// <see cref="Reserved"/>: bytes of the node's outbound budget a publishing socket reserved for the publish's local
+/// deliveries, given back by the broker once the outboxes hold them (so a socket sees the cost of the publishes it
+/// already handed on, not only of those delivered).
 /// </summary>
-internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation);
+internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation, long Reserved = 0);
 
 /// <summary>The publish was delivered to local subscribers and sent to every subscribed node.</summary>
 internal sealed record PublishAccepted(long Correlation) : IChannelWireMessage;

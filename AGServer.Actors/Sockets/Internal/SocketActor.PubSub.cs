@@ -183,9 +183,21 @@ internal sealed partial class SocketActor
         AdmitFanOut(packet, channel);
     }
 
-    /// <summary>The publish's deliveries on this node count against the socket's fan-out limit; then it goes on.</summary>
+    /// <summary>
+    /// The publish's deliveries on this node count against the socket's fan-out limit, and while the node's outboxes
+    /// hold <see cref="Server.AGServerOptions.NodeOutboundLimit"/> the socket waits (processing nothing) before it
+    /// publishes; then it goes on.
+    /// </summary>
     private void AdmitFanOut(in InboundPacket packet, string channel)
     {
+        if (_server.OutboundBudget.WhenRoom() is { } room)
+        {
+            var waiting = packet;
+            var self = Self;
+            Suspend();
+            room.ContinueWith(_ => self.Tell(new Continue(() => AdmitFanOut(waiting, channel))), TaskScheduler.Default);
+            return;
+        }
         if (!Admit("fanout", channel, packet.Cid, permits: _server.LocalFanOut.Of(channel)))
         {
             var again = packet;
@@ -205,7 +217,9 @@ internal sealed partial class SocketActor
         {
             var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
             _server.Metrics.Published();
-            _server.Exchange.Broker.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0));
+            var reserved = (long)frame.Length * Math.Max(1, _server.LocalFanOut.Of(channel));
+            _server.OutboundBudget.Add(reserved);
+            _server.Exchange.Broker.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0, reserved));
         });
     }
 

@@ -17,7 +17,7 @@ namespace AGServer.Sockets.Internal;
 /// Bounded: at most <see cref="Server.AGServerOptions.OutboundQueueLimit"/> frames and
 /// <see cref="Server.AGServerOptions.OutboundQueueBytes"/> bytes (one frame is always taken) wait, batched or queued;
 /// beyond, the frame is refused and the socket actor told <see cref="TransportMessages.OutboundOverflow"/> (it then
-/// disconnects the socket with 4100).
+/// disconnects the socket with 4100). What waits also counts against the node's <see cref="OutboundBudget"/>.
 /// </summary>
 internal sealed class SocketOutbox
 {
@@ -48,9 +48,15 @@ internal sealed class SocketOutbox
     private List<ReadOnlyMemory<byte>>? _batch;
     private long _batchBytes;
     private bool _closed;
+    // What the running write carries (frames, bytes): given back if the write fails.
+    private (int Frames, long Bytes) _writing;
 
-    public SocketOutbox(ISocketTransport transport, ISocketCodec codec, int frameLimit, long byteLimit, ILogger logger, string peer)
+    private readonly OutboundBudget? _budget;
+
+    public SocketOutbox(ISocketTransport transport, ISocketCodec codec, int frameLimit, long byteLimit, ILogger logger, string peer,
+        OutboundBudget? budget = null)
     {
+        _budget = budget;
         _transport = transport;
         _codec = codec;
         _frameLimit = frameLimit;
@@ -127,6 +133,7 @@ internal sealed class SocketOutbox
             if (Interlocked.Exchange(ref _overflowReported, 1) == 0) _actor.Tell(TransportMessages.OutboundOverflow.Instance);
             return false;
         }
+        _budget?.Add(length);
         if (item.Kind == Kind.Frame)
         {
             Interlocked.Increment(ref _framesPosted);
@@ -174,7 +181,9 @@ internal sealed class SocketOutbox
                             if (_batch.Count >= _frameLimit || _batchBytes >= MaxBatchBytes) await WriteBatch();
                             break;
                         case Kind.Frame or Kind.Ping:
+                            _writing = (1, item.Frame.Length);
                             await _transport.WriteAsync(item.Frame);
+                            _writing = default;
                             Written(item);
                             break;
                         case Kind.BatchStart:
@@ -207,9 +216,13 @@ internal sealed class SocketOutbox
             _transport.Abort();
             _closed = true;
             _closeWritten.TrySetResult();
+            Release(_writing.Frames, _writing.Bytes);
+            _writing = default;
             DropBatch();
+            // What waits, and whatever comes later (a drain then finds the outbox closed and drops it), is given back.
             while (_queue.TryDequeue(out var item)) Written(item);
             Volatile.Write(ref _draining, 0);
+            if (!_queue.IsEmpty) Schedule(writeHere: false);
         }
     }
 
@@ -222,26 +235,29 @@ internal sealed class SocketOutbox
         var frame = count == 1 ? batch[0] : _codec.EncodeBatch(batch);
         batch.Clear();
         _batchBytes = 0;
+        _writing = (count, bytes);
         await _transport.WriteAsync(frame);
-        Interlocked.Add(ref _queued, -count);
+        _writing = default;
+        Release(count, bytes);
+    }
+
+    private void Release(int frames, long bytes)
+    {
+        if (frames == 0) return;
+        Interlocked.Add(ref _queued, -frames);
         Interlocked.Add(ref _queuedBytes, -bytes);
+        _budget?.Release(bytes);
     }
 
     private void DropBatch()
     {
-        if (_batch is { } batch)
-        {
-            Interlocked.Add(ref _queued, -batch.Count);
-            Interlocked.Add(ref _queuedBytes, -_batchBytes);
-        }
+        if (_batch is { } batch) Release(batch.Count, _batchBytes);
         _batch = null;
         _batchBytes = 0;
     }
 
     private void Written(in Item item)
     {
-        if (item.Kind is not (Kind.Frame or Kind.Ping)) return;
-        Interlocked.Decrement(ref _queued);
-        Interlocked.Add(ref _queuedBytes, -item.Frame.Length);
+        if (item.Kind is Kind.Frame or Kind.Ping) Release(1, item.Frame.Length);
     }
 }

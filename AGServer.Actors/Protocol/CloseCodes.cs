@@ -30,6 +30,9 @@ public static class CloseCodes
     /// <summary>Not a SocketCluster code: single-session mode, and the socket's user started a session elsewhere.</summary>
     public const int SessionReplaced = 4104;
 
+    /// <summary>Not a SocketCluster code: the user already has <c>MaxSocketsPerUser</c> sockets (policy RefuseNewest).</summary>
+    public const int TooManySessions = 4105;
+
     /// <summary>Not a SocketCluster code: a message could not be read within the node's <c>NodeInboundLimit</c>; try again later.</summary>
     public const int InboundBudgetExceeded = 4101;
 
@@ -60,6 +63,7 @@ public static class CloseCodes
         [4101] = "The server has no room for this message now; try again later",
         [4103] = "The user was blocked",
         [4104] = "Another session of this user started",
+        [4105] = "The user has as many sockets as allowed",
     };
 
     /// <summary>The standard reason for a code, or null when it has none.</summary>

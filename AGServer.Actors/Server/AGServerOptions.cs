@@ -169,11 +169,17 @@ public sealed class AGServerOptions
     public RateLimit HandshakeRateLimit { get; set; } = new() { PerSecond = 1000, Burst = 2000 };
 
     /// <summary>
-    /// Most sockets one user may have across the cluster (default 0: no limit; 1: a single session). When a socket
-    /// becomes a user's (it authenticates) and the user has more, the user's oldest sockets, on any node, are
-    /// disconnected with 4104: the newest stay.
+    /// Most sockets one user may have across the cluster (default 0: no limit). When a socket becomes a user's (it
+    /// authenticates) and the user has more, <see cref="MaxSocketsPerUserPolicy"/> decides which go.
     /// </summary>
     public int MaxSocketsPerUser { get; set; }
+
+    /// <summary>
+    /// Over <see cref="MaxSocketsPerUser"/>: <see cref="UserSocketLimitPolicy.CloseOldest"/> (default; with a limit of 1,
+    /// a single session) disconnects the user's oldest sockets, on any node, with 4104;
+    /// <see cref="UserSocketLimitPolicy.RefuseNewest"/> disconnects the new socket with 4105.
+    /// </summary>
+    public UserSocketLimitPolicy MaxSocketsPerUserPolicy { get; set; }
 
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
@@ -341,6 +347,8 @@ public sealed class AGServerOptions
             problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
+        if (!Enum.IsDefined(MaxSocketsPerUserPolicy))
+            problems.Add($"MaxSocketsPerUserPolicy must be CloseOldest or RefuseNewest (got {MaxSocketsPerUserPolicy}).");
         if (MaxSocketsPerUser < 0)
             problems.Add($"MaxSocketsPerUser must be 0 (no limit) or more (got {MaxSocketsPerUser}).");
         if (MaxConnectionsPerAddress < 0)
@@ -351,4 +359,14 @@ public sealed class AGServerOptions
         else problems.AddRange(RateLimits.Problems());
         return problems;
     }
+}
+
+/// <summary>Which of a user's sockets go when the user has more than <see cref="AGServerOptions.MaxSocketsPerUser"/>.</summary>
+public enum UserSocketLimitPolicy
+{
+    /// <summary>The oldest go (4104): the newest sessions stay.</summary>
+    CloseOldest,
+
+    /// <summary>The newest go (4105): a user at the limit cannot add a socket until one of theirs closes.</summary>
+    RefuseNewest,
 }

@@ -26,6 +26,12 @@ public sealed class RateLimit
 
     /// <summary>With <see cref="RateLimitPolicy.Disconnect"/>: rejections in a row that disconnect the socket (default 10).</summary>
     public int DisconnectAfter { get; set; } = 10;
+
+    /// <summary>
+    /// The bucket is the user's, shared by all of the user's sockets on every node of the cluster (a socket without a
+    /// user has its own). Nodes lease tokens from the user's budget a tenth of a second's worth at a time.
+    /// </summary>
+    public bool PerUser { get; set; }
 }
 
 /// <summary>

@@ -79,6 +79,8 @@ public sealed partial class SocketClusterServer
         Metrics = new AGServerMetrics(this, Services.GetService<global::System.Diagnostics.Metrics.IMeterFactory>());
         ChannelFeatures = new Channels.Internal.ChannelFeatureMap(options.Channels);
         Exchange = StartChannels();
+        if (options.RateLimits.ByKind().Any(kind => kind.Limits.Values.Any(limit => limit is { PerUser: true, PerSecond: > 0 })))
+            UserBudgets = StartUserBudgets();
         Sockets = new SocketDirectory(this);
         if (!options.PingTimeoutDisabled)
         {
@@ -135,6 +137,19 @@ public sealed partial class SocketClusterServer
             ChannelEntity.HandOffStop.Instance);
         var broker = System.ActorOf(Props.Create(() => new NodeBroker(region, () => _codec, channelLogger, Metrics, settings, ChannelFeatures, LocalFanOut, OutboundBudget)), NodeBroker.Name);
         return new Exchange(() => _codec, region, broker, Options.StreamBufferLimit, Failures, Metrics);
+    }
+
+    /// <summary>Per-user rate limits' leases (null when no limit is per user): one budget entity per user, sharded.</summary>
+    internal UserBudgets? UserBudgets { get; }
+
+    private UserBudgets StartUserBudgets()
+    {
+        var sharding = ClusterSharding.Get(System);
+        var settings = ClusterShardingSettings.Create(System);
+        var region = sharding.Start(UserBudgetEntity.TypeName, UserBudgetEntity.Props(), settings,
+            new UserBudgetExtractor(ChannelSettings.From(System.Settings.Config).NumberOfShards),
+            sharding.DefaultShardAllocationStrategy(settings), PoisonPill.Instance);
+        return new UserBudgets(region, LoggerFactory.CreateLogger("AGServer.RateLimits"));
     }
 
     /// <summary>Local subscribers per channel, kept by the broker: what a publish costs this node (see <see cref="RateLimits.FanOut"/>).</summary>

@@ -63,7 +63,10 @@ public sealed class UserDirectory
         lock (_local) // rare (auth changes), and an emptied user's entry must not swallow a socket being added
         {
             if (from is not null && _local.TryGetValue(from, out var old) && old.TryRemove(socket.Id, out _) && old.IsEmpty)
+            {
                 _local.TryRemove(from, out _);
+                _server.UserBudgets?.Forget(from);
+            }
             if (to is not null) _local.GetOrAdd(to, _ => new ConcurrentDictionary<string, AGServerSocket>())[socket.Id] = socket;
         }
         if (_server.Options.MaxSocketsPerUser <= 0) return;
@@ -72,6 +75,6 @@ public sealed class UserDirectory
         if (from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
         if (to is null) return;
         socket.UserSince = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince));
+        Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince), socket.ActorRef);
     }
 }

@@ -1,4 +1,5 @@
 using AGServer.Protocol;
+using AGServer.Server;
 using AGServer.Sockets;
 using AGServer.Testing;
 using Xunit;
@@ -11,10 +12,11 @@ public sealed class SingleSessionSpec : AGServerTestKit
     private sealed record Login(string User);
 
     /// <summary>Two nodes with the limit, each serving a login that names the user.</summary>
-    private async Task<(SocketClusterServer One, SocketClusterServer Two)> StartCluster(int maxSocketsPerUser)
+    private async Task<(SocketClusterServer One, SocketClusterServer Two)> StartCluster(int maxSocketsPerUser,
+        UserSocketLimitPolicy policy = UserSocketLimitPolicy.CloseOldest)
     {
-        var one = await StartServerAsync(o => o.MaxSocketsPerUser = maxSocketsPerUser);
-        var two = await StartNodeAsync(o => o.MaxSocketsPerUser = maxSocketsPerUser);
+        var one = await StartServerAsync(o => (o.MaxSocketsPerUser, o.MaxSocketsPerUserPolicy) = (maxSocketsPerUser, policy));
+        var two = await StartNodeAsync(o => (o.MaxSocketsPerUser, o.MaxSocketsPerUserPolicy) = (maxSocketsPerUser, policy));
         foreach (var node in Nodes)
             node.MapProcedure("login", (Login login, AGRequestContext context) =>
                 context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
@@ -64,5 +66,34 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await using var fourth = await Session(two);
         Assert.Equal(CloseCodes.SessionReplaced, (await first.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
         Assert.False(third.Closed.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Refusing_the_newest_a_user_at_the_limit_is_refused_on_every_node_until_a_session_ends()
+    {
+        var (one, two) = await StartCluster(maxSocketsPerUser: 2, UserSocketLimitPolicy.RefuseNewest);
+        async Task<Testing.AGTestClient> Session(SocketClusterServer node)
+        {
+            var client = await ConnectAsync(node);
+            await client.InvokeAsync("login", new { user = "ann" });
+            return client;
+        }
+
+        await using var first = await Session(one);
+        var second = await Session(two);
+        await using var refusedOnOne = await Session(one);
+        await using var refusedOnTwo = await Session(two);
+
+        Assert.Equal(CloseCodes.TooManySessions, (await refusedOnOne.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        Assert.Equal(CloseCodes.TooManySessions, (await refusedOnTwo.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        Assert.False(first.Closed.IsCompleted);          // the sessions already there stay
+        Assert.False(second.Closed.IsCompleted);
+
+        await second.DisposeAsync();                     // a session ends: there is room for one more
+        await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 0));
+        await using var third = await Session(two);
+        one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
+        await third.NextEventAsync("ping");              // it is open and reachable as ann's
+        Assert.False(third.Closed.IsCompleted);          // (the one older session left, first, is below the limit)
     }
 }

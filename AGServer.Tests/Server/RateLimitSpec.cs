@@ -1,5 +1,6 @@
 using AGServer.Protocol;
 using AGServer.Server;
+using AGServer.Sockets;
 using AGServer.Testing;
 using Xunit;
 
@@ -154,5 +155,43 @@ public sealed class RateLimitSpec : AGServerTestKit
             new[] { limits.Invoke, limits.Transmit, limits.Subscribe, limits.Publish, limits.FanOut }.Select(k => (k["*"].PerSecond, k["*"].Policy)));
         limits.Clear();
         Assert.Empty(limits.Invoke.Concat(limits.Transmit).Concat(limits.Subscribe).Concat(limits.Publish).Concat(limits.FanOut));
+    }
+
+    private sealed record Login(string User);
+
+    [Fact]
+    public async Task A_per_user_limit_is_one_budget_for_the_users_sockets_on_every_node()
+    {
+        // A burst of 4 for ann, wherever her sockets are; the refill (one a second) adds at most one within the test.
+        var limit = new RateLimit { PerSecond = 1, Burst = 4, Policy = RateLimitPolicy.Reject, PerUser = true };
+        var one = await StartWith(l => l.Invoke["echo"] = limit);
+        var two = await StartNodeAsync(o => o.RateLimits.Invoke["echo"] = limit);
+        two.MapProcedure("echo", (int n) => n);
+        foreach (var node in Nodes)
+            node.MapProcedure("login", (Login login, AGRequestContext context) =>
+                context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
+        await using var annOnOne = await ConnectAsync(one);
+        await annOnOne.InvokeAsync("login", new { user = "ann" });
+        await using var annOnTwo = await ConnectAsync(two);
+        await annOnTwo.InvokeAsync("login", new { user = "ann" });
+        await using var bobOnTwo = await ConnectAsync(two);
+        await bobOnTwo.InvokeAsync("login", new { user = "bob" });
+
+        for (var i = 0; i < 4; i++) Assert.Equal(i, await annOnOne.InvokeAsync<int>("echo", i));
+        var acceptedOnTwo = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            try
+            {
+                await annOnTwo.InvokeAsync<int>("echo", i);
+                acceptedOnTwo++;
+            }
+            catch (ClientError error) when (error.Name == "RateLimitedError")
+            {
+                Assert.Equal("invoke:echo", error.Raw.GetProperty("limit").GetString());
+            }
+        }
+        Assert.InRange(acceptedOnTwo, 0, 1);                                 // per socket, it would have had 4
+        for (var i = 0; i < 4; i++) Assert.Equal(i, await bobOnTwo.InvokeAsync<int>("echo", i)); // another user: a budget of his own
     }
 }

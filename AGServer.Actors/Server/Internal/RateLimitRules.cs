@@ -53,7 +53,8 @@ internal sealed class RateLimitRule : IDisposable
         return lease.IsAcquired;
     }
 
-    private int TokenLimit => Limit.Burst > 0 ? Limit.Burst : Limit.PerSecond;
+    /// <summary>The bucket's size: the burst, or one second's worth.</summary>
+    public int TokenLimit => Limit.Burst > 0 ? Limit.Burst : Limit.PerSecond;
 
     /// <summary>How long until <paramref name="permits"/> tokens are back at the limit's rate (at least one period).</summary>
     public TimeSpan WaitFor(int permits) =>

@@ -64,6 +64,9 @@ internal static partial class ServerLog
     [LoggerMessage(2008, LogLevel.Debug, "Socket {SocketId} invoked '{Procedure}', which nothing on this node serves; answered with UnknownProcedureError")]
     public static partial void UnknownProcedure(ILogger logger, string procedure, string socketId);
 
+    [LoggerMessage(2010, LogLevel.Warning, "A user's budget for rate limit {Limit} did not answer ({Reason}); the user's actions under it are refused for a period")]
+    public static partial void UserBudgetUnanswered(ILogger logger, string limit, string reason);
+
     [LoggerMessage(2009, LogLevel.Information, "Socket {SocketId} went over rate limit {Limit} (dry run: {DryRun}); logged once per run of refused actions")]
     public static partial void RateLimited(ILogger logger, string socketId, string limit, bool dryRun);
 

@@ -195,7 +195,7 @@ internal sealed partial class SocketActor
             var waiting = packet;
             var self = Self;
             Suspend();
-            room.ContinueWith(_ => self.Tell(new Continue(() => AdmitFanOut(waiting, channel))), TaskScheduler.Default);
+            room.ContinueWith(_ => self.Tell(new Continue(() => UnlessClosed(() => AdmitFanOut(waiting, channel)))), TaskScheduler.Default);
             return;
         }
         if (!Admit("fanout", channel, packet.Cid, permits: _server.LocalFanOut.Of(channel)))

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Server.Internal;
@@ -6,7 +7,8 @@ namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// Rate limits: each invoke, transmit, subscribe and publish of the socket takes a token of its limit, if one applies;
-/// a publish also takes one token of its fan-out limit per local subscriber of its channel.
+/// a publish also takes one token of its fan-out limit per local subscriber of its channel. A per-user limit takes the
+/// tokens from the user's cluster-wide budget (leased to this node), a per-socket one from the socket's own bucket.
 /// </summary>
 internal sealed partial class SocketActor
 {
@@ -18,15 +20,30 @@ internal sealed partial class SocketActor
     /// <summary>Set by <see cref="Admit"/> when it slowed the socket down: the caller hands <see cref="Defer"/> the action to run again.</summary>
     private TimeSpan? _slowedFor;
 
+    /// <summary>Set by <see cref="Admit"/> when the user's budget is being asked for tokens: <see cref="Defer"/> waits for it.</summary>
+    private Task? _leasing;
+
     /// <summary>
     /// True when the action may go on. Otherwise the limit's policy was applied: the action was answered with a
-    /// <c>RateLimitedError</c> or dropped, the socket disconnected, or (slow down) the socket stops processing until
-    /// the action, given to <see cref="Defer"/>, runs again once a token may be there.
+    /// <c>RateLimitedError</c> or dropped, the socket disconnected, or (slow down, or a lease being asked for) the socket
+    /// stops processing until the action, given to <see cref="Defer"/>, runs again.
     /// </summary>
     private bool Admit(string kind, string name, long? cid, int permits = 1)
     {
         if (_server.RateLimits.For(kind, name) is not { } rule) return true;
-        if (rule.TryAcquire(_socket.Id, permits))
+        if (rule.Limit.PerUser && _socket.UserId is { } user && _server.UserBudgets is { } budgets)
+        {
+            switch (budgets.Take(rule, user, permits, out var leasing))
+            {
+                case UserBudgets.Outcome.Taken:
+                    _overLimit = 0;
+                    return true;
+                case UserBudgets.Outcome.Asking:
+                    _leasing = leasing;
+                    return false;
+            }
+        }
+        else if (rule.TryAcquire(_socket.Id, permits))
         {
             _overLimit = 0;
             return true;
@@ -54,12 +71,29 @@ internal sealed partial class SocketActor
         }
     }
 
-    /// <summary>After a refused <see cref="Admit"/>: when it slowed the socket down, runs <paramref name="again"/> later, processing nothing meanwhile.</summary>
+    /// <summary>
+    /// After a refused <see cref="Admit"/>: when it slowed the socket down, or is waiting for a lease of the user's budget,
+    /// runs <paramref name="again"/> later, processing nothing meanwhile.
+    /// </summary>
     private void Defer(Action again)
     {
+        if (_leasing is { } leasing)
+        {
+            _leasing = null;
+            Suspend();
+            var self = Self;
+            leasing.ContinueWith(_ => self.Tell(new Continue(() => UnlessClosed(again))), TaskScheduler.Default);
+            return;
+        }
         if (_slowedFor is not { } wait) return;
         _slowedFor = null;
         Suspend();
         Timers.StartSingleTimer(SlowDownTimerKey, new Continue(again), wait);
+    }
+
+    /// <summary>A deferred action of a socket that closed meanwhile is dropped with the rest of its packets.</summary>
+    private void UnlessClosed(Action again)
+    {
+        if (_socket.State != SocketState.Closed) again();
     }
 }

@@ -73,8 +73,11 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case SessionStarted started:
                 OnSessionStarted(started);
                 break;
+            case SessionExists exists:
+                OnSessionExists(exists);
+                break;
             case SessionEnded ended:
-                _newerSessions?.Remove(ended.SocketId);
+                _otherSessions?.Remove(ended.SocketId);
                 break;
             case SocketCommands.Transmit transmit:
                 _socket.Transmit(transmit.Event, transmit.Data);

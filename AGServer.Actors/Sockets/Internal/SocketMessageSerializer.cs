@@ -30,6 +30,9 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         RouteToUser => "RU",
         SessionStarted => "SS",
         SessionEnded => "SE",
+        SessionExists => "SX",
+        LeaseRequest => "LQ",
+        LeaseGranted => "LG",
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -56,6 +59,9 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         RouteToUser m => new() { ["id"] = m.UserId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
         SessionStarted m => new() { ["s"] = m.SocketId, ["t"] = m.Since },
         SessionEnded m => new() { ["s"] = m.SocketId },
+        SessionExists m => new() { ["s"] = m.SocketId, ["t"] = m.Since },
+        LeaseRequest m => new() { ["u"] = m.UserId, ["l"] = m.Limit, ["r"] = m.PerSecond, ["b"] = m.Burst, ["n"] = m.Needed, ["w"] = m.Wanted },
+        LeaseGranted m => new() { ["u"] = m.UserId, ["l"] = m.Limit, ["g"] = m.Granted },
         _ => throw new ArgumentException($"{o.GetType()} is not a socket message", nameof(o)),
     };
 
@@ -75,6 +81,9 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         "RU" => new RouteToUser(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "SS" => new SessionStarted(Str(j, "s")!, j["t"]!.GetValue<long>()),
         "SE" => new SessionEnded(Str(j, "s")!),
+        "SX" => new SessionExists(Str(j, "s")!, j["t"]!.GetValue<long>()),
+        "LQ" => new LeaseRequest(Str(j, "u")!, Str(j, "l")!, Int(j, "r") ?? 0, Int(j, "b") ?? 0, Int(j, "n") ?? 1, Int(j, "w") ?? 1),
+        "LG" => new LeaseGranted(Str(j, "u")!, Str(j, "l")!, Int(j, "g") ?? 0),
         _ => throw new System.Runtime.Serialization.SerializationException($"Unknown socket message manifest '{manifest}'"),
     };
 

@@ -11,10 +11,24 @@ internal sealed record RouteToUser(string UserId, ISocketCommand Command) : ISoc
 
 /// <summary>
 /// <c>MaxSocketsPerUser</c>: socket <paramref name="SocketId"/> became its user's at <paramref name="Since"/> (unix ms).
-/// Sent to every socket of the user, on every node: each counts the newer sessions of its user and closes (4104) once
-/// it has as many as the limit, so the newest ones stay.
+/// Sent to every socket of the user, on every node, from the new socket's actor. Closing the oldest, each counts the
+/// newer sessions of its user and closes (4104) once it has as many as the limit, so the newest ones stay; refusing the
+/// newest, each older one answers <see cref="SessionExists"/> and the new socket closes (4105) once it heard of as many.
 /// </summary>
 internal sealed record SessionStarted(string SocketId, long Since) : ISocketCommand;
 
+/// <summary>The answer of an older session of the same user to <see cref="SessionStarted"/>, when the newest are refused.</summary>
+internal sealed record SessionExists(string SocketId, long Since) : ISocketCommand;
+
 /// <summary>Socket <paramref name="SocketId"/> is no longer its user's (it closed, logged out or became another's).</summary>
 internal sealed record SessionEnded(string SocketId) : ISocketCommand;
+
+/// <summary>
+/// A node asks a user's budget entity for tokens of limit <paramref name="Limit"/> (configured as
+/// <paramref name="PerSecond"/> and <paramref name="Burst"/>): at least <paramref name="Needed"/>, up to
+/// <paramref name="Wanted"/>, or none.
+/// </summary>
+internal sealed record LeaseRequest(string UserId, string Limit, int PerSecond, int Burst, int Needed, int Wanted) : ISocketWireMessage;
+
+/// <summary>The tokens a user's budget entity granted (0: the user's bucket has not enough now).</summary>
+internal sealed record LeaseGranted(string UserId, string Limit, int Granted) : ISocketWireMessage;

@@ -7,7 +7,7 @@ using AGServer.Server;
 var builder = AGServerApp.CreateBuilder(args);
 builder.Services.Configure<AGServerOptions>(ConformanceApp.ConfigureChannels);
 var app = builder.Build();
-app.MapAGServer();
+AGServerApp.MapNode(app);
 var server = app.Services.GetRequiredService<SocketClusterServer>();
 // --Conformance:RecordEvents=false: no event records (the benchmarks compare with a server that keeps none).
 // --Conformance:EchoOnStream=true: echo served by the bare procedure stream (the benchmark's second RPC row).

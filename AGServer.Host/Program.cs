@@ -2,7 +2,7 @@ using AGServer.Hosting;
 
 // The default AGServer node: `dotnet run --project AGServer.Host -- --port 8000`.
 var app = AGServerApp.CreateBuilder(args).Build();
-app.MapAGServer();
+AGServerApp.MapNode(app);
 await app.StartAsync();
 Console.WriteLine($"AGServer listening on {AGServerApp.WebSocketUrl(app)}");
 await app.WaitForShutdownAsync();

@@ -38,11 +38,17 @@ public sealed class Revocations
         foreach (var key in new[] { UsersKey, TokensKey, BlockedKey }) _replicator.Tell(Dsl.Subscribe(key, watcher));
     }
 
-    /// <summary>Refuses every token of <paramref name="userId"/> issued before <paramref name="issuedBefore"/> (default: now), and deauthenticates the user's live sockets.</summary>
+    /// <summary>
+    /// Refuses every token of <paramref name="userId"/> issued up to <paramref name="issuedBefore"/> (default: now), and
+    /// deauthenticates the user's live sockets. A token's <c>iat</c> counts whole seconds, so the time is rounded up to
+    /// the second: a token signed in the same second is refused too (fail closed), and a new one from the next second on
+    /// is good.
+    /// </summary>
     public Task RevokeUserTokensAsync(string userId, DateTimeOffset? issuedBefore = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        return SetAsync(UsersKey, userId, (issuedBefore ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds(), cancellationToken);
+        var before = (issuedBefore ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
+        return SetAsync(UsersKey, userId, (before + 999) / 1000, cancellationToken);
     }
 
     /// <summary>Refuses the token whose <c>jti</c> is <paramref name="tokenId"/>, and deauthenticates the live sockets that hold it.</summary>

@@ -19,7 +19,7 @@ public static class AGServerApp
     /// (8000 unless given), ASP.NET Core's own logging at warnings, <see cref="AGServerOptions.LeanUpgrade"/> on (upgrades
     /// are answered before HTTP middleware; <c>--AGServer:LeanUpgrade=false</c> turns it off), and <c>AddAGServer</c> with
     /// <paramref name="configureAkka"/> for the application's own actors on the node's actor system. Register services,
-    /// then <c>Build()</c> and <c>MapAGServer()</c>.
+    /// then <c>Build()</c> and <see cref="MapNode"/>.
     /// </summary>
     public static WebApplicationBuilder CreateBuilder(string[] args, Action<AkkaConfigurationBuilder, IServiceProvider>? configureAkka = null)
     {
@@ -46,6 +46,18 @@ public static class AGServerApp
         configuration.GetValue<bool>(MetricsKey);
 
     private const string MetricsKey = "Metrics:Prometheus";
+
+    /// <summary>
+    /// Everything a node serves: the SocketCluster WebSockets (<c>MapAGServer</c>), its health, its Prometheus scrapes
+    /// (when on) and the web pages (when enabled). An application embedding AGServer picks what it wants instead.
+    /// </summary>
+    public static void MapNode(WebApplication app)
+    {
+        app.MapAGServer();
+        app.MapAGServerHealth();
+        app.MapAGServerMetrics();
+        app.MapAGServerWebUi();
+    }
 
     /// <summary>The WebSocket URL of a started app, with the port Kestrel actually bound.</summary>
     public static string WebSocketUrl(WebApplication app)

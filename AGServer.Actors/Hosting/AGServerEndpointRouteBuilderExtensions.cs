@@ -10,35 +10,70 @@ using AGServer.Sockets;
 
 namespace AGServer.Hosting;
 
-/// <summary><c>MapAGServer</c>: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints.</summary>
+/// <summary>
+/// <c>MapAGServer</c>: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints; and, each only
+/// when the application asks for it, the node's health, its Prometheus scrapes and the web pages. The library adds
+/// nothing else to the host: WebSockets are accepted on the socket path only.
+/// </summary>
 public static class AGServerEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,
-    /// <c>/socketcluster/</c>), the node's health (<c>/health</c>: JSON with the cluster view; <c>/health/live</c> and
-    /// <c>/health/ready</c>: ASP.NET Core health checks, ready once joined and until shutdown begins), with
-    /// <c>Metrics:Prometheus</c>, Prometheus scrapes on <c>/metrics</c>, and the dashboard and demo pages when enabled
-    /// (<c>/agserver/dashboard/</c>, <c>/agserver/demo/</c>). Returns the WebSocket endpoint's convention
-    /// builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to the
-    /// upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>.
+    /// <c>/socketcluster/</c>), with ASP.NET Core's WebSocket middleware on that endpoint alone. Returns the endpoint's
+    /// convention builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to
+    /// the upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>. Health, metrics and the web
+    /// pages have their own calls (<see cref="MapAGServerHealth"/>, <see cref="MapAGServerMetrics"/>,
+    /// <see cref="MapAGServerWebUi"/>); <see cref="AGServerApp.MapNode"/> maps them all, as the Host does.
     /// </summary>
     public static IEndpointConventionBuilder MapAGServer(this IEndpointRouteBuilder endpoints, string? pattern = null)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        var server = endpoints.ServiceProvider.GetService<SocketClusterServer>()
-                     ?? throw new InvalidOperationException("MapAGServer needs services.AddAGServer() first.");
+        var server = ServerOf(endpoints, nameof(MapAGServer));
         pattern ??= server.Options.Path;
-        endpoints.MapGet("/health", (HttpContext context) => Health(server));
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
-        if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
-        WebUiEndpoints.Map(endpoints, server);
-        var endpoint = endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", context => AcceptSocket(context, server));
+        var pipeline = endpoints.CreateApplicationBuilder().UseWebSockets();
+        pipeline.Run(context => AcceptSocket(context, server));
+        var accept = pipeline.Build();
+        var endpoint = endpoints.Map(pattern.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/", accept);
         if (!server.Options.LeanUpgrade) return endpoint;
         if (!string.Equals(pattern.TrimEnd('/'), server.Options.Path.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException(
                 $"MapAGServer(\"{pattern}\"): with AGServer:LeanUpgrade on, upgrades are answered on the Path option ('{server.Options.Path}'); set Path instead, or turn LeanUpgrade off.");
         return new NoConventions(endpoint);
+    }
+
+    /// <summary>
+    /// The node's health: <c>/health</c> (JSON with this node's view of the cluster, its members' addresses included:
+    /// map it where only operators reach it, or behind <c>RequireHost</c>), <c>/health/live</c> and
+    /// <c>/health/ready</c> (ASP.NET Core health checks, ready once joined and until shutdown begins).
+    /// </summary>
+    public static IEndpointRouteBuilder MapAGServerHealth(this IEndpointRouteBuilder endpoints)
+    {
+        var server = ServerOf(endpoints, nameof(MapAGServerHealth));
+        endpoints.MapGet("/health", (HttpContext context) => Health(server));
+        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
+        return endpoints;
+    }
+
+    /// <summary>Prometheus scrapes on <c>/metrics</c>, when <c>Metrics:Prometheus</c> is on (nothing otherwise).</summary>
+    public static IEndpointRouteBuilder MapAGServerMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        ServerOf(endpoints, nameof(MapAGServerMetrics));
+        if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
+        return endpoints;
+    }
+
+    /// <summary>The dashboard and demo pages, when enabled (<c>/agserver/dashboard/</c>, <c>/agserver/demo/</c>).</summary>
+    public static IEndpointRouteBuilder MapAGServerWebUi(this IEndpointRouteBuilder endpoints)
+    {
+        WebUiEndpoints.Map(endpoints, ServerOf(endpoints, nameof(MapAGServerWebUi)));
+        return endpoints;
+    }
+
+    private static SocketClusterServer ServerOf(IEndpointRouteBuilder endpoints, string call)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.ServiceProvider.GetService<SocketClusterServer>()
+               ?? throw new InvalidOperationException($"{call} needs services.AddAGServer() first.");
     }
 
     /// <summary>

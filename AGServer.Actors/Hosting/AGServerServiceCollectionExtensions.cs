@@ -68,7 +68,6 @@ public static class AGServerServiceCollectionExtensions
             sp));
         services.AddHostedService<AGServerNode>();
         services.AddHealthChecks().AddCheck<ReadinessCheck>("agserver", tags: [ReadinessCheck.Tag]);
-        services.AddTransient<IStartupFilter, WebSocketsStartupFilter>();
         // Before ListenOnNodePort: Kestrel applies endpoint defaults when an endpoint is added.
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, LeanUpgradeOnEndpoints>();
         services.AddTransient<IConfigureOptions<KestrelServerOptions>, ListenOnNodePort>();
@@ -82,16 +81,6 @@ public static class AGServerServiceCollectionExtensions
             options.Problems() is { Count: > 0 } problems
                 ? ValidateOptionsResult.Fail(problems.Select(p => $"AGServer:{p}"))
                 : ValidateOptionsResult.Success;
-    }
-
-    /// <summary>WebSocket upgrades need ASP.NET Core's WebSocket middleware ahead of the endpoints.</summary>
-    private sealed class WebSocketsStartupFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseWebSockets();
-            next(app);
-        };
     }
 
     /// <summary><see cref="AGServerOptions.LeanUpgrade"/>: every Kestrel endpoint looks at new connections for upgrades first.</summary>

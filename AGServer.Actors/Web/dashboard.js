@@ -105,6 +105,22 @@ import * as socketClusterClient from '/agserver/socketcluster-client.min.js';
     }
   };
 
+  // Revoke a user's tokens, block or unblock a user: cluster-wide, done once a majority of the nodes hold it.
+  async function userAction(action, done) {
+    const userId = $('user-id').value.trim();
+    const minutes = Number($('block-minutes').value) || undefined;
+    try {
+      await socket.invoke(`agserver/admin/${action}`, {userId, minutes});
+      $('action-result').textContent = `${done} ${userId}`;
+    } catch (error) {
+      $('action-result').textContent = `${done} failed: ${error.message}`;
+    }
+  }
+  $('user-form').onsubmit = (event) => event.preventDefault();
+  $('revoke-user').onclick = () => userAction('revoke', 'Revoked the tokens of');
+  $('block-user').onclick = () => userAction('block', 'Blocked');
+  $('unblock-user').onclick = () => userAction('unblock', 'Unblocked');
+
   $('disconnect-form').onsubmit = (event) => {
     event.preventDefault();
     disconnect($('disconnect-id').value);

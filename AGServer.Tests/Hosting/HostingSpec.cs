@@ -38,6 +38,32 @@ public sealed class HostingSpec
     }
 
     [Fact]
+    public async Task An_application_embedding_AGServer_keeps_its_own_endpoints_and_pipeline()
+    {
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateBuilder(["--port", port.ToString()]);
+        builder.Services.AddAGServer();
+        await using var app = builder.Build();
+        app.MapGet("/health", () => "the application's own");
+        app.Map("/ws", (Microsoft.AspNetCore.Http.HttpContext context) => context.WebSockets.IsWebSocketRequest ? "upgradable" : "not upgradable");
+        app.MapAGServer();
+        await app.StartAsync();
+
+        using var http = new HttpClient();
+        Assert.Equal("the application's own", await http.GetStringAsync($"http://localhost:{port}/health"));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://localhost:{port}/health/ready")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync($"http://localhost:{port}/agserver/web.css")).StatusCode);
+        // No WebSocket middleware in front of the application's endpoints: an upgrade request on its path is plain HTTP to it.
+        using var upgrade = new HttpRequestMessage(HttpMethod.Get, $"http://localhost:{port}/ws");
+        foreach (var (name, value) in new[] { ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==") })
+            upgrade.Headers.TryAddWithoutValidation(name, value);
+        Assert.Equal("not upgradable", await (await http.SendAsync(upgrade)).Content.ReadAsStringAsync());
+        await using var socket = await RawSocket.Connect($"ws://localhost:{port}/socketcluster/");
+        Assert.NotNull(socket.Id);                                        // while the socket path serves SocketCluster
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Bad_options_stop_the_start_with_what_to_fix()
     {
         var builder = AGServerApp.CreateBuilder(["--port", "0", "--AGServer:PingInterval=30000", "--AGServer:AckTimeout=-1"]);

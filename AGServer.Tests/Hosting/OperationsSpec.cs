@@ -19,7 +19,7 @@ public sealed class OperationsSpec
     public async Task Metrics_are_scraped_in_Prometheus_format_after_real_traffic()
     {
         await using var app = AGServerApp.CreateBuilder(["--port", "0", "--Metrics:Prometheus=true"]).Build();
-        app.MapAGServer();
+        AGServerApp.MapNode(app);
         var server = app.Services.GetRequiredService<SocketClusterServer>();
         server.MapProcedure("sum", (int[] numbers) => numbers.Sum());
         _ = server.Procedure("streamed").RunForeach(request => request.Error(new AGServer.Protocol.AGError("NopeError", "no")), server.Materializer);
@@ -50,7 +50,7 @@ public sealed class OperationsSpec
     public async Task Readiness_is_true_once_joined_and_false_once_shutdown_begins_while_liveness_stays_true()
     {
         await using var app = AGServerApp.CreateBuilder(["--port", "0"]).Build();
-        app.MapAGServer();
+        AGServerApp.MapNode(app);
         await app.StartAsync();
         var url = AGServerApp.WebSocketUrl(app);
         using var http = new HttpClient { BaseAddress = new Uri(url.Replace("ws://", "http://").Replace("/socketcluster/", "/")) };

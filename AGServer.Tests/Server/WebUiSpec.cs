@@ -1,3 +1,4 @@
+using AGServer.Protocol;
 using AGServer.Tests.Support;
 using Xunit;
 
@@ -59,6 +60,27 @@ public sealed class WebUiSpec : IAsyncLifetime
         var userId = _server.Server.Clients.Values.Single(s => s.Subscriptions().Contains("watched")).Id;
         await _js.Invoke("admin", "agserver/admin/disconnect", new { socketId = userId });
         Assert.Equal(4000, (await _js.WaitFor("user", "disconnect"))!.Data!["code"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task From_the_dashboard_a_users_tokens_are_revoked_and_the_user_blocked()
+    {
+        await _js.Connect("admin");
+        await _js.Connect("ann");
+        await _js.Invoke("ann", "login", new { token = new { sub = "ann" } });
+        await _js.Connect("bob");
+        await _js.Invoke("bob", "login", new { token = new { sub = "bob" } });
+        var refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/revoke", new { userId = "ann" }));
+        Assert.Equal("AdminLoginError", refused.Name);
+        await _js.Invoke("admin", "agserver/admin/login", new { secret = Secret });
+
+        await _js.Invoke("admin", "agserver/admin/revoke", new { userId = "ann" });
+        await _js.WaitFor("ann", "deauthenticate");                        // her socket no longer holds the token
+        await _js.Invoke("admin", "agserver/admin/block", new { userId = "bob", minutes = 5 });
+        Assert.Equal(CloseCodes.UserBlocked, (await _js.WaitFor("bob", "disconnect"))!.Data!["code"]!.GetValue<int>());
+        await _js.Invoke("admin", "agserver/admin/unblock", new { userId = "bob" });
+        var empty = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/block", new { userId = " " }));
+        Assert.Equal("InvalidArgumentsError", empty.Name);
     }
 
     [Fact]

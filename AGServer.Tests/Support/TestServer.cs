@@ -48,7 +48,7 @@ public sealed class TestServer : IAsyncDisposable
         builder.Services.Configure<AGServerOptions>(ConformanceApp.ConfigureChannels);
         if (configure is not null) builder.Services.Configure(configure);
         var app = builder.Build();
-        app.MapAGServer();
+        AGServerApp.MapNode(app);
         var server = app.Services.GetRequiredService<SocketClusterServer>();
         ConformanceApp.Install(server, withConformanceMiddleware);
         await app.StartAsync();

@@ -12,7 +12,7 @@ var builder = AGServerApp.CreateBuilder(args, (akka, services) =>
     akka.AddHocon(Rooms.Journal(services.GetRequiredService<IConfiguration>()["Rooms:Journal"] ?? "gameroom.db"), HoconAddMode.Prepend));
 builder.Services.AddSingleton<Thinker>();
 var app = builder.Build();
-app.MapAGServer();
+AGServerApp.MapNode(app);
 var server = app.Services.GetRequiredService<SocketClusterServer>();
 
 server.MapProcedure("login", async (Login login, AGRequestContext context) =>

@@ -11,7 +11,7 @@ namespace AGServer.Server.Admin;
 /// The procedures behind the dashboard and the demo pages (each mapped only when enabled). Dashboard: a socket
 /// becomes an admin socket by giving the secret to <c>agserver/admin/login</c> (kept server-side for that socket
 /// only, not in a token another procedure could forge); then it may read <c>agserver/admin/overview</c>, disconnect a
-/// socket anywhere in the cluster and publish. Demo: a name becomes the socket's user (a signed token whose <c>sub</c> is the name behind <c>demo:</c>).
+/// socket anywhere in the cluster, revoke a user's tokens, block and unblock a user, and publish. Demo: a name becomes the socket's user (a signed token whose <c>sub</c> is the name behind <c>demo:</c>).
 /// </summary>
 internal static class WebUiProcedures
 {
@@ -20,6 +20,8 @@ internal static class WebUiProcedures
     private sealed record DisconnectRequest(string SocketId);
 
     private sealed record PublishRequest(string Channel, JsonElement? Data);
+
+    private sealed record UserRequest(string UserId, int? Minutes);
 
     private sealed record DemoLogin(string Name);
 
@@ -44,6 +46,26 @@ internal static class WebUiProcedures
         {
             RequireAdmin(socket);
             server.Sockets.Tell(request.SocketId, new SocketCommands.Disconnect(4000, "Disconnected from the AGServer dashboard"));
+            return new { ok = true };
+        });
+        // Revocation and blocking, cluster-wide (server.Revocations): done once a majority of the nodes hold it.
+        server.MapProcedure("agserver/admin/revoke", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
+        {
+            RequireAdmin(socket);
+            await server.Revocations.RevokeUserTokensAsync(RequireUser(request), cancellationToken: cancellationToken);
+            return new { ok = true };
+        });
+        server.MapProcedure("agserver/admin/block", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
+        {
+            RequireAdmin(socket);
+            DateTimeOffset? until = request.Minutes is > 0 and var minutes ? DateTimeOffset.UtcNow.AddMinutes(minutes) : null;
+            await server.Revocations.BlockUserAsync(RequireUser(request), until, cancellationToken);
+            return new { ok = true };
+        });
+        server.MapProcedure("agserver/admin/unblock", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
+        {
+            RequireAdmin(socket);
+            await server.Revocations.UnblockUserAsync(RequireUser(request), cancellationToken);
             return new { ok = true };
         });
         server.MapProcedure("agserver/admin/publish", async (PublishRequest request, AGServerSocket socket) =>
@@ -72,6 +94,9 @@ internal static class WebUiProcedures
     }
 
     private static string Node(SocketClusterServer server) => Akka.Cluster.Cluster.Get(server.System).SelfAddress.ToString();
+
+    private static string RequireUser(UserRequest request) =>
+        string.IsNullOrWhiteSpace(request.UserId) ? throw new InvalidArgumentsError("A user id, please") : request.UserId.Trim();
 
     private static void RequireAdmin(AGServerSocket socket)
     {

@@ -3,7 +3,7 @@ using AGServer.Bench;
 // dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history ...]
 //     [--shape a|b|both] [--connections N] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
-// dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn ...]   (RSS under abuse)
+// dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn|publishflood|invokeflood|subscribechurn ...]   (RSS and neighbours under abuse)
 var abuse = args.Contains("--abuse");
 if (abuse) args = args.Where(a => a != "--abuse").ToArray();
 if (args.Length > 0 && args[0] == "--micro")

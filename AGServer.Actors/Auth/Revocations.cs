@@ -13,13 +13,17 @@ namespace AGServer.Auth;
 /// covers are refused at the handshake and on <c>#authenticate</c> (<see cref="AuthTokenRevokedError"/>), and the live
 /// sockets it covers on every node are deauthenticated (a revocation) or disconnected with 4103 (a block). Entries last
 /// while the tokens they refuse could still be valid (<see cref="Server.AGServerOptions.AuthDefaultExpiry"/> after they
-/// were made, or the block's end), and survive the restart of any node while another holds them.
+/// were made, or the block's end), and survive the restart of any node while another holds them, and a restart of
+/// every node at once when the nodes have a data directory (<see cref="Hosting.NodeOptions.DataDirectory"/>).
 /// </summary>
 public sealed class Revocations
 {
     private static readonly LWWDictionaryKey<string, long> UsersKey = new("agserver-revoked-users");
     private static readonly LWWDictionaryKey<string, long> TokensKey = new("agserver-revoked-tokens");
     private static readonly LWWDictionaryKey<string, long> BlockedKey = new("agserver-blocked-users");
+
+    /// <summary>The replicated keys, kept in LMDB as well when the node has a data directory (<c>--data-dir</c>).</summary>
+    internal static readonly string[] DurableKeys = [UsersKey.Id, TokensKey.Id, BlockedKey.Id];
 
     private readonly SocketClusterServer _server;
     private readonly IActorRef _replicator;

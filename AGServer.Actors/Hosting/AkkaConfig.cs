@@ -23,6 +23,17 @@ internal static class AkkaConfig
             if (node.ContactPoints.Count > 0)
                 overrides += $"\nakka.discovery.config.services.\"{node.ServiceName}\".endpoints = [{string.Join(", ", node.ContactPoints.Select(c => $"\"{c}\""))}]";
         }
+        if (node.DataDirectory is { } data)
+        {
+            // Revocations and blocks (Auth/Revocations) survive a restart of every node: written to LMDB on this node too.
+            var dir = Path.Combine(data, "ddata").Replace("\\", "/");
+            overrides += $$"""
+
+                akka.cluster.distributed-data.durable.keys = [{{string.Join(", ", Auth.Revocations.DurableKeys.Select(k => $"\"{k}\""))}}]
+                akka.cluster.distributed-data.durable.lmdb.dir = "{{dir}}"
+                akka.cluster.distributed-data.durable.lmdb.dir-use-unique-name = off
+                """;
+        }
         var config = ConfigurationFactory.ParseString(overrides);
         // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so
         // messages other nodes send before this node has started sharding can be read.

@@ -6,9 +6,10 @@ namespace AGServer.Hosting;
 /// Where a node listens and which cluster it joins: fixed seeds, or other nodes found through Akka.Discovery. From
 /// the command line (<c>--port</c>, <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c> repeatable or
 /// comma-separated, <c>--discovery</c>, <c>--contact-point</c> repeatable, <c>--required-contact-points</c>,
-/// <c>--service-name</c>) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
+/// <c>--service-name</c>, <c>--data-dir</c>) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
 /// <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c>, <c>AGSERVER_DISCOVERY</c>, <c>AGSERVER_CONTACT_POINTS</c>,
-/// <c>AGSERVER_REQUIRED_CONTACT_POINTS</c>, <c>AGSERVER_SERVICE_NAME</c>; lists comma-separated); the command line wins.
+/// <c>AGSERVER_REQUIRED_CONTACT_POINTS</c>, <c>AGSERVER_SERVICE_NAME</c>, <c>AGSERVER_DATA_DIR</c>; lists comma-separated);
+/// the command line wins.
 /// </summary>
 public sealed record NodeOptions
 {
@@ -46,6 +47,12 @@ public sealed record NodeOptions
     /// <summary>How many nodes must be found (and answer) before the first of them forms a new cluster.</summary>
     public int RequiredContactPoints { get; init; } = 2;
 
+    /// <summary>
+    /// Where the node keeps what must outlive a restart of every node at once (revocations and blocks, in LMDB under
+    /// <c>ddata/</c>); one directory per node. Null (the default): kept in memory, and on the other nodes.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     /// <summary>From command-line arguments, over the environment (<paramref name="environment"/>, or the process's).</summary>
     public static NodeOptions FromArgs(string[] args, IConfiguration? environment = null)
     {
@@ -65,6 +72,7 @@ public sealed record NodeOptions
                 case "--contact-point": argContactPoints.AddRange(SplitList(value ?? throw Bad("--contact-point needs HOST:PORT (a node's HTTP endpoint)"))); break;
                 case "--required-contact-points": values.RequiredContactPoints = value; break;
                 case "--service-name": values.ServiceName = value; break;
+                case "--data-dir": values.DataDirectory = value ?? throw Bad("--data-dir needs a directory"); break;
             }
         }
         if (argSeeds.Count > 0) values.Seeds = argSeeds;
@@ -87,6 +95,7 @@ public sealed record NodeOptions
         if (configuration["contact-point"] is { } contactPoints) values.ContactPoints = SplitList(contactPoints);
         values.RequiredContactPoints = configuration["required-contact-points"] ?? values.RequiredContactPoints;
         values.ServiceName = configuration["service-name"] ?? values.ServiceName;
+        values.DataDirectory = configuration["data-dir"] ?? values.DataDirectory;
         return values.Parse();
     }
 
@@ -112,6 +121,7 @@ public sealed record NodeOptions
         public IReadOnlyList<string> ContactPoints = [];
         public string? RequiredContactPoints;
         public string? ServiceName;
+        public string? DataDirectory;
 
         public NodeOptions Parse()
         {
@@ -137,6 +147,7 @@ public sealed record NodeOptions
                 ContactPoints = ContactPoints.ToArray(),
                 RequiredContactPoints = required,
                 ServiceName = string.IsNullOrWhiteSpace(ServiceName) ? new NodeOptions().ServiceName : ServiceName,
+                DataDirectory = string.IsNullOrWhiteSpace(DataDirectory) ? null : Path.GetFullPath(DataDirectory),
             };
         }
     }
@@ -151,6 +162,7 @@ public sealed record NodeOptions
         ContactPoints = SplitList(env("AGSERVER_CONTACT_POINTS") ?? ""),
         RequiredContactPoints = env("AGSERVER_REQUIRED_CONTACT_POINTS"),
         ServiceName = env("AGSERVER_SERVICE_NAME"),
+        DataDirectory = env("AGSERVER_DATA_DIR"),
     };
 
     private static string[] SplitList(string list) =>

@@ -25,13 +25,13 @@ internal static class AkkaConfig
         }
         if (node.DataDirectory is { } data)
         {
-            // Revocations and blocks (Auth/Revocations) survive a restart of every node: written to LMDB on this node too.
+            // Revocations and blocks (Auth/Revocations) survive a restart of every node: written to files on this node too.
             var dir = Path.Combine(data, "ddata").Replace("\\", "/");
             overrides += $$"""
 
                 akka.cluster.distributed-data.durable.keys = [{{string.Join(", ", Auth.Revocations.DurableKeys.Select(k => $"\"{k}\""))}}]
-                akka.cluster.distributed-data.durable.lmdb.dir = "{{dir}}"
-                akka.cluster.distributed-data.durable.lmdb.dir-use-unique-name = off
+                akka.cluster.distributed-data.durable.store-actor-class = "AGServer.Auth.FileDurableStore, AGServer"
+                akka.cluster.distributed-data.durable.agserver.dir = "{{dir}}"
                 """;
         }
         var config = ConfigurationFactory.ParseString(overrides);

@@ -48,7 +48,7 @@ public sealed record NodeOptions
     public int RequiredContactPoints { get; init; } = 2;
 
     /// <summary>
-    /// Where the node keeps what must outlive a restart of every node at once (revocations and blocks, in LMDB under
+    /// Where the node keeps what must outlive a restart of every node at once (revocations and blocks, as files under
     /// <c>ddata/</c>); one directory per node. Null (the default): kept in memory, and on the other nodes.
     /// </summary>
     public string? DataDirectory { get; init; }

@@ -54,7 +54,7 @@ public sealed class DurableRevocationSpec : IDisposable
         }
         catch (IOException)
         {
-            // LMDB's files may still be mapped for a moment after the system stopped: the temp directory is the OS's to clear.
+            // A file may still be open for a moment after the system stopped: the temp directory is then the OS's to clear.
         }
     }
 }

@@ -322,8 +322,8 @@ public sealed class AGServerOptions
             problems.Add($"StreamBufferLimit must be a positive number of items (got {StreamBufferLimit}).");
         if (InboundWindow <= 0)
             problems.Add($"InboundWindow must be a positive number of bytes (got {InboundWindow}).");
-        if (NodeOutboundLimit < OutboundQueueBytes)
-            problems.Add($"NodeOutboundLimit must be at least OutboundQueueBytes ({OutboundQueueBytes} bytes; got {NodeOutboundLimit}).");
+        if (NodeOutboundLimit <= 0)
+            problems.Add($"NodeOutboundLimit must be a positive number of bytes (got {NodeOutboundLimit}).");
         if (NodeInboundLimit < InboundWindow)
             problems.Add($"NodeInboundLimit must be at least InboundWindow ({InboundWindow} bytes; got {NodeInboundLimit}).");
         if (InboundItemLimit < 2)

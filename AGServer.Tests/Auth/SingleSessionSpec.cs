@@ -23,6 +23,14 @@ public sealed class SingleSessionSpec : AGServerTestKit
         return (one, two);
     }
 
+    /// <summary>A client of <paramref name="node"/> logged in as ann.</summary>
+    private async Task<Testing.AGTestClient> Session(SocketClusterServer node)
+    {
+        var client = await ConnectAsync(node);
+        await client.InvokeAsync("login", new { user = "ann" });
+        return client;
+    }
+
     [Fact]
     public async Task A_users_new_session_on_one_node_closes_the_older_one_on_another_with_4104()
     {
@@ -46,13 +54,6 @@ public sealed class SingleSessionSpec : AGServerTestKit
     public async Task With_a_limit_of_two_the_oldest_session_closes_and_ended_sessions_do_not_count()
     {
         var (one, two) = await StartCluster(maxSocketsPerUser: 2);
-        async Task<Testing.AGTestClient> Session(SocketClusterServer node)
-        {
-            var client = await ConnectAsync(node);
-            await client.InvokeAsync("login", new { user = "ann" });
-            return client;
-        }
-
         await using var first = await Session(two);
         var second = await Session(one);
         await second.DisposeAsync();                     // ended: it no longer counts against the first
@@ -72,13 +73,6 @@ public sealed class SingleSessionSpec : AGServerTestKit
     public async Task Refusing_the_newest_a_user_at_the_limit_is_refused_on_every_node_until_a_session_ends()
     {
         var (one, two) = await StartCluster(maxSocketsPerUser: 2, UserSocketLimitPolicy.RefuseNewest);
-        async Task<Testing.AGTestClient> Session(SocketClusterServer node)
-        {
-            var client = await ConnectAsync(node);
-            await client.InvokeAsync("login", new { user = "ann" });
-            return client;
-        }
-
         await using var first = await Session(one);
         var second = await Session(two);
         await using var refusedOnOne = await Session(one);

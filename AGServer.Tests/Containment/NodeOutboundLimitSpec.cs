@@ -18,8 +18,7 @@ public sealed class NodeOutboundLimitSpec
     {
         await using var server = await TestServer.Start(o =>
         {
-            o.NodeOutboundLimit = Limit;
-            o.OutboundQueueBytes = Limit;      // each subscriber alone could hold the whole node's budget
+            o.NodeOutboundLimit = Limit;       // below one socket's own bound (OutboundQueueBytes, 16 MiB): the node's is reached first
             o.RateLimits.Clear();              // the node's bound, not a rate limit, is under test
         });
         await using var js = await JsClients.Start(server.Port);

@@ -16,6 +16,7 @@ public sealed class TcpBackpressureSpec
         {
             o.InboundWindow = 64 * 1024;
             o.InboundItemLimit = 10;
+            o.RateLimits.Clear(); // the window and TCP are under test, not a rate limit (which would slow the flood too)
         }, withConformanceMiddleware: false);
         var server = node.Server;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

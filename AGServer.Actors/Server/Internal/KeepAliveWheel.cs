@@ -49,7 +49,11 @@ internal sealed class KeepAliveWheel : IDisposable
         internal bool FirstReport() => Interlocked.Exchange(ref _reportedSilent, 1) == 0;
     }
 
-    internal const int Slots = 8;
+    /// <summary>
+    /// Many small slots rather than a few big ones: a tick's pings (and the pongs they bring back) come as a burst that
+    /// other sockets' requests wait behind, so the bursts are kept small.
+    /// </summary>
+    internal const int Slots = 64;
 
     private readonly List<Member>[] _slots = new List<Member>[Slots];
     private readonly byte[] _ping;

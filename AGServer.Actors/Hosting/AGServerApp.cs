@@ -17,7 +17,8 @@ public static class AGServerApp
     /// A <see cref="WebApplicationBuilder"/> for a node: the node's options from <paramref name="args"/> (<c>--port</c>,
     /// <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c>; see <see cref="NodeOptions"/>), Kestrel on its port
     /// (8000 unless given), ASP.NET Core's own logging at warnings, <see cref="AGServerOptions.LeanUpgrade"/> on (upgrades
-    /// are answered before HTTP middleware; <c>--AGServer:LeanUpgrade=false</c> turns it off), and <c>AddAGServer</c> with
+    /// are answered before HTTP middleware; <c>--AGServer:LeanUpgrade=false</c> turns it off),
+    /// <see cref="AGServerOptions.TrimMemoryAfterLoad"/> on, and <c>AddAGServer</c> with
     /// <paramref name="configureAkka"/> for the application's own actors on the node's actor system. Register services,
     /// then <c>Build()</c> and <see cref="MapNode"/>.
     /// </summary>
@@ -31,7 +32,11 @@ public static class AGServerApp
         builder.Logging.AddFilter("Akka.Hosting", LogLevel.Warning);
         // The node's own app has no HTTP middleware for upgrades to pass through: the lean path, unless the configuration
         // (bound after this) turns it off.
-        builder.Services.Configure<AGServerOptions>(options => options.LeanUpgrade = true);
+        builder.Services.Configure<AGServerOptions>(options =>
+        {
+            options.LeanUpgrade = true;
+            options.TrimMemoryAfterLoad = true; // the node is the whole process: its GC is AGServer's to tune
+        });
         builder.Services.AddAGServer(configureAkka: configureAkka);
         if (MetricsOn(builder.Configuration))
             builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Server.AGServerMetrics.MeterName).AddPrometheusExporter());

@@ -169,13 +169,13 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     public void Terminate() => _transport.Abort();
 
     /// <summary>Unauthenticates the socket without telling the client (the client asked, with #removeAuthToken).</summary>
-    public void DeauthenticateSelf() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.DeauthenticateSelf);
+    public void DeauthenticateSelf() => ActorRef.Tell(Internal.SocketActor.DeauthenticateSelfCommand.Instance);
 
     /// <summary>Ends the consumers of this socket's middleware streams after their backlog.</summary>
-    public void CloseAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.CloseMiddlewares);
+    public void CloseAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.EndMiddlewares.AfterBacklog);
 
     /// <summary>Ends the consumers of this socket's middleware streams at once.</summary>
-    public void KillAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.MiddlewareAndAuthCommand.KillMiddlewares);
+    public void KillAllMiddlewares() => ActorRef.Tell(Internal.SocketActor.EndMiddlewares.Now);
 
     /// <summary>Closes every stream of the socket: middlewares, listeners, receivers, procedures.</summary>
     public void CloseAllStreams()

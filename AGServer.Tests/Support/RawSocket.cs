@@ -8,11 +8,32 @@ public sealed class RawSocket : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
 
-    public static async Task<RawSocket> Connect(string url, bool handshake = true)
+    /// <param name="receiveBuffer">
+    /// The connection's kernel receive buffer in bytes, fixed (no autotuning, which may grow it to tens of megabytes):
+    /// for a client that stops reading and must fill the server's queues soon. Null: the system's.
+    /// </param>
+    public static async Task<RawSocket> Connect(string url, bool handshake = true, int? receiveBuffer = null)
     {
         var raw = new RawSocket();
         raw._socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await raw._socket.ConnectAsync(new Uri(url), CancellationToken.None);
+        if (receiveBuffer is { } size)
+        {
+            var handler = new System.Net.Http.SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+                    {
+                        NoDelay = true,
+                        ReceiveBufferSize = size,
+                    };
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                },
+            };
+            await raw._socket.ConnectAsync(new Uri(url), new System.Net.Http.HttpMessageInvoker(handler), CancellationToken.None);
+        }
+        else await raw._socket.ConnectAsync(new Uri(url), CancellationToken.None);
         if (handshake)
         {
             await raw.Send("""{"event":"#handshake","data":{},"cid":1}""");

@@ -3,11 +3,14 @@ namespace AGServer.Sockets.Internal;
 /// <summary>Batching over time: flush the socket's batch every BatchInterval while batching (socketcluster-server's timers).</summary>
 internal sealed partial class SocketActor
 {
-    internal sealed record Batching(string Command)
+    /// <summary>What the application asked of time-based batching (<c>StartBatching</c>, <c>StopBatching</c>, <c>CancelBatching</c>).</summary>
+    internal enum BatchingCommand { Start, Stop, Cancel }
+
+    internal sealed record Batching(BatchingCommand Command)
     {
-        public static readonly Batching Start = new("start");
-        public static readonly Batching Stop = new("stop");
-        public static readonly Batching Cancel = new("cancel");
+        public static readonly Batching Start = new(BatchingCommand.Start);
+        public static readonly Batching Stop = new(BatchingCommand.Stop);
+        public static readonly Batching Cancel = new(BatchingCommand.Cancel);
     }
 
     private sealed record BatchTick
@@ -35,11 +38,11 @@ internal sealed partial class SocketActor
                 _socket.FlushBatch();
                 _socket.StartBatch();
                 return true;
-            case Batching { Command: "start" }:
+            case Batching { Command: BatchingCommand.Start }:
                 _isBatching = _socket.IsBatching = true;
                 BeginBatching();
                 return true;
-            case Batching { Command: "stop" }:
+            case Batching { Command: BatchingCommand.Stop }:
                 _isBatching = _socket.IsBatching = false;
                 EndBatching();
                 return true;

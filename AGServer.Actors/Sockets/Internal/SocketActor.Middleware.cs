@@ -23,11 +23,17 @@ internal sealed partial class SocketActor
     private readonly Queue<DeliverPublish> _outboundQueue = new();
     private bool _outboundBusy;
 
-    internal sealed record MiddlewareAndAuthCommand(string Name)
+    /// <summary>The client asked to drop its token (#removeAuthToken): unauthenticate without telling it.</summary>
+    internal sealed record DeauthenticateSelfCommand
     {
-        public static readonly MiddlewareAndAuthCommand DeauthenticateSelf = new("deauthenticateSelf");
-        public static readonly MiddlewareAndAuthCommand CloseMiddlewares = new("closeMiddlewares");
-        public static readonly MiddlewareAndAuthCommand KillMiddlewares = new("killMiddlewares");
+        public static readonly DeauthenticateSelfCommand Instance = new();
+    }
+
+    /// <summary>End the consumers of the socket's middleware streams: after their backlog, or (<paramref name="AtOnce"/>) at once.</summary>
+    internal sealed record EndMiddlewares(bool AtOnce)
+    {
+        public static readonly EndMiddlewares AfterBacklog = new(false);
+        public static readonly EndMiddlewares Now = new(true);
     }
 
     private bool ReceiveMiddleware(object message)
@@ -47,10 +53,14 @@ internal sealed partial class SocketActor
             case OutboundSettled settled:
                 OnOutboundSettled(settled);
                 return true;
-            case MiddlewareAndAuthCommand command:
-                if (command == MiddlewareAndAuthCommand.DeauthenticateSelf) DeauthenticateSelf();
-                else if (command == MiddlewareAndAuthCommand.CloseMiddlewares) CloseMiddlewareStreams();
-                else KillMiddlewareStreams();
+            case DeauthenticateSelfCommand:
+                DeauthenticateSelf();
+                return true;
+            case EndMiddlewares { AtOnce: true }:
+                KillMiddlewareStreams();
+                return true;
+            case EndMiddlewares:
+                CloseMiddlewareStreams();
                 return true;
             default:
                 return false;

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace AGServer.Tests.Auth;
 
-/// <summary>Revocation and blocking on two nodes: made on one, refused and enforced on the other at once.</summary>
+/// <summary>Revocation and blocking on two or three nodes: made on one, refused and enforced on the others at once.</summary>
 public sealed class RevocationSpec : AGServerTestKit
 {
     private sealed record Login(string User, string? TokenId);
@@ -45,6 +45,25 @@ public sealed class RevocationSpec : AGServerTestKit
         Assert.False(again.IsAuthenticated);
         var refused = await Assert.ThrowsAsync<ClientError>(() => again.AuthenticateAsync(oldToken));
         Assert.Equal("AuthTokenRevokedError", refused.Name);
+    }
+
+    [Fact]
+    public async Task A_block_made_on_one_node_cuts_the_users_sockets_on_all_three_nodes()
+    {
+        var (one, two) = await StartCluster();
+        var three = await StartNodeAsync(o => o.AuthKey = "a key shared by the cluster's nodes");
+        three.MapProcedure("login", (Login login, AGRequestContext context) =>
+            context.Socket.SetAuthTokenAsync(new { sub = login.User }, cancellationToken: context.ConnectionClosed));
+        await using var onOne = await LoggedIn(one, "bob");
+        await using var onTwo = await LoggedIn(two, "bob");
+        await using var onThree = await LoggedIn(three, "bob");
+        await using var ann = await LoggedIn(three, "ann");
+
+        await one.Revocations.BlockUserAsync("bob");
+
+        foreach (var socket in new[] { onOne, onTwo, onThree })
+            Assert.Equal(CloseCodes.UserBlocked, (await socket.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        Assert.False(ann.Closed.IsCompleted);
     }
 
     [Fact]

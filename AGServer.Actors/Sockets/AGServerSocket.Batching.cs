@@ -47,7 +47,7 @@ public sealed partial class AGServerSocket
     /// <summary>Messages and bytes sent, and received, so far (for the server's metrics).</summary>
     internal Traffic Traffic()
     {
-        var (frames, bytes) = Outbox.Posted;
+        var (frames, bytes) = Outbox.Sent;
         return new Traffic(Interlocked.Read(ref InboundReceived), GetBytesReceived(), frames, bytes, Interlocked.Read(ref InvokesReceived));
     }
 

@@ -6,7 +6,7 @@ namespace AGServer.Server.Internal;
 
 /// <summary>
 /// Pings every socket of a server and finds the silent ones, from one timer instead of two Akka timers per socket.
-/// Sockets are spread over <see cref="Slots"/> slots; each tick (a <see cref="Slots"/>th of the ping interval) takes
+/// Sockets are spread over up to <see cref="MaxSlots"/> slots (a tick at least every 100 ms); each tick (a slot's share of the ping interval) takes
 /// one slot: a socket heard from within the ping timeout gets its ping posted to its outbox (no actor message, one
 /// thread for the whole slot), a silent one is told <see cref="Silent"/> once. So each socket is pinged once per ping
 /// interval, and a client that went silent is noticed between the ping timeout and the ping timeout plus one ping
@@ -50,12 +50,16 @@ internal sealed class KeepAliveWheel : IDisposable
     }
 
     /// <summary>
-    /// Many small slots rather than a few big ones: a tick's pings (and the pongs they bring back) come as a burst that
-    /// other sockets' requests wait behind, so the bursts are kept small.
+    /// Most slots: many small slots rather than a few big ones, since a tick's pings (and the pongs they bring back)
+    /// come as a burst that other sockets' requests wait behind.
     /// </summary>
-    internal const int Slots = 64;
+    internal const int MaxSlots = 64;
 
-    private readonly List<Member>[] _slots = new List<Member>[Slots];
+    /// <summary>The shortest tick: a short ping interval gets fewer slots rather than a timer firing every millisecond.</summary>
+    private const double MinTickMs = 100;
+
+    private readonly int _slotCount;
+    private readonly List<Member>[] _slots;
     private readonly byte[] _ping;
     private readonly long _timeout;
     private readonly Timer _timer;
@@ -68,16 +72,18 @@ internal sealed class KeepAliveWheel : IDisposable
     /// <param name="protocolVersion">The server's protocol version: 1 pings with <c>#1</c>, 2 with an empty frame.</param>
     public KeepAliveWheel(int pingInterval, int pingTimeout, int protocolVersion)
     {
-        for (var i = 0; i < Slots; i++) _slots[i] = [];
+        _slotCount = Math.Clamp((int)(pingInterval / MinTickMs), 1, MaxSlots);
+        _slots = new List<Member>[_slotCount];
+        for (var i = 0; i < _slotCount; i++) _slots[i] = [];
         _ping = protocolVersion == 1 ? "#1"u8.ToArray() : [];
         _timeout = pingTimeout;
-        var tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)Slots));
+        var tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)_slotCount));
         _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, tick, tick);
     }
 
     public Member Add(AGServerSocket socket, IActorRef actor)
     {
-        var member = new Member(socket, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % Slots) };
+        var member = new Member(socket, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % _slotCount) };
         var slot = _slots[member.Slot];
         lock (slot)
         {
@@ -118,7 +124,7 @@ internal sealed class KeepAliveWheel : IDisposable
         // A tick that outlasts the interval (a huge slot on a loaded node) is not overlapped by the next one.
         if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
         var slot = _slots[_nextSlot];
-        _nextSlot = (_nextSlot + 1) % Slots;
+        _nextSlot = (_nextSlot + 1) % _slotCount;
         Member[] members;
         int count;
         lock (slot)

@@ -41,8 +41,9 @@ internal sealed class SocketOutbox
     private int _draining;
     private int _closeRequested;
     private int _overflowReported;
-    private long _framesPosted;
-    private long _bytesPosted;
+    // Written by the drain only (one at a time), read by metrics: no atomic operation per frame for them.
+    private long _framesWritten;
+    private long _bytesWritten;
 
     // Drain-side state: touched only by the one running drain.
     private List<ReadOnlyMemory<byte>>? _batch;
@@ -77,8 +78,8 @@ internal sealed class SocketOutbox
     /// <summary>Bytes of frames posted and not yet written.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 
-    /// <summary>Frames and bytes posted so far (pings not counted).</summary>
-    public (long Frames, long Bytes) Posted => (Interlocked.Read(ref _framesPosted), Interlocked.Read(ref _bytesPosted));
+    /// <summary>Frames and bytes written so far (pings not counted; a batch counts its frames).</summary>
+    public (long Frames, long Bytes) Sent => (Volatile.Read(ref _framesWritten), Volatile.Read(ref _bytesWritten));
 
     /// <summary>Completes once the close frame went out (or writing failed): the transport may then let go of the connection.</summary>
     public Task CloseWritten => _closeWritten.Task;
@@ -134,11 +135,6 @@ internal sealed class SocketOutbox
             return false;
         }
         _budget?.Add(length);
-        if (item.Kind == Kind.Frame)
-        {
-            Interlocked.Increment(ref _framesPosted);
-            Interlocked.Add(ref _bytesPosted, length);
-        }
         _queue.Enqueue(item);
         Schedule(writeHere);
         return true;
@@ -184,6 +180,7 @@ internal sealed class SocketOutbox
                             _writing = (1, item.Frame.Length);
                             await _transport.WriteAsync(item.Frame);
                             _writing = default;
+                            if (item.Kind == Kind.Frame) CountWritten(1, item.Frame.Length);
                             Written(item);
                             break;
                         case Kind.BatchStart:
@@ -238,7 +235,14 @@ internal sealed class SocketOutbox
         _writing = (count, bytes);
         await _transport.WriteAsync(frame);
         _writing = default;
+        CountWritten(count, bytes);
         Release(count, bytes);
+    }
+
+    private void CountWritten(int frames, long bytes)
+    {
+        Volatile.Write(ref _framesWritten, _framesWritten + frames);
+        Volatile.Write(ref _bytesWritten, _bytesWritten + bytes);
     }
 
     private void Release(int frames, long bytes)

@@ -56,6 +56,35 @@ public sealed class UserDirectory
             }
             : null;
 
+    /// <summary>The latest session start this node made or heard of (unix ms).</summary>
+    private long _latestSessionStart;
+
+    /// <summary>
+    /// A new session's start: the clock, but always after every session this node made or heard of, so a session
+    /// started after another is known counts as newer even when the nodes' clocks disagree or the clock stepped back.
+    /// </summary>
+    private long NextSessionStart()
+    {
+        while (true)
+        {
+            var latest = Interlocked.Read(ref _latestSessionStart);
+            var next = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), latest + 1);
+            if (Interlocked.CompareExchange(ref _latestSessionStart, next, latest) == latest) return next;
+        }
+    }
+
+    /// <summary>A session start heard from another socket (possibly on another node).</summary>
+    internal void HeardSessionStart(long since)
+    {
+        var latest = Interlocked.Read(ref _latestSessionStart);
+        while (since > latest)
+        {
+            var seen = Interlocked.CompareExchange(ref _latestSessionStart, since, latest);
+            if (seen == latest) return;
+            latest = seen;
+        }
+    }
+
     /// <summary>A socket's user changed (authenticated, new token, deauthenticated, closed: <paramref name="to"/> null).</summary>
     internal void Move(AGServerSocket socket, string? from, string? to)
     {
@@ -74,7 +103,7 @@ public sealed class UserDirectory
         // own and closes once it has the limit's worth (see SocketActor.Sessions).
         if (from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
         if (to is null) return;
-        socket.UserSince = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        socket.UserSince = NextSessionStart();
         Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince), socket.ActorRef);
     }
 }

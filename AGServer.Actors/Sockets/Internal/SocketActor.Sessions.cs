@@ -9,7 +9,9 @@ namespace AGServer.Sockets.Internal;
 /// (the default), each keeps the sessions newer than its own and, once they are as many as <c>MaxSocketsPerUser</c>,
 /// it is among the oldest and closes (4104). Refusing the newest, each older session answers the new one
 /// (<see cref="SessionExists"/>), which keeps the sessions older than its own and closes (4105) once it has the limit's
-/// worth. Sessions are ordered by start, then socket id, so two sockets never both count each other.
+/// worth. Sessions are ordered by start, then socket id, so two sockets never both count each other; a start is taken
+/// after every start the node made or heard of (<see cref="Server.UserDirectory"/>), so clocks that disagree cannot
+/// make a later session look older.
 /// </summary>
 internal sealed partial class SocketActor
 {
@@ -23,6 +25,7 @@ internal sealed partial class SocketActor
 
     private void OnSessionStarted(SessionStarted started)
     {
+        _server.Users.HeardSessionStart(started.Since);
         if (!CountsSessions(started.SocketId) || !IsNewer(started.SocketId, started.Since)) return;
         if (RefusesNewest)
         {
@@ -34,6 +37,7 @@ internal sealed partial class SocketActor
 
     private void OnSessionExists(SessionExists exists)
     {
+        _server.Users.HeardSessionStart(exists.Since);
         if (!RefusesNewest || !CountsSessions(exists.SocketId) || IsNewer(exists.SocketId, exists.Since)) return;
         Count(exists.SocketId, CloseCodes.TooManySessions, $"The user already has {_options.MaxSocketsPerUser} sockets");
     }

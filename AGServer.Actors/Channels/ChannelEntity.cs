@@ -50,6 +50,14 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         public static readonly Drained Instance = new();
     }
 
+    private sealed record CheckReplica
+    {
+        public static readonly CheckReplica Instance = new();
+    }
+
+    /// <summary>A publish confirmed to its publisher once the replica has its offset.</summary>
+    private readonly record struct Unreplicated(long Offset, IActorRef ReplyTo, long Correlation, long Since);
+
     /// <summary>A registration waiting for every holder to acknowledge routes of <see cref="Version"/> or newer.</summary>
     private readonly record struct PendingRegistration(IActorRef Broker, long Sequence, long Version, long Since);
 
@@ -65,6 +73,14 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private readonly HistoryBuffer? _history;
     private readonly PresenceTracker? _presence;
     private readonly HashSet<string> _reportedUnannounced = new();
+    private readonly Queue<Unreplicated> _unreplicated = new();
+    // The node keeping a copy of the history (another member, chosen by channel), and what it confirmed it has.
+    private Address? _replica;
+    private ActorSelection? _replicaBroker;
+    private long _replicated;
+    private object? _membersSeen;
+    // The most advanced copy of the history the brokers reported while this incarnation started.
+    private (HistoryTail Tail, Address Node)? _bestCopy;
 
     public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
     {
@@ -135,6 +151,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private void BecomeActive()
     {
         Timers.Cancel(RecoveryTimedOut.Instance);
+        ContinueHistory();
         Become(Active);
         Context.SetReceiveTimeout(_settings.PassivateIdleAfter);
         // Holders keep the routes of the previous incarnation; this one's replace them.
@@ -199,6 +216,8 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
                 }
         });
         Receive<SequencedPublish>(OnSequencedPublish);
+        Receive<HistoryReplicated>(OnReplicated);
+        Receive<CheckReplica>(_ => OnCheckReplica());
         Receive<PresenceJoin>(join =>
         {
             var node = NodeOf(join.Broker);
@@ -227,6 +246,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             if (_history is { Offset: > 0 })
                 ClusterSharding.Get(Context.System).ShardRegion(TypeName)
                     .Tell(new HistoryHandoff(_channel, _history.Epoch, _history.Offset, _history.All));
+            ConfirmUnreplicated();
             Context.Stop(Self);
         });
         Receive<ReceiveTimeout>(_ =>
@@ -237,6 +257,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             if (_history is { Count: > 0 }) return;
             foreach (var holder in _holders.Keys) holder.Tell(new RoutesRevoked(_channel));
             _holders.Clear();
+            _replicaBroker?.Tell(new HistoryForget(_channel));
             Context.Parent.Tell(new Passivate(PoisonPill.Instance));
         });
     }
@@ -244,6 +265,8 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     /// <summary>A broker's answer to the start-up query (or a late one): it subscribes, holds routes, or both.</summary>
     private void OnReport(SubscriptionReport report, bool active)
     {
+        if (!active && report.Tail is { } tail && (_bestCopy is not { } best || tail.Offset > best.Tail.Offset))
+            _bestCopy = (tail, AddressOf(report.Broker));
         if (_presence is not null && report.Members is { } members)
             foreach (var member in members)
             {
@@ -308,18 +331,133 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         ConfirmAcknowledged();
     }
 
-    /// <summary>A publish on a channel with history: the next offset, kept, then forwarded to every subscribed node.</summary>
+    /// <summary>
+    /// A publish on a channel with history: the next offset, kept, forwarded to every subscribed node (which keep a
+    /// copy of the tail) and to the replica; confirmed to the publisher once the replica has it. A publish sent again
+    /// (its key is known) is not numbered twice: it is confirmed like the first.
+    /// </summary>
     private void OnSequencedPublish(SequencedPublish publish)
     {
-        var frame = publish.Frame;
-        if (_history is not null)
+        if (_history is null)
         {
-            frame = SequencedFrames.Wrap(_codec(), _channel, publish.Frame, _history.Next, _history.Epoch);
-            _history.Append(frame, Environment.TickCount64);
+            var deliver = new Deliver(_channel, publish.Frame);
+            foreach (var broker in _nodes.Brokers) broker.Tell(deliver);
+            publish.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
+            return;
         }
-        var deliver = new Deliver(_channel, frame);
-        foreach (var broker in _nodes.Brokers) broker.Tell(deliver);
-        publish.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
+        if (publish.Key.IsSome && _history.TryGetOffset(publish.Key, out var numbered))
+        {
+            ConfirmWhenReplicated(numbered, publish.ReplyTo, publish.Correlation);
+            return;
+        }
+        var replica = ChooseReplica();
+        var frame = SequencedFrames.Wrap(_codec(), _channel, publish.Frame, _history.Next, _history.Epoch);
+        var entry = _history.Append(frame, Environment.TickCount64, publish.Key);
+        var copy = new HistoryDeliver(_channel, _history.Epoch, entry, Replica: false);
+        foreach (var broker in _nodes.Brokers)
+            if (replica is null || AddressOf(broker) != replica) broker.Tell(copy);
+        _replicaBroker?.Tell(copy with { Replica = true });
+        ConfirmWhenReplicated(entry.Offset, publish.ReplyTo, publish.Correlation);
+    }
+
+    private void ConfirmWhenReplicated(long offset, IActorRef? replyTo, long correlation)
+    {
+        if (replyTo is null) return;
+        if (_replica is null || offset <= _replicated)
+        {
+            replyTo.Tell(new PublishAccepted(correlation));
+            return;
+        }
+        _unreplicated.Enqueue(new Unreplicated(offset, replyTo, correlation, Environment.TickCount64));
+        if (!Timers.IsTimerActive(CheckReplica.Instance))
+            Timers.StartPeriodicTimer(CheckReplica.Instance, CheckReplica.Instance, _settings.RouteAckTimeout / 2);
+    }
+
+    private void OnReplicated(HistoryReplicated replicated)
+    {
+        if (_history is null || replicated.Epoch != _history.Epoch || AddressOf(Sender) != _replica) return;
+        _replicated = Math.Max(_replicated, replicated.Offset);
+        while (_unreplicated.TryPeek(out var waiting) && waiting.Offset <= _replicated)
+        {
+            _unreplicated.Dequeue();
+            waiting.ReplyTo.Tell(new PublishAccepted(waiting.Correlation));
+        }
+        if (_unreplicated.Count == 0) Timers.Cancel(CheckReplica.Instance);
+    }
+
+    /// <summary>The replica did not confirm in time (its node is unreachable, say): another member becomes it.</summary>
+    private void OnCheckReplica()
+    {
+        if (!_unreplicated.TryPeek(out var oldest))
+        {
+            Timers.Cancel(CheckReplica.Instance);
+            return;
+        }
+        var timeout = (long)_settings.RouteAckTimeout.TotalMilliseconds;
+        if (Environment.TickCount64 - oldest.Since < timeout) return;
+        var next = ChooseReplica(avoid: _replica);
+        ServerLog.ReplicaLate(_logger, _channel, timeout, next?.ToString() ?? "none (no other member: this node's copy is the only one)");
+        SwitchReplica(next);
+    }
+
+    /// <summary>
+    /// The member that keeps this channel's copy: one of the other members up and reachable, picked by the channel's
+    /// name (so channels spread over the nodes), the same while membership stays; null on a cluster of one.
+    /// </summary>
+    private Address? ChooseReplica(Address? avoid = null)
+    {
+        var cluster = Cluster.Get(Context.System);
+        var state = cluster.State;
+        if (avoid is null && ReferenceEquals(state.Members, _membersSeen)) return _replica;
+        var candidates = state.Members
+            .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && m.Address != cluster.SelfAddress
+                        && m.Address != avoid && !state.Unreachable.Contains(m))
+            .Select(m => m.Address)
+            .OrderBy(a => a.ToString(), StringComparer.Ordinal)
+            .ToArray();
+        var chosen = candidates.Length == 0 ? null : candidates[(int)((uint)_channel.GetHashCode() % (uint)candidates.Length)];
+        if (avoid is null) _membersSeen = state.Members;
+        if (chosen != _replica) SwitchReplica(chosen);
+        return chosen;
+    }
+
+    /// <summary>A new replica gets the whole history; the old one drops its copy; what waited for the old one is confirmed by the new one.</summary>
+    private void SwitchReplica(Address? next)
+    {
+        _replicaBroker?.Tell(new HistoryForget(_channel));
+        _replica = next;
+        _replicated = 0;
+        _replicaBroker = next is null ? null : Context.ActorSelection(new RootActorPath(next) / "user" / NodeBroker.Name);
+        if (next is null)
+        {
+            ConfirmUnreplicated();
+            return;
+        }
+        if (_history is { Offset: > 0 }) _replicaBroker!.Tell(new HistoryReplicate(_channel, _history.Epoch, _history.Offset, _history.All));
+    }
+
+    /// <summary>Confirms whatever waits for a replica (there is none to wait for, or this incarnation stops).</summary>
+    private void ConfirmUnreplicated()
+    {
+        while (_unreplicated.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(new PublishAccepted(waiting.Correlation));
+        Timers.Cancel(CheckReplica.Instance);
+    }
+
+    /// <summary>
+    /// A (re)started entity continues the most advanced copy the brokers reported (a crash of the previous home loses
+    /// neither the epoch nor what any survivor got), and makes sure its replica has it.
+    /// </summary>
+    private void ContinueHistory()
+    {
+        if (_history is null) return;
+        if (_bestCopy is { } best && _history.Adopt(best.Tail.Epoch, best.Tail.Offset, best.Tail.Entries))
+            ServerLog.HistoryContinued(_logger, _channel, best.Node.ToString(), best.Tail.Epoch, best.Tail.Offset);
+        _bestCopy = null;
+        if (_history.Offset == 0) return;
+        // Whoever is chosen (the previous replica too) gets the whole history: this incarnation may know more than it.
+        _membersSeen = null;
+        _replica = null;
+        ChooseReplica();
     }
 
     private void OnHistoryQuery(HistoryQuery query)
@@ -336,7 +474,12 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     }
 
     /// <summary>The previous home's history, handed over on a graceful move: taken over unless this one already sequenced.</summary>
-    private void OnHistoryHandoff(HistoryHandoff handoff) => _history?.Adopt(handoff.Epoch, handoff.Offset, handoff.Entries);
+    private void OnHistoryHandoff(HistoryHandoff handoff)
+    {
+        if (_history is null || !_history.Adopt(handoff.Epoch, handoff.Offset, handoff.Entries)) return;
+        // Taken over while active (the hand-off came late): the replica gets the whole history again.
+        if (_replica is not null) SwitchReplica(_replica);
+    }
 
     private void AnnouncePresence(string action, string? socketId, string? userId, string? node)
     {
@@ -349,8 +492,10 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     /// <summary>What listeners of <c>$presence:name</c> get: a join, a leave, or a reset (refetch the members).</summary>
     private sealed record PresenceEvent(string Action, string? SocketId, string? UserId, string? Node, int Sockets, int Users);
 
-    private string NodeOf(IActorRef broker) =>
-        (broker.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : broker.Path.Address).ToString();
+    private string NodeOf(IActorRef broker) => AddressOf(broker).ToString();
+
+    private Address AddressOf(IActorRef actor) =>
+        actor.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : actor.Path.Address;
 
     private bool _draining;
 

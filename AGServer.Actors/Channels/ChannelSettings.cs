@@ -8,17 +8,19 @@ namespace AGServer.Channels;
 /// <param name="RecoveryTimeout">How long a (re)started entity waits for the brokers' reports.</param>
 /// <param name="RouteAckTimeout">How long a channel entity waits for a publishing broker to confirm new routes before it revokes them.</param>
 /// <param name="RoutesIdleAfter">A broker that has not published on a channel for this long releases the channel's routes.</param>
-/// <param name="HeldPublishesLimit">Publishes a broker holds, across channels, while it waits for their routes; beyond it new ones are refused.</param>
+/// <param name="HeldPublishesLimit">Publishes a broker holds, across channels, while it waits for their routes (or, on channels with history, for their entity's answer); beyond it new ones are refused.</param>
+/// <param name="SequenceTimeout">A publish on a channel with history that its entity has not confirmed within this long gets an error.</param>
 internal sealed record ChannelSettings(
     int NumberOfShards,
     TimeSpan PassivateIdleAfter,
     TimeSpan RecoveryTimeout,
     TimeSpan RouteAckTimeout,
     TimeSpan RoutesIdleAfter,
-    int HeldPublishesLimit)
+    int HeldPublishesLimit,
+    TimeSpan SequenceTimeout)
 {
     public static readonly ChannelSettings Default = new(100, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2),
-        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), 10_000);
+        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), 10_000, TimeSpan.FromSeconds(9));
 
     public static ChannelSettings From(Config config)
     {
@@ -29,6 +31,7 @@ internal sealed record ChannelSettings(
             section.GetTimeSpan("recovery-timeout", Default.RecoveryTimeout),
             section.GetTimeSpan("route-ack-timeout", Default.RouteAckTimeout),
             section.GetTimeSpan("routes-idle-after", Default.RoutesIdleAfter),
-            section.GetInt("held-publishes-limit", Default.HeldPublishesLimit));
+            section.GetInt("held-publishes-limit", Default.HeldPublishesLimit),
+            section.GetTimeSpan("sequence-timeout", Default.SequenceTimeout));
     }
 }

@@ -62,6 +62,11 @@ internal sealed class NodeBroker : ReceiveActor
 
     private readonly Sockets.Internal.OutboundBudget? _outboundBudget;
 
+    private readonly SequencingPublishes _sequencing;
+    private readonly HistoryCopies _copies;
+    private long _publishSequence;
+    private long _nodeKey;
+
     public NodeBroker(IActorRef region, Func<ISocketCodec> codec, ILogger logger, Server.AGServerMetrics? metrics = null, ChannelSettings? settings = null,
         ChannelFeatureMap? features = null, LocalFanOut? fanOut = null, Sockets.Internal.OutboundBudget? outboundBudget = null)
     {
@@ -74,6 +79,8 @@ internal sealed class NodeBroker : ReceiveActor
         _metrics = metrics;
         _settings = settings ?? ChannelSettings.Default;
         _routes = new PublishRoutes(Self, _settings.HeldPublishesLimit);
+        _sequencing = new SequencingPublishes(_settings.HeldPublishesLimit);
+        _copies = new HistoryCopies(_features);
         Receive<ClusterEvent.ReachableMember>(reachable =>
         {
             ServerLog.MemberReachable(_logger, reachable.Member.Address.ToString());
@@ -96,8 +103,21 @@ internal sealed class NodeBroker : ReceiveActor
         Receive<Unsubscribe>(OnUnsubscribe);
         Receive<NodeRegistered>(OnRegistered);
         Receive<Deliver>(OnDeliver);
-        Receive<WhoSubscribes>(who => who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel), _routes.Has(who.Channel),
-            _features.For(who.Channel).Presence ? PresenceMembers(who.Channel) : null)));
+        Receive<HistoryDeliver>(OnHistoryDeliver);
+        Receive<HistoryReplicate>(snapshot =>
+        {
+            _copies.Replace(snapshot);
+            Sender.Tell(new HistoryReplicated(snapshot.Channel, snapshot.Epoch, snapshot.Offset));
+        });
+        Receive<HistoryForget>(forget => _copies.Forget(forget.Channel, _local.Has(forget.Channel)));
+        Receive<PublishAccepted>(OnSequenced);
+        Receive<WhoSubscribes>(who =>
+        {
+            var features = _features.For(who.Channel);
+            who.Entity.Tell(new SubscriptionReport(who.Channel, Self, _local.Has(who.Channel), _routes.Has(who.Channel),
+                features.Presence ? PresenceMembers(who.Channel) : null,
+                features.HasHistory ? _copies.TailOf(who.Channel, Environment.TickCount64) : null));
+        });
     }
 
     private void OnSubscribe(Subscribe subscribe)
@@ -140,6 +160,7 @@ internal sealed class NodeBroker : ReceiveActor
         if (last)
         {
             _registered.Remove(channel);
+            _copies.Unsubscribed(channel);
             if (_registering.Remove(channel, out var registering))
                 foreach (var waiting in registering.Waiting) waiting.Tell(new Subscribed(channel));
             _region.Tell(new UnregisterNode(channel, Self));
@@ -165,8 +186,7 @@ internal sealed class NodeBroker : ReceiveActor
     {
         if (!_features.IsEmpty && _features.For(publish.Channel).HasHistory)
         {
-            // History needs one sequencer: the channel's entity gives the offset and forwards it, local subscribers included.
-            _region.Tell(new SequencedPublish(publish.Channel, publish.Frame, publish.ReplyTo, publish.Correlation));
+            Sequence(publish);
             return;
         }
         DeliverLocally(publish.Channel, publish.Frame);
@@ -181,6 +201,52 @@ internal sealed class NodeBroker : ReceiveActor
         _refused++;
         publish.ReplyTo?.Tell(new PublishFailed(publish.Correlation,
             $"Failed to publish to the {publish.Channel} channel - {_settings.HeldPublishesLimit} publishes already wait for the cluster to route them"));
+    }
+
+    /// <summary>
+    /// History needs one sequencer: the channel's entity gives the offset and forwards it, local subscribers included.
+    /// The publish waits here until the entity confirms it, and is sent again meanwhile (see <see cref="SequencingPublishes"/>).
+    /// </summary>
+    private void Sequence(Publish publish)
+    {
+        var pending = _sequencing.Add(publish, ++_publishSequence, Environment.TickCount64, out var send);
+        if (pending is null)
+        {
+            _refused++;
+            publish.ReplyTo?.Tell(new PublishFailed(publish.Correlation,
+                $"Failed to publish to the {publish.Channel} channel - {_settings.HeldPublishesLimit} publishes already wait for their channels' entities"));
+            return;
+        }
+        if (send) SendToEntity(pending);
+    }
+
+    private void SendToEntity(SequencingPublishes.Pending pending)
+    {
+        if (_nodeKey == 0) _nodeKey = InCluster ? Cluster.Get(Context.System).SelfUniqueAddress.Uid : Random.Shared.NextInt64(1, long.MaxValue);
+        var publish = pending.Publish;
+        _region.Tell(new SequencedPublish(publish.Channel, publish.Frame, Self, pending.Sequence, new PublishKey(_nodeKey, pending.Sequence)));
+    }
+
+    /// <summary>The entity numbered one of this node's publishes, and its replica has it: the publisher hears of it.</summary>
+    private void OnSequenced(PublishAccepted accepted)
+    {
+        var resend = new List<SequencingPublishes.Pending>();
+        var publish = _sequencing.Accepted(accepted.Correlation, Environment.TickCount64, resend);
+        publish?.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
+        foreach (var pending in resend) SendToEntity(pending);
+    }
+
+    /// <summary>A numbered publication of a channel with history: kept in this node's copy, delivered, confirmed when this node is the replica.</summary>
+    private void OnHistoryDeliver(HistoryDeliver deliver)
+    {
+        _copies.Put(deliver, Environment.TickCount64);
+        if (deliver.Replica)
+        {
+            Sender.Tell(new HistoryReplicated(deliver.Channel, deliver.Epoch, deliver.Entry.Offset));
+            DeliverLocally(deliver.Channel, deliver.Entry.Frame);
+            return;
+        }
+        OnDeliver(new Deliver(deliver.Channel, deliver.Entry.Frame));
     }
 
     private static void Send(Publish publish, IActorRef[] brokers)
@@ -275,6 +341,26 @@ internal sealed class NodeBroker : ReceiveActor
         }
     }
 
+    /// <summary>Publishes their entity has not confirmed: sent again, or answered with an error past the deadline.</summary>
+    private void RetrySequencing(long now)
+    {
+        var resend = new List<SequencingPublishes.Pending>();
+        var expired = new List<Publish>();
+        var deadline = (long)_settings.SequenceTimeout.TotalMilliseconds;
+        _sequencing.Due(now, RetryAfterMs, deadline, resend, expired);
+        foreach (var pending in resend)
+        {
+            ServerLog.SequenceRetry(_logger, pending.Publish.Channel);
+            SendToEntity(pending);
+        }
+        foreach (var publish in expired)
+        {
+            ServerLog.SequenceTimedOut(_logger, publish.Channel, deadline);
+            publish.ReplyTo?.Tell(new PublishFailed(publish.Correlation,
+                $"Failed to publish to the {publish.Channel} channel - its entity did not confirm the publish within {deadline} ms (its node may be down)"));
+        }
+    }
+
     /// <summary>A node became reachable again: make sure every entity of our channels knows this node and its routes are current.</summary>
     private void RegisterAll()
     {
@@ -311,6 +397,7 @@ internal sealed class NodeBroker : ReceiveActor
             }
         }
         if (idle is not null) foreach (var channel in idle) _routes.Remove(channel);
+        if (_sequencing.Count > 0) RetrySequencing(now);
         if (_staleReported.Count > 0) _staleReported.Clear();
         if (_refused > 0)
         {

@@ -12,7 +12,8 @@ namespace AGServer.Tests.Channels;
 public sealed class ChannelEntitySpec : ServerTestKit
 {
     private static readonly ChannelSettings Settings = new(10, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(2),
-        RouteAckTimeout: TimeSpan.FromMilliseconds(500), RoutesIdleAfter: TimeSpan.FromSeconds(60), HeldPublishesLimit: 100);
+        RouteAckTimeout: TimeSpan.FromMilliseconds(500), RoutesIdleAfter: TimeSpan.FromSeconds(60), HeldPublishesLimit: 100,
+        SequenceTimeout: TimeSpan.FromSeconds(9));
 
     /// <summary>Stands in for this node's broker at its well-known path, so the entity's recovery query reaches a probe.</summary>
     private sealed class Forwarder : ReceiveActor

@@ -32,6 +32,10 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
     private const string HistoryHandoffManifest = "HH";
     private const string WhoSubscribesManifest = "WS";
     private const string SubscriptionReportManifest = "SR";
+    private const string HistoryDeliverManifest = "HD";
+    private const string HistoryReplicateManifest = "HR";
+    private const string HistoryReplicatedManifest = "HK";
+    private const string HistoryForgetManifest = "HF";
 
     public override int Identifier => 4711;
 
@@ -58,6 +62,10 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         HistoryHandoff => HistoryHandoffManifest,
         WhoSubscribes => WhoSubscribesManifest,
         SubscriptionReport => SubscriptionReportManifest,
+        HistoryDeliver => HistoryDeliverManifest,
+        HistoryReplicate => HistoryReplicateManifest,
+        HistoryReplicated => HistoryReplicatedManifest,
+        HistoryForget => HistoryForgetManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a channel message", nameof(o)),
     };
 
@@ -116,12 +124,40 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                     writer.Write(m.Subscribed);
                     writer.Write(m.HoldsRoutes);
                     WriteMembers(writer, m.Members);
+                    writer.Write(m.Tail is not null);
+                    if (m.Tail is { } tail)
+                    {
+                        writer.Write(tail.Epoch);
+                        writer.Write(tail.Offset);
+                        WriteEntries(writer, tail.Entries);
+                    }
                     break;
                 case SequencedPublish m:
                     writer.Write(m.Channel);
                     WriteBytes(writer, m.Frame);
                     WriteRef(writer, m.ReplyTo);
                     writer.Write(m.Correlation);
+                    WriteKey(writer, m.Key);
+                    break;
+                case HistoryDeliver m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Epoch);
+                    WriteEntry(writer, m.Entry);
+                    writer.Write(m.Replica);
+                    break;
+                case HistoryReplicate m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Epoch);
+                    writer.Write(m.Offset);
+                    WriteEntries(writer, m.Entries);
+                    break;
+                case HistoryReplicated m:
+                    writer.Write(m.Channel);
+                    writer.Write(m.Epoch);
+                    writer.Write(m.Offset);
+                    break;
+                case HistoryForget m:
+                    writer.Write(m.Channel);
                     break;
                 case PublishAccepted m:
                     writer.Write(m.Correlation);
@@ -177,13 +213,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                     writer.Write(m.Channel);
                     writer.Write(m.Epoch);
                     writer.Write(m.Offset);
-                    writer.Write(m.Entries.Length);
-                    foreach (var entry in m.Entries)
-                    {
-                        writer.Write(entry.Offset);
-                        WriteBytes(writer, entry.Frame);
-                        writer.Write(entry.AddedAtMs);
-                    }
+                    WriteEntries(writer, m.Entries);
                     break;
                 default:
                     throw new ArgumentException($"{obj.GetType()} is not a channel message", nameof(obj));
@@ -207,8 +237,13 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             RoutesRevokedManifest => new RoutesRevoked(reader.ReadString()),
             DeliverManifest => new Deliver(reader.ReadString(), ReadBytes(reader)),
             WhoSubscribesManifest => new WhoSubscribes(reader.ReadString(), ReadRef(reader)!),
-            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean(), ReadMembers(reader)),
-            SequencedPublishManifest => new SequencedPublish(reader.ReadString(), ReadBytes(reader), ReadRef(reader), reader.ReadInt64()),
+            SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean(), ReadMembers(reader),
+                reader.ReadBoolean() ? new HistoryTail(reader.ReadString(), reader.ReadInt64(), ReadArray(reader, ReadEntry)) : null),
+            SequencedPublishManifest => new SequencedPublish(reader.ReadString(), ReadBytes(reader), ReadRef(reader), reader.ReadInt64(), ReadKey(reader)),
+            HistoryDeliverManifest => new HistoryDeliver(reader.ReadString(), reader.ReadString(), ReadEntry(reader), reader.ReadBoolean()),
+            HistoryReplicateManifest => new HistoryReplicate(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), ReadArray(reader, ReadEntry)),
+            HistoryReplicatedManifest => new HistoryReplicated(reader.ReadString(), reader.ReadString(), reader.ReadInt64()),
+            HistoryForgetManifest => new HistoryForget(reader.ReadString()),
             PublishAcceptedManifest => new PublishAccepted(reader.ReadInt64()),
             PublishFailedManifest => new PublishFailed(reader.ReadInt64(), reader.ReadString()),
             PresenceJoinManifest => new PresenceJoin(reader.ReadString(), ReadRef(reader)!, reader.ReadString(), ReadNullable(reader)),
@@ -219,8 +254,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             HistoryQueryManifest => new HistoryQuery(reader.ReadString(), ReadNullable(reader), reader.ReadInt64(), reader.ReadInt32(), ReadRef(reader)!, reader.ReadInt64()),
             HistoryAnswerManifest => new HistoryAnswer(reader.ReadString(), reader.ReadInt64(), reader.ReadBoolean(), reader.ReadString(), reader.ReadInt64(),
                 reader.ReadBoolean(), ReadArray(reader, ReadBytes)),
-            HistoryHandoffManifest => new HistoryHandoff(reader.ReadString(), reader.ReadString(), reader.ReadInt64(),
-                ReadArray(reader, r => new HistoryBuffer.Entry(r.ReadInt64(), ReadBytes(r), r.ReadInt64()))),
+            HistoryHandoffManifest => new HistoryHandoff(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), ReadArray(reader, ReadEntry)),
             _ => throw new System.Runtime.Serialization.SerializationException($"Unknown channel message manifest '{manifest}'"),
         };
     }
@@ -240,6 +274,32 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         for (var i = 0; i < items.Length; i++) items[i] = read(reader);
         return items;
     }
+
+    private static void WriteEntries(BinaryWriter writer, HistoryBuffer.Entry[] entries)
+    {
+        writer.Write(entries.Length);
+        foreach (var entry in entries) WriteEntry(writer, entry);
+    }
+
+    /// <summary>An entry's time travels as its age: each node's monotonic clock has its own origin.</summary>
+    private static void WriteEntry(BinaryWriter writer, HistoryBuffer.Entry entry)
+    {
+        writer.Write(entry.Offset);
+        WriteBytes(writer, entry.Frame);
+        writer.Write(Environment.TickCount64 - entry.AddedAtMs);
+        WriteKey(writer, entry.Key);
+    }
+
+    private static HistoryBuffer.Entry ReadEntry(BinaryReader reader) =>
+        new(reader.ReadInt64(), ReadBytes(reader), Environment.TickCount64 - reader.ReadInt64(), ReadKey(reader));
+
+    private static void WriteKey(BinaryWriter writer, PublishKey key)
+    {
+        writer.Write(key.Node);
+        writer.Write(key.Sequence);
+    }
+
+    private static PublishKey ReadKey(BinaryReader reader) => new(reader.ReadInt64(), reader.ReadInt64());
 
     private static void WriteNullable(BinaryWriter writer, string? value)
     {

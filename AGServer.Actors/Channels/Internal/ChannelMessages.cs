@@ -49,10 +49,11 @@ internal sealed record Deliver(string Channel, byte[] Frame) : IChannelWireMessa
 internal sealed record WhoSubscribes(string Channel, IActorRef Entity) : IChannelWireMessage;
 
 /// <summary>
-/// A broker's answer to <see cref="WhoSubscribes"/>: whether it has subscribers, whether it holds routes, and (for a
-/// channel with presence) its subscribed sockets.
+/// A broker's answer to <see cref="WhoSubscribes"/>: whether it has subscribers, whether it holds routes, (for a
+/// channel with presence) its subscribed sockets, and (for a channel with history) its copy of the history's tail.
 /// </summary>
-internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed, bool HoldsRoutes = false, PresenceMember[]? Members = null) : IChannelWireMessage;
+internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool Subscribed, bool HoldsRoutes = false, PresenceMember[]? Members = null,
+    HistoryTail? Tail = null) : IChannelWireMessage;
 
 /// <summary>
 /// A message published on <see cref="Channel"/>, already encoded as the <c>#publish</c> frame every subscriber gets,

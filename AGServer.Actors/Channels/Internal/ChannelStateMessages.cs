@@ -3,10 +3,32 @@ using Akka.Actor;
 namespace AGServer.Channels.Internal;
 
 /// <summary>
-/// A publish on a channel with history, sent to its entity, which gives it the next offset, keeps it and forwards it
-/// to every subscribed node (history needs one sequencer, so these do not go broker to broker).
+/// A publish on a channel with history, sent by the publishing node's broker to the channel's entity, which gives it
+/// the next offset, keeps it, forwards it to every subscribed node (history needs one sequencer, so these do not go
+/// broker to broker) and answers <see cref="PublishAccepted"/> with <see cref="Correlation"/> once its replica has it.
+/// The broker sends it again until answered (<see cref="Internal.SequencingPublishes"/>); <see cref="Key"/> makes a
+/// publish sent twice count once.
 /// </summary>
-internal sealed record SequencedPublish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation) : IChannelEntityMessage;
+internal sealed record SequencedPublish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation, PublishKey Key = default) : IChannelEntityMessage;
+
+/// <summary>
+/// A numbered publication, from the entity to a subscribed node's broker (delivered there, and kept in its copy of
+/// the history's tail) and to the entity's replica (<see cref="Replica"/>: kept, and acknowledged with
+/// <see cref="HistoryReplicated"/>).
+/// </summary>
+internal sealed record HistoryDeliver(string Channel, string Epoch, HistoryBuffer.Entry Entry, bool Replica) : IChannelWireMessage;
+
+/// <summary>The entity's whole history, to a new replica (which replaces its copy with it and acknowledges).</summary>
+internal sealed record HistoryReplicate(string Channel, string Epoch, long Offset, HistoryBuffer.Entry[] Entries) : IChannelWireMessage;
+
+/// <summary>The replica keeps the channel's history up to <see cref="Offset"/> of <see cref="Epoch"/>.</summary>
+internal sealed record HistoryReplicated(string Channel, string Epoch, long Offset) : IChannelWireMessage;
+
+/// <summary>The node is no longer the channel's replica (another is, or the entity stopped): it drops its copy unless it subscribes.</summary>
+internal sealed record HistoryForget(string Channel) : IChannelWireMessage;
+
+/// <summary>A broker's copy of a channel's history, in its answer to a (re)started entity.</summary>
+internal sealed record HistoryTail(string Epoch, long Offset, HistoryBuffer.Entry[] Entries);
 
 /// <summary>A socket of <see cref="Broker"/>'s node subscribed to a channel with presence.</summary>
 internal sealed record PresenceJoin(string Channel, IActorRef Broker, string SocketId, string? UserId) : IChannelEntityMessage;

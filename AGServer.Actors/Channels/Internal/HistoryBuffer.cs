@@ -1,15 +1,20 @@
 namespace AGServer.Channels.Internal;
 
 /// <summary>
-/// A channel entity's history: the last <c>size</c> publications (as the frames subscribers got), each with its offset,
-/// dropped after <c>ttl</c>. The epoch names this run of offsets; a new one starts whenever the history was lost.
-/// Plain class, tested directly.
+/// A channel's history: the last <c>size</c> publications (as the frames subscribers got), each with its offset and
+/// the key of the publish it came from, dropped after <c>ttl</c>. The epoch names this run of offsets; a new one starts
+/// whenever the history was lost. The entity keeps the channel's (<see cref="Append"/>); the brokers of the subscribed
+/// nodes and the entity's replica keep copies of its tail (<see cref="Put"/>), from which a new incarnation continues
+/// after a crash. Plain class, tested directly.
 /// </summary>
 internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
 {
-    internal readonly record struct Entry(long Offset, byte[] Frame, long AddedAtMs);
+    internal readonly record struct Entry(long Offset, byte[] Frame, long AddedAtMs, PublishKey Key = default);
 
     private readonly Queue<Entry> _entries = new();
+
+    /// <summary>The offset of each kept publication by its publish's key: a publish sent again is recognised.</summary>
+    private readonly Dictionary<PublishKey, long> _offsets = new();
 
     public string Epoch { get; private set; } = NewEpoch();
 
@@ -23,19 +28,38 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
     /// <summary>The next publication's offset.</summary>
     public long Next => Offset + 1;
 
-    public void Append(byte[] frame, long nowMs)
+    public Entry Append(byte[] frame, long nowMs, PublishKey key = default)
     {
         Offset++;
-        _entries.Enqueue(new Entry(Offset, frame, nowMs));
-        while (_entries.Count > size) _entries.Dequeue();
+        var entry = new Entry(Offset, frame, nowMs, key);
+        Enqueue(entry);
         Trim(nowMs);
+        return entry;
     }
+
+    /// <summary>
+    /// A copy's next publication, as the entity numbered it: kept when it follows the latest one; a new epoch or a
+    /// gap (this copy missed some) starts the copy again from it; one already kept is ignored (false).
+    /// </summary>
+    public bool Put(string epoch, Entry entry, long nowMs)
+    {
+        if (epoch == Epoch && entry.Offset <= Offset) return false;
+        if (epoch != Epoch || entry.Offset != Offset + 1) Clear();
+        Epoch = epoch;
+        Offset = entry.Offset;
+        Enqueue(entry with { AddedAtMs = nowMs });
+        Trim(nowMs);
+        return true;
+    }
+
+    /// <summary>The offset <paramref name="key"/>'s publish was given, if it is still kept.</summary>
+    public bool TryGetOffset(PublishKey key, out long offset) => _offsets.TryGetValue(key, out offset);
 
     /// <summary>Drops publications older than the TTL.</summary>
     public void Trim(long nowMs)
     {
         if (ttl is not { } keep) return;
-        while (_entries.TryPeek(out var oldest) && nowMs - oldest.AddedAtMs > keep.TotalMilliseconds) _entries.Dequeue();
+        while (_entries.TryPeek(out var oldest) && nowMs - oldest.AddedAtMs > keep.TotalMilliseconds) Dequeue();
     }
 
     /// <summary>
@@ -60,14 +84,45 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
 
     public Entry[] All => _entries.ToArray();
 
-    /// <summary>Takes over a handed-off history (same epoch and offsets), when this one has none of its own yet.</summary>
+    /// <summary>
+    /// Takes over another copy (same epoch and offsets): a handed-off history or a copy kept elsewhere, when this one
+    /// has sequenced nothing yet or the other is further along in the same epoch.
+    /// </summary>
     public bool Adopt(string epoch, long offset, IEnumerable<Entry> entries)
     {
-        if (Offset != 0) return false;
+        if (Offset != 0 && (epoch != Epoch || offset <= Offset)) return false;
+        Clear();
         Epoch = epoch;
         Offset = offset;
-        _entries.Clear();
-        foreach (var entry in entries) _entries.Enqueue(entry);
+        foreach (var entry in entries) Enqueue(entry);
         return true;
     }
+
+    private void Enqueue(Entry entry)
+    {
+        _entries.Enqueue(entry);
+        if (entry.Key.IsSome) _offsets[entry.Key] = entry.Offset;
+        while (_entries.Count > size) Dequeue();
+    }
+
+    private void Dequeue()
+    {
+        var dropped = _entries.Dequeue();
+        if (dropped.Key.IsSome) _offsets.Remove(dropped.Key);
+    }
+
+    private void Clear()
+    {
+        _entries.Clear();
+        _offsets.Clear();
+    }
+}
+
+/// <summary>
+/// Names one publish on a channel with history, for as long as its publishing broker may send it again: the
+/// broker's node incarnation and the broker's count. The entity gives a publish it already numbered the same offset.
+/// </summary>
+internal readonly record struct PublishKey(long Node, long Sequence)
+{
+    public bool IsSome => Node != 0 || Sequence != 0;
 }

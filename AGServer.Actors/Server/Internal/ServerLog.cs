@@ -122,4 +122,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(3015, LogLevel.Critical, "Cluster bootstrap through the '{Method}' discovery method cannot run; this node stays out of the cluster and not ready")]
     public static partial void BootstrapFailed(ILogger logger, string method, Exception error);
+
+    [LoggerMessage(3016, LogLevel.Warning, "A publish on channel '{Channel}' was not confirmed by its entity; sending it again")]
+    public static partial void SequenceRetry(ILogger logger, string channel);
+
+    [LoggerMessage(3017, LogLevel.Error, "A publish on channel '{Channel}' was not confirmed by its entity within {Milliseconds} ms; its publisher gets an error")]
+    public static partial void SequenceTimedOut(ILogger logger, string channel, long milliseconds);
+
+    [LoggerMessage(3018, LogLevel.Warning, "The history replica of channel '{Channel}' did not confirm within {Milliseconds} ms; choosing {Next}")]
+    public static partial void ReplicaLate(ILogger logger, string channel, long milliseconds, string next);
+
+    [LoggerMessage(3019, LogLevel.Information, "Channel '{Channel}' continues its history from a copy kept on {Node}: epoch {Epoch}, offset {Offset}")]
+    public static partial void HistoryContinued(ILogger logger, string channel, string node, string epoch, long offset);
 }

@@ -20,8 +20,8 @@ internal sealed class SequencingPublishes(int limit)
         /// <summary>When it was handed to the broker (the deadline counts from here).</summary>
         public long Since { get; } = since;
 
-        /// <summary>When it was last sent; 0 while it waits unsent behind a stalled channel.</summary>
-        public long SentAt { get; set; }
+        /// <summary>When it was last sent; null while it waits unsent behind a stalled channel.</summary>
+        public long? SentAt { get; set; }
 
         public bool Done { get; set; }
     }
@@ -99,7 +99,7 @@ internal sealed class SequencingPublishes(int limit)
                 (empty ??= []).Add(channel);
                 continue;
             }
-            if (head.SentAt != 0 && now - head.SentAt < retryAfterMs) continue;
+            if (head.SentAt is { } sent && now - sent < retryAfterMs) continue;
             queue.Stalled = true;
             head.SentAt = now;
             resend.Add(head);

@@ -23,7 +23,7 @@ stop() {
 trap stop EXIT
 
 for i in 1 2 3; do
-  dotnet "$app" --port "800$i" --cluster-port "405$i" --hostname 127.0.0.1 --seed 127.0.0.1:4051 >"$logs/node$i.log" 2>&1 &
+  dotnet "$app" --port "800$i" --cluster-port "405$i" --hostname 127.0.0.1 --seed 127.0.0.1:4051 --data-dir "$logs/data$i" >"$logs/node$i.log" 2>&1 &
   pids+=($!)
   [ "$i" = 1 ] && sleep 1
 done

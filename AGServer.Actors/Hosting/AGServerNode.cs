@@ -26,6 +26,7 @@ internal sealed class AGServerNode(SocketClusterServer server, NodeOptions node,
             return;
         }
         await server.StartAsync(cancellationToken);
+        if (node.DataDirectory is { } dataDirectory) server.System.ActorOf(KnownMembers.Props(dataDirectory), "agserver-known-members");
         // On SIGTERM (or any stop) close the sockets first, while Kestrel still runs: Kestrel's own stop waits for
         // the WebSocket requests, which end as their sockets close.
         lifetime.ApplicationStopping.Register(() => _closing ??= CloseSockets());

@@ -11,7 +11,7 @@ internal static class AkkaConfig
 
     public static Config For(NodeOptions node)
     {
-        var seeds = string.Join(", ", node.Seeds.Select(s => $"\"{s}\""));
+        var seeds = string.Join(", ", KnownMembers.SeedsWithRemembered(node).Select(s => $"\"{s}\""));
         var overrides = $$"""
             akka.remote.dot-netty.tcp.hostname = "{{node.Hostname}}"
             akka.remote.dot-netty.tcp.port = {{node.ClusterPort}}

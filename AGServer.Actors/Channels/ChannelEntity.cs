@@ -73,14 +73,20 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private readonly HistoryBuffer? _history;
     private readonly PresenceTracker? _presence;
     private readonly HashSet<string> _reportedUnannounced = new();
+    private readonly ChannelFeatureMap _features;
     private readonly Queue<Unreplicated> _unreplicated = new();
     // The node keeping a copy of the history (another member, chosen by channel), and what it confirmed it has.
     private Address? _replica;
     private ActorSelection? _replicaBroker;
     private long _replicated;
     private object? _membersSeen;
-    // The most advanced copy of the history the brokers reported while this incarnation started.
-    private (HistoryTail Tail, Address Node)? _bestCopy;
+    // The copies of the history the brokers reported while this incarnation started.
+    private List<(HistoryTail Tail, Address Node)>? _copies;
+    // The history in the Akka.Persistence journal (when configured): recovered before this incarnation serves, and
+    // written up to _journaled.
+    private IActorRef? _journal;
+    private bool _awaitingJournal;
+    private long _journaled;
 
     public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
     {
@@ -89,6 +95,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         _logger = logger ?? NullLogger.Instance;
         _codec = codec ?? (() => JsonCodec.Instance);
         var these = (features ?? ChannelFeatureMap.Empty).For(channel);
+        _features = features ?? ChannelFeatureMap.Empty;
         if (these.HasHistory) _history = new HistoryBuffer(these.HistorySize, these.HistoryTtl);
         if (these.Presence) _presence = new PresenceTracker();
         Recovering();
@@ -104,6 +111,12 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
 
     protected override void PreStart()
     {
+        if (_settings.HistoryJournal && _history is not null)
+        {
+            var these = _features.For(_channel);
+            _journal = Context.Watch(Context.ActorOf(HistoryJournal.Props(_channel, these.HistorySize, these.HistoryTtl), "journal"));
+            _awaitingJournal = true;
+        }
         // Every node that may have a broker with subscribers or routes: all members not down or gone (leaving ones
         // included, they still serve sockets while they hand off), and always this node, whatever the cached state says yet.
         var cluster = Cluster.Get(Context.System);
@@ -127,9 +140,23 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         {
             OnReport(report, active: false);
             _awaitingReports.Remove(report.Broker.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : report.Broker.Path.Address);
-            if (_awaitingReports.Count == 0) BecomeActive();
+            if (_awaitingReports.Count == 0 && !_awaitingJournal) BecomeActive();
         });
-        Receive<RecoveryTimedOut>(_ => BecomeActive());
+        Receive<HistoryJournal.Recovered>(recovered =>
+        {
+            if (recovered.Tail is { } tail) (_copies ??= []).Add((tail, Cluster.Get(Context.System).SelfAddress));
+            _journaled = recovered.Tail?.Offset ?? 0;
+            _journaledEpoch = recovered.Tail?.Epoch;
+            _awaitingJournal = false;
+            if (_awaitingReports.Count == 0 || _reportsTimedOut) BecomeActive();
+        });
+        Receive<RecoveryTimedOut>(_ =>
+        {
+            // The journal is waited for whatever it takes (it fails on its own timeout): its history must not fork.
+            _reportsTimedOut = true;
+            if (!_awaitingJournal) BecomeActive();
+        });
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_journal), _ => JournalFailed());
         Receive<HistoryHandoff>(OnHistoryHandoff);
         Receive<HandOffStop>(_ =>
         {
@@ -142,11 +169,21 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             Stash.Stash();
             // The stash is bounded: at the held-publishes limit the entity stops waiting for slow reports and serves
             // what it has (late reports still register their nodes), rather than holding without end.
-            if (++_stashed >= _settings.HeldPublishesLimit) BecomeActive();
+            if (++_stashed >= _settings.HeldPublishesLimit && !_awaitingJournal) BecomeActive();
         });
     }
 
     private int _stashed;
+    private bool _reportsTimedOut;
+    private string? _journaledEpoch;
+
+    /// <summary>The journal failed (its store is unreachable, say): this incarnation stops; the next message starts another.</summary>
+    private void JournalFailed()
+    {
+        ServerLog.HistoryJournalFailed(_logger, _channel);
+        _journal = null;
+        Context.Stop(Self);
+    }
 
     private void BecomeActive()
     {
@@ -203,6 +240,13 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         });
         Receive<SubscriptionReport>(report => OnReport(report, active: true));
         Receive<CheckAcks>(_ => RevokeLateHolders());
+        Receive<HistoryJournal.Journaled>(journaled =>
+        {
+            if (journaled.Epoch != _history?.Epoch) return;
+            _journaled = Math.Max(_journaled, journaled.Offset);
+            ConfirmReady();
+        });
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_journal), _ => JournalFailed());
         Receive<Terminated>(terminated =>
         {
             _holders.Remove(terminated.ActorRef);
@@ -246,7 +290,8 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             if (_history is { Offset: > 0 })
                 ClusterSharding.Get(Context.System).ShardRegion(TypeName)
                     .Tell(new HistoryHandoff(_channel, _history.Epoch, _history.Offset, _history.All));
-            ConfirmUnreplicated();
+            // What still waits for its replica or the journal is not confirmed here: its broker sends it again, and the
+            // next home (which has it, from the hand-off or a copy) recognises it by its key and confirms it.
             Context.Stop(Self);
         });
         Receive<ReceiveTimeout>(_ =>
@@ -265,8 +310,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     /// <summary>A broker's answer to the start-up query (or a late one): it subscribes, holds routes, or both.</summary>
     private void OnReport(SubscriptionReport report, bool active)
     {
-        if (!active && report.Tail is { } tail && (_bestCopy is not { } best || tail.Offset > best.Tail.Offset))
-            _bestCopy = (tail, AddressOf(report.Broker));
+        if (!active && report.Tail is { } tail) (_copies ??= []).Add((tail, AddressOf(report.Broker)));
         if (_presence is not null && report.Members is { } members)
             foreach (var member in members)
             {
@@ -357,13 +401,14 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         foreach (var broker in _nodes.Brokers)
             if (replica is null || AddressOf(broker) != replica) broker.Tell(copy);
         _replicaBroker?.Tell(copy with { Replica = true });
+        _journal?.Tell(new HistoryJournal.Append(_history.Epoch, entry));
         ConfirmWhenReplicated(entry.Offset, publish.ReplyTo, publish.Correlation);
     }
 
     private void ConfirmWhenReplicated(long offset, IActorRef? replyTo, long correlation)
     {
         if (replyTo is null) return;
-        if (_replica is null || offset <= _replicated)
+        if (IsSafe(offset))
         {
             replyTo.Tell(new PublishAccepted(correlation));
             return;
@@ -373,16 +418,25 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
             Timers.StartPeriodicTimer(CheckReplica.Instance, CheckReplica.Instance, _settings.RouteAckTimeout / 2);
     }
 
-    private void OnReplicated(HistoryReplicated replicated)
+    /// <summary>As safe as the guarantee says: on the replica (when there is one) and in the journal (when configured).</summary>
+    private bool IsSafe(long offset) => (_replica is null || offset <= _replicated) && (_journal is null || offset <= _journaled);
+
+    /// <summary>Confirms, in order, the publishes that are safe now.</summary>
+    private void ConfirmReady()
     {
-        if (_history is null || replicated.Epoch != _history.Epoch || AddressOf(Sender) != _replica) return;
-        _replicated = Math.Max(_replicated, replicated.Offset);
-        while (_unreplicated.TryPeek(out var waiting) && waiting.Offset <= _replicated)
+        while (_unreplicated.TryPeek(out var waiting) && IsSafe(waiting.Offset))
         {
             _unreplicated.Dequeue();
             waiting.ReplyTo.Tell(new PublishAccepted(waiting.Correlation));
         }
         if (_unreplicated.Count == 0) Timers.Cancel(CheckReplica.Instance);
+    }
+
+    private void OnReplicated(HistoryReplicated replicated)
+    {
+        if (_history is null || replicated.Epoch != _history.Epoch || AddressOf(Sender) != _replica) return;
+        _replicated = Math.Max(_replicated, replicated.Offset);
+        ConfirmReady();
     }
 
     /// <summary>The replica did not confirm in time (its node is unreachable, say): another member becomes it.</summary>
@@ -430,17 +484,10 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         _replicaBroker = next is null ? null : Context.ActorSelection(new RootActorPath(next) / "user" / NodeBroker.Name);
         if (next is null)
         {
-            ConfirmUnreplicated();
+            ConfirmReady();
             return;
         }
         if (_history is { Offset: > 0 }) _replicaBroker!.Tell(new HistoryReplicate(_channel, _history.Epoch, _history.Offset, _history.All));
-    }
-
-    /// <summary>Confirms whatever waits for a replica (there is none to wait for, or this incarnation stops).</summary>
-    private void ConfirmUnreplicated()
-    {
-        while (_unreplicated.TryDequeue(out var waiting)) waiting.ReplyTo.Tell(new PublishAccepted(waiting.Correlation));
-        Timers.Cancel(CheckReplica.Instance);
     }
 
     /// <summary>
@@ -450,10 +497,25 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     private void ContinueHistory()
     {
         if (_history is null) return;
-        if (_bestCopy is { } best && _history.Adopt(best.Tail.Epoch, best.Tail.Offset, best.Tail.Entries))
-            ServerLog.HistoryContinued(_logger, _channel, best.Node.ToString(), best.Tail.Epoch, best.Tail.Offset);
-        _bestCopy = null;
+        if (_copies is not null)
+        {
+            // The most advanced copy names the epoch; every copy of it fills in what the others lack.
+            var best = _copies.MaxBy(copy => copy.Tail.Offset);
+            foreach (var (tail, _) in _copies.Where(c => c.Tail.Epoch == best.Tail.Epoch).OrderByDescending(c => c.Tail.Offset))
+                _history.Adopt(tail.Epoch, tail.Offset, tail.Entries);
+            if (_history.Epoch == best.Tail.Epoch)
+                ServerLog.HistoryContinued(_logger, _channel, best.Node.ToString(), _history.Epoch, _history.Offset);
+            _copies = null;
+        }
         if (_history.Offset == 0) return;
+        if (_journal is not null)
+        {
+            // The journal gets what it lacks of the history continued (a copy got further than it before the crash).
+            var journaledFrom = _journaledEpoch == _history.Epoch ? _journaled : 0;
+            if (_journaledEpoch != _history.Epoch) _journaled = 0;
+            foreach (var entry in _history.All)
+                if (entry.Offset > journaledFrom) _journal.Tell(new HistoryJournal.Append(_history.Epoch, entry));
+        }
         // Whoever is chosen (the previous replica too) gets the whole history: this incarnation may know more than it.
         _membersSeen = null;
         _replica = null;

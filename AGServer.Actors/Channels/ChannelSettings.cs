@@ -10,6 +10,7 @@ namespace AGServer.Channels;
 /// <param name="RoutesIdleAfter">A broker that has not published on a channel for this long releases the channel's routes.</param>
 /// <param name="HeldPublishesLimit">Publishes a broker holds, across channels, while it waits for their routes (or, on channels with history, for their entity's answer); beyond it new ones are refused.</param>
 /// <param name="SequenceTimeout">A publish on a channel with history that its entity has not confirmed within this long gets an error.</param>
+/// <param name="HistoryJournal">Histories are also written to the Akka.Persistence journal (see <see cref="Hosting.NodeOptions.HistoryJournal"/>).</param>
 internal sealed record ChannelSettings(
     int NumberOfShards,
     TimeSpan PassivateIdleAfter,
@@ -17,7 +18,8 @@ internal sealed record ChannelSettings(
     TimeSpan RouteAckTimeout,
     TimeSpan RoutesIdleAfter,
     int HeldPublishesLimit,
-    TimeSpan SequenceTimeout)
+    TimeSpan SequenceTimeout,
+    bool HistoryJournal = false)
 {
     public static readonly ChannelSettings Default = new(100, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2),
         TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), 10_000, TimeSpan.FromSeconds(9));
@@ -32,6 +34,7 @@ internal sealed record ChannelSettings(
             section.GetTimeSpan("route-ack-timeout", Default.RouteAckTimeout),
             section.GetTimeSpan("routes-idle-after", Default.RoutesIdleAfter),
             section.GetInt("held-publishes-limit", Default.HeldPublishesLimit),
-            section.GetTimeSpan("sequence-timeout", Default.SequenceTimeout));
+            section.GetTimeSpan("sequence-timeout", Default.SequenceTimeout),
+            section.GetBoolean("history-journal", false));
     }
 }

@@ -34,14 +34,34 @@ internal static class AkkaConfig
                 akka.cluster.distributed-data.durable.agserver.dir = "{{dir}}"
                 """;
         }
+        if (node.HistoryJournal != HistoryJournalKind.None)
+        {
+            // Channel histories (and an application's persistent actors) in Akka.Persistence.Sql. SQLite.MS and
+            // PostgreSQL.15 are linq2db's provider names; PostgreSQL.15 speaks to newer servers too.
+            var provider = node.HistoryJournal == HistoryJournalKind.Sqlite ? "SQLite.MS" : "PostgreSQL.15";
+            var connection = Quote(node.HistoryConnection!);
+            overrides += $$"""
+
+                akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+                akka.persistence.journal.sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = true }
+                akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+                akka.persistence.snapshot-store.sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = true }
+                agserver.channels.history-journal = on
+                """;
+            if (node.HistoryJournal == HistoryJournalKind.Sqlite && node.DataDirectory is { } directory) Directory.CreateDirectory(directory);
+        }
         var config = ConfigurationFactory.ParseString(overrides);
         // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so
         // messages other nodes send before this node has started sharding can be read.
         return config.WithFallback(Defaults)
             .WithFallback(Akka.Cluster.Sharding.ClusterSharding.DefaultConfig())
             .WithFallback(Akka.Cluster.Tools.Singleton.ClusterSingleton.DefaultConfig())
-            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig());
+            .WithFallback(Akka.DistributedData.DistributedData.DefaultConfig())
+            .WithFallback(node.HistoryJournal == HistoryJournalKind.None ? Config.Empty : Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
+
+    /// <summary>A HOCON string literal.</summary>
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     private static Config LoadEmbedded()
     {

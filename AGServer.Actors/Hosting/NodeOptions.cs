@@ -6,9 +6,10 @@ namespace AGServer.Hosting;
 /// Where a node listens and which cluster it joins: fixed seeds, or other nodes found through Akka.Discovery. From
 /// the command line (<c>--port</c>, <c>--cluster-port</c>, <c>--hostname</c>, <c>--seed</c> repeatable or
 /// comma-separated, <c>--discovery</c>, <c>--contact-point</c> repeatable, <c>--required-contact-points</c>,
-/// <c>--service-name</c>, <c>--data-dir</c>) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
+/// <c>--service-name</c>, <c>--data-dir</c>, <c>--history-journal</c>, <c>--history-connection</c>) or the environment (<c>AGSERVER_PORT</c>, <c>AGSERVER_CLUSTER_PORT</c>,
 /// <c>AGSERVER_HOSTNAME</c>, <c>AGSERVER_SEEDS</c>, <c>AGSERVER_DISCOVERY</c>, <c>AGSERVER_CONTACT_POINTS</c>,
-/// <c>AGSERVER_REQUIRED_CONTACT_POINTS</c>, <c>AGSERVER_SERVICE_NAME</c>, <c>AGSERVER_DATA_DIR</c>; lists comma-separated);
+/// <c>AGSERVER_REQUIRED_CONTACT_POINTS</c>, <c>AGSERVER_SERVICE_NAME</c>, <c>AGSERVER_DATA_DIR</c>,
+/// <c>AGSERVER_HISTORY_JOURNAL</c>, <c>AGSERVER_HISTORY_CONNECTION</c>; lists comma-separated);
 /// the command line wins.
 /// </summary>
 public sealed record NodeOptions
@@ -53,6 +54,18 @@ public sealed record NodeOptions
     /// </summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// Where channel histories are written so they survive a restart of every node (Akka.Persistence.Sql):
+    /// <see cref="HistoryJournalKind.None"/> (the default: in memory, on two nodes), <see cref="HistoryJournalKind.Sqlite"/>
+    /// (one node; the file <c>history.db</c> in <see cref="DataDirectory"/> unless <see cref="HistoryConnection"/> says
+    /// otherwise) or <see cref="HistoryJournalKind.PostgreSql"/> (a cluster; <see cref="HistoryConnection"/> required).
+    /// It is also the Akka.Persistence journal an application's persistent actors use.
+    /// </summary>
+    public HistoryJournalKind HistoryJournal { get; init; }
+
+    /// <summary>The journal's ADO.NET connection string.</summary>
+    public string? HistoryConnection { get; init; }
+
     /// <summary>From command-line arguments, over the environment (<paramref name="environment"/>, or the process's).</summary>
     public static NodeOptions FromArgs(string[] args, IConfiguration? environment = null)
     {
@@ -73,6 +86,8 @@ public sealed record NodeOptions
                 case "--required-contact-points": values.RequiredContactPoints = value; break;
                 case "--service-name": values.ServiceName = value; break;
                 case "--data-dir": values.DataDirectory = value ?? throw Bad("--data-dir needs a directory"); break;
+                case "--history-journal": values.HistoryJournal = value ?? throw Bad("--history-journal needs none, sqlite or postgresql"); break;
+                case "--history-connection": values.HistoryConnection = value ?? throw Bad("--history-connection needs a connection string"); break;
             }
         }
         if (argSeeds.Count > 0) values.Seeds = argSeeds;
@@ -96,6 +111,8 @@ public sealed record NodeOptions
         values.RequiredContactPoints = configuration["required-contact-points"] ?? values.RequiredContactPoints;
         values.ServiceName = configuration["service-name"] ?? values.ServiceName;
         values.DataDirectory = configuration["data-dir"] ?? values.DataDirectory;
+        values.HistoryJournal = configuration["history-journal"] ?? values.HistoryJournal;
+        values.HistoryConnection = configuration["history-connection"] ?? values.HistoryConnection;
         return values.Parse();
     }
 
@@ -122,9 +139,23 @@ public sealed record NodeOptions
         public string? RequiredContactPoints;
         public string? ServiceName;
         public string? DataDirectory;
+        public string? HistoryJournal;
+        public string? HistoryConnection;
 
         public NodeOptions Parse()
         {
+            var journal = HistoryJournal?.Trim().ToLowerInvariant() switch
+            {
+                null or "" or "none" => HistoryJournalKind.None,
+                "sqlite" => HistoryJournalKind.Sqlite,
+                "postgresql" or "postgres" => HistoryJournalKind.PostgreSql,
+                _ => throw Bad($"--history-journal must be none, sqlite or postgresql (got '{HistoryJournal}')"),
+            };
+            var connection = string.IsNullOrWhiteSpace(HistoryConnection) ? null : HistoryConnection;
+            if (journal == HistoryJournalKind.Sqlite && connection is null && string.IsNullOrWhiteSpace(DataDirectory))
+                throw Bad("--history-journal sqlite needs --data-dir (the file history.db goes there) or --history-connection \"Data Source=FILE\"");
+            if (journal == HistoryJournalKind.PostgreSql && connection is null)
+                throw Bad("--history-journal postgresql needs --history-connection \"Host=...;Database=...;Username=...\"");
             var hostname = string.IsNullOrWhiteSpace(Hostname) ? new NodeOptions().Hostname : Hostname;
             var discovery = string.IsNullOrWhiteSpace(Discovery) ? ContactPoints.Count > 0 ? "config" : null : Discovery;
             if (discovery is not null && Seeds.Count > 0)
@@ -148,6 +179,10 @@ public sealed record NodeOptions
                 RequiredContactPoints = required,
                 ServiceName = string.IsNullOrWhiteSpace(ServiceName) ? new NodeOptions().ServiceName : ServiceName,
                 DataDirectory = string.IsNullOrWhiteSpace(DataDirectory) ? null : Path.GetFullPath(DataDirectory),
+                HistoryJournal = journal,
+                HistoryConnection = connection ?? (journal == HistoryJournalKind.Sqlite
+                    ? $"Data Source={Path.Combine(Path.GetFullPath(DataDirectory!), "history.db")}"
+                    : null),
             };
         }
     }
@@ -163,6 +198,8 @@ public sealed record NodeOptions
         RequiredContactPoints = env("AGSERVER_REQUIRED_CONTACT_POINTS"),
         ServiceName = env("AGSERVER_SERVICE_NAME"),
         DataDirectory = env("AGSERVER_DATA_DIR"),
+        HistoryJournal = env("AGSERVER_HISTORY_JOURNAL"),
+        HistoryConnection = env("AGSERVER_HISTORY_CONNECTION"),
     };
 
     private static string[] SplitList(string list) =>
@@ -183,4 +220,17 @@ public sealed record NodeOptions
             : throw Bad($"{option} must be a port number from 0 to 65535 (got '{value}')");
 
     private static ArgumentException Bad(string message) => new(message);
+}
+
+/// <summary>Where channel histories are written (<see cref="NodeOptions.HistoryJournal"/>).</summary>
+public enum HistoryJournalKind
+{
+    /// <summary>Nowhere: in memory, on the entity's node and its replica.</summary>
+    None,
+
+    /// <summary>A SQLite file: for one node.</summary>
+    Sqlite,
+
+    /// <summary>A PostgreSQL database every node reaches: for a cluster.</summary>
+    PostgreSql,
 }

@@ -8,7 +8,7 @@ namespace AGServer.Tests.Channels;
 
 public sealed class ChannelMessageSerializerSpec : ServerTestKit
 {
-    private static readonly string[] Kinds = { "RN", "UN", "NR", "RR", "RL", "R", "R-empty", "RA", "RV", "D", "WS", "SR", "SR-members", "SP", "PA", "PF", "PJ", "PL", "PQ", "PR", "HQ", "HQ-recover", "HA", "HH", "HD", "HR", "HK", "HF", "SR-tail" };
+    private static readonly string[] Kinds = { "RN", "UN", "NR", "RR", "RL", "R", "R-empty", "RA", "RV", "D", "WS", "SR", "SR-members", "SP", "PA", "PF", "PJ", "PL", "PQ", "PR", "HQ", "HQ-recover", "HA", "HH", "HD", "HR", "HK", "HF", "SR-tail", "JP" };
 
     private object Message(string kind) => kind switch
     {
@@ -40,6 +40,7 @@ public sealed class ChannelMessageSerializerSpec : ServerTestKit
         "HR" => new HistoryReplicate("c", "e1", 12, Entries),
         "HK" => new HistoryReplicated("c", "e1", 12),
         "HF" => new HistoryForget("c"),
+        "JP" => new JournaledPublication("e1", 12, [1, 2], 1_700_000_000_000, new PublishKey(5, 6)),
         "SR-tail" => new SubscriptionReport("c", TestActor, false, false, null, new HistoryTail("e1", 12, Entries)),
         _ => throw new ArgumentException(kind),
     };
@@ -130,6 +131,11 @@ public sealed class ChannelMessageSerializerSpec : ServerTestKit
                 var v2 = Assert.IsType<HistoryDeliver>(back);
                 Assert.Equal((v.Channel, v.Epoch, v.Replica), (v2.Channel, v2.Epoch, v2.Replica));
                 SameEntries([v.Entry], [v2.Entry]);
+                break;
+            case JournaledPublication j:
+                var j2 = Assert.IsType<JournaledPublication>(back);
+                Assert.Equal((j.Epoch, j.Offset, j.AddedAtUnixMs, j.Key), (j2.Epoch, j2.Offset, j2.AddedAtUnixMs, j2.Key));
+                Assert.Equal(j.Frame, j2.Frame);
                 break;
             case Deliver d:
                 var e = Assert.IsType<Deliver>(back);

@@ -36,6 +36,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
     private const string HistoryReplicateManifest = "HR";
     private const string HistoryReplicatedManifest = "HK";
     private const string HistoryForgetManifest = "HF";
+    private const string JournaledPublicationManifest = "JP";
 
     public override int Identifier => 4711;
 
@@ -66,6 +67,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         HistoryReplicate => HistoryReplicateManifest,
         HistoryReplicated => HistoryReplicatedManifest,
         HistoryForget => HistoryForgetManifest,
+        JournaledPublication => JournaledPublicationManifest,
         _ => throw new ArgumentException($"{o.GetType()} is not a channel message", nameof(o)),
     };
 
@@ -159,6 +161,13 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                 case HistoryForget m:
                     writer.Write(m.Channel);
                     break;
+                case JournaledPublication m:
+                    writer.Write(m.Epoch);
+                    writer.Write(m.Offset);
+                    WriteBytes(writer, m.Frame);
+                    writer.Write(m.AddedAtUnixMs);
+                    WriteKey(writer, m.Key);
+                    break;
                 case PublishAccepted m:
                     writer.Write(m.Correlation);
                     break;
@@ -244,6 +253,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             HistoryReplicateManifest => new HistoryReplicate(reader.ReadString(), reader.ReadString(), reader.ReadInt64(), ReadArray(reader, ReadEntry)),
             HistoryReplicatedManifest => new HistoryReplicated(reader.ReadString(), reader.ReadString(), reader.ReadInt64()),
             HistoryForgetManifest => new HistoryForget(reader.ReadString()),
+            JournaledPublicationManifest => new JournaledPublication(reader.ReadString(), reader.ReadInt64(), ReadBytes(reader), reader.ReadInt64(), ReadKey(reader)),
             PublishAcceptedManifest => new PublishAccepted(reader.ReadInt64()),
             PublishFailedManifest => new PublishFailed(reader.ReadInt64(), reader.ReadString()),
             PresenceJoinManifest => new PresenceJoin(reader.ReadString(), ReadRef(reader)!, reader.ReadString(), ReadNullable(reader)),

@@ -47,7 +47,7 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
         if (epoch != Epoch || entry.Offset != Offset + 1) Clear();
         Epoch = epoch;
         Offset = entry.Offset;
-        Enqueue(entry with { AddedAtMs = nowMs });
+        Enqueue(entry);
         Trim(nowMs);
         return true;
     }
@@ -85,16 +85,33 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
     public Entry[] All => _entries.ToArray();
 
     /// <summary>
-    /// Takes over another copy (same epoch and offsets): a handed-off history or a copy kept elsewhere, when this one
-    /// has sequenced nothing yet or the other is further along in the same epoch.
+    /// Takes in another copy of this history: a handed-off history, or a copy kept elsewhere. Taken whole when this one
+    /// has sequenced nothing yet; merged when it is of the same epoch (the longest unbroken run of offsets that ends at
+    /// the latest either has: a copy that starts later cannot cut off what this one keeps); ignored when of another
+    /// epoch. False when nothing changed.
     /// </summary>
     public bool Adopt(string epoch, long offset, IEnumerable<Entry> entries)
     {
-        if (Offset != 0 && (epoch != Epoch || offset <= Offset)) return false;
+        if (Offset == 0)
+        {
+            Clear();
+            Epoch = epoch;
+            Offset = offset;
+            foreach (var entry in entries) Enqueue(entry);
+            return true;
+        }
+        if (epoch != Epoch) return false;
+        var byOffset = _entries.ToDictionary(e => e.Offset);
+        var added = false;
+        foreach (var entry in entries) added |= byOffset.TryAdd(entry.Offset, entry);
+        if (!added && offset <= Offset) return false;
+        var latest = Math.Max(Offset, offset);
+        var first = latest;
+        while (byOffset.ContainsKey(first - 1) && latest - first + 1 < size) first--;
         Clear();
-        Epoch = epoch;
-        Offset = offset;
-        foreach (var entry in entries) Enqueue(entry);
+        Offset = latest;
+        for (var at = first; at <= latest; at++)
+            if (byOffset.TryGetValue(at, out var entry)) Enqueue(entry);
         return true;
     }
 

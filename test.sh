@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need (NuGet packages, the pinned socketcluster-client for the tests and for
-# the dashboard and demo pages, Debian's chromium for the browser specs), builds, runs the whole suite, and ends with
+# the dashboard and demo pages, Debian's chromium for the browser specs, Debian's postgresql for the history journal
+# specs, which start a private server of their own), builds, runs the whole suite, and ends with
 # one line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +13,11 @@ if ! command -v chromium >/dev/null; then
   sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
   { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; } \
     || { echo "could not install chromium (Debian package) for the browser specs"; echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null; } \
+    || { echo "could not install postgresql (Debian package) for the history journal specs"; echo "0 passed, 1 failed"; exit 1; }
 fi
 dotnet restore AGServer.sln --verbosity quiet || { echo "0 passed, 1 failed"; exit 1; }
 

@@ -46,6 +46,7 @@ public static class BenchRunner
     private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size)
     {
         if (scenario == "crossnode") return await CrossNode(size);
+        if (scenario == "history") return await Histories(size);
         await using var server = await start([]);
         await WarmUp(server);
         if (size.IsTiny || scenario is not ("fanout" or "rpc" or "connect" or "idle")) return await Measure(scenario, server, size);
@@ -66,7 +67,6 @@ public static class BenchRunner
         "rpc" => await Scenarios.Rpc(server.Url, server, size),
         "connect" => await Scenarios.Connect(server.Url, server, size),
         "idle" => await Scenarios.Idle(server.Url, server, size),
-        "history" => await Scenarios.History(server.Url, server, size),
         _ => throw new ArgumentException($"Unknown scenario '{scenario}'; known: {string.Join(", ", AllScenarios)}"),
     };
 
@@ -79,6 +79,40 @@ public static class BenchRunner
         await WarmUp(seed);
         await WarmUp(other);
         return await Scenarios.FanOut("crossnode", seed.Url, other.Url, [seed, other], size);
+    }
+
+    /// <summary>
+    /// Histories three ways: one node in memory; two nodes, publishing on the node that is not the entities' home for
+    /// about half the channels (every history publish confirmed once the replica has it); one node writing to a SQLite
+    /// journal (confirmed once written).
+    /// </summary>
+    private static async Task<List<Figure>> Histories(BenchSize size)
+    {
+        var figures = new List<Figure>();
+        await using (var alone = await ServerProcess.StartAGServer())
+        {
+            await WarmUp(alone);
+            figures.AddRange(await Scenarios.History(alone.Url, alone, size, "one node"));
+        }
+        var seedPort = FreeTcpPort();
+        await using (var seed = await ServerProcess.StartAGServer("--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}"))
+        await using (var other = await ServerProcess.StartAGServer("--seed", $"127.0.0.1:{seedPort}"))
+        {
+            await WarmUp(other);
+            figures.AddRange(await Scenarios.History(other.Url, other, size, "two nodes, replicated"));
+        }
+        var data = Directory.CreateTempSubdirectory("agserver-bench-").FullName;
+        try
+        {
+            await using var journaled = await ServerProcess.StartAGServer("--data-dir", data, "--history-journal", "sqlite");
+            await WarmUp(journaled);
+            figures.AddRange(await Scenarios.History(journaled.Url, journaled, size, "one node, SQLite journal"));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        return figures;
     }
 
     /// <summary>A short run of each path first, so JIT compilation is not measured.</summary>

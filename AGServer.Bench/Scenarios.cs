@@ -184,22 +184,30 @@ public static class Scenarios
 
     /// <summary>
     /// History (AGServer only): ~100-byte publishes, acknowledged, 100 per channel on many channels, first on plain
-    /// channels, then on <c>hist/*</c> channels (the Conformance app keeps their last 100): publish rate of each, and
-    /// the memory a channel's kept history costs.
+    /// channels, then on <c>hist/*</c> channels (the Conformance app keeps their last 100): publish rate of each (200 in
+    /// flight), the latency of one acknowledged publish at a time, and the memory a channel's kept history costs.
+    /// <paramref name="setup"/> names how the server keeps histories (one node in memory, replicated, journaled).
     /// </summary>
-    public static async Task<List<Figure>> History(Uri url, ServerProcess server, BenchSize size)
+    public static async Task<List<Figure>> History(Uri url, ServerProcess server, BenchSize size, string setup = "one node")
     {
         var channels = size.IsTiny ? 10 : 1000;
         const int PerChannel = 100;
         const int Window = 200;
+        var sequential = size.IsTiny ? 50 : 1000;
         long acks = 0;
+        long lastAckAt = 0;
         await using var publisher = await BenchSocket.Connect(url, (_, frame) =>
         {
-            if (frame.StartsWith("{\"rid\""u8)) Interlocked.Increment(ref acks);
+            if (!frame.StartsWith("{\"rid\""u8)) return;
+            Volatile.Write(ref lastAckAt, Stopwatch.GetTimestamp());
+            Interlocked.Increment(ref acks);
         });
         var padding = new string('x', 60);
+        long cid = 0;
+        Task Publish(string channel, int m) => publisher.Send(Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"" + channel
+            + "\",\"data\":{\"s\":" + m + ",\"p\":\"" + padding + "\"}},\"cid\":" + ++cid + "}"));
 
-        async Task<(double PerSecond, long RssGrowth)> Fill(string prefix)
+        async Task<(double PerSecond, long RssGrowth, Latencies OneAtATime)> Fill(string prefix)
         {
             await Task.Delay(size.SettleTime);
             var rssBefore = server.RssBytes();
@@ -209,23 +217,37 @@ public static class Scenarios
             for (var m = 0; m < total; m++)
             {
                 while (m - (Interlocked.Read(ref acks) - start) >= Window) await Task.Delay(1);
-                await publisher.Send(Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"" + prefix + (m % channels)
-                    + "\",\"data\":{\"s\":" + m + ",\"p\":\"" + padding + "\"}},\"cid\":" + (start + m + 1) + "}"));
+                await Publish(prefix + (m % channels), m);
             }
             await Until(() => Interlocked.Read(ref acks) - start >= total, TimeSpan.FromSeconds(120));
             var perSecond = total / clock.Elapsed.TotalSeconds;
             await Task.Delay(size.SettleTime);
-            return (perSecond, server.RssBytes() - rssBefore);
+            var rss = server.RssBytes() - rssBefore;
+            // One at a time: the time from sending a publish to its acknowledgement (the publisher's view).
+            var oneAtATime = new Latencies();
+            for (var m = 0; m < sequential; m++)
+            {
+                var before = Interlocked.Read(ref acks);
+                var sent = Stopwatch.GetTimestamp();
+                await Publish(prefix + (m % channels), m);
+                await Until(() => Interlocked.Read(ref acks) > before, TimeSpan.FromSeconds(30));
+                oneAtATime.Add(sent);
+            }
+            return (perSecond, rss, oneAtATime);
         }
 
         var plain = await Fill("plain/bench/");
         var kept = await Fill("hist/bench/");
         return
         [
-            new("history", "acknowledged publishes/s, channels without history", plain.PerSecond, true),
-            new("history", "acknowledged publishes/s, channels with history", kept.PerSecond, true),
-            new("history", $"RSS KiB per channel, {PerChannel} kept publications", kept.RssGrowth / 1024.0 / channels, false),
-            new("history", "RSS KiB per channel, no history", plain.RssGrowth / 1024.0 / channels, false),
+            new("history", $"acknowledged publishes/s, channels without history ({setup})", plain.PerSecond, true),
+            new("history", $"acknowledged publishes/s, channels with history ({setup})", kept.PerSecond, true),
+            new("history", $"p50 ms, one publish at a time, without history ({setup})", plain.OneAtATime.Percentile(50), false),
+            new("history", $"p99 ms, one publish at a time, without history ({setup})", plain.OneAtATime.Percentile(99), false),
+            new("history", $"p50 ms, one publish at a time, with history ({setup})", kept.OneAtATime.Percentile(50), false),
+            new("history", $"p99 ms, one publish at a time, with history ({setup})", kept.OneAtATime.Percentile(99), false),
+            new("history", $"RSS KiB per channel, {PerChannel} kept publications ({setup})", kept.RssGrowth / 1024.0 / channels, false),
+            new("history", $"RSS KiB per channel, no history ({setup})", plain.RssGrowth / 1024.0 / channels, false),
         ];
     }
 

@@ -48,7 +48,11 @@ internal static class AkkaConfig
                 akka.persistence.snapshot-store.sql { connection-string = {{connection}}, provider-name = "{{provider}}", auto-initialize = true }
                 agserver.channels.history-journal = on
                 """;
-            if (node.HistoryJournal == HistoryJournalKind.Sqlite && node.DataDirectory is { } directory) Directory.CreateDirectory(directory);
+            if (node.HistoryJournal == HistoryJournalKind.Sqlite)
+            {
+                if (node.DataDirectory is { } directory) Directory.CreateDirectory(directory);
+                SqliteJournalFile.Prepare(node.HistoryConnection!);
+            }
         }
         var config = ConfigurationFactory.ParseString(overrides);
         // The sharding, singleton and distributed-data defaults (serializers included) are in place from the start, so

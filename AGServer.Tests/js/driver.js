@@ -9,6 +9,7 @@ const clients = new Map();
 const loops = new Map();
 const tracks = new Map();
 const follows = new Map();
+const publishers = new Map();
 const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const dehydrate = (error) => error && {name: error.name, message: error.message, ...error};
 const push = (client, event, data) => out({event, client, data});
@@ -232,11 +233,18 @@ const ops = {
   // client's (a client that moved to another node).
   async follow({client: name, channel, position}) {
     const socket = client(name);
-    const state = {position: position || {}, items: []};
+    const state = {position: position || {}, items: [], raw: []};
     follows.set(`${name} ${channel}`, state);
     const subscription = socket.subscribe(channel, {data: state.position});
     (async () => {
       for await (const message of subscription) {
+        state.raw.push(message.unrecoverable ? {unrecoverable: true} : {epoch: message.epoch, offset: message.offset}); // as sent, before the loop
+        if (message.unrecoverable) {            // checked first, as the README's loop does: it is kept, and a fresh start follows
+          delete state.position.epoch;
+          delete state.position.offset;
+          state.items.push(message);
+          continue;
+        }
         if (message.epoch === state.position.epoch && message.offset <= state.position.offset) continue; // had it
         state.position.epoch = message.epoch;
         state.position.offset = message.offset;
@@ -245,6 +253,32 @@ const ops = {
     })();
     await subscription.listener('subscribe').once();
     return true;
+  },
+  // Publishes {n} on every channel of `channels` every `every` ms with invokePublish (not waiting for one before the
+  // next), recording which were acknowledged, until publishStop.
+  async publishLoop({client: name, channels, every}) {
+    const socket = client(name);
+    const run = {stop: false, acked: Object.fromEntries(channels.map((c) => [c, []])), failed: 0, pending: new Set(), sent: 0};
+    publishers.set(name, run);
+    (async () => {
+      for (let n = 0; !run.stop; n++) {
+        for (const channel of channels) {
+          const publish = socket.invokePublish(channel, {n})
+            .then(() => run.acked[channel].push(n), () => { run.failed++; })
+            .finally(() => run.pending.delete(publish));
+          run.pending.add(publish);
+          run.sent++;
+        }
+        await new Promise((resolve) => setTimeout(resolve, every));
+      }
+    })();
+    return true;
+  },
+  async publishStop({client: name}) {
+    const run = publishers.get(name);
+    run.stop = true;
+    await Promise.allSettled([...run.pending]);
+    return {acked: run.acked, failed: run.failed, sent: run.sent};
   },
   async followed({client: name, channel}) {
     return follows.get(`${name} ${channel}`);

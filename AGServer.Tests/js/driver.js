@@ -9,7 +9,6 @@ const clients = new Map();
 const loops = new Map();
 const tracks = new Map();
 const follows = new Map();
-const publishers = new Map();
 const out = (message) => process.stdout.write(JSON.stringify(message) + '\n');
 const dehydrate = (error) => error && {name: error.name, message: error.message, ...error};
 const push = (client, event, data) => out({event, client, data});
@@ -253,32 +252,6 @@ const ops = {
     })();
     await subscription.listener('subscribe').once();
     return true;
-  },
-  // Publishes {n} on every channel of `channels` every `every` ms with invokePublish (not waiting for one before the
-  // next), recording which were acknowledged, until publishStop.
-  async publishLoop({client: name, channels, every}) {
-    const socket = client(name);
-    const run = {stop: false, acked: Object.fromEntries(channels.map((c) => [c, []])), failed: 0, pending: new Set(), sent: 0};
-    publishers.set(name, run);
-    (async () => {
-      for (let n = 0; !run.stop; n++) {
-        for (const channel of channels) {
-          const publish = socket.invokePublish(channel, {n})
-            .then(() => run.acked[channel].push(n), () => { run.failed++; })
-            .finally(() => run.pending.delete(publish));
-          run.pending.add(publish);
-          run.sent++;
-        }
-        await new Promise((resolve) => setTimeout(resolve, every));
-      }
-    })();
-    return true;
-  },
-  async publishStop({client: name}) {
-    const run = publishers.get(name);
-    run.stop = true;
-    await Promise.allSettled([...run.pending]);
-    return {acked: run.acked, failed: run.failed, sent: run.sent};
   },
   async followed({client: name, channel}) {
     return follows.get(`${name} ${channel}`);

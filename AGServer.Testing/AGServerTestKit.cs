@@ -35,9 +35,20 @@ public abstract class AGServerTestKit : Akka.TestKit.Xunit2.TestKit
 
     /// <param name="output">xunit's test output: Akka's log goes there when given.</param>
     protected AGServerTestKit(ITestOutputHelper? output = null)
-        : base(AkkaConfig.For(new NodeOptions()), NodeOptions.ActorSystemName, output)
+        : base(NodeConfig(new NodeOptions()), NodeOptions.ActorSystemName, output)
     {
     }
+
+    /// <summary>
+    /// A kit node's settings: the node's own, with a failure detector that tolerates a loaded machine. The kit's nodes
+    /// share one process and the machine with the rest of a test run: a pause of a few seconds there must not make
+    /// them take each other for crashed and down one (crash tests run real node processes instead).
+    /// </summary>
+    private static Akka.Configuration.Config NodeConfig(NodeOptions node) =>
+        Akka.Configuration.ConfigurationFactory.ParseString("""
+            akka.cluster.failure-detector.acceptable-heartbeat-pause = 20s
+            akka.cluster.split-brain-resolver.stable-after = 20s
+            """).WithFallback(AkkaConfig.For(node));
 
     /// <summary>The node started by <see cref="StartServerAsync"/>.</summary>
     public SocketClusterServer Server => _server ?? throw new InvalidOperationException("No server yet: call StartServerAsync() first.");
@@ -77,7 +88,7 @@ public abstract class AGServerTestKit : Akka.TestKit.Xunit2.TestKit
         CancellationToken cancellationToken = default)
     {
         var seed = Cluster.Get(Server.System).SelfAddress.ToString();
-        var system = ActorSystem.Create(NodeOptions.ActorSystemName, AkkaConfig.For(new NodeOptions { Seeds = [seed] }));
+        var system = ActorSystem.Create(NodeOptions.ActorSystemName, NodeConfig(new NodeOptions { Seeds = [seed] }));
         var server = Create(system, configure, services);
         _nodes.Add(server);
         await server.StartAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);

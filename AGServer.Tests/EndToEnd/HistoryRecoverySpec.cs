@@ -77,6 +77,10 @@ public sealed class HistoryRecoverySpec(ITestOutputHelper output) : TwoNodeJsSpe
 
         var items = (await Followed("f", channel)).Items.ToList();
         if (otherNode) items.AddRange((await Followed("g", channel)).Items);
+        // What the follower got as sent (notices included), for a failure's message.
+        var raw = (await Js.Call("followed", new { client = follower, channel }))!["raw"]!.AsArray();
+        output.WriteLine($"{follower} got, as sent: {string.Join(" ", raw.Take(20).Select(m => m!.ToJsonString()))}");
+        output.WriteLine($"{follower} kept: {string.Join(" ", (await Followed(follower, channel)).Items.Take(20).Select(m => m!.ToJsonString()))}");
         Assert.DoesNotContain(items, item => item!["unrecoverable"] is not null);
         Assert.Equal(Enumerable.Range(0, total), items.Select(N));
         Assert.Equal(Enumerable.Range(1, total).Select(i => (long)i), items.Select(item => item!["offset"]!.GetValue<long>()));

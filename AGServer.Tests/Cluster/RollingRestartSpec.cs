@@ -51,7 +51,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
             }
             await js.Connect("publisher", reconnect, httpPorts[1]);
             await js.Call("publishLoop", new { client = "publisher", channels = Channels, intervalMs = 300 });
-            await Task.Delay(1000); // some publications before the first restart
+            await EveryFollowerGetsMore(js, 3); // some publications before the first restart
 
             for (var i = 0; i < Nodes; i++)
             {
@@ -61,7 +61,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
                 nodes[i] = await NodeProcess.Start(Args(i));
                 await Ready(httpPorts[i], members: Nodes);
                 output.WriteLine($"node {i}: stopped after {stopped.TotalSeconds:F1} s, ready in the cluster of {Nodes} {(clock.Elapsed - stopped).TotalSeconds:F1} s later");
-                await Task.Delay(1000); // publishing goes on between restarts
+                await EveryFollowerGetsMore(js, 3); // publishing reaches every follower again before the next restart
             }
 
             var result = (await js.Call("stopLoop", new { client = "publisher" }, TimeSpan.FromSeconds(30)))!;
@@ -103,6 +103,18 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
         }
     }
 
+    /// <summary>Waits until every follower has <paramref name="more"/> publications more on the first channel than now.</summary>
+    private static async Task EveryFollowerGetsMore(JsClients js, int more)
+    {
+        for (var i = 0; i < Nodes; i++)
+        {
+            var client = $"f{i}";
+            int Count() => js.Call("followed", new { client, channel = Channels[0] }).GetAwaiter().GetResult()!["items"]!.AsArray().Count;
+            var before = Count();
+            await ClusterNodes.Eventually(() => Count() >= before + more, seconds: 60);
+        }
+    }
+
     /// <summary>Polls a node's readiness and membership (HTTP: no event to await from another process).</summary>
     private static async Task Ready(int port, int members)
     {
@@ -124,7 +136,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
             {
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"The node on port {port} was not ready among {members} members within 90 s");
-            await Task.Delay(200);
+            await Task.Delay(200); // the poll's interval: another process's readiness has no event to await
         }
     }
 

@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+using AGServer.Tests.Cluster;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AGServer.Tests.Support;
+
+/// <summary>
+/// Stock clients on every node of a multi-process cluster that follow <c>hist/</c> channels with the README's loop
+/// while one client publishes on them, and the check the history specs share: every acknowledged publication reached
+/// every follower once, in one epoch, with no <c>unrecoverable</c> notice and nothing sent twice at a recovery seam.
+/// </summary>
+internal sealed class HistoryFollowers(JsClients js, string[] channels, int nodes, ITestOutputHelper output)
+{
+    /// <summary>Clients reconnect quickly to their own node once it is back (the stock client's default waits 10-20 s).</summary>
+    private static readonly object QuickReconnect =
+        new { autoReconnectOptions = new { initialDelay = 200, randomness = 200, multiplier = 1.5, maxDelay = 1000 } };
+
+    /// <summary>Connects follower <c>f{i}</c> to each node, and the publisher to <paramref name="publisherPort"/>, which starts publishing every <paramref name="intervalMs"/>.</summary>
+    public async Task StartAsync(int[] httpPorts, int publisherPort, int intervalMs)
+    {
+        for (var i = 0; i < nodes; i++)
+        {
+            await js.Connect($"f{i}", QuickReconnect, httpPorts[i]);
+            foreach (var channel in channels) await js.Call("follow", new { client = $"f{i}", channel });
+        }
+        await js.Connect("publisher", QuickReconnect, publisherPort);
+        await js.Call("publishLoop", new { client = "publisher", channels, intervalMs });
+    }
+
+    /// <summary>Waits until each follower in <paramref name="followers"/> (all by default) has <paramref name="more"/> publications more on the first channel than now.</summary>
+    public async Task EveryFollowerGetsMore(int more, params int[] followers)
+    {
+        foreach (var i in followers.Length > 0 ? followers : Enumerable.Range(0, nodes))
+        {
+            var client = $"f{i}";
+            int Count() => js.Call("followed", new { client, channel = channels[0] }).GetAwaiter().GetResult()!["items"]!.AsArray().Count;
+            var before = Count();
+            await ClusterNodes.Eventually(() => Count() >= before + more, seconds: 60);
+        }
+    }
+
+    /// <summary>
+    /// Stops publishing and checks every follower: every acknowledged publication arrived once, in one epoch, with no
+    /// <c>unrecoverable</c> notice and no (epoch, offset) sent twice. Answers the publishes that failed, with their errors' names.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StopAndCheckEveryFollower(string scenario)
+    {
+        var result = (await js.Call("stopLoop", new { client = "publisher" }, TimeSpan.FromSeconds(30)))!;
+        var rounds = result["sent"]!.GetValue<int>();
+        var failures = result["failed"]!.AsArray();
+        var failed = failures.Select(f => (f!["channel"]!.GetValue<string>(), f["n"]!.GetValue<int>())).ToHashSet();
+        var errors = failures.Select(f => f!["error"]?["name"]?.GetValue<string>() ?? "(none)").ToList();
+        output.WriteLine($"{scenario}: {rounds} rounds on {channels.Length} channels, {failed.Count} publishes answered with an error " +
+                         $"({string.Join(", ", errors.Distinct())})");
+        foreach (var channel in channels)
+        {
+            var acked = Enumerable.Range(0, rounds).Where(n => !failed.Contains((channel, n))).ToHashSet();
+            Assert.NotEmpty(acked);
+            var last = acked.Max();
+            for (var i = 0; i < nodes; i++)
+            {
+                var client = $"f{i}";
+                JsonObject state = null!;
+                await ClusterNodes.Eventually(() =>
+                {
+                    state = js.Call("followed", new { client, channel }).GetAwaiter().GetResult()!.AsObject();
+                    return state["items"]!.AsArray().Any(item => item!["data"]?["n"]?.GetValue<int>() == last);
+                });
+                var items = state["items"]!.AsArray();
+                var marker = items.Select((item, at) => (item, at)).FirstOrDefault(x => x.item!["unrecoverable"] is not null);
+                if (marker.item is not null)
+                    output.WriteLine($"{client} {channel}: {marker.item.ToJsonString()} after {items[Math.Max(0, marker.at - 1)]!.ToJsonString()}");
+                Assert.DoesNotContain(items, item => item!["unrecoverable"] is not null);
+                var got = items.Select(item => item!["data"]!["n"]!.GetValue<int>()).ToList();
+                var twice = got.GroupBy(n => n).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet();
+                foreach (var item in items.Where(item => twice.Contains(item!["data"]!["n"]!.GetValue<int>())))
+                    output.WriteLine($"{client} {channel} got twice: {item!.ToJsonString()}");
+                Assert.Empty(twice);
+                Assert.Empty(acked.Except(got));                                   // every acknowledged one arrived
+                Assert.Single(items.Select(item => item!["epoch"]!.GetValue<string>()).Distinct());
+                var raw = state["raw"]!.AsArray().Select(m => (m!["epoch"]?.GetValue<string>(), m["offset"]?.GetValue<long>())).ToList();
+                Assert.Equal(raw.Count, raw.Distinct().Count());                   // nothing sent twice at a seam
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>Polls a node's readiness and membership (HTTP: no event to await from another process).</summary>
+    public static async Task Ready(int port, int members)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            try
+            {
+                var ready = await http.GetAsync($"http://127.0.0.1:{port}/health/ready");
+                var health = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/health"));
+                var up = health?["members"]?.AsArray().Count(m => m?["status"]?.GetValue<string>() == "Up") ?? 0;
+                if (ready.IsSuccessStatusCode && up == members) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The node on port {port} was not ready among {members} members within 90 s");
+            await Task.Delay(200); // the poll's interval: another process's readiness has no event to await
+        }
+    }
+}

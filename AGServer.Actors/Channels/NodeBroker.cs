@@ -230,23 +230,26 @@ internal sealed class NodeBroker : ReceiveActor
     /// <summary>The entity numbered one of this node's publishes, and its replica has it: the publisher hears of it.</summary>
     private void OnSequenced(PublishAccepted accepted)
     {
-        var resend = new List<SequencingPublishes.Pending>();
-        var publish = _sequencing.Accepted(accepted.Correlation, Environment.TickCount64, resend);
+        var publish = _sequencing.Accepted(accepted.Correlation, Environment.TickCount64, _resend);
         publish?.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
-        foreach (var pending in resend) SendToEntity(pending);
+        foreach (var pending in _resend) SendToEntity(pending);
+        _resend.Clear();
     }
+
+    /// <summary>Reused for what a confirmation lets go next (a list per confirmed publish otherwise).</summary>
+    private readonly List<SequencingPublishes.Pending> _resend = new();
 
     /// <summary>A numbered publication of a channel with history: kept in this node's copy, delivered, confirmed when this node is the replica.</summary>
     private void OnHistoryDeliver(HistoryDeliver deliver)
     {
-        _copies.Put(deliver, Environment.TickCount64);
+        var first = _copies.Put(deliver, Environment.TickCount64);
         if (deliver.Replica)
         {
             Sender.Tell(new HistoryReplicated(deliver.Channel, deliver.Epoch, deliver.Entry.Offset));
-            DeliverLocally(deliver.Channel, deliver.Entry.Frame);
+            if (first) DeliverLocally(deliver.Channel, deliver.Entry.Frame);
             return;
         }
-        OnDeliver(new Deliver(deliver.Channel, deliver.Entry.Frame));
+        if (first) OnDeliver(new Deliver(deliver.Channel, deliver.Entry.Frame));
     }
 
     private static void Send(Publish publish, IActorRef[] brokers)

@@ -63,6 +63,26 @@ public sealed class NodeBrokerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_numbered_publication_that_comes_twice_reaches_the_nodes_subscribers_once()
+    {
+        var local = new RecordingSubscriber();
+        _broker.Tell(new NodeBroker.Subscribe("hist/c", local, null));
+        await _region.ExpectMsgAsync<RegisterNode>();
+        HistoryDeliver Numbered(long offset, string text, string epoch = "e1", bool replica = false) =>
+            new("hist/c", epoch, new HistoryBuffer.Entry(offset, System.Text.Encoding.UTF8.GetBytes(text), Environment.TickCount64), replica);
+
+        _broker.Tell(Numbered(1, "one"));
+        _broker.Tell(Numbered(2, "two"));
+        _broker.Tell(Numbered(2, "two"));                 // sent again (the entity's next incarnation, around a move)
+        _broker.Tell(Numbered(2, "two", replica: true));  // and to this node as the new replica: confirmed all the same
+        Assert.Equal(2, (await ExpectMsgAsync<HistoryReplicated>()).Offset);
+        _broker.Tell(Numbered(3, "three"));
+        _broker.Tell(Numbered(1, "a new epoch", epoch: "e2", replica: true));
+        await ExpectMsgAsync<HistoryReplicated>(); // the broker has handled all of the above (it delivers synchronously)
+        lock (local.Received) Assert.Equal(["one", "two", "three", "a new epoch"], local.Received);
+    }
+
+    [Fact]
     public async Task Routes_follow_their_entity_stale_versions_are_ignored_and_a_revocation_makes_the_broker_ask_again()
     {
         var entity = CreateTestProbe();

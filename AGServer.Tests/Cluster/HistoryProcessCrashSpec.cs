@@ -26,6 +26,7 @@ public sealed class HistoryProcessCrashSpec(ITestOutputHelper output)
              .. clusterPorts.SelectMany(port => new[] { "--seed", $"127.0.0.1:{port}" })];
 
         var nodes = new NodeProcess[Nodes];
+        var killedLog = "";
         for (var i = 0; i < Nodes; i++) nodes[i] = await NodeProcess.Start(Args(i));
         try
         {
@@ -37,6 +38,7 @@ public sealed class HistoryProcessCrashSpec(ITestOutputHelper output)
 
             var clock = System.Diagnostics.Stopwatch.StartNew();
             nodes[2].Crash();
+            killedLog = nodes[2].Output;
             await followers.EveryFollowerGetsMore(10, 0, 1); // the survivors' followers go on, through the removal
             output.WriteLine($"survivors' followers had 10 more {clock.Elapsed.TotalSeconds:F1} s after the kill");
             nodes[2] = await NodeProcess.Start(Args(2));
@@ -46,6 +48,11 @@ public sealed class HistoryProcessCrashSpec(ITestOutputHelper output)
 
             var errors = await followers.StopAndCheckEveryFollower("SIGKILL of one node of three");
             Assert.DoesNotContain("TimeoutError", errors); // every publish is answered by the server
+        }
+        catch
+        {
+            HistoryFollowers.WriteHistoryLogs(output, [killedLog, .. nodes.Select(node => node?.Output ?? "")]);
+            throw;
         }
         finally
         {

@@ -41,6 +41,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
         }
 
         var nodes = new NodeProcess[Nodes];
+        var stoppedLogs = new List<string>();
         // Started together: with contact points a node starts serving once it has found the others.
         (await Task.WhenAll(Enumerable.Range(0, Nodes).Select(i => NodeProcess.Start(Args(i))))).CopyTo(nodes, 0);
         try
@@ -56,6 +57,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 await nodes[i].Terminate();
                 var stopped = clock.Elapsed;
+                stoppedLogs.Add(nodes[i].Output);
                 nodes[i] = await NodeProcess.Start(Args(i));
                 await HistoryFollowers.Ready(httpPorts[i], members: Nodes);
                 output.WriteLine($"node {i}: stopped after {stopped.TotalSeconds:F1} s, ready in the cluster of {Nodes} {(clock.Elapsed - stopped).TotalSeconds:F1} s later");
@@ -64,6 +66,11 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
 
             var errors = await followers.StopAndCheckEveryFollower(recipe);
             Assert.DoesNotContain("TimeoutError", errors); // every publish is answered by the server
+        }
+        catch
+        {
+            HistoryFollowers.WriteHistoryLogs(output, [.. stoppedLogs, .. nodes.Select(node => node?.Output ?? "")]);
+            throw;
         }
         finally
         {

@@ -156,8 +156,12 @@ const ops = {
     await socket.listener('connect').once();
     return {id: socket.id};
   },
+  // Returns once the client's loops have taken every publication that had arrived (a client that moves to another
+  // node reads its position after that).
   async disconnect({client: name, code, reason}) {
-    client(name).disconnect(code, reason);
+    const socket = client(name);
+    socket.disconnect(code, reason);
+    do await new Promise((resolve) => setImmediate(resolve)); while (socket.getAllChannelOutputsBackpressure() > 0);
     return true;
   },
   async destroy({client: name}) {
@@ -235,6 +239,9 @@ const ops = {
     const state = {position: position || {}, items: [], raw: []};
     follows.set(`${name} ${channel}`, state);
     const subscription = socket.subscribe(channel, {data: state.position});
+    (async () => {
+      for await (const event of subscription.listener('subscribe')) state.raw.push({subscribed: Date.now()}); // a seam
+    })();
     (async () => {
       for await (const message of subscription) {
         state.raw.push(message.unrecoverable ? {unrecoverable: true} : {epoch: message.epoch, offset: message.offset}); // as sent, before the loop

@@ -12,13 +12,24 @@ internal sealed class HistoryCopies(ChannelFeatureMap features)
     private readonly Dictionary<string, HistoryBuffer> _copies = new();
     private readonly HashSet<string> _replicaOf = new();
 
+    /// <summary>Per channel subscribed here, the last publication passed on to the subscribers.</summary>
+    private readonly Dictionary<string, (string Epoch, long Offset)> _delivered = new();
+
     public int Count => _copies.Count;
 
-    /// <summary>A publication passing by (to deliver here, or as the replica's copy).</summary>
-    public void Put(HistoryDeliver deliver, long nowMs)
+    /// <summary>
+    /// A publication passing by (to deliver here, or as the replica's copy). False when this node already passed it
+    /// (or a later one of its epoch) on to its subscribers: two incarnations of an entity, or a message sent again
+    /// around a move, never make a subscriber here get one (epoch, offset) twice.
+    /// </summary>
+    public bool Put(HistoryDeliver deliver, long nowMs)
     {
         if (deliver.Replica) _replicaOf.Add(deliver.Channel);
         CopyOf(deliver.Channel).Put(deliver.Epoch, deliver.Entry, nowMs);
+        if (_delivered.TryGetValue(deliver.Channel, out var last) && last.Epoch == deliver.Epoch && deliver.Entry.Offset <= last.Offset)
+            return false;
+        _delivered[deliver.Channel] = (deliver.Epoch, deliver.Entry.Offset);
+        return true;
     }
 
     /// <summary>The entity's whole history, this node being its new replica.</summary>
@@ -34,13 +45,20 @@ internal sealed class HistoryCopies(ChannelFeatureMap features)
     public void Forget(string channel, bool subscribed)
     {
         _replicaOf.Remove(channel);
-        if (!subscribed) _copies.Remove(channel);
+        if (!subscribed) Remove(channel);
     }
 
     /// <summary>This node's last subscriber of the channel left.</summary>
     public void Unsubscribed(string channel)
     {
-        if (!_replicaOf.Contains(channel)) _copies.Remove(channel);
+        _delivered.Remove(channel);
+        if (!_replicaOf.Contains(channel)) Remove(channel);
+    }
+
+    private void Remove(string channel)
+    {
+        _copies.Remove(channel);
+        _delivered.Remove(channel);
     }
 
     /// <summary>The copy, for a (re)started entity; null when this node keeps none.</summary>

@@ -23,29 +23,50 @@ internal sealed class HistoryJournal : ReceivePersistentActor
     public sealed record Recovered(HistoryTail? Tail);
 
     private readonly string _channel;
-    private readonly HistoryBuffer _kept;
     private readonly int _size;
+    private readonly TimeSpan? _ttl;
     private int _sinceDeletion;
+
+    /// <summary>What the replay read back, until it is handed to the entity.</summary>
+    private HistoryBuffer? _replayed;
+
+    /// <summary>When each publication the history keeps was added: retention needs no frames (the entity holds them).</summary>
+    private readonly Queue<long> _keptAt = new();
+    private string? _keptEpoch;
 
     public HistoryJournal(string channel, int size, TimeSpan? ttl)
     {
         _channel = channel;
         _size = Math.Max(1, size);
-        _kept = new HistoryBuffer(_size, ttl);
-        Recover<JournaledPublication>(publication => _kept.Put(publication.Epoch, publication.ToEntry(), Environment.TickCount64));
+        _ttl = ttl;
+        _replayed = new HistoryBuffer(_size, ttl);
+        Recover<JournaledPublication>(publication => _replayed.Put(publication.Epoch, publication.ToEntry(), Environment.TickCount64));
         Recover<RecoveryCompleted>(_ =>
         {
-            _kept.Trim(Environment.TickCount64);
-            Context.Parent.Tell(new Recovered(_kept.Offset == 0 ? null : new HistoryTail(_kept.Epoch, _kept.Offset, _kept.All)));
+            _replayed.Trim(Environment.TickCount64);
+            foreach (var entry in _replayed.All) Kept(_replayed.Epoch, entry.AddedAtMs);
+            Context.Parent.Tell(new Recovered(_replayed.Offset == 0 ? null : new HistoryTail(_replayed.Epoch, _replayed.Offset, _replayed.All)));
+            _replayed = null;
         });
         Command<Append>(append => PersistAsync(JournaledPublication.From(append.Epoch, append.Entry), written =>
         {
-            _kept.Put(written.Epoch, written.ToEntry(), Environment.TickCount64);
+            Kept(written.Epoch, append.Entry.AddedAtMs);
             Context.Parent.Tell(new Journaled(written.Epoch, written.Offset));
             if (++_sinceDeletion >= _size) DeleteBeyondRetention();
         }));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(_ => { });   // tried again at the next history's worth
+    }
+
+    private void Kept(string epoch, long addedAtMs)
+    {
+        if (epoch != _keptEpoch)
+        {
+            _keptAt.Clear();   // a new epoch: the previous one's events are all beyond retention
+            _keptEpoch = epoch;
+        }
+        _keptAt.Enqueue(addedAtMs);
+        if (_keptAt.Count > _size) _keptAt.Dequeue();
     }
 
     public override string PersistenceId => "agserver-history:" + _channel;
@@ -56,8 +77,9 @@ internal sealed class HistoryJournal : ReceivePersistentActor
     private void DeleteBeyondRetention()
     {
         _sinceDeletion = 0;
-        _kept.Trim(Environment.TickCount64);
-        var upTo = LastSequenceNr - _kept.Count;
+        if (_ttl is { } ttl)
+            while (_keptAt.TryPeek(out var oldest) && Environment.TickCount64 - oldest > ttl.TotalMilliseconds) _keptAt.Dequeue();
+        var upTo = LastSequenceNr - _keptAt.Count;
         if (upTo > 0) DeleteMessages(upTo);
     }
 }

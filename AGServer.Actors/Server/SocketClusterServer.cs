@@ -127,7 +127,7 @@ public sealed partial class SocketClusterServer
         var settings = ChannelSettings.From(System.Settings.Config);
         var channelLogger = LoggerFactory.CreateLogger("AGServer.Channels");
         var sharding = ClusterSharding.Get(System);
-        var shardingSettings = ClusterShardingSettings.Create(System);
+        var shardingSettings = AGServerSharding.Settings(System);
         var region = sharding.Start(
             ChannelEntity.TypeName,
             channel => ChannelEntity.Props(channel, settings, channelLogger, ChannelFeatures, () => _codec),
@@ -145,7 +145,7 @@ public sealed partial class SocketClusterServer
     private UserBudgets StartUserBudgets()
     {
         var sharding = ClusterSharding.Get(System);
-        var settings = ClusterShardingSettings.Create(System);
+        var settings = AGServerSharding.Settings(System);
         var region = sharding.Start(UserBudgetEntity.TypeName, UserBudgetEntity.Props(), settings,
             new UserBudgetExtractor(ChannelSettings.From(System.Settings.Config).NumberOfShards),
             sharding.DefaultShardAllocationStrategy(settings), PoisonPill.Instance);

@@ -64,6 +64,29 @@ public sealed class HostingSpec
     }
 
     [Fact]
+    public async Task An_application_embedding_AGServer_keeps_Akkas_sharding_defaults_for_its_own_regions()
+    {
+        var builder = WebApplication.CreateBuilder(["--port", FreePort.Next().ToString()]);
+        builder.Services.AddAGServer();
+        await using var app = builder.Build();
+        app.MapAGServer();
+        await app.StartAsync();
+        var system = app.Services.GetRequiredService<Akka.Actor.ActorSystem>();
+
+        // What an application's own region gets: Akka's defaults, untouched by AGServer's channel regions' settings.
+        var own = Akka.Cluster.Sharding.ClusterShardingSettings.Create(system);
+        Assert.True(string.IsNullOrEmpty(own.Role));
+        Assert.Equal(TimeSpan.FromSeconds(2), own.TuningParameters.RetryInterval);
+        Assert.Equal(3, own.TuningParameters.CoordinatorStateWriteMajorityPlus);
+        // AGServer's regions keep theirs.
+        var channels = AGServer.Server.Internal.AGServerSharding.Settings(system);
+        Assert.Equal("agserver", channels.Role);
+        Assert.Equal(TimeSpan.FromSeconds(1), channels.TuningParameters.RetryInterval);
+        Assert.Equal(0, channels.TuningParameters.CoordinatorStateWriteMajorityPlus);
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Bad_options_stop_the_start_with_what_to_fix()
     {
         var builder = AGServerApp.CreateBuilder(["--port", "0", "--AGServer:PingInterval=30000", "--AGServer:AckTimeout=-1"]);

@@ -385,8 +385,14 @@ public sealed partial class AGServerSocket : IChannelSubscriber
             {
                 if (_held is not null && _held.TryGetValue(channel, out var hold))
                 {
-                    hold.Add(frame);
-                    return;
+                    if (hold.Seam is not { } seam)
+                    {
+                        hold.Add(frame);
+                        return;
+                    }
+                    var (epoch, offset) = Channels.Internal.SequencedFrames.Position(Server.Codec, frame);
+                    if (epoch == seam.Epoch && offset <= seam.Offset) return; // the recovery sent it already
+                    RemoveHold(channel);                                        // past the seam: live from here
                 }
                 // Posted under the lock: a release in progress posts what it held first.
                 DeliverNow(channel, frame, viaActor);
@@ -414,19 +420,29 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>
     /// Ends the hold of <paramref name="channel"/>: <paramref name="flush"/> gets what was held and decides what to send
     /// (it posts through the sender it is given, under the hold's lock) before any later publish of the channel goes out.
+    /// With a <paramref name="seam"/> (the last position the flush sent), later publishes up to it are dropped rather than
+    /// sent twice, until the first one past it.
     /// </summary>
-    internal void ReleasePublishes(string channel, Action<Internal.HeldPublishes, Action<byte[]>>? flush)
+    internal void ReleasePublishes(string channel, Action<Internal.HeldPublishes, Action<byte[]>>? flush, (string Epoch, long Offset)? seam = null)
     {
         if (_holdGate is null) return;
         var viaActor = WantsOutboundMiddleware(channel);
         lock (_holdGate)
         {
             if (_held is null || !_held.TryGetValue(channel, out var hold)) return;
-            var held = new Dictionary<string, Internal.HeldPublishes>(_held);
-            held.Remove(channel);
-            Volatile.Write(ref _held, held.Count == 0 ? null : held);
+            RemoveHold(channel);
             flush?.Invoke(hold, frame => DeliverNow(channel, frame, viaActor));
+            if (seam is { } at)
+                Volatile.Write(ref _held, new Dictionary<string, Internal.HeldPublishes>(_held ?? []) { [channel] = Internal.HeldPublishes.After(at.Epoch, at.Offset) });
         }
+    }
+
+    /// <summary>Drops the channel's hold or seam (under the hold's lock; readers see a new dictionary).</summary>
+    private void RemoveHold(string channel)
+    {
+        var held = new Dictionary<string, Internal.HeldPublishes>(_held!);
+        held.Remove(channel);
+        Volatile.Write(ref _held, held.Count == 0 ? null : held);
     }
 
     /// <summary>Whether OUTBOUND middleware must see publishes of <paramref name="channel"/> (its filter is application code: never under a lock).</summary>

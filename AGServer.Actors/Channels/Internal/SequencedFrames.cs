@@ -30,6 +30,16 @@ internal static class SequencedFrames
         return (offset, wrapped.TryGetProperty("data"u8, out var data) ? data : default);
     }
 
+    /// <summary>The epoch and offset of a wrapped frame.</summary>
+    public static (string? Epoch, long Offset) Position(ISocketCodec codec, byte[] frame)
+    {
+        var wrapped = PublishedData(codec, frame);
+        var offset = wrapped.TryGetProperty("offset"u8, out var o) && o.ToElement() is { ValueKind: System.Text.Json.JsonValueKind.Number } n
+            ? n.GetInt64()
+            : 0;
+        return (wrapped.TryGetProperty("epoch"u8, out var e) ? e.AsString() : null, offset);
+    }
+
     /// <summary>The <c>data</c> of a <c>#publish</c> frame.</summary>
     public static RawJson PublishedData(ISocketCodec codec, byte[] frame)
     {

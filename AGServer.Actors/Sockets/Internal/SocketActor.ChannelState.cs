@@ -159,9 +159,8 @@ internal sealed partial class SocketActor
     /// <summary>The subscribe failed or the socket left the channel: drop what was held.</summary>
     private void CancelRecovery(string channel)
     {
-        if (_recoveries?.Remove(channel) != true) return;
-        Timers.Cancel(RecoveryTimerKey(channel));
-        _socket.ReleasePublishes(channel, null);
+        if (_recoveries?.Remove(channel) == true) Timers.Cancel(RecoveryTimerKey(channel));
+        _socket.ReleasePublishes(channel, null); // what was held, or the seam of a recovery done
     }
 
     private void FinishRecovery(HistoryAnswer answer)
@@ -187,10 +186,10 @@ internal sealed partial class SocketActor
                 foreach (var frame in answer.Frames) send(frame);
             else
                 send(SequencedFrames.UnrecoverableMarker(codec, channel, answer.Offset, answer.Epoch));
-            // Live publications already in the answer are not sent twice.
+            // Live publications already in the answer are not sent twice: those held, and those still on their way.
             foreach (var frame in held.Frames)
                 if (SequencedFrames.Read(codec, frame).Offset > answer.Offset) send(frame);
-        });
+        }, answer.Enabled && answer.Complete ? (answer.Epoch, answer.Offset) : null);
     }
 
     /// <summary>The channel did not answer (its entity is moving after a crash): announce a gap, then go on live.</summary>

@@ -30,7 +30,7 @@ public sealed class HistoryProcessCrashSpec(ITestOutputHelper output)
         for (var i = 0; i < Nodes; i++) nodes[i] = await NodeProcess.Start(Args(i));
         try
         {
-            foreach (var port in httpPorts) await HistoryFollowers.Ready(port, members: Nodes);
+            foreach (var node in nodes) await HistoryFollowers.Ready(node, members: Nodes);
             await using var js = await JsClients.Start(httpPorts[0]);
             var followers = new HistoryFollowers(js, Channels, Nodes, output);
             await followers.StartAsync(httpPorts, publisherPort: httpPorts[0], intervalMs: 300);
@@ -42,7 +42,7 @@ public sealed class HistoryProcessCrashSpec(ITestOutputHelper output)
             await followers.EveryFollowerGetsMore(10, 0, 1); // the survivors' followers go on, through the removal
             output.WriteLine($"survivors' followers had 10 more {clock.Elapsed.TotalSeconds:F1} s after the kill");
             nodes[2] = await NodeProcess.Start(Args(2));
-            await HistoryFollowers.Ready(httpPorts[2], members: Nodes);
+            await HistoryFollowers.Ready(nodes[2], members: Nodes);
             output.WriteLine($"the killed node was ready in the cluster again {clock.Elapsed.TotalSeconds:F1} s after the kill");
             await followers.EveryFollowerGetsMore(3);
 

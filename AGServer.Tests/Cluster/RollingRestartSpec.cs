@@ -46,7 +46,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
         (await Task.WhenAll(Enumerable.Range(0, Nodes).Select(i => NodeProcess.Start(Args(i))))).CopyTo(nodes, 0);
         try
         {
-            foreach (var port in httpPorts) await HistoryFollowers.Ready(port, members: Nodes);
+            foreach (var node in nodes) await HistoryFollowers.Ready(node, members: Nodes);
             await using var js = await JsClients.Start(httpPorts[0]);
             var followers = new HistoryFollowers(js, Channels, Nodes, output);
             await followers.StartAsync(httpPorts, publisherPort: httpPorts[1], intervalMs: 300);
@@ -59,7 +59,7 @@ public sealed class RollingRestartSpec(ITestOutputHelper output) : IDisposable
                 var stopped = clock.Elapsed;
                 stoppedLogs.Add(nodes[i].Output);
                 nodes[i] = await NodeProcess.Start(Args(i));
-                await HistoryFollowers.Ready(httpPorts[i], members: Nodes);
+                await HistoryFollowers.Ready(nodes[i], members: Nodes);
                 output.WriteLine($"node {i}: stopped after {stopped.TotalSeconds:F1} s, ready in the cluster of {Nodes} {(clock.Elapsed - stopped).TotalSeconds:F1} s later");
                 await followers.EveryFollowerGetsMore(3); // publishing reaches every follower again before the next restart
             }

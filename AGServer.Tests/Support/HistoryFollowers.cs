@@ -106,28 +106,17 @@ internal sealed partial class HistoryFollowers(JsClients js, string[] channels, 
     [System.Text.RegularExpressions.GeneratedRegex(@"\[30(1[6-9]|2[0-9])\]")]
     private static partial System.Text.RegularExpressions.Regex HistoryEvent();
 
-    /// <summary>Polls a node's readiness and membership (HTTP: no event to await from another process).</summary>
-    public static async Task Ready(int port, int members)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (true)
-        {
-            try
-            {
-                var ready = await http.GetAsync($"http://127.0.0.1:{port}/health/ready");
-                var health = JsonNode.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/health"));
-                var up = health?["members"]?.AsArray().Count(m => m?["status"]?.GetValue<string>() == "Up") ?? 0;
-                if (ready.IsSuccessStatusCode && up == members) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The node on port {port} was not ready among {members} members within 90 s");
-            await Task.Delay(200); // the poll's interval: another process's readiness has no event to await
-        }
-    }
+    /// <summary>
+    /// Waits until the node logged that it is up (ready: it marks itself ready when it is up in its cluster) and that it
+    /// sees <paramref name="members"/> members up (each node logs every member's status, the current ones at start).
+    /// </summary>
+    public static Task Ready(NodeProcess node, int members) =>
+        node.WhenOutput(output => output.Contains(" is up", StringComparison.Ordinal) && MembersUp(output) >= members,
+            TimeSpan.FromSeconds(90), $"up among {members} members");
+
+    private static int MembersUp(string output) =>
+        MemberStatus().Matches(output).GroupBy(m => m.Groups[1].Value).Count(g => g.Last().Groups[2].Value == "Up");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Cluster member (\S+) is (\w+)")]
+    private static partial System.Text.RegularExpressions.Regex MemberStatus();
 }

@@ -63,10 +63,43 @@ public sealed partial class NodeProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>Completes once the process's output so far satisfies <paramref name="seen"/> (checked on each line it writes).</summary>
+    public async Task WhenOutput(Func<string, bool> seen, TimeSpan timeout, string what)
+    {
+        var wait = (seen, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_output)
+        {
+            if (seen(_output.ToString())) return;
+            _waits.Add(wait);
+        }
+        try
+        {
+            await wait.Item2.Task.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The node did not log that it is {what} within {timeout.TotalSeconds} s: " + Output);
+        }
+    }
+
+    private readonly List<(Func<string, bool> Seen, TaskCompletionSource Done)> _waits = new();
+
     private void OnLine(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            if (_waits.Count > 0)
+            {
+                var output = _output.ToString();
+                foreach (var wait in _waits.Where(w => w.Seen(output)).ToList())
+                {
+                    _waits.Remove(wait);
+                    wait.Done.TrySetResult();
+                }
+            }
+        }
         var match = ListeningLine().Match(line);
         if (match.Success) _listening.TrySetResult(int.Parse(match.Groups[1].Value));
     }

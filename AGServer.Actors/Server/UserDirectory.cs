@@ -56,7 +56,7 @@ public sealed class UserDirectory
             }
             : null;
 
-    /// <summary>The latest session start this node made or heard of (unix ms).</summary>
+    /// <summary>The latest session start this node made or heard of (unix µs).</summary>
     private long _latestSessionStart;
 
     /// <summary>
@@ -68,7 +68,8 @@ public sealed class UserDirectory
         while (true)
         {
             var latest = Interlocked.Read(ref _latestSessionStart);
-            var next = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), latest + 1);
+            // Microseconds: a session started after another's login was answered (a round trip) is later, never a tie.
+            var next = Math.Max((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / 10, latest + 1);
             if (Interlocked.CompareExchange(ref _latestSessionStart, next, latest) == latest) return next;
         }
     }

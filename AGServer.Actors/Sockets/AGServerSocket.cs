@@ -331,7 +331,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>The socket's user: the <see cref="AGServerOptions.UserIdClaim"/> of its auth token, or null.</summary>
     public string? UserId { get; private set; }
 
-    /// <summary>When the socket became its user's (unix ms), in single-session mode.</summary>
+    /// <summary>When the socket became its user's (unix µs), with a limit of sockets per user.</summary>
     internal long UserSince { get; set; }
 
     internal void SetAuth(string? signedToken, JsonElement? token)

@@ -1,6 +1,7 @@
 using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Sockets;
+using AGServer.Sockets.Internal;
 using AGServer.Testing;
 using Xunit;
 
@@ -89,5 +90,21 @@ public sealed class SingleSessionSpec : AGServerTestKit
         one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
         await third.NextEventAsync("ping");              // it is open and reachable as ann's
         Assert.False(third.Closed.IsCompleted);          // (the one older session left, first, is below the limit)
+    }
+
+    [Fact]
+    public async Task A_session_that_hears_of_an_older_one_late_counts_it_and_answers_with_its_own_start()
+    {
+        // Two logins in the same instant on two nodes: the older one's start can pass the newer one's node before the
+        // newer one registered there, so the newer one hears of it only through that start, not through an answer.
+        var (one, _) = await StartCluster(maxSocketsPerUser: 1, UserSocketLimitPolicy.RefuseNewest);
+        await using var session = await Session(one);
+        var socket = Assert.Single(one.Users.Local("ann"));
+
+        one.Users.Tell("ann", new SessionStarted("an-older-socket", socket.UserSince - 1), TestActor);
+
+        var answer = await ExpectMsgAsync<SessionExists>();
+        Assert.Equal((socket.Id, socket.UserSince), (answer.SocketId, answer.Since));
+        Assert.Equal(CloseCodes.TooManySessions, (await session.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
     }
 }

@@ -5,13 +5,14 @@ namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// Sockets per user, cluster-wide, with no central count: each socket of a user hears every session of that user that
-/// starts or ends (<see cref="SessionStarted"/>, <see cref="SessionEnded"/>, told on every node). Closing the oldest
-/// (the default), each keeps the sessions newer than its own and, once they are as many as <c>MaxSocketsPerUser</c>,
-/// it is among the oldest and closes (4104). Refusing the newest, each older session answers the new one
-/// (<see cref="SessionExists"/>), which keeps the sessions older than its own and closes (4105) once it has the limit's
-/// worth. Sessions are ordered by start, then socket id, so two sockets never both count each other; a start is taken
-/// after every start the node made or heard of (<see cref="Server.UserDirectory"/>), so clocks that disagree cannot
-/// make a later session look older.
+/// starts or ends (<see cref="SessionStarted"/>, <see cref="SessionEnded"/>, told on every node) and answers each start
+/// with its own (<see cref="SessionExists"/>), so of any two sessions each learns of the other, whichever registered
+/// first. Sessions are ordered by start, then socket id, so two sockets always agree which is older. Closing the oldest
+/// (the default), a socket keeps the sessions newer than its own and closes (4104) once they are as many as
+/// <c>MaxSocketsPerUser</c>; refusing the newest, it keeps the sessions older than its own and closes (4105) once it
+/// has the limit's worth. A start is taken in microseconds and after every start the node made or heard of
+/// (<see cref="Server.UserDirectory"/>): a session started after another's start was answered counts as newer even when
+/// the nodes' clocks disagree or the clock stepped back.
 /// </summary>
 internal sealed partial class SocketActor
 {
@@ -26,20 +27,23 @@ internal sealed partial class SocketActor
     private void OnSessionStarted(SessionStarted started)
     {
         _server.Users.HeardSessionStart(started.Since);
-        if (!CountsSessions(started.SocketId) || !IsNewer(started.SocketId, started.Since)) return;
-        if (RefusesNewest)
-        {
-            Sender.Tell(new SessionExists(_socket.Id, _socket.UserSince), Self);
-            return;
-        }
-        Count(started.SocketId, CloseCodes.SessionReplaced, "Newer sessions of this user took its place");
+        if (!CountsSessions(started.SocketId)) return;
+        Sender.Tell(new SessionExists(_socket.Id, _socket.UserSince), Self);
+        Consider(started.SocketId, started.Since);
     }
 
     private void OnSessionExists(SessionExists exists)
     {
         _server.Users.HeardSessionStart(exists.Since);
-        if (!RefusesNewest || !CountsSessions(exists.SocketId) || IsNewer(exists.SocketId, exists.Since)) return;
-        Count(exists.SocketId, CloseCodes.TooManySessions, $"The user already has {_options.MaxSocketsPerUser} sockets");
+        if (CountsSessions(exists.SocketId)) Consider(exists.SocketId, exists.Since);
+    }
+
+    /// <summary>Counts another live session of the user when the policy makes it count against this one.</summary>
+    private void Consider(string socketId, long since)
+    {
+        var newer = IsNewer(socketId, since);
+        if (RefusesNewest && !newer) Count(socketId, CloseCodes.TooManySessions, $"The user already has {_options.MaxSocketsPerUser} sockets");
+        else if (!RefusesNewest && newer) Count(socketId, CloseCodes.SessionReplaced, "Newer sessions of this user took its place");
     }
 
     private bool CountsSessions(string otherSocketId) =>

@@ -11,13 +11,16 @@ internal sealed record RouteToUser(string UserId, ISocketCommand Command) : ISoc
 
 /// <summary>
 /// <c>MaxSocketsPerUser</c>: socket <paramref name="SocketId"/> became its user's at <paramref name="Since"/> (unix ms).
-/// Sent to every socket of the user, on every node, from the new socket's actor. Closing the oldest, each counts the
-/// newer sessions of its user and closes (4104) once it has as many as the limit, so the newest ones stay; refusing the
-/// newest, each older one answers <see cref="SessionExists"/> and the new socket closes (4105) once it heard of as many.
+/// Sent to every socket of the user, on every node, from the new socket's actor; each answers <see cref="SessionExists"/>.
+/// Closing the oldest, each counts the newer sessions of its user and closes (4104) once it has as many as the limit, so
+/// the newest ones stay; refusing the newest, each counts the older ones and closes (4105) once it has as many.
 /// </summary>
 internal sealed record SessionStarted(string SocketId, long Since) : ISocketCommand;
 
-/// <summary>The answer of an older session of the same user to <see cref="SessionStarted"/>, when the newest are refused.</summary>
+/// <summary>
+/// The answer of a session of the same user to <see cref="SessionStarted"/>: a start can pass a node before the other
+/// session registered there, and the answer makes sure each of the two learns of the other.
+/// </summary>
 internal sealed record SessionExists(string SocketId, long Since) : ISocketCommand;
 
 /// <summary>Socket <paramref name="SocketId"/> is no longer its user's (it closed, logged out or became another's).</summary>

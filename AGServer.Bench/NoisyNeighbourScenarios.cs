@@ -13,7 +13,7 @@ public sealed record NeighbourSize(int QuietClients, int WideSubscribers, int In
 
 /// <summary>
 /// One abusive client among quiet ones, on one node: what the abuse costs the others. Quiet clients each invoke echo
-/// every 50 ms (one at a time); their latency before (after a short warm-up) and during the abuse, requests that failed, <c>/health</c>'s
+/// every 50 ms (one at a time), half from this process and half from a Node.js <c>ws</c> process; their latency before (after a short warm-up) and during the abuse, requests that failed, <c>/health</c>'s
 /// latency during it (AGServer only: socketcluster-server has no health endpoint), what the abuser got accepted, and the
 /// server's RSS at the start, at its peak and a while after the abuser left. Three abusers: one that publishes 1 KB
 /// as fast as it can to a channel with thousands of subscribers (<c>publishflood</c>), one that keeps a thousand echo
@@ -106,8 +106,11 @@ public static class NoisyNeighbourScenarios
     private static async Task<List<Figure>> Run(string scenario, ServerProcess server, NeighbourSize size,
         Func<BenchSocket, CancellationToken, Task<(string Metric, double Value)[]>> abuse, ReadOnlySpanAction? onAbuserFrame = null)
     {
+        // Half the quiet clients in this process, half in a Node.js process of their own: the second half's latency is
+        // measured by another client stack, away from the load this process generates.
         var quiet = new QuietClients();
-        await quiet.Connect(server.Url, size.QuietClients);
+        await quiet.Connect(server.Url, size.QuietClients - size.QuietClients / 2);
+        await using var outside = await OutsideQuietClients.Start(server.Url, size.QuietClients / 2);
         await Task.Delay(500); // the connections settle
         var start = server.RssBytes();
         var peak = start;
@@ -123,18 +126,23 @@ public static class NoisyNeighbourScenarios
         using var quietStop = new CancellationTokenSource();
         quiet.Phase = "warm-up";
         var quietRun = quiet.Run(quietStop.Token);
+        await outside.Phase("warm-up");
         await Task.Delay(size.Before / 5); // the first requests of each client (JIT, connection warm-up) are not the baseline
         quiet.Phase = "before";
+        await outside.Phase("before");
         await Task.Delay(size.Before);
         quiet.Phase = "during";
+        await outside.Phase("during");
         var abuser = await BenchSocket.Connect(server.Url, (_, frame) => onAbuserFrame?.Invoke(frame));
         using var abuseStop = new CancellationTokenSource(size.Abuse);
         var health = server.Name == "AGServer" ? ProbeHealth(server.Url, abuseStop.Token) : Task.FromResult(new List<double>());
         var abuserFigures = await abuse(abuser, abuseStop.Token);
         abuser.Abort();
         quiet.Phase = "after";
+        await outside.Phase("after");
         await quietStop.CancelAsync();
         await quietRun;
+        var (outsideP99, outsideFailed) = await outside.Report();
         var healthLatencies = await health;
         await Task.Delay(size.After);
         await sampling.CancelAsync();
@@ -145,10 +153,14 @@ public static class NoisyNeighbourScenarios
         var during = AbuseScenarios.Percentile(quiet.Latencies("during"), 0.99);
         List<Figure> figures =
         [
-            new(scenario, "quiet echo p99 before ms", before, false),
-            new(scenario, "quiet echo p99 during ms", during, false),
-            new(scenario, "quiet echo p99 during / before", during / before, false),
-            new(scenario, "quiet requests failed", quiet.Failed, false),
+            new(scenario, "quiet (bench process) echo p99 before ms", before, false),
+            new(scenario, "quiet (bench process) echo p99 during ms", during, false),
+            new(scenario, "quiet (bench process) echo p99 during / before", during / before, false),
+            new(scenario, "quiet (Node.js ws process) echo p99 before ms", outsideP99.GetValueOrDefault("before", double.NaN), false),
+            new(scenario, "quiet (Node.js ws process) echo p99 during ms", outsideP99.GetValueOrDefault("during", double.NaN), false),
+            new(scenario, "quiet (Node.js ws process) echo p99 during / before",
+                outsideP99.GetValueOrDefault("during", double.NaN) / outsideP99.GetValueOrDefault("before", double.NaN), false),
+            new(scenario, "quiet requests failed", quiet.Failed + outsideFailed, false),
             new(scenario, "health p99 during ms", healthLatencies.Count == 0 ? double.NaN : AbuseScenarios.Percentile(healthLatencies, 0.99), false),
             new(scenario, "RSS start MB", start / 1e6, false),
             new(scenario, "RSS growth at peak MB", (peak - start) / 1e6, false),

@@ -15,5 +15,8 @@ public sealed class AbuseToolSpec
         Assert.Equal(AbuseScenarios.All.Order(), theirs.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Where(f => f.Metric.StartsWith("RSS peak")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         Assert.Contains("| slowflood | RSS growth at peak MB |", Report.Table(ours, theirs));
+        // The noisy-neighbour scenarios also measure quiet clients from a Node.js process of their own.
+        Assert.All(ours.Concat(theirs).Where(f => f.Metric == "quiet (Node.js ws process) echo p99 during ms"), f => Assert.True(f.Value > 0, $"{f.Scenario}: {f.Value}"));
+        Assert.Equal(2 * NoisyNeighbourScenarios.All.Length, ours.Concat(theirs).Count(f => f.Metric == "quiet (Node.js ws process) echo p99 during ms"));
     }
 }

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using AGServer.Server;
 using AGServer.Sockets;
@@ -12,8 +11,9 @@ namespace AGServer.Hosting;
 
 /// <summary>
 /// <c>MapAGServer</c>: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints; and, each only
-/// when the application asks for it, the node's health, its Prometheus scrapes and the web pages. The library adds
-/// nothing else to the host: WebSockets are accepted on the socket path only.
+/// when the application asks for it, the node's health and the web pages. The library adds nothing else to the host:
+/// WebSockets are accepted on the socket path only, and its metrics are a <c>Meter</c> the application exports as it
+/// likes (the AGServer.Node package exports them to Prometheus).
 /// </summary>
 public static class AGServerEndpointRouteBuilderExtensions
 {
@@ -21,9 +21,9 @@ public static class AGServerEndpointRouteBuilderExtensions
     /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,
     /// <c>/socketcluster/</c>), with ASP.NET Core's WebSocket middleware on that endpoint alone. Returns the endpoint's
     /// convention builder, so <c>RequireHost</c>, <c>RequireAuthorization</c>, <c>RequireCors</c> and the like apply to
-    /// the upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>. Health, metrics and the web
-    /// pages have their own calls (<see cref="MapAGServerHealth"/>, <see cref="MapAGServerMetrics"/>,
-    /// <see cref="MapAGServerWebUi"/>); <see cref="AGServerApp.MapNode"/> maps them all, as the Host does.
+    /// the upgrade request as to any endpoint. Requires <c>services.AddAGServer()</c>. Health and the web pages have
+    /// their own calls (<see cref="MapAGServerHealth"/>, <see cref="MapAGServerWebUi"/>); AGServer.Node's
+    /// <c>AGServerApp.MapNode</c> maps them all, and its metrics, as the Host does.
     /// </summary>
     public static IEndpointConventionBuilder MapAGServer(this IEndpointRouteBuilder endpoints, string? pattern = null)
     {
@@ -51,14 +51,6 @@ public static class AGServerEndpointRouteBuilderExtensions
         endpoints.MapGet("/health", (HttpContext context) => Health(server));
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadinessCheck.Tag) });
-        return endpoints;
-    }
-
-    /// <summary>Prometheus scrapes on <c>/metrics</c>, when <c>Metrics:Prometheus</c> is on (nothing otherwise).</summary>
-    public static IEndpointRouteBuilder MapAGServerMetrics(this IEndpointRouteBuilder endpoints)
-    {
-        ServerOf(endpoints, nameof(MapAGServerMetrics));
-        if (AGServerApp.MetricsOn(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;
     }
 

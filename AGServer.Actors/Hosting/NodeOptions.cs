@@ -18,7 +18,7 @@ public sealed record NodeOptions
     public const string ActorSystemName = "agserver";
 
     /// <summary>
-    /// The HTTP port for WebSockets and /health; 0 picks a free one. Null when not given: <see cref="AGServerApp"/>
+    /// The HTTP port for WebSockets and /health; 0 picks a free one. Null when not given: AGServer.Node's <c>AGServerApp</c>
     /// then listens on <see cref="DefaultHttpPort"/>, and an application of its own keeps its own URLs.
     /// </summary>
     public int? HttpPort { get; init; }

@@ -141,7 +141,7 @@ public sealed class AGServerOptions
     /// When the node goes quiet after a load while holding much more memory than it uses, run one aggressive
     /// collection to give that memory back to the OS (a short pause, at most once per load). The GC is the process's:
     /// off by default in the library, so an application embedding AGServer keeps its own GC behaviour; on in
-    /// <see cref="Hosting.AGServerApp"/>'s node (the Host), where AGServer is the process.
+    /// AGServer.Node's <c>AGServerApp</c> node (the Host), where AGServer is the process.
     /// </summary>
     public bool TrimMemoryAfterLoad { get; set; }
 

@@ -47,6 +47,37 @@ public sealed class OperationsSpec
     }
 
     [Fact]
+    public async Task A_scrape_names_the_service_and_has_the_runtimes_memory_CPU_GC_thread_pool_and_lock_figures()
+    {
+        await using var app = AGServerApp.CreateBuilder(["--port", "0", "--Metrics:Prometheus=true"]).Build();
+        AGServerApp.MapNode(app);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(AGServerApp.WebSocketUrl(app).Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
+        var metrics = await http.GetStringAsync("/metrics");
+
+        Assert.Matches(@"target_info\{[^}]*service_name=""agserver""", metrics);
+        Assert.Matches(@"target_info\{[^}]*service_version=""[^""]+""", metrics);
+        Assert.Matches(@"dotnet_process_memory_working_set_bytes(\{[^}]*\})? [1-9]", metrics);       // RSS
+        Assert.Matches(@"dotnet_process_cpu_time_seconds_total\{[^}]*\} [0-9]", metrics);
+        Assert.Matches(@"dotnet_gc_last_collection_heap_size_bytes\{[^}]*\} [0-9]", metrics);
+        Assert.Matches(@"dotnet_gc_collections_total\{[^}]*\} [0-9]", metrics);
+        Assert.Matches(@"dotnet_thread_pool_thread_count(\{[^}]*\})? [1-9]", metrics);
+        Assert.Matches(@"dotnet_monitor_lock_contentions_total(\{[^}]*\})? [0-9]", metrics);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task Without_Metrics_Prometheus_a_node_serves_no_metrics()
+    {
+        await using var app = AGServerApp.CreateBuilder(["--port", "0"]).Build();
+        AGServerApp.MapNode(app);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(AGServerApp.WebSocketUrl(app).Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
+        await app.StopAsync();
+    }
+
+    [Fact]
     public async Task Readiness_is_true_once_joined_and_false_once_shutdown_begins_while_liveness_stays_true()
     {
         await using var app = AGServerApp.CreateBuilder(["--port", "0"]).Build();

@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace AGServer.Tests.Hosting;
 
 /// <summary>
-/// The consumer's path: `dotnet pack` makes the AGServer and AGServer.Testing packages into a local folder, and a fresh
-/// application outside this repository references them from there, builds and runs.
+/// The consumer's path: `dotnet pack` makes the AGServer, AGServer.Node and AGServer.Testing packages into a local
+/// folder, and a fresh application outside this repository references them from there, builds and runs.
 /// </summary>
 public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
 {
@@ -40,12 +40,12 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
         var version = $"0.0.0-pack.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..6]}";
         var feed = Path.Combine(_work, "feed");
         var root = RepoRoot();
-        foreach (var project in new[] { "AGServer.Actors", "AGServer.Testing" })
+        foreach (var project in new[] { "AGServer.Actors", "AGServer.Node", "AGServer.Testing" })
             await Dotnet(root, "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo");
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.snupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.Testing.{version}.nupkg")));
-        foreach (var package in new[] { "AGServer", "AGServer.Testing" })
+        foreach (var package in new[] { "AGServer", "AGServer.Node", "AGServer.Testing" })
         {
             // Every package says its licence: MIT, as an SPDX expression.
             using var nupkg = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{package}.{version}.nupkg"));
@@ -72,7 +72,7 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
                 <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="AGServer" Version="{version}" />
+                <PackageReference Include="AGServer.Node" Version="{version}" />
                 <PackageReference Include="AGServer.Testing" Version="{version}" />
               </ItemGroup>
             </Project>

@@ -1,7 +1,5 @@
 using Akka.Hosting;
 using AGServer.Server;
-using Microsoft.Extensions.Configuration;
-using OpenTelemetry.Metrics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,7 +8,10 @@ using Microsoft.Extensions.Logging;
 
 namespace AGServer.Hosting;
 
-/// <summary>The default node application: Kestrel on <c>--port</c> (8000), one AGServer node. Used by the Host and the Conformance app.</summary>
+/// <summary>
+/// The default node application (package AGServer.Node): Kestrel on <c>--port</c> (8000), one AGServer node, and its
+/// metrics exported when turned on (<see cref="NodeMetrics"/>). Used by the Host and the Conformance app.
+/// </summary>
 public static class AGServerApp
 {
     /// <summary>
@@ -38,23 +39,14 @@ public static class AGServerApp
             options.TrimMemoryAfterLoad = true; // the node is the whole process: its GC is AGServer's to tune
         });
         builder.Services.AddAGServer(configureAkka: configureAkka);
-        if (MetricsOn(builder.Configuration))
-            builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(Server.AGServerMetrics.MeterName).AddPrometheusExporter());
+        NodeMetrics.Add(builder);
         return builder;
     }
 
     /// <summary>
-    /// <c>Metrics:Prometheus</c> (<c>--Metrics:Prometheus=true</c>, <c>Metrics__Prometheus=true</c>): the node exports its
-    /// metrics through OpenTelemetry and answers Prometheus scrapes on <c>/metrics</c>.
-    /// </summary>
-    internal static bool MetricsOn(Microsoft.Extensions.Configuration.IConfiguration configuration) =>
-        configuration.GetValue<bool>(MetricsKey);
-
-    private const string MetricsKey = "Metrics:Prometheus";
-
-    /// <summary>
     /// Everything a node serves: the SocketCluster WebSockets (<c>MapAGServer</c>), its health, its Prometheus scrapes
-    /// (when on) and the web pages (when enabled). An application embedding AGServer picks what it wants instead.
+    /// (when on: <see cref="NodeMetrics"/>) and the web pages (when enabled). An application embedding AGServer picks
+    /// what it wants instead.
     /// </summary>
     public static void MapNode(WebApplication app)
     {

@@ -4,11 +4,16 @@ using System.Text;
 namespace AGServer.Bench;
 
 /// <summary>How big the noisy-neighbour scenarios run.</summary>
-public sealed record NeighbourSize(int QuietClients, int WideSubscribers, int InFlight, int Channels, TimeSpan Before, TimeSpan Abuse, TimeSpan After)
+/// <param name="WarmUp">How long an abuser runs once before anything is measured (the node's paths compiled and loaded).</param>
+/// <param name="Settle">How long the node then stays quiet before its starting RSS is read.</param>
+public sealed record NeighbourSize(int QuietClients, int WideSubscribers, int InFlight, int Channels, TimeSpan WarmUp, TimeSpan Settle,
+    TimeSpan Before, TimeSpan Abuse, TimeSpan After)
 {
-    public static readonly NeighbourSize Full = new(50, 2000, 1000, 10_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
+    public static readonly NeighbourSize Full = new(50, 2000, 1000, 10_000, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10),
+        TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30));
 
-    public static readonly NeighbourSize Tiny = new(3, 20, 20, 100, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+    public static readonly NeighbourSize Tiny = new(3, 20, 20, 100, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200),
+        TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 }
 
 /// <summary>
@@ -36,82 +41,107 @@ public static class NoisyNeighbourScenarios
         });
         foreach (var subscriber in subscribers) await subscriber.Send("""{"event":"#subscribe","data":{"channel":"wide"},"cid":2}""");
         await allSubscribed.Task.WaitAsync(TimeSpan.FromSeconds(60)); // every subscription is in place before anything is measured
-        long sent = 0;
         var frame = Encoding.UTF8.GetBytes("{\"event\":\"#publish\",\"data\":{\"channel\":\"wide\",\"data\":\"" + new string('p', 1024) + "\"}}");
-        var figures = await Run("publishflood", server, size, async (abuser, stop) =>
+        var figures = await Run("publishflood", server, size, () => new Abuser(async (abuser, stop) =>
         {
+            long sent = 0;
             var start = Interlocked.Read(ref delivered);
             var clock = Stopwatch.StartNew();
             while (!stop.IsCancellationRequested)
             {
                 await abuser.Send(frame).WaitAsync(stop).ContinueWith(_ => { });
-                Interlocked.Increment(ref sent);
+                sent++;
             }
             var reached = (Interlocked.Read(ref delivered) - start) / (double)size.WideSubscribers;
             return [("abuser publishes sent per s", sent / clock.Elapsed.TotalSeconds), ("abuser publishes reaching subscribers per s", reached / clock.Elapsed.TotalSeconds)];
-        });
+        }));
         foreach (var subscriber in subscribers) subscriber.Abort();
         return figures;
     }
 
     public static Task<List<Figure>> InvokeFlood(ServerProcess server, NeighbourSize size)
     {
-        long answered = 0;
-        var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
         var payload = new string('e', 1024);
-        return Run("invokeflood", server, size, async (abuser, stop) =>
+        return Run("invokeflood", server, size, () =>
         {
-            var clock = Stopwatch.StartNew();
-            for (var cid = 2L; !stop.IsCancellationRequested; cid++)
+            long answered = 0;
+            var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
+            return new Abuser(async (abuser, stop) =>
             {
-                if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
-                await abuser.Send($$"""{"event":"echo","data":"{{payload}}","cid":{{cid}}}""");
-            }
-            return [("abuser invokes answered per s", Interlocked.Read(ref answered) / clock.Elapsed.TotalSeconds)];
-        }, onAbuserFrame: frame =>
-        {
-            if (frame.IndexOf("\"rid\""u8) < 0) return;
-            Interlocked.Increment(ref answered);
-            slots.Release();
+                var clock = Stopwatch.StartNew();
+                for (var cid = 2L; !stop.IsCancellationRequested; cid++)
+                {
+                    if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
+                    await abuser.Send($$"""{"event":"echo","data":"{{payload}}","cid":{{cid}}}""");
+                }
+                return [("abuser invokes answered per s", Interlocked.Read(ref answered) / clock.Elapsed.TotalSeconds)];
+            }, frame =>
+            {
+                if (frame.IndexOf("\"rid\""u8) < 0) return;
+                Interlocked.Increment(ref answered);
+                slots.Release();
+            });
         });
     }
 
-    public static Task<List<Figure>> SubscribeChurn(ServerProcess server, NeighbourSize size)
-    {
-        long acknowledged = 0;
-        var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
-        return Run("subscribechurn", server, size, async (abuser, stop) =>
+    public static Task<List<Figure>> SubscribeChurn(ServerProcess server, NeighbourSize size) =>
+        Run("subscribechurn", server, size, () =>
         {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0L; !stop.IsCancellationRequested; i++)
+            long acknowledged = 0;
+            var slots = new SemaphoreSlim(size.InFlight, size.InFlight);
+            return new Abuser(async (abuser, stop) =>
             {
-                if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
-                var channel = $"churn/{i % size.Channels}";
-                await abuser.Send($$"""{"event":"#subscribe","data":{"channel":"{{channel}}"},"cid":{{2 * i + 2}}}""");
-                await abuser.Send($$"""{"event":"#unsubscribe","data":"{{channel}}"}""");
-            }
-            return [("abuser subscribes acknowledged per s", Interlocked.Read(ref acknowledged) / clock.Elapsed.TotalSeconds)];
-        }, onAbuserFrame: frame =>
-        {
-            if (frame.IndexOf("\"rid\""u8) < 0) return;
-            if (frame.IndexOf("\"error\""u8) < 0) Interlocked.Increment(ref acknowledged);
-            slots.Release();
+                var clock = Stopwatch.StartNew();
+                for (var i = 0L; !stop.IsCancellationRequested; i++)
+                {
+                    if (!await slots.WaitAsync(TimeSpan.FromSeconds(1))) continue;
+                    var channel = $"churn/{i % size.Channels}";
+                    await abuser.Send($$"""{"event":"#subscribe","data":{"channel":"{{channel}}"},"cid":{{2 * i + 2}}}""");
+                    await abuser.Send($$"""{"event":"#unsubscribe","data":"{{channel}}"}""");
+                }
+                return [("abuser subscribes acknowledged per s", Interlocked.Read(ref acknowledged) / clock.Elapsed.TotalSeconds)];
+            }, frame =>
+            {
+                if (frame.IndexOf("\"rid\""u8) < 0) return;
+                if (frame.IndexOf("\"error\""u8) < 0) Interlocked.Increment(ref acknowledged);
+                slots.Release();
+            });
         });
+
+    /// <summary>An abusive client's loop (run until the token stops it; returns what it got) and its frame handler, with state of its own.</summary>
+    private sealed record Abuser(Func<BenchSocket, CancellationToken, Task<(string Metric, double Value)[]>> Loop, ReadOnlySpanAction? OnFrame = null)
+    {
+        /// <summary>Connects a fresh abuser socket and runs the loop for <paramref name="duration"/>; the socket then vanishes.</summary>
+        public async Task<(string Metric, double Value)[]> RunFor(Uri url, TimeSpan duration)
+        {
+            var socket = await BenchSocket.Connect(url, (_, frame) => OnFrame?.Invoke(frame));
+            using var stop = new CancellationTokenSource(duration);
+            var figures = await Loop(socket, stop.Token);
+            socket.Abort();
+            return figures;
+        }
     }
 
     /// <summary>
-    /// Quiet clients run for <see cref="NeighbourSize.Before"/>, then beside the abuser for <see cref="NeighbourSize.Abuse"/>;
+    /// Quiet clients connect, an abuser warms the node up (<see cref="NeighbourSize.WarmUp"/>) and the node settles; quiet
+    /// clients then run for <see cref="NeighbourSize.Before"/>, then beside the abuser for <see cref="NeighbourSize.Abuse"/>;
     /// the abuser vanishes and the server's RSS is read again after <see cref="NeighbourSize.After"/>.
     /// </summary>
-    private static async Task<List<Figure>> Run(string scenario, ServerProcess server, NeighbourSize size,
-        Func<BenchSocket, CancellationToken, Task<(string Metric, double Value)[]>> abuse, ReadOnlySpanAction? onAbuserFrame = null)
+    private static async Task<List<Figure>> Run(string scenario, ServerProcess server, NeighbourSize size, Func<Abuser> newAbuser)
     {
         // Half the quiet clients in this process, half in a Node.js process of their own: the second half's latency is
         // measured by another client stack, away from the load this process generates.
         var quiet = new QuietClients();
         await quiet.Connect(server.Url, size.QuietClients - size.QuietClients / 2);
-        await using var outside = await OutsideQuietClients.Start(server.Url, size.QuietClients / 2);
+        await using var outside = await OutsideQuietClients.Start(server.Url, size.QuietClients / 2,
+            server.Name == "AGServer" ? HealthUrl(server.Url) : null);
         await Task.Delay(500); // the connections settle
+        var coldStart = server.RssBytes();
+        // An abuser runs once, briefly, before anything is measured: code the runtime compiles and loads on a path's
+        // first use stays for the process's life (a one-off, not memory the abuse holds), so the start is read on a node
+        // that has run the abuse's paths, and quiet, as the after is.
+        await newAbuser().RunFor(server.Url, size.WarmUp);
+        await Task.Delay(size.Settle);
         var start = server.RssBytes();
         var peak = start;
         using var sampling = new CancellationTokenSource();
@@ -133,16 +163,15 @@ public static class NoisyNeighbourScenarios
         await Task.Delay(size.Before);
         quiet.Phase = "during";
         await outside.Phase("during");
-        var abuser = await BenchSocket.Connect(server.Url, (_, frame) => onAbuserFrame?.Invoke(frame));
         using var abuseStop = new CancellationTokenSource(size.Abuse);
         var health = server.Name == "AGServer" ? ProbeHealth(server.Url, abuseStop.Token) : Task.FromResult(new List<double>());
-        var abuserFigures = await abuse(abuser, abuseStop.Token);
-        abuser.Abort();
+        var abuserFigures = await newAbuser().RunFor(server.Url, size.Abuse);
+        await abuseStop.CancelAsync();
         quiet.Phase = "after";
         await outside.Phase("after");
         await quietStop.CancelAsync();
         await quietRun;
-        var (outsideP99, outsideFailed) = await outside.Report();
+        var (outsideP99, outsideHealthP99, outsideFailed) = await outside.Report();
         var healthLatencies = await health;
         await Task.Delay(size.After);
         await sampling.CancelAsync();
@@ -161,8 +190,10 @@ public static class NoisyNeighbourScenarios
             new(scenario, "quiet (Node.js ws process) echo p99 during / before",
                 outsideP99.GetValueOrDefault("during", double.NaN) / outsideP99.GetValueOrDefault("before", double.NaN), false),
             new(scenario, "quiet requests failed", quiet.Failed + outsideFailed, false),
-            new(scenario, "health p99 during ms", healthLatencies.Count == 0 ? double.NaN : AbuseScenarios.Percentile(healthLatencies, 0.99), false),
-            new(scenario, "RSS start MB", start / 1e6, false),
+            new(scenario, "health p99 during ms (bench process)", healthLatencies.Count == 0 ? double.NaN : AbuseScenarios.Percentile(healthLatencies, 0.99), false),
+            new(scenario, "health p99 during ms (Node.js process)", outsideHealthP99.GetValueOrDefault("during", double.NaN), false),
+            new(scenario, "RSS cold start MB", coldStart / 1e6, false),
+            new(scenario, "RSS start (after the warm-up) MB", start / 1e6, false),
             new(scenario, "RSS growth at peak MB", (peak - start) / 1e6, false),
             new(scenario, $"RSS {size.After.TotalSeconds:0} s after MB", after / 1e6, false),
         ];
@@ -172,10 +203,12 @@ public static class NoisyNeighbourScenarios
 
     public delegate void ReadOnlySpanAction(ReadOnlySpan<byte> frame);
 
+    private static Uri HealthUrl(Uri socketUrl) => new($"http://{socketUrl.Host}:{socketUrl.Port}/health");
+
     private static async Task<List<double>> ProbeHealth(Uri socketUrl, CancellationToken stop)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var url = new Uri($"http://{socketUrl.Host}:{socketUrl.Port}/health");
+        var url = HealthUrl(socketUrl);
         var latencies = new List<double>();
         while (!stop.IsCancellationRequested)
         {

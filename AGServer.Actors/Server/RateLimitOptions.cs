@@ -51,7 +51,11 @@ public sealed class RateLimits
     /// <summary>Default transmits per second and socket, for every receiver.</summary>
     public const int DefaultTransmitsPerSecond = 500;
 
-    /// <summary>Default subscribes per second and socket (bursts of 500: a client resubscribing its channels after a reconnect).</summary>
+    /// <summary>
+    /// Default subscribes per second and socket, and its burst: a subscribe to a channel new to the node starts its
+    /// entity, and a burst of 500 of those made the node's other clients wait twice as long (a client resubscribing 500
+    /// channels after a reconnect takes 4 s; raise <see cref="RateLimit.Burst"/> for such clients).
+    /// </summary>
     public const int DefaultSubscribesPerSecond = 100;
 
     /// <summary>Default publishes per second and socket, for every channel.</summary>
@@ -73,12 +77,12 @@ public sealed class RateLimits
     /// <summary>Deliveries on this node per second that a socket's publishes may cost, by channel: a publish to N local subscribers takes N tokens.</summary>
     public Dictionary<string, RateLimit> FanOut { get; } = new();
 
-    /// <summary>Puts back the defaults for every kind (pattern <c>*</c>, slow down; a second's worth as burst, 500 subscribes).</summary>
+    /// <summary>Puts back the defaults for every kind (pattern <c>*</c>, slow down; a second's worth as burst).</summary>
     public void UseDefaults()
     {
         Invoke["*"] = Default(DefaultInvokesPerSecond);
         Transmit["*"] = Default(DefaultTransmitsPerSecond);
-        Subscribe["*"] = Default(DefaultSubscribesPerSecond, burst: 500);
+        Subscribe["*"] = Default(DefaultSubscribesPerSecond);
         Publish["*"] = Default(DefaultPublishesPerSecond);
         FanOut["*"] = Default(DefaultFanOutPerSecond);
     }
@@ -89,8 +93,7 @@ public sealed class RateLimits
         foreach (var (_, limits) in ByKindMutable()) limits.Clear();
     }
 
-    private static RateLimit Default(int perSecond, int burst = 0) =>
-        new() { PerSecond = perSecond, Burst = burst, Policy = RateLimitPolicy.SlowDown };
+    private static RateLimit Default(int perSecond) => new() { PerSecond = perSecond, Policy = RateLimitPolicy.SlowDown };
 
     private IEnumerable<(string Kind, Dictionary<string, RateLimit> Limits)> ByKindMutable()
     {

@@ -70,6 +70,10 @@ public sealed partial class ServerProcess : IAsyncDisposable
     public static Task<ServerProcess> StartReference(params string[] args) =>
         Start("node", [Path.Combine(Paths.ReferenceDirectory(), "server.js"), "--port", "0"], "socketcluster-server");
 
+    /// <summary>socketcluster-server with the Conformance procedures AGServer.Client's specs use (bench/reference/client-conformance.js).</summary>
+    public static Task<ServerProcess> StartClientConformanceReference() =>
+        Start("node", [Path.Combine(Paths.ReferenceDirectory(), "client-conformance.js"), "--port", "0"], "socketcluster-server");
+
     private static async Task<ServerProcess> Start(string file, string[] args, string name)
     {
         // taskset execs the server in its own process, so the pid (and its /proc figures) is the server's.

@@ -5,8 +5,9 @@ using Xunit.Abstractions;
 namespace AGServer.Tests.Hosting;
 
 /// <summary>
-/// The consumer's path: `dotnet pack` makes the AGServer, AGServer.Node and AGServer.Testing packages into a local
-/// folder, and a fresh application outside this repository references them from there, builds and runs.
+/// The consumer's path: `dotnet pack` makes the AGServer, AGServer.Node, AGServer.Testing and AGServer.Client packages
+/// into a local folder, and a fresh application outside this repository references them from there, builds and runs: a
+/// node, and the .NET client calling it.
 /// </summary>
 public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
 {
@@ -40,17 +41,23 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
         var version = $"0.0.0-pack.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..6]}";
         var feed = Path.Combine(_work, "feed");
         var root = RepoRoot();
-        foreach (var project in new[] { "AGServer.Actors", "AGServer.Node", "AGServer.Testing" })
+        foreach (var project in new[] { "AGServer.Actors", "AGServer.Node", "AGServer.Testing", "AGServer.Client" })
             await Dotnet(root, "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo");
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.snupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.Testing.{version}.nupkg")));
-        foreach (var package in new[] { "AGServer", "AGServer.Node", "AGServer.Testing" })
+        foreach (var package in new[] { "AGServer", "AGServer.Node", "AGServer.Testing", "AGServer.Client" })
         {
             // Every package says its licence: MIT, as an SPDX expression.
             using var nupkg = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"{package}.{version}.nupkg"));
             using var reader = new StreamReader(nupkg.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
             Assert.Contains("<license type=\"expression\">MIT</license>", await reader.ReadToEndAsync());
+        }
+        // The client ships for Unity, Xamarin/MAUI and older .NET as well as for current .NET.
+        using (var client = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"AGServer.Client.{version}.nupkg")))
+        {
+            Assert.Contains(client.Entries, e => e.FullName == "lib/netstandard2.1/AGServer.Client.dll");
+            Assert.Contains(client.Entries, e => e.FullName == "lib/net10.0/AGServer.Client.dll");
         }
 
         var app = Path.Combine(_work, "app");
@@ -74,11 +81,13 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
               <ItemGroup>
                 <PackageReference Include="AGServer.Node" Version="{version}" />
                 <PackageReference Include="AGServer.Testing" Version="{version}" />
+                <PackageReference Include="AGServer.Client" Version="{version}" />
               </ItemGroup>
             </Project>
             """);
         await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
             using AGServer;
+            using AGServer.Client;
             using AGServer.Hosting;
 
             var builder = AGServerApp.CreateBuilder(args);
@@ -88,6 +97,11 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
             server.MapProcedure("hello", (string name) => $"hello {name}");
             await app.StartAsync();
             Console.WriteLine($"consumer listening on {AGServerApp.WebSocketUrl(app)}, test kit {typeof(AGServer.Testing.AGServerTestKit).Assembly.GetName().Name}");
+            await using (var client = new AGClientSocket(new AGClientOptions { Uri = new Uri(AGServerApp.WebSocketUrl(app)) }))
+            {
+                await client.ConnectAsync();
+                Console.WriteLine("the client got: " + await client.InvokeAsync<string>("hello", "package"));
+            }
             await app.StopAsync();
             """);
         await Dotnet(app, "build", "-nologo");
@@ -95,6 +109,7 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
         output.WriteLine(run);
         Assert.Contains("consumer listening on ws://", run);
         Assert.Contains("test kit AGServer.Testing", run);
+        Assert.Contains("the client got: hello package", run);
     }
 
     public void Dispose()

@@ -13,6 +13,7 @@ public sealed class PublicApiSpec
     [InlineData(typeof(SocketClusterServer), "AGServer")]
     [InlineData(typeof(Testing.AGServerTestKit), "AGServer.Testing")]
     [InlineData(typeof(AGServer.Hosting.AGServerApp), "AGServer.Node")]
+    [InlineData(typeof(AGServer.Client.AGClientSocket), "AGServer.Client")]
     public void The_public_API_is_the_approved_one(Type anyType, string assembly)
     {
         var api = anyType.Assembly.GeneratePublicApi(new ApiGeneratorOptions { IncludeAssemblyAttributes = false });

@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace AGServer.Client;
+
+/// <summary>A channel's subscription state (socketcluster-client's <c>channel.state</c>).</summary>
+public enum AGChannelState
+{
+    /// <summary>Asked for, not yet confirmed (or waiting for the connection to come back).</summary>
+    Pending,
+
+    /// <summary>The server confirmed it: publications arrive.</summary>
+    Subscribed,
+
+    /// <summary>Unsubscribed by the client, kicked out by the server, or refused: it takes no more publications.</summary>
+    Unsubscribed,
+}
+
+/// <summary>
+/// A channel the client subscribed to (<see cref="AGClientSocket.Subscribe"/>): its state, and its publications as an
+/// <see cref="IAsyncEnumerable{T}"/>. The subscription survives reconnects (the client subscribes again each time);
+/// it ends when the client unsubscribes, the server kicks the client out, or the server refuses it.
+/// </summary>
+public sealed class AGClientChannel
+{
+    private readonly AGClientSocket _socket;
+    private readonly Channel<JsonElement> _publications;
+    private TaskCompletionSource<bool> _subscribed = NewSignal();
+    private int _state = (int)AGChannelState.Pending;
+
+    internal AGClientChannel(AGClientSocket socket, string name, object? data, bool waitForAuth, int bufferSize)
+    {
+        _socket = socket;
+        Name = name;
+        Data = data;
+        WaitForAuth = waitForAuth;
+        _publications = Channel.CreateBounded<JsonElement>(new BoundedChannelOptions(bufferSize)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    /// <summary>The channel's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Data sent with each subscribe (the server's SUBSCRIBE middleware sees it).</summary>
+    public object? Data { get; }
+
+    /// <summary>Subscribe only once the socket is authenticated.</summary>
+    public bool WaitForAuth { get; }
+
+    /// <summary>Pending, subscribed or unsubscribed.</summary>
+    public AGChannelState State => (AGChannelState)Volatile.Read(ref _state);
+
+    /// <summary>The server confirmed the subscription (again after each reconnect).</summary>
+    public event EventHandler? Subscribed;
+
+    /// <summary>The server refused the subscription: the channel is unsubscribed.</summary>
+    public event EventHandler<AGClientError>? SubscribeFailed;
+
+    /// <summary>The server kicked the client out of the channel (with its message, if any): the channel is unsubscribed.</summary>
+    public event EventHandler<JsonElement?>? KickedOut;
+
+    /// <summary>
+    /// The channel's publications, as <typeparamref name="T"/> (System.Text.Json with the client's options), until the
+    /// channel is unsubscribed or <paramref name="cancellationToken"/> stops the reading. One reader at a time: a second
+    /// would take its own share of the publications.
+    /// </summary>
+    public async IAsyncEnumerable<T?> ListenAsync<T>([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        while (await _publications.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (_publications.Reader.TryRead(out var publication))
+                yield return publication.ValueKind == JsonValueKind.Undefined ? default : publication.Deserialize<T>(_socket.JsonOptions);
+    }
+
+    /// <summary>Completes once the server confirmed the subscription; fails if it refused it or the channel was unsubscribed first.</summary>
+    public Task WhenSubscribedAsync(CancellationToken cancellationToken = default)
+    {
+        var signal = Volatile.Read(ref _subscribed).Task;
+        return cancellationToken.CanBeCanceled ? signal.WaitAsync(cancellationToken) : signal;
+    }
+
+    /// <summary>Unsubscribes (the server is told when connected); <see cref="ListenAsync{T}"/> ends once the buffered publications are read.</summary>
+    public Task UnsubscribeAsync(CancellationToken cancellationToken = default) => _socket.UnsubscribeAsync(this, cancellationToken);
+
+    /// <summary>Waits while the buffer is full: the connection's reading pauses, so TCP holds the server back.</summary>
+    internal ValueTask Deliver(JsonElement publication, CancellationToken cancellationToken) =>
+        State == AGChannelState.Unsubscribed ? default : _publications.Writer.WriteAsync(publication, cancellationToken);
+
+    internal void OnSubscribed()
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)AGChannelState.Subscribed, (int)AGChannelState.Pending) != (int)AGChannelState.Pending) return;
+        Volatile.Read(ref _subscribed).TrySetResult(true);
+        Subscribed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>The connection was lost: the channel waits for the next one, which subscribes again.</summary>
+    internal void OnConnectionLost()
+    {
+        if (Interlocked.CompareExchange(ref _state, (int)AGChannelState.Pending, (int)AGChannelState.Subscribed) == (int)AGChannelState.Subscribed)
+            Volatile.Write(ref _subscribed, NewSignal());
+    }
+
+    internal void OnSubscribeFailed(AGClientError error)
+    {
+        if (!End()) return;
+        Volatile.Read(ref _subscribed).TrySetException(error);
+        SubscribeFailed?.Invoke(this, error);
+    }
+
+    internal void OnKickedOut(JsonElement? message)
+    {
+        if (!End()) return;
+        KickedOut?.Invoke(this, message);
+    }
+
+    /// <summary>Unsubscribed: no more publications; the reader ends after the ones already buffered.</summary>
+    internal bool End()
+    {
+        if (Interlocked.Exchange(ref _state, (int)AGChannelState.Unsubscribed) == (int)AGChannelState.Unsubscribed) return false;
+        _publications.Writer.TryComplete();
+        Volatile.Read(ref _subscribed).TrySetException(new AGClientError("BadChannelError", $"Channel '{Name}' was unsubscribed"));
+        return true;
+    }
+
+    private static TaskCompletionSource<bool> NewSignal()
+    {
+        var signal = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = signal.Task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default); // a refusal nobody awaited is not unobserved
+        return signal;
+    }
+}

@@ -1,0 +1,245 @@
+using System.Text.Json;
+using AGServer.Bench;
+using AGServer.Client;
+using Xunit;
+
+namespace AGServer.Tests.Client;
+
+/// <summary>The two servers every client spec runs against: the AGServer Conformance app and socketcluster-server 20.</summary>
+public sealed class ClientServers : IAsyncLifetime
+{
+    private ServerProcess? _agServer;
+    private ServerProcess? _reference;
+
+    public Uri Url(string server) => server switch
+    {
+        "AGServer" => _agServer!.Url,
+        "socketcluster-server" => _reference!.Url,
+        _ => throw new ArgumentOutOfRangeException(nameof(server), server, null),
+    };
+
+    public async Task InitializeAsync()
+    {
+        var agServer = ServerProcess.StartAGServer();
+        var reference = ServerProcess.StartClientConformanceReference();
+        _agServer = await agServer;
+        _reference = await reference;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_agServer is not null) await _agServer.DisposeAsync();
+        if (_reference is not null) await _reference.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// AGServer.Client against both servers: each behaviour runs against the AGServer Conformance app and against
+/// socketcluster-server 20 (bench/reference/client-conformance.js, the same procedures), and must pass on both.
+/// </summary>
+public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientServers>
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    public static readonly TheoryData<string> Servers = new() { "AGServer", "socketcluster-server" };
+
+    private sealed record Point(int X, int Y);
+
+    private async Task<AGClientSocket> Connect(string server, Action<AGClientOptions>? configure = null)
+    {
+        var options = new AGClientOptions { Uri = servers.Url(server) };
+        configure?.Invoke(options);
+        var client = new AGClientSocket(options);
+        await client.ConnectAsync();
+        return client;
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task An_invoke_returns_the_data_typed_and_a_server_error_keeps_its_name_and_properties(string server)
+    {
+        await using var client = await Connect(server);
+        Assert.Equal(AGClientState.Open, client.State);
+        Assert.False(string.IsNullOrEmpty(client.Id));
+
+        Assert.Equal(new Point(1, 2), await client.InvokeAsync<Point>("echo", new Point(1, 2)));
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("error", new { a = 1 }));
+        Assert.Equal("CustomError", error.Name);
+        Assert.Equal("Custom error", error.Message);
+        Assert.Equal(4321, error.Error!.Value.GetProperty("code").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task The_server_invokes_the_clients_procedure_and_transmits_to_its_receiver(string server)
+    {
+        await using var client = await Connect(server);
+        client.OnInvoke<Point, int>("sum", (point, _) => Task.FromResult(point!.X + point.Y));
+        var transmitted = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.OnTransmit<string>("greeting", text =>
+        {
+            transmitted.TrySetResult(text);
+            return Task.CompletedTask;
+        });
+
+        Assert.Equal(7, await client.InvokeAsync<int>("invokeBack", new { procedure = "sum", data = new Point(3, 4) }));
+        await client.InvokeAsync("transmitBack", new { @event = "greeting", data = "hello" });
+        Assert.Equal("hello", await transmitted.Task.WaitAsync(Wait));
+
+        // A procedure the client does not serve is answered with an error, never left to time out.
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("invokeBack", new { procedure = "nothing", data = 1 }));
+        Assert.Equal("UnknownProcedureError", error.Name);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_channel_gets_what_clients_and_the_server_publish_in_order_until_it_is_unsubscribed(string server)
+    {
+        await using var subscriber = await Connect(server);
+        await using var publisher = await Connect(server);
+        var channel = subscriber.Subscribe("client/points");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        Assert.Equal(AGChannelState.Subscribed, channel.State);
+
+        await publisher.InvokePublishAsync("client/points", new Point(1, 1));
+        await publisher.TransmitPublishAsync("client/points", new Point(2, 2));
+        await publisher.InvokeAsync("publish", new { channel = "client/points", data = new Point(3, 3) });
+
+        var received = new List<Point?>();
+        await foreach (var point in channel.ListenAsync<Point>().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            received.Add(point);
+            if (received.Count == 3) break;
+        }
+        Assert.Equal([new Point(1, 1), new Point(2, 2), new Point(3, 3)], received);
+
+        await channel.UnsubscribeAsync();
+        Assert.Equal(AGChannelState.Unsubscribed, channel.State);
+        Assert.Empty(subscriber.Subscriptions());
+        await foreach (var _ in channel.ListenAsync<Point>()) Assert.Fail("an unsubscribed channel's stream ends");
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_kicked_out_channel_says_so_and_its_stream_ends(string server)
+    {
+        await using var client = await Connect(server);
+        var channel = client.Subscribe("client/kick");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        var kicked = new TaskCompletionSource<JsonElement?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.KickedOut += (_, message) => kicked.TrySetResult(message);
+
+        await client.InvokeAsync("kickOut", new { channel = "client/kick", message = "bye" });
+
+        Assert.Equal("bye", (await kicked.Task.WaitAsync(Wait))?.GetString());
+        Assert.Equal(AGChannelState.Unsubscribed, channel.State);
+        await foreach (var _ in channel.ListenAsync<JsonElement>().WithCancellation(new CancellationTokenSource(Wait).Token))
+            Assert.Fail("a kicked-out channel's stream ends");
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_token_the_server_sets_is_stored_and_sent_on_the_next_handshake_and_logout_removes_it(string server)
+    {
+        var store = new MemoryAuthTokenStore();
+        await using (var first = await Connect(server, o => o.AuthTokenStore = store))
+        {
+            var changed = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            first.AuthenticationChanged += (_, authenticated) => changed.TrySetResult(authenticated);
+            await first.InvokeAsync("login", new { token = new { sub = "ann" } });
+            Assert.True(await changed.Task.WaitAsync(Wait));
+            Assert.True(first.IsAuthenticated);
+            Assert.Equal("ann", first.AuthToken!.Value.GetProperty("sub").GetString());
+            Assert.Equal(first.SignedAuthToken, await store.LoadAsync());
+        }
+
+        await using var second = await Connect(server, o => o.AuthTokenStore = store);
+        Assert.True(second.IsAuthenticated);                       // from the handshake, with the stored token
+        var whoami = await second.InvokeAsync<JsonElement>("whoami");
+        Assert.Equal("authenticated", whoami.GetProperty("authState").GetString());
+        Assert.Equal("ann", whoami.GetProperty("authToken").GetProperty("sub").GetString());
+
+        await second.DeauthenticateAsync();
+        Assert.False(second.IsAuthenticated);
+        Assert.Null(await store.LoadAsync());
+        Assert.Equal("unauthenticated", (await second.InvokeAsync<JsonElement>("whoami")).GetProperty("authState").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_refused_stored_token_is_dropped_and_the_socket_connects_unauthenticated(string server)
+    {
+        var store = new MemoryAuthTokenStore();
+        await store.SaveAsync("not.a.token");
+
+        await using var client = await Connect(server, o => o.AuthTokenStore = store);
+
+        Assert.False(client.IsAuthenticated);
+        Assert.Null(await store.LoadAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task After_the_server_drops_it_the_client_reconnects_and_subscribes_its_channels_again(string server)
+    {
+        await using var client = await Connect(server, o =>
+        {
+            o.AutoReconnectOptions.InitialDelay = TimeSpan.FromMilliseconds(100);
+            o.AutoReconnectOptions.Randomness = TimeSpan.FromMilliseconds(100);
+        });
+        var channel = client.Subscribe("client/again");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        var disconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.Disconnected += (_, e) => disconnected.TrySetResult(e.Code);
+        var firstId = client.Id;
+
+        // The server closes this socket: the invoke is never answered (BadConnectionError).
+        await client.InvokeAsync("disconnect", new { code = 4444, reason = "go away" }).ContinueWith(_ => { });
+
+        Assert.Equal(4444, await disconnected.Task.WaitAsync(Wait));
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);          // subscribed again on the new connection
+        Assert.Equal(AGClientState.Open, client.State);
+        Assert.NotEqual(firstId, client.Id);
+
+        // A publication after the reconnect arrives.
+        await client.InvokeAsync("publish", new { channel = "client/again", data = "back" });
+        await foreach (var text in channel.ListenAsync<string>().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            Assert.Equal("back", text);
+            break;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task After_DisconnectAsync_calls_fail_at_once_and_nothing_reconnects(string server)
+    {
+        var client = await Connect(server, o => o.AutoReconnectOptions.InitialDelay = TimeSpan.Zero);
+        var channel = client.Subscribe("client/closed");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+
+        await client.DisconnectAsync();
+
+        Assert.Equal(AGClientState.Closed, client.State);
+        Assert.Equal(AGChannelState.Pending, channel.State);               // kept for a later ConnectAsync
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("echo", 1));
+        Assert.Equal("BadConnectionError", error.Name);
+        await client.ConnectAsync();                                          // and it can connect again, resubscribing
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        await client.DisposeAsync();
+    }
+
+    [Fact]
+    public void Bad_options_are_refused_with_what_to_fix()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new AGClientSocket(new AGClientOptions
+        {
+            Uri = new Uri("http://localhost/"),
+            ProtocolVersion = 3,
+            ChannelBufferSize = 0,
+        }));
+        Assert.Contains("ws:// or wss://", error.Message);
+        Assert.Contains("ProtocolVersion must be 1 or 2", error.Message);
+        Assert.Contains("ChannelBufferSize must be at least 1", error.Message);
+    }
+}

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using AGServer.Auth;
 using AGServer.Channels;
+using AGServer.Client;
 using AGServer.Hosting;
 using AGServer.Middleware;
 using AGServer.Protocol;
@@ -88,6 +89,14 @@ public sealed class ReadmeExamplesSpec
         // README:end
     }
 
+    private static async Task Client()
+    {
+        // README:client
+        await using var socket = new AGClientSocket(new AGClientOptions { Uri = new Uri("ws://localhost:8000/socketcluster/") });
+        await socket.ConnectAsync();
+        // README:end
+    }
+
     private static void Hosting(WebApplicationBuilder builder)
     {
         // README:hosting
@@ -164,6 +173,7 @@ public sealed class ReadmeExamplesSpec
     }
 
     [Theory]
+    [InlineData("client")]
     [InlineData("handlers")]
     [InlineData("login")]
     [InlineData("streams")]

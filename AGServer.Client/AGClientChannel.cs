@@ -21,24 +21,34 @@ public enum AGChannelState
     Unsubscribed,
 }
 
+/// <summary>A place in a channel's history (AGServer's history channels): the epoch and the offset of a publication.</summary>
+public readonly record struct ChannelPosition(string Epoch, long Offset);
+
 /// <summary>
 /// A channel the client subscribed to (<see cref="AGClientSocket.Subscribe"/>): its state, and its publications as an
 /// <see cref="IAsyncEnumerable{T}"/>. The subscription survives reconnects (the client subscribes again each time);
-/// it ends when the client unsubscribes, the server kicks the client out, or the server refuses it.
+/// it ends when the client unsubscribes, the server kicks the client out, or the server refuses it. A recovering
+/// channel (<see cref="AGClientSocket.SubscribeWithRecovery"/>) sends its <see cref="Position"/> with every subscribe,
+/// so AGServer answers with what it missed: no gap and no duplicate across reconnects.
 /// </summary>
 public sealed class AGClientChannel
 {
     private readonly AGClientSocket _socket;
     private readonly Channel<JsonElement> _publications;
+    private readonly object _positionGate = new();
     private TaskCompletionSource<bool> _subscribed = NewSignal();
     private int _state = (int)AGChannelState.Pending;
+    private ChannelPosition? _position;
 
-    internal AGClientChannel(AGClientSocket socket, string name, object? data, bool waitForAuth, int bufferSize)
+    internal AGClientChannel(AGClientSocket socket, string name, object? data, bool waitForAuth, int bufferSize, bool recovers = false,
+        ChannelPosition? from = null)
     {
         _socket = socket;
         Name = name;
         Data = data;
         WaitForAuth = waitForAuth;
+        Recovers = recovers;
+        _position = from;
         _publications = Channel.CreateBounded<JsonElement>(new BoundedChannelOptions(bufferSize)
         {
             SingleReader = true,
@@ -59,6 +69,36 @@ public sealed class AGClientChannel
     /// <summary>Pending, subscribed or unsubscribed.</summary>
     public AGChannelState State => (AGChannelState)Volatile.Read(ref _state);
 
+    /// <summary>The channel recovers what it missed (AGServer history channels): see <see cref="AGClientSocket.SubscribeWithRecovery"/>.</summary>
+    public bool Recovers { get; }
+
+    /// <summary>The last publication the reader took (recovering channels), null before the first or after an unrecoverable gap.</summary>
+    public ChannelPosition? Position
+    {
+        get
+        {
+            lock (_positionGate) return _position;
+        }
+    }
+
+    /// <summary>
+    /// The server could not fill the gap since <see cref="Position"/> (older than the history it keeps, or another
+    /// epoch): the reader missed publications and should fetch the state again. Carries the channel's position now;
+    /// the channel goes on from the next publication.
+    /// </summary>
+    public event EventHandler<ChannelPosition>? Unrecoverable;
+
+    /// <summary>What each subscribe sends: the position for a recovering channel (empty before the first publication).</summary>
+    internal object? SubscribeData
+    {
+        get
+        {
+            if (!Recovers) return Data;
+            var position = Position;
+            return position is { } p ? new { epoch = p.Epoch, offset = p.Offset } : new { };
+        }
+    }
+
     /// <summary>The server confirmed the subscription (again after each reconnect).</summary>
     public event EventHandler? Subscribed;
 
@@ -77,7 +117,38 @@ public sealed class AGClientChannel
     {
         while (await _publications.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             while (_publications.Reader.TryRead(out var publication))
-                yield return publication.ValueKind == JsonValueKind.Undefined ? default : publication.Deserialize<T>(_socket.JsonOptions);
+            {
+                var data = publication;
+                if (Recovers && !TakeRecovered(publication, out data)) continue;
+                yield return data.ValueKind == JsonValueKind.Undefined ? default : data.Deserialize<T>(_socket.JsonOptions);
+            }
+    }
+
+    /// <summary>
+    /// A recovering channel's publication (<c>{offset, epoch, data}</c>): false for one the reader already had (a
+    /// recovery can repeat what was buffered before the connection was lost) and for an unrecoverable notice.
+    /// </summary>
+    private bool TakeRecovered(JsonElement publication, out JsonElement data)
+    {
+        data = publication;
+        if (publication.ValueKind != JsonValueKind.Object
+            || !publication.TryGetProperty("epoch", out var epochElement) || epochElement.ValueKind != JsonValueKind.String
+            || !publication.TryGetProperty("offset", out var offsetElement) || !offsetElement.TryGetInt64(out var offset))
+            return true; // not a history publication: taken as it is
+        var epoch = epochElement.GetString()!;
+        if (publication.TryGetProperty("unrecoverable", out var unrecoverable) && unrecoverable.ValueKind == JsonValueKind.True)
+        {
+            lock (_positionGate) _position = null; // a fresh start: the next publication is taken whatever it is
+            Unrecoverable?.Invoke(this, new ChannelPosition(epoch, offset));
+            return false;
+        }
+        lock (_positionGate)
+        {
+            if (_position is { } had && had.Epoch == epoch && offset <= had.Offset) return false;
+            _position = new ChannelPosition(epoch, offset);
+        }
+        data = publication.TryGetProperty("data", out var inner) ? inner : default;
+        return true;
     }
 
     /// <summary>Completes once the server confirmed the subscription; fails if it refused it or the channel was unsubscribed first.</summary>

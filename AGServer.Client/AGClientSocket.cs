@@ -197,6 +197,22 @@ public sealed class AGClientSocket : IAsyncDisposable
         return subscription;
     }
 
+    /// <summary>
+    /// Subscribes to an AGServer history channel with recovery: each subscribe (the first, and every one after a
+    /// reconnect) sends the last position the reader took, and the server answers with every publication missed since,
+    /// then the live ones. <see cref="AGClientChannel.ListenAsync{T}"/> yields each publication's data once, in order,
+    /// with no gap; when the gap cannot be filled the channel raises <see cref="AGClientChannel.Unrecoverable"/> and
+    /// goes on from the next one. <paramref name="from"/> resumes from a position kept elsewhere (e.g. on disk).
+    /// </summary>
+    public AGClientChannel SubscribeWithRecovery(string channel, ChannelPosition? from = null, bool waitForAuth = false)
+    {
+        if (string.IsNullOrEmpty(channel)) throw new ArgumentException("A channel needs a name.", nameof(channel));
+        var subscription = _channels.GetOrAdd(channel, name => new AGClientChannel(this, name, null, waitForAuth, _options.ChannelBufferSize, recovers: true, from));
+        if (!subscription.Recovers) throw new InvalidOperationException($"Channel '{channel}' is already subscribed without recovery.");
+        if (_state == AGClientState.Open && _connection is { } connection) _ = TrySubscribe(connection, subscription);
+        return subscription;
+    }
+
     /// <summary>The channels subscribed or waiting to be (socketcluster-client's <c>subscriptions(true)</c>).</summary>
     public AGClientChannel[] Subscriptions() => [.. _channels.Values];
 
@@ -299,7 +315,7 @@ public sealed class AGClientSocket : IAsyncDisposable
         if (channel.State != AGChannelState.Pending || channel.WaitForAuth && !IsAuthenticated) return;
         try
         {
-            await Call(connection, "#subscribe", new SubscribeData(channel.Name, channel.Data, channel.WaitForAuth), _options.AckTimeout, CancellationToken.None)
+            await Call(connection, "#subscribe", new SubscribeData(channel.Name, channel.SubscribeData, channel.WaitForAuth), _options.AckTimeout, CancellationToken.None)
                 .ConfigureAwait(false);
             channel.OnSubscribed();
         }

@@ -430,8 +430,10 @@ public sealed partial class AGServerSocket : IChannelSubscriber
         lock (_holdGate)
         {
             if (_held is null || !_held.TryGetValue(channel, out var hold)) return;
-            RemoveHold(channel);
+            // Flushed while the hold is still seen: a publish arriving meanwhile waits on this lock and goes after what
+            // the flush sends (a hold removed first let a live publication overtake an unrecoverable notice).
             flush?.Invoke(hold, frame => DeliverNow(channel, frame, viaActor));
+            RemoveHold(channel);
             if (seam is { } at)
                 Volatile.Write(ref _held, new Dictionary<string, Internal.HeldPublishes>(_held ?? []) { [channel] = Internal.HeldPublishes.After(at.Epoch, at.Offset) });
         }

@@ -230,6 +230,93 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
     }
 
     [Fact]
+    public async Task A_recovering_channel_gets_what_it_missed_while_disconnected_once_and_in_order()
+    {
+        // AGServer's history channels (the Conformance app keeps history and recovery on hist/*).
+        await using var follower = await Connect("AGServer", o =>
+        {
+            o.AutoReconnectOptions.InitialDelay = TimeSpan.FromSeconds(1);   // long enough to publish while it is away
+            o.AutoReconnectOptions.Randomness = TimeSpan.Zero;
+        });
+        await using var publisher = await Connect("AGServer");
+        var channel = follower.SubscribeWithRecovery("hist/client-recovery");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var reader = channel.ListenAsync<int>().GetAsyncEnumerator(stop.Token);
+        async Task<List<int>> Read(int count)
+        {
+            var got = new List<int>();
+            while (got.Count < count && await reader.MoveNextAsync()) got.Add(reader.Current);
+            return got;
+        }
+
+        foreach (var n in new[] { 1, 2, 3 }) await publisher.InvokePublishAsync("hist/client-recovery", n);
+        Assert.Equal([1, 2, 3], await Read(3));
+        var epoch = channel.Position!.Value.Epoch;
+        Assert.Equal(new ChannelPosition(epoch, 3), channel.Position);
+
+        var disconnected = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        follower.Disconnected += (_, e) => disconnected.TrySetResult(e.Code);
+        await follower.InvokeAsync("disconnect", new { code = 4444 }).ContinueWith(_ => { });
+        await disconnected.Task.WaitAsync(Wait);
+        foreach (var n in new[] { 4, 5, 6 }) await publisher.InvokePublishAsync("hist/client-recovery", n);   // while it is away
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        await publisher.InvokePublishAsync("hist/client-recovery", 7);
+
+        Assert.Equal([4, 5, 6, 7], await Read(4));
+        Assert.Equal(new ChannelPosition(epoch, 7), channel.Position);
+    }
+
+    [Fact]
+    public async Task A_position_the_history_cannot_answer_raises_Unrecoverable_and_the_channel_goes_on()
+    {
+        await using var publisher = await Connect("AGServer");
+        foreach (var n in new[] { 1, 2 }) await publisher.InvokePublishAsync("hist/client-unrecoverable", n);
+        await using var follower = await Connect("AGServer");
+        var unrecoverable = new TaskCompletionSource<ChannelPosition>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var channel = follower.SubscribeWithRecovery("hist/client-unrecoverable", from: new ChannelPosition("an-epoch-long-gone", 5));
+        channel.Unrecoverable += (_, now) => unrecoverable.TrySetResult(now);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var first = Task.Run(async () =>
+        {
+            await foreach (var n in channel.ListenAsync<int>().WithCancellation(stop.Token)) return n;
+            return -1;
+        });
+
+        var position = await unrecoverable.Task.WaitAsync(Wait);
+        Assert.Equal(2, position.Offset);                         // where the channel was when it answered
+        Assert.Null(channel.Position);                            // a fresh start: the next publication is taken
+        await publisher.InvokePublishAsync("hist/client-unrecoverable", 3);
+        Assert.Equal(3, await first.WaitAsync(Wait));             // the notice is not a publication
+        Assert.Equal(new ChannelPosition(position.Epoch, 3), channel.Position);
+    }
+
+    [Fact]
+    public async Task No_publication_made_after_the_subscribe_overtakes_the_unrecoverable_notice()
+    {
+        // The server holds the channel's live publications while it answers a recovery, and sends what it held after
+        // the answer; a publication arriving while the hold ends waits for the answer too.
+        await using var publisher = await Connect("AGServer");
+        foreach (var n in new[] { 1, 2 }) await publisher.InvokePublishAsync("hist/client-order", n);
+        await using var follower = await Connect("AGServer");
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var channel = follower.SubscribeWithRecovery("hist/client-order", from: new ChannelPosition("an-epoch-long-gone", 5));
+        channel.Unrecoverable += (_, _) => order.Enqueue("notice");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+
+        await Task.WhenAll(Enumerable.Range(3, 30).Select(n => publisher.InvokePublishAsync("hist/client-order", n)));
+        await publisher.InvokePublishAsync("hist/client-order", 100);     // the last: read up to it
+        await foreach (var n in channel.ListenAsync<int>().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            order.Enqueue("publication");
+            if (n == 100) break;
+        }
+
+        Assert.Equal("notice", order.First());
+    }
+
+    [Fact]
     public void Bad_options_are_refused_with_what_to_fix()
     {
         var error = Assert.Throws<ArgumentException>(() => new AGClientSocket(new AGClientOptions

@@ -121,6 +121,31 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task The_dotnet_client_and_the_stock_JS_client_share_a_channel_both_ways(string server)
+    {
+        await using var js = await AGServer.Tests.Support.JsClients.Start(servers.Url(server).Port);
+        await js.Connect("jsClient");
+        await js.Call("subscribe", new { client = "jsClient", channel = "interop/both" });
+        await using var client = await Connect(server);
+        var channel = client.Subscribe("interop/both");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+
+        await client.InvokePublishAsync("interop/both", new Point(5, 6));
+        var fromDotnet = await js.WaitFor("jsClient", "channel:interop/both");
+        Assert.Equal((5, 6), (fromDotnet.Data!["x"]!.GetValue<int>(), fromDotnet.Data!["y"]!.GetValue<int>()));
+        await js.Call("invokePublish", new { client = "jsClient", channel = "interop/both", data = new { x = 7, y = 8 } });
+
+        var received = new List<Point?>();
+        await foreach (var point in channel.ListenAsync<Point>().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            received.Add(point);
+            if (received.Count == 2) break;
+        }
+        Assert.Equal([new Point(5, 6), new Point(7, 8)], received);   // its own publication, then the JS client's
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task A_kicked_out_channel_says_so_and_its_stream_ends(string server)
     {
         await using var client = await Connect(server);

@@ -216,6 +216,25 @@ public sealed class AGClientSocket : IAsyncDisposable
     /// <summary>The channels subscribed or waiting to be (socketcluster-client's <c>subscriptions(true)</c>).</summary>
     public AGClientChannel[] Subscriptions() => [.. _channels.Values];
 
+    /// <summary>
+    /// Who is on <paramref name="channel"/> (an AGServer channel with presence; the socket must be subscribed to it):
+    /// the counts, and each member unless <paramref name="withMembers"/> is false (<c>agserver/presence</c>).
+    /// </summary>
+    public async Task<ChannelPresence> GetPresenceAsync(string channel, bool withMembers = true, CancellationToken cancellationToken = default)
+    {
+        var presence = (await InvokeAsync<ChannelPresence>("agserver/presence", withMembers ? new { channel } : (object)new { channel, members = false },
+            cancellationToken).ConfigureAwait(false))!;
+        return withMembers ? presence : presence with { Members = null };
+    }
+
+    /// <summary>
+    /// The last <paramref name="limit"/> publications (all that are kept when null) of <paramref name="channel"/>, an
+    /// AGServer channel with history (the socket must be subscribed to it), oldest first (<c>agserver/history</c>).
+    /// </summary>
+    public async Task<ChannelHistory<T>> GetHistoryAsync<T>(string channel, int? limit = null, CancellationToken cancellationToken = default) =>
+        (await InvokeAsync<ChannelHistory<T>>("agserver/history", limit is { } n ? new { channel, limit = n } : (object)new { channel }, cancellationToken)
+            .ConfigureAwait(false))!;
+
     /// <summary>Publishes <paramref name="data"/> on <paramref name="channel"/> and waits for the server to accept it.</summary>
     public Task InvokePublishAsync(string channel, object? data, CancellationToken cancellationToken = default) =>
         CallAsync("#publish", new PublishData(channel, data), cancellationToken);

@@ -342,6 +342,37 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
     }
 
     [Fact]
+    public async Task Presence_and_history_helpers_answer_typed_and_presence_notices_arrive()
+    {
+        // The Conformance app keeps presence and history on hist/*.
+        await using var ann = await Connect("AGServer");
+        await ann.InvokeAsync("login", new { token = new { sub = "ann" } });
+        await using var guest = await Connect("AGServer");
+        var notices = guest.Subscribe("$presence:hist/client-room");
+        await notices.WhenSubscribedAsync().WaitAsync(Wait);
+        await guest.Subscribe("hist/client-room").WhenSubscribedAsync().WaitAsync(Wait);
+        await ann.Subscribe("hist/client-room").WhenSubscribedAsync().WaitAsync(Wait);
+
+        var presence = await ann.GetPresenceAsync("hist/client-room");
+        Assert.Equal((2, 1), (presence.Sockets, presence.Users));                 // a socket without a token is no user
+        Assert.Contains(presence.Members!, m => m.SocketId == ann.Id && m.UserId == "ann");
+        Assert.Contains(presence.Members!, m => m.SocketId == guest.Id && m.UserId is null);
+        Assert.Null((await ann.GetPresenceAsync("hist/client-room", withMembers: false)).Members);
+        await foreach (var notice in notices.ListenAsync<PresenceNotice>().WithCancellation(new CancellationTokenSource(Wait).Token))
+        {
+            if (notice!.SocketId != ann.Id) continue;                              // the guest's own join may come first
+            Assert.Equal(("join", "ann", 2, 1), (notice.Action, notice.UserId, notice.Sockets, notice.Users));
+            break;
+        }
+
+        foreach (var n in new[] { 1, 2, 3 }) await ann.InvokePublishAsync("hist/client-room", new Point(n, n));
+        var history = await guest.GetHistoryAsync<Point>("hist/client-room", limit: 2);
+        Assert.Equal(3, history.Offset);
+        Assert.Equal([(2L, new Point(2, 2)), (3L, new Point(3, 3))], history.Publications.Select(p => (p.Offset, p.Data)).ToList());
+        Assert.Equal(3, (await guest.GetHistoryAsync<Point>("hist/client-room")).Publications.Count);
+    }
+
+    [Fact]
     public void Bad_options_are_refused_with_what_to_fix()
     {
         var error = Assert.Throws<ArgumentException>(() => new AGClientSocket(new AGClientOptions

@@ -1,7 +1,8 @@
 using System.Text.RegularExpressions;
 using AGServer.Auth;
 using AGServer.Channels;
-using AGServer.Client;
+using AGClientOptions = AGServer.Client.AGClientOptions;
+using AGClientSocket = AGServer.Client.AGClientSocket;
 using AGServer.Hosting;
 using AGServer.Middleware;
 using AGServer.Protocol;

@@ -4,9 +4,11 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Threading;
+using System.Threading.Channels;
 using System.Threading.Tasks;
 
 namespace AGServer.Client;
@@ -86,6 +88,39 @@ public sealed class AGClientSocket : IAsyncDisposable
 
     /// <summary>The socket became authenticated or unauthenticated.</summary>
     public event EventHandler<bool>? AuthenticationChanged;
+
+    /// <summary>
+    /// The connection's events (the C# events above, in order) from now until <paramref name="cancellationToken"/> stops
+    /// the reading: socketcluster-client's <c>for await (const event of socket.listener(...))</c>. Each reader has a
+    /// buffer of its own of 1,000 events; a reader that falls that far behind loses the oldest (events say what happened,
+    /// they hold no data).
+    /// </summary>
+    public async IAsyncEnumerable<AGClientEvent> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var events = Channel.CreateBounded<AGClientEvent>(new BoundedChannelOptions(1000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        void OnConnected(object? sender, EventArgs e) => events.Writer.TryWrite(new AGClientEvent(AGClientEventKind.Connected));
+        void OnDisconnected(object? sender, AGDisconnectedEventArgs e) => events.Writer.TryWrite(new AGClientEvent(AGClientEventKind.Disconnected, e.Code, e.Reason));
+        void OnError(object? sender, Exception e) => events.Writer.TryWrite(new AGClientEvent(AGClientEventKind.Error, Error: e));
+        void OnAuthentication(object? sender, bool authenticated) =>
+            events.Writer.TryWrite(new AGClientEvent(AGClientEventKind.AuthenticationChanged, IsAuthenticated: authenticated));
+        Connected += OnConnected;
+        Disconnected += OnDisconnected;
+        Error += OnError;
+        AuthenticationChanged += OnAuthentication;
+        try
+        {
+            while (await events.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                while (events.Reader.TryRead(out var next))
+                    yield return next;
+        }
+        finally
+        {
+            Connected -= OnConnected;
+            Disconnected -= OnDisconnected;
+            Error -= OnError;
+            AuthenticationChanged -= OnAuthentication;
+        }
+    }
 
     /// <summary>
     /// Opens the connection and completes the handshake (sending the stored token); completes once open. A lost
@@ -677,8 +712,9 @@ public sealed class AGClientSocket : IAsyncDisposable
         connection.Socket.Abort();
         foreach (var call in _calls.Values) call.TrySetException(AGClientError.BadConnection("call"));
         foreach (var channel in _channels.Values) channel.OnConnectionLost();
-        if (code is not (1000 or 1001)) Error?.Invoke(this, new AGClientError("SocketProtocolError", $"Socket hung up (code {code}{(reason is null ? "" : ": " + reason)})"));
+        // In socketcluster-client's order: the disconnect, then the error for a close that was not normal.
         Disconnected?.Invoke(this, new AGDisconnectedEventArgs(code, reason));
+        if (code is not (1000 or 1001)) Error?.Invoke(this, new AGClientError("SocketProtocolError", $"Socket hung up (code {code}{(reason is null ? "" : ": " + reason)})"));
         // socketcluster-client reconnects at once after a ping timeout or an unexplained close, with back-off otherwise.
         if (reconnect) _ = ReconnectLoop(code is 4000 or 4001 or 1005 ? TimeSpan.Zero : NextDelay());
     }

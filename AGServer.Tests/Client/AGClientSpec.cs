@@ -372,6 +372,36 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
         Assert.Equal(3, (await guest.GetHistoryAsync<Point>("hist/client-room")).Publications.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task The_connections_events_arrive_in_order_as_an_async_stream(string server)
+    {
+        await using var client = await Connect(server, o =>
+        {
+            o.AutoReconnectOptions.InitialDelay = TimeSpan.FromMilliseconds(100);
+            o.AutoReconnectOptions.Randomness = TimeSpan.Zero;
+        });
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var events = client.ListenAsync(stop.Token).GetAsyncEnumerator();
+        var next = events.MoveNextAsync();                          // listening from here (the iterator subscribes at once)
+        await client.InvokeAsync("login", new { token = new { sub = "ann" } });
+        await client.InvokeAsync("disconnect", new { code = 4444, reason = "go" }).ContinueWith(_ => { });
+
+        var seen = new List<AGClientEvent>();
+        while (await next)
+        {
+            seen.Add(events.Current);
+            if (events.Current.Kind == AGClientEventKind.Connected) break;   // back after the drop
+            next = events.MoveNextAsync();
+        }
+        Assert.Equal(
+            [AGClientEventKind.AuthenticationChanged, AGClientEventKind.Disconnected, AGClientEventKind.Error, AGClientEventKind.Connected],
+            seen.Select(e => e.Kind));
+        Assert.True(seen[0].IsAuthenticated);
+        Assert.Equal((4444, "go"), (seen[1].Code, seen[1].Reason));
+        Assert.Equal("SocketProtocolError", Assert.IsType<AGClientError>(seen[2].Error).Name);
+    }
+
     [Fact]
     public void Bad_options_are_refused_with_what_to_fix()
     {

@@ -710,6 +710,7 @@ public sealed class AGClientSocket : IAsyncDisposable
             reconnect = _wantOpen && _options.AutoReconnect && code != 1000 && code < 4500;
         }
         connection.Socket.Abort();
+        connection.Socket.Dispose(); // the reading loop, if still in a receive, ends with ObjectDisposedException
         foreach (var call in _calls.Values) call.TrySetException(AGClientError.BadConnection("call"));
         foreach (var channel in _channels.Values) channel.OnConnectionLost();
         // In socketcluster-client's order: the disconnect, then the error for a close that was not normal.

@@ -175,6 +175,7 @@ public sealed class ReadmeExamplesSpec
 
     [Theory]
     [InlineData("client")]
+    [InlineData("dotnetclient")]
     [InlineData("handlers")]
     [InlineData("login")]
     [InlineData("streams")]
@@ -195,6 +196,7 @@ public sealed class ReadmeExamplesSpec
         var file = region switch
         {
             "testing" => "AGServer.Tests/Readme/SumSpec.cs",
+            "dotnetclient" => "samples/ClientConsole/Program.cs",
             "room" => "samples/GameRoom/Room.cs",
             "rooms" => "samples/GameRoom/Rooms.cs",
             "messages" => "AGServer.Tests/Actors/RoomExample.cs",

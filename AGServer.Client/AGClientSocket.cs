@@ -49,6 +49,7 @@ public sealed class AGClientSocket : IAsyncDisposable
     private CancellationTokenSource _lifetime = new();
     private bool _wantOpen;
     private int _reconnectAttempt;
+    private int _reconnecting;
     private long _cid;
     private volatile AGClientState _state = AGClientState.Closed;
     private volatile AuthSnapshot _auth = AuthSnapshot.None;
@@ -717,7 +718,9 @@ public sealed class AGClientSocket : IAsyncDisposable
         Disconnected?.Invoke(this, new AGDisconnectedEventArgs(code, reason));
         if (code is not (1000 or 1001)) Error?.Invoke(this, new AGClientError("SocketProtocolError", $"Socket hung up (code {code}{(reason is null ? "" : ": " + reason)})"));
         // socketcluster-client reconnects at once after a ping timeout or an unexplained close, with back-off otherwise.
-        if (reconnect) _ = ReconnectLoop(code is 4000 or 4001 or 1005 ? TimeSpan.Zero : NextDelay());
+        // One reconnect loop at a time: a failed attempt inside it (a handshake lost) is retried by that loop.
+        if (reconnect && Interlocked.CompareExchange(ref _reconnecting, 1, 0) == 0)
+            _ = ReconnectLoop(code is 4000 or 4001 or 1005 ? TimeSpan.Zero : NextDelay());
     }
 
     private TimeSpan NextDelay()
@@ -725,28 +728,40 @@ public sealed class AGClientSocket : IAsyncDisposable
         lock (_gate) return _options.AutoReconnectOptions.DelayFor(_reconnectAttempt++, _random);
     }
 
+    /// <summary>
+    /// Opens the connection again after <paramref name="delay"/>, then with back-off until it opens or the client is
+    /// disconnected. Started with <see cref="_reconnecting"/> set; it is cleared before each attempt, so the loss of the
+    /// attempt's own connection starts the next loop (and this one then leaves it to that one).
+    /// </summary>
     private async Task ReconnectLoop(TimeSpan delay)
     {
         var lifetime = _lifetime.Token;
-        while (!lifetime.IsCancellationRequested)
+        while (true)
         {
             try
             {
                 await Task.Delay(delay, lifetime).ConfigureAwait(false);
-                lock (_gate)
-                {
-                    if (!_wantOpen || _state != AGClientState.Closed) return;
-                }
-                await OpenAsync(lifetime).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Volatile.Write(ref _reconnecting, 0);
                 return;
             }
-            catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+            Volatile.Write(ref _reconnecting, 0);
+            lock (_gate)
             {
+                if (!_wantOpen || _state != AGClientState.Closed) return;
+            }
+            try
+            {
+                await OpenAsync(lifetime).ConfigureAwait(false);
                 return;
             }
             catch (Exception error)
             {
+                if (lifetime.IsCancellationRequested) return;
                 Error?.Invoke(this, error);
+                if (Interlocked.CompareExchange(ref _reconnecting, 1, 0) != 0) return; // the lost attempt started the next loop
                 delay = NextDelay();
             }
         }

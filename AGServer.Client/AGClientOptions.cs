@@ -41,6 +41,15 @@ public sealed class AGClientOptions
     /// </summary>
     public int ChannelBufferSize { get; set; } = 1000;
 
+    /// <summary>How often continuous batching (<see cref="AGClientSocket.StartBatching"/>) sends its batch (50 ms).</summary>
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Batch what is sent for <see cref="BatchOnHandshakeDuration"/> after each handshake (resubscribes and first calls in one frame).</summary>
+    public bool BatchOnHandshake { get; set; }
+
+    /// <summary>How long <see cref="BatchOnHandshake"/> batches (100 ms).</summary>
+    public TimeSpan BatchOnHandshakeDuration { get; set; } = TimeSpan.FromMilliseconds(100);
+
     internal void Validate()
     {
         var problems = new List<string>();
@@ -49,6 +58,8 @@ public sealed class AGClientOptions
         if (ProtocolVersion is not (1 or 2)) problems.Add($"ProtocolVersion must be 1 or 2 (got {ProtocolVersion}).");
         if (AckTimeout <= TimeSpan.Zero) problems.Add($"AckTimeout must be positive (got {AckTimeout}).");
         if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"ConnectTimeout must be positive (got {ConnectTimeout}).");
+        if (BatchInterval <= TimeSpan.Zero) problems.Add($"BatchInterval must be positive (got {BatchInterval}).");
+        if (BatchOnHandshakeDuration < TimeSpan.Zero) problems.Add($"BatchOnHandshakeDuration must not be negative (got {BatchOnHandshakeDuration}).");
         if (ChannelBufferSize < 1) problems.Add($"ChannelBufferSize must be at least 1 (got {ChannelBufferSize}).");
         if (AuthTokenStore is null) problems.Add("AuthTokenStore is required.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions is required.");

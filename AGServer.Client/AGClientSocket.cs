@@ -50,6 +50,10 @@ public sealed class AGClientSocket : IAsyncDisposable
     private bool _wantOpen;
     private int _reconnectAttempt;
     private int _reconnecting;
+    private const int MaxBatch = 1000;
+    private readonly object _batchGate = new();
+    private List<byte[]>? _batch;
+    private Timer? _batchTimer;
     private long _cid;
     private volatile AGClientState _state = AGClientState.Closed;
     private volatile AuthSnapshot _auth = AuthSnapshot.None;
@@ -176,7 +180,16 @@ public sealed class AGClientSocket : IAsyncDisposable
     }
 
     /// <summary>Disconnects (1000) and stops reconnecting.</summary>
-    public async ValueTask DisposeAsync() => await DisconnectAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        lock (_batchGate)
+        {
+            IsBatching = false;
+            _batchTimer?.Dispose();
+            _batchTimer = null;
+        }
+        await DisconnectAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Invokes the server's procedure <paramref name="procedure"/> with <paramref name="data"/> and returns its answer as
@@ -198,7 +211,7 @@ public sealed class AGClientSocket : IAsyncDisposable
     public async Task TransmitAsync(string @event, object? data = null, CancellationToken cancellationToken = default)
     {
         var connection = await OpenConnectionAsync(@event, cancellationToken).ConfigureAwait(false);
-        await SendAsync(connection, Packet(@event, data, cid: null), cancellationToken).ConfigureAwait(false);
+        await SendPacketAsync(connection, Packet(@event, data, cid: null), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -297,14 +310,14 @@ public sealed class AGClientSocket : IAsyncDisposable
         await _options.AuthTokenStore.RemoveAsync(cancellationToken).ConfigureAwait(false);
         SetAuth(AuthSnapshot.None);
         if (_state == AGClientState.Open && _connection is { } connection)
-            await SendAsync(connection, Packet("#removeAuthToken", null, cid: null), cancellationToken).ConfigureAwait(false);
+            await SendPacketAsync(connection, Packet("#removeAuthToken", null, cid: null), cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task UnsubscribeAsync(AGClientChannel channel, CancellationToken cancellationToken)
     {
         if (!RemoveChannel(channel) || !channel.End()) return;
         if (_state == AGClientState.Open && _connection is { } connection)
-            await SendAsync(connection, Packet("#unsubscribe", channel.Name, cid: null), cancellationToken).ConfigureAwait(false);
+            await SendPacketAsync(connection, Packet("#unsubscribe", channel.Name, cid: null), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes this very channel object (not a newer one of the same name).</summary>
@@ -361,6 +374,12 @@ public sealed class AGClientSocket : IAsyncDisposable
             opened = _opened;
         }
         opened.TrySetResult(true);
+        if (_options.BatchOnHandshake && !IsBatching)
+        {
+            // socketcluster-client's batchOnHandshake: the resubscribes and first calls go out together.
+            StartBatch();
+            _ = FlushAfter(_options.BatchOnHandshakeDuration);
+        }
         Connected?.Invoke(this, EventArgs.Empty);
         foreach (var channel in _channels.Values) _ = TrySubscribe(connection, channel);
     }
@@ -399,7 +418,7 @@ public sealed class AGClientSocket : IAsyncDisposable
         try
         {
             if (connection.Lost) throw AGClientError.BadConnection(@event);
-            await SendAsync(connection, Packet(@event, data, cid), cancellationToken).ConfigureAwait(false);
+            await SendPacketAsync(connection, Packet(@event, data, cid), cancellationToken).ConfigureAwait(false);
             return await answer.Task.Within(timeout, () => AGClientError.Timeout(@event), cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -420,6 +439,122 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
         await opened.Within(_options.AckTimeout, () => AGClientError.Timeout(@event), cancellationToken).ConfigureAwait(false);
         lock (_gate) return _connection ?? throw AGClientError.BadConnection(@event);
+    }
+
+    /// <summary>
+    /// From now on, packets wait in a batch until <see cref="FlushBatchAsync"/> sends them as one frame (a JSON array,
+    /// which both servers take), or <see cref="CancelBatch"/> drops them (their invokes then time out), as
+    /// socketcluster-client's <c>startBatch</c>. A batch holds at most 1,000 packets: the next one sends it. A lost
+    /// connection drops its batch.
+    /// </summary>
+    public void StartBatch()
+    {
+        lock (_batchGate) _batch ??= [];
+    }
+
+    /// <summary>Sends the batch as one frame (nothing when it is empty) and stops batching until <see cref="StartBatch"/>.</summary>
+    public async Task FlushBatchAsync(CancellationToken cancellationToken = default)
+    {
+        List<byte[]>? batch;
+        lock (_batchGate) (batch, _batch) = (_batch, null);
+        if (batch is not { Count: > 0 }) return;
+        if (_state != AGClientState.Open || _connection is not { } connection) return; // gone with its connection
+        await SendAsync(connection, BatchFrame(batch), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Drops the batch unsent and stops batching.</summary>
+    public void CancelBatch()
+    {
+        lock (_batchGate) _batch = null;
+    }
+
+    /// <summary>Batches continuously: every <see cref="AGClientOptions.BatchInterval"/> the batch is sent and a new one starts (socketcluster-client's <c>startBatching</c>).</summary>
+    public void StartBatching()
+    {
+        lock (_batchGate)
+        {
+            IsBatching = true;
+            _batch ??= [];
+            _batchTimer ??= new Timer(_ => _ = FlushAndContinue(), null, _options.BatchInterval, _options.BatchInterval);
+        }
+    }
+
+    /// <summary>Stops continuous batching and sends what waits.</summary>
+    public Task StopBatchingAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_batchGate)
+        {
+            IsBatching = false;
+            _batchTimer?.Dispose();
+            _batchTimer = null;
+        }
+        return FlushBatchAsync(cancellationToken);
+    }
+
+    /// <summary>Continuous batching is on (<see cref="StartBatching"/>).</summary>
+    public bool IsBatching { get; private set; }
+
+    private async Task FlushAfter(TimeSpan delay)
+    {
+        await Task.Delay(delay).ConfigureAwait(false);
+        if (IsBatching) return; // continuous batching took over
+        try
+        {
+            await FlushBatchAsync().ConfigureAwait(false);
+        }
+        catch (AGClientError)
+        {
+            // The connection went: its batch with it.
+        }
+    }
+
+    private async Task FlushAndContinue()
+    {
+        try
+        {
+            await FlushBatchAsync().ConfigureAwait(false);
+        }
+        catch (AGClientError)
+        {
+            // The connection went: its batch with it.
+        }
+        lock (_batchGate)
+        {
+            if (IsBatching) _batch ??= [];
+        }
+    }
+
+    private static byte[] BatchFrame(List<byte[]> packets)
+    {
+        var frame = new byte[packets.Sum(p => p.Length + 1) + 1];
+        frame[0] = (byte)'[';
+        var at = 1;
+        foreach (var packet in packets)
+        {
+            if (at > 1) frame[at++] = (byte)',';
+            packet.CopyTo(frame, at);
+            at += packet.Length;
+        }
+        frame[at] = (byte)']';
+        return frame;
+    }
+
+    /// <summary>A packet: into the batch when one is open, on the wire otherwise.</summary>
+    private async Task SendPacketAsync(Connection connection, byte[] packet, CancellationToken cancellationToken)
+    {
+        bool full;
+        lock (_batchGate)
+        {
+            if (_batch is null) full = false;
+            else
+            {
+                _batch.Add(packet);
+                if (_batch.Count < MaxBatch) return;
+                full = true;
+            }
+        }
+        if (full) await FlushBatchAsync(cancellationToken).ConfigureAwait(false);
+        else await SendAsync(connection, packet, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendAsync(Connection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
@@ -611,12 +746,12 @@ public sealed class AGClientSocket : IAsyncDisposable
             case "#setAuthToken":
                 if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("token", out var token) && token.ValueKind == JsonValueKind.String)
                     await SetTokenAsync(token.GetString()!).ConfigureAwait(false);
-                if (cid is { } setCid) await SendQuietly(connection, Packet(null, null, null, setCid)).ConfigureAwait(false);
+                if (cid is { } setCid) await SendQuietly(connection, Packet(null, null, null, setCid), packet: true).ConfigureAwait(false);
                 break;
             case "#removeAuthToken":
                 await _options.AuthTokenStore.RemoveAsync().ConfigureAwait(false);
                 SetAuth(AuthSnapshot.None);
-                if (cid is { } removeCid) await SendQuietly(connection, Packet(null, null, null, removeCid)).ConfigureAwait(false);
+                if (cid is { } removeCid) await SendQuietly(connection, Packet(null, null, null, removeCid), packet: true).ConfigureAwait(false);
                 break;
             default:
                 if (cid is { } invokeCid) _ = Task.Run(() => Answer(connection, @event, data, invokeCid));
@@ -641,7 +776,7 @@ public sealed class AGClientSocket : IAsyncDisposable
                 answer = Packet(null, null, null, rid, error);
             }
         }
-        await SendQuietly(connection, answer).ConfigureAwait(false);
+        await SendQuietly(connection, answer, packet: true).ConfigureAwait(false);
     }
 
     private async Task Receive(Func<JsonElement, Task> receiver, JsonElement data)
@@ -657,11 +792,12 @@ public sealed class AGClientSocket : IAsyncDisposable
     }
 
     /// <summary>Sends what no caller waits for (pongs, answers): a lost connection is reported by the reading loop.</summary>
-    private async Task SendQuietly(Connection connection, ReadOnlyMemory<byte> frame)
+    private async Task SendQuietly(Connection connection, ReadOnlyMemory<byte> frame, bool packet = false)
     {
         try
         {
-            await SendAsync(connection, frame, CancellationToken.None).ConfigureAwait(false);
+            if (packet) await SendPacketAsync(connection, frame.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            else await SendAsync(connection, frame, CancellationToken.None).ConfigureAwait(false);
         }
         catch (AGClientError)
         {
@@ -712,6 +848,8 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
         connection.Socket.Abort();
         connection.Socket.Dispose(); // the reading loop, if still in a receive, ends with ObjectDisposedException
+        lock (_batchGate)
+            if (_batch is not null) _batch = IsBatching ? [] : null;                // a batch goes with its connection
         foreach (var call in _calls.Values) call.TrySetException(AGClientError.BadConnection("call"));
         foreach (var channel in _channels.Values) channel.OnConnectionLost();
         // In socketcluster-client's order: the disconnect, then the error for a close that was not normal.

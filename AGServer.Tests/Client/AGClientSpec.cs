@@ -402,6 +402,30 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
         Assert.Equal("SocketProtocolError", Assert.IsType<AGClientError>(seen[2].Error).Name);
     }
 
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task A_batch_goes_out_as_one_frame_the_server_takes_and_a_cancelled_one_never_goes(string server)
+    {
+        await using var client = await Connect(server, o => o.AckTimeout = TimeSpan.FromSeconds(1));
+
+        client.StartBatch();
+        var calls = new[] { 1, 2, 3 }.Select(n => client.InvokeAsync<int>("echo", n)).ToArray();
+        await client.FlushBatchAsync();
+        var answers = await Task.WhenAll(calls).WaitAsync(Wait);
+        Assert.Equal([1, 2, 3], answers);
+
+        client.StartBatch();
+        var dropped = client.InvokeAsync<int>("echo", 4);
+        client.CancelBatch();
+        Assert.Equal("TimeoutError", (await Assert.ThrowsAsync<AGClientError>(() => dropped)).Name);   // never sent: no answer
+
+        client.StartBatching();                                  // continuous: sent every BatchInterval
+        Assert.Equal(5, await client.InvokeAsync<int>("echo", 5).WaitAsync(Wait));
+        await client.StopBatchingAsync();
+        Assert.False(client.IsBatching);
+        Assert.Equal(6, await client.InvokeAsync<int>("echo", 6));
+    }
+
     [Fact]
     public void Bad_options_are_refused_with_what_to_fix()
     {

@@ -6,16 +6,20 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace AGServer.Hosting;
 
 /// <summary>
-/// A node's metrics through OpenTelemetry, scraped by Prometheus on <c>/metrics</c>, when <c>Metrics:Prometheus</c>
-/// is on (<c>--Metrics:Prometheus=true</c>, <c>Metrics__Prometheus=true</c>): AGServer's own
-/// (<see cref="AGServerMetrics.MeterName"/>) and .NET's <c>System.Runtime</c> meter (GC heap and collections, thread
-/// pool, lock contention, the process's CPU time and working set). The node names itself <c>service.name</c>
-/// <c>agserver</c> (<c>Metrics:ServiceName</c> or OpenTelemetry's <c>OTEL_SERVICE_NAME</c> change it), with its version
-/// and an instance id, in Prometheus's <c>target_info</c>.
+/// A node's telemetry through OpenTelemetry, each part off unless turned on (<c>--Metrics:Prometheus=true</c>,
+/// <c>Metrics__Prometheus=true</c>...): metrics scraped by Prometheus on <c>/metrics</c> (<c>Metrics:Prometheus</c>)
+/// or pushed by OTLP (<c>Metrics:Otlp</c>), traces pushed by OTLP (<c>Tracing:Otlp</c>; the spans of
+/// <see cref="AGServerTracing.SourceName"/>). OTLP goes where OpenTelemetry's own settings say
+/// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>; gRPC on localhost:4317 by default).
+/// Metrics are AGServer's own (<see cref="AGServerMetrics.MeterName"/>) and .NET's <c>System.Runtime</c> meter (GC
+/// heap and collections, thread pool, lock contention, the process's CPU time and working set). The node names itself
+/// <c>service.name</c> <c>agserver</c> (<c>Metrics:ServiceName</c> or OpenTelemetry's <c>OTEL_SERVICE_NAME</c> change
+/// it), with its version and an instance id (in Prometheus's <c>target_info</c>).
 /// </summary>
 public static class NodeMetrics
 {
@@ -27,16 +31,32 @@ public static class NodeMetrics
     /// <summary>.NET's built-in runtime and process metrics (GC, thread pool, locks, CPU, memory).</summary>
     private const string RuntimeMeterName = "System.Runtime";
 
+    private const string OtlpMetricsKey = "Metrics:Otlp";
+    private const string OtlpTracesKey = "Tracing:Otlp";
+
     internal static bool On(IConfiguration configuration) => configuration.GetValue<bool>(PrometheusKey);
 
     internal static void Add(WebApplicationBuilder builder)
     {
-        if (!On(builder.Configuration)) return;
-        var serviceName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Configuration["Metrics:ServiceName"] ?? DefaultServiceName;
+        var configuration = builder.Configuration;
+        var prometheus = On(configuration);
+        var otlpMetrics = configuration.GetValue<bool>(OtlpMetricsKey);
+        var otlpTraces = configuration.GetValue<bool>(OtlpTracesKey);
+        if (!prometheus && !otlpMetrics && !otlpTraces) return;
+        var serviceName = configuration["OTEL_SERVICE_NAME"] ?? configuration["Metrics:ServiceName"] ?? DefaultServiceName;
         var version = typeof(SocketClusterServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version))
-            .WithMetrics(metrics => metrics.AddMeter(AGServerMetrics.MeterName, RuntimeMeterName).AddPrometheusExporter());
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version));
+        if (prometheus || otlpMetrics)
+        {
+            telemetry.WithMetrics(metrics =>
+            {
+                metrics.AddMeter(AGServerMetrics.MeterName, RuntimeMeterName);
+                if (prometheus) metrics.AddPrometheusExporter();
+                if (otlpMetrics) metrics.AddOtlpExporter();
+            });
+        }
+        if (otlpTraces) telemetry.WithTracing(tracing => tracing.AddSource(AGServerTracing.SourceName).AddOtlpExporter());
     }
 
     /// <summary>Prometheus scrapes on <c>/metrics</c>, when <c>Metrics:Prometheus</c> is on (nothing otherwise).</summary>

@@ -43,11 +43,15 @@ public sealed class Exchange
     /// <summary>This node's broker; it accepts <see cref="ExchangeCommands.Publish"/> from application actors.</summary>
     public IActorRef Broker { get; }
 
+    /// <summary>The span a publish is made in (a handler's), its span's parent; none while nothing records traces.</summary>
+    private static System.Diagnostics.ActivityContext CurrentTrace =>
+        Server.AGServerTracing.Source.HasListeners() ? System.Diagnostics.Activity.Current?.Context ?? default : default;
+
     /// <summary>Publishes <paramref name="data"/> on <paramref name="channel"/> without waiting for anything.</summary>
     public Task TransmitPublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        Broker.Tell(new Publish(channel, EncodePublish(channel, data), null, 0));
+        Broker.Tell(new Publish(channel, EncodePublish(channel, data), null, 0, Trace: CurrentTrace));
         return Task.CompletedTask;
     }
 
@@ -56,7 +60,8 @@ public sealed class Exchange
     {
         var frame = EncodePublish(channel, data);
         var correlation = Interlocked.Increment(ref _nextCorrelation);
-        var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation), AskTimeout, cancellationToken);
+        var trace = CurrentTrace;
+        var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation, Trace: trace), AskTimeout, cancellationToken);
         if (answer is PublishFailed failed) throw new BrokerError(failed.Reason);
     }
 

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
+using AGServer.Server;
 using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 
@@ -171,9 +173,10 @@ internal sealed class NodeBroker : ReceiveActor
     /// <summary>A publish from this node: local subscribers at once, then every other subscribed node, in order.</summary>
     private void OnPublish(Publish publish)
     {
+        using var span = StartSpan("publish", ActivityKind.Producer, publish.Channel, publish.Trace);
         try
         {
-            Route(publish);
+            Route(publish, span);
         }
         finally
         {
@@ -182,22 +185,24 @@ internal sealed class NodeBroker : ReceiveActor
         }
     }
 
-    private void Route(Publish publish)
+    private void Route(Publish publish, Activity? span)
     {
         if (!_features.IsEmpty && _features.For(publish.Channel).HasHistory)
         {
             Sequence(publish);
             return;
         }
-        DeliverLocally(publish.Channel, publish.Frame);
+        var local = DeliverLocally(publish.Channel, publish.Frame);
+        span?.SetTag("agserver.subscribers", local);
         var entry = _routes.GetOrAdd(publish.Channel, Environment.TickCount64, out var created);
         if (created) _region.Tell(new RouteRequest(publish.Channel, Self));
         if (entry.Known)
         {
-            Send(publish, entry.Remote);
+            Send(publish, entry.Remote, span is null ? null : AGServerTracing.TraceParent(span.Context));
             return;
         }
-        if (_routes.Hold(entry, publish)) return;
+        // Held until the routes come; a traced publish keeps its span's context, the parent of its deliveries then.
+        if (_routes.Hold(entry, span is null ? publish : publish with { Trace = span.Context })) return;
         _refused++;
         publish.ReplyTo?.Tell(new PublishFailed(publish.Correlation,
             $"Failed to publish to the {publish.Channel} channel - {_settings.HeldPublishesLimit} publishes already wait for the cluster to route them"));
@@ -252,11 +257,11 @@ internal sealed class NodeBroker : ReceiveActor
         if (first) OnDeliver(new Deliver(deliver.Channel, deliver.Entry.Frame));
     }
 
-    private static void Send(Publish publish, IActorRef[] brokers)
+    private static void Send(Publish publish, IActorRef[] brokers, string? traceParent = null)
     {
         if (brokers.Length > 0)
         {
-            var deliver = new Deliver(publish.Channel, publish.Frame);
+            var deliver = new Deliver(publish.Channel, publish.Frame, traceParent);
             foreach (var broker in brokers) broker.Tell(deliver);
         }
         publish.ReplyTo?.Tell(new PublishAccepted(publish.Correlation));
@@ -273,7 +278,7 @@ internal sealed class NodeBroker : ReceiveActor
         }
         var held = _routes.Apply(routes, entity);
         if (held is not null && _routes.TryGet(routes.Channel, out var entry))
-            foreach (var publish in held) Send(publish, entry.Remote);
+            foreach (var publish in held) Send(publish, entry.Remote, AGServerTracing.TraceParent(publish.Trace));
         // Acknowledged even when stale: the entity only needs to know this node has routes at least this new.
         entity.Tell(new RoutesAck(routes.Channel, routes.Version));
     }
@@ -281,7 +286,10 @@ internal sealed class NodeBroker : ReceiveActor
     /// <summary>A publish from another node's broker, for this node's subscribers.</summary>
     private void OnDeliver(Deliver deliver)
     {
-        if (DeliverLocally(deliver.Channel, deliver.Frame) > 0 || _registering.ContainsKey(deliver.Channel)) return;
+        using var span = deliver.TraceParent is null ? null : StartSpan("deliver", ActivityKind.Consumer, deliver.Channel, AGServerTracing.Parse(deliver.TraceParent));
+        var local = DeliverLocally(deliver.Channel, deliver.Frame);
+        span?.SetTag("agserver.subscribers", local);
+        if (local > 0 || _registering.ContainsKey(deliver.Channel)) return;
         // The publishing node's routes still list this node (an update is on its way, or the entity recovered a
         // registration after this node's last subscriber left): tell the entity, at most once a tick, not per message.
         if (!_staleReported.Add(deliver.Channel)) return;
@@ -294,6 +302,20 @@ internal sealed class NodeBroker : ReceiveActor
         var node = InCluster ? Cluster.Get(Context.System).SelfAddress.ToString() : Self.Path.Address.ToString();
         return _local.Of(channel).OfType<Sockets.AGServerSocket>().Select(s => new PresenceMember(s.Id, s.UserId, node)).ToArray();
     }
+
+    /// <summary>A span of this broker's (a publish, a delivery from another node): null while nothing records traces.</summary>
+    private Activity? StartSpan(string name, ActivityKind kind, string channel, ActivityContext parent)
+    {
+        if (!AGServerTracing.Source.HasListeners()) return null;
+        _node ??= InCluster ? Cluster.Get(Context.System).SelfAddress.ToString() : Self.Path.Address.ToString();
+        var span = AGServerTracing.StartScoped(name, kind, _node, parent);
+        span?.SetTag("messaging.system", "socketcluster");
+        span?.SetTag("messaging.destination.name", channel);
+        span?.SetTag("messaging.operation.type", kind == ActivityKind.Producer ? "publish" : "process");
+        return span;
+    }
+
+    private string? _node;
 
     /// <summary>Hands the frame to every local subscriber of the channel; returns how many there were.</summary>
     private int DeliverLocally(string channel, byte[] frame)

@@ -8,18 +8,26 @@ namespace AGServer.Hosting;
 
 /// <summary>
 /// The dashboard (<c>/agserver/dashboard/</c>) and demo (<c>/agserver/demo/</c>) pages, when enabled: plain HTML, JS
-/// and CSS embedded in the library, and the stock socketcluster-client browser bundle, copied from npm at build
+/// and CSS embedded in the library, the stock socketcluster-client browser bundle and uPlot (the dashboard's charts), copied from npm at build
 /// (<c>web/</c>: <c>npm ci --prefix web</c> before building).
 /// </summary>
 internal static class WebUiEndpoints
 {
     private const string Prefix = "AGServer.Web.";
     private const string ClientBundle = "socketcluster-client.min.js";
+    private static readonly string[] ChartAssets = ["uplot.min.js", "uplot.min.css"];
 
     public static void Map(IEndpointRouteBuilder endpoints, SocketClusterServer server)
     {
         var options = server.Options;
-        if (options.Dashboard.Enabled) MapPages(endpoints, "dashboard");
+        if (options.Dashboard.Enabled)
+        {
+            MapPages(endpoints, "dashboard");
+            foreach (var asset in ChartAssets)
+                endpoints.MapGet("/agserver/" + asset, () => Asset(asset) is { } found
+                    ? found
+                    : Results.Text($"The chart library ({asset}) was not built in: run `npm ci --prefix web`, then build again.", statusCode: 503));
+        }
         if (options.Demo.Enabled) MapPages(endpoints, "demo");
         if (options.Dashboard.Enabled || options.Demo.Enabled)
         {
@@ -40,7 +48,7 @@ internal static class WebUiEndpoints
     private static IResult? Asset(string name)
     {
         var stream = typeof(WebUiEndpoints).Assembly.GetManifestResourceStream(Prefix + name);
-        if (stream is null) return name == ClientBundle ? null : Results.NotFound();
+        if (stream is null) return name == ClientBundle || ChartAssets.Contains(name) ? null : Results.NotFound();
         var type = Path.GetExtension(name) switch
         {
             ".html" => "text/html; charset=utf-8",

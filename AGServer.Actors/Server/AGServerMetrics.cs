@@ -70,8 +70,26 @@ public sealed class AGServerMetrics
 
     internal void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("agserver.handshake.outcome", outcome));
 
-    internal void RateLimited(string limit, string outcome) => _rateLimited.Add(1,
-        new KeyValuePair<string, object?>("agserver.ratelimit.limit", limit), new KeyValuePair<string, object?>("agserver.ratelimit.outcome", outcome));
+    internal void RateLimited(string limit, string outcome)
+    {
+        Interlocked.Increment(ref _rateLimitedTotal);
+        _rateLimited.Add(1, new KeyValuePair<string, object?>("agserver.ratelimit.limit", limit), new KeyValuePair<string, object?>("agserver.ratelimit.outcome", outcome));
+    }
+
+    // Totals for the dashboard's charts, whether or not a listener records the instruments. Each is updated where
+    // the event is rare (an error, a limit hit) or counted once per publish by the one broker, never per socket.
+    private long _rateLimitedTotal;
+    private long _rpcErrorsTotal;
+    private long _deliveriesTotal;
+
+    internal long RateLimitedTotal => Interlocked.Read(ref _rateLimitedTotal);
+
+    internal long RpcErrorsTotal => Interlocked.Read(ref _rpcErrorsTotal);
+
+    internal long DeliveriesTotal => Interlocked.Read(ref _deliveriesTotal);
+
+    /// <summary>An invoke answered with an error (counted whether or not the durations are recorded).</summary>
+    internal void RpcFailed() => Interlocked.Increment(ref _rpcErrorsTotal);
 
     internal void Disconnection(int code) => _disconnections.Add(1, new KeyValuePair<string, object?>("agserver.close.code", code));
 
@@ -95,7 +113,11 @@ public sealed class AGServerMetrics
 
     internal void Published() => _publishes.Add(1);
 
-    internal void Delivered(int subscribers) => _deliveries.Add(subscribers);
+    internal void Delivered(int subscribers)
+    {
+        Interlocked.Add(ref _deliveriesTotal, subscribers);
+        _deliveries.Add(subscribers);
+    }
 
     internal void MiddlewareBlocked(MiddlewareType type) =>
         _middlewareBlocks.Add(1, new KeyValuePair<string, object?>("agserver.middleware.type", type.ToSocketClusterName()));

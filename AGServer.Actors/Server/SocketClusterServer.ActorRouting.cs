@@ -28,7 +28,7 @@ public sealed partial class SocketClusterServer
         var timeout = TimeSpan.FromMilliseconds(Options.AckTimeout);
         MapProcedure(name, async (TData data, AGRequest request) =>
         {
-            var message = Routed(name, data, ActorRequest.For(request.Procedure, request.Data, request.Socket), entityId);
+            var message = Routed(name, data, ActorRequest.For(request.Procedure, request.Data, request.Socket, request.Activity), entityId);
             object reply;
             try
             {

@@ -83,6 +83,8 @@ public sealed partial class SocketClusterServer
     {
         var socket = request.Socket;
         if (socket.State == SocketState.Closed) return NotUsed.Instance;
+        // The handler runs inside the invoke's span: its own spans (and an actor it routes to) join the trace.
+        if (request.Activity is not null) global::System.Diagnostics.Activity.Current = request.Activity;
         await using var context = new AGRequestContext(socket, request.Procedure, request.Data, request, Services);
         try
         {

@@ -155,6 +155,11 @@ public sealed partial class SocketClusterServer
     /// <summary>Local subscribers per channel, kept by the broker: what a publish costs this node (see <see cref="RateLimits.FanOut"/>).</summary>
     internal LocalFanOut LocalFanOut { get; } = new();
 
+    /// <summary>This node's cluster address, as spans and the dashboard name it.</summary>
+    internal string NodeAddress => _nodeAddress ??= Cluster.Get(System).SelfAddress.ToString();
+
+    private string? _nodeAddress;
+
     /// <summary>What a load balancer needs to know: ready or not, and this node's view of the cluster.</summary>
     public NodeHealth Health()
     {

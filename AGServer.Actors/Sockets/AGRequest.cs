@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using AGServer.Protocol;
+using AGServer.Server;
 using AGServer.Streams.Internal;
 
 namespace AGServer.Sockets;
@@ -16,7 +18,14 @@ public sealed class AGRequest : IFailable, IInboundItem
 
     internal AGRequest(AGServerSocket socket, long id, string procedure, RawJson data)
     {
-        _arrived = socket.Server.Metrics.RecordsRpcServer ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        _arrived = socket.Server.Metrics.RecordsRpcServer ? Stopwatch.GetTimestamp() : 0;
+        Activity = AGServerTracing.StartDetached(procedure, ActivityKind.Server, socket.Server.NodeAddress);
+        if (Activity is not null)
+        {
+            Activity.SetTag("rpc.system", "socketcluster");
+            Activity.SetTag("rpc.method", procedure);
+            Activity.SetTag("agserver.socket.id", socket.Id);
+        }
         Socket = socket;
         Id = id;
         Procedure = procedure;
@@ -32,6 +41,12 @@ public sealed class AGRequest : IFailable, IInboundItem
 
     /// <summary>The request data, as raw JSON (absent when the client sent none).</summary>
     public RawJson Data { get; internal set; }
+
+    /// <summary>
+    /// This invoke's span while something listens to <see cref="AGServerTracing.SourceName"/> (null otherwise): handlers
+    /// run with it as <see cref="Activity.Current"/>, and an invoke routed to an actor carries it to the serving node.
+    /// </summary>
+    public Activity? Activity { get; }
 
     /// <summary>True once answered.</summary>
     public bool Sent => Volatile.Read(ref _sent) == 1;
@@ -73,8 +88,11 @@ public sealed class AGRequest : IFailable, IInboundItem
     /// <summary>Every answered invoke is measured, whatever served it (a handler, a stream, a per-socket handler, an actor).</summary>
     private void Measure(Exception? error)
     {
-        if (_arrived != 0)
-            Socket.Server.Metrics.RpcServer(Procedure, System.Diagnostics.Stopwatch.GetElapsedTime(_arrived), error is null ? null : (error as INamedError)?.Name ?? "ServerError");
+        if (error is not null) Socket.Server.Metrics.RpcFailed();
+        if (_arrived == 0 && Activity is null) return;
+        var errorName = error is null ? null : (error as INamedError)?.Name ?? "ServerError";
+        if (_arrived != 0) Socket.Server.Metrics.RpcServer(Procedure, Stopwatch.GetElapsedTime(_arrived), errorName);
+        AGServerTracing.End(Activity, errorName);
     }
 
     private void MarkSent()

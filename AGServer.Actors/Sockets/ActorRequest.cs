@@ -19,8 +19,15 @@ namespace AGServer.Sockets;
 /// <param name="Socket">The socket's actor.</param>
 public sealed record ActorRequest(string Name, RawJson Data, string SocketId, string? UserId, IActorRef Socket) : ISocketWireMessage
 {
+    /// <summary>
+    /// The invoke's span as W3C <c>traceparent</c>, while traces are recorded (null otherwise): <see cref="RequestActor"/>
+    /// continues the trace with it; another actor may start its own spans under it.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The data as <typeparamref name="T"/> (System.Text.Json, camelCase by default).</summary>
     public T? DataAs<T>(JsonSerializerOptions? options = null) => Data.Deserialize<T>(options);
 
-    internal static ActorRequest For(string name, RawJson data, AGServerSocket socket) => new(name, data, socket.Id, socket.UserId, socket.ActorRef);
+    internal static ActorRequest For(string name, RawJson data, AGServerSocket socket, System.Diagnostics.Activity? trace = null) =>
+        new(name, data, socket.Id, socket.UserId, socket.ActorRef) { TraceParent = trace is null ? null : Server.AGServerTracing.TraceParent(trace.Context) };
 }

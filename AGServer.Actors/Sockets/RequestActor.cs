@@ -9,18 +9,21 @@ namespace AGServer.Sockets;
 /// A <see cref="ReceiveActor"/> that serves routed requests (<see cref="ActorRequest"/>): when it throws while handling
 /// a client's invoke, the invoke is answered at once with the error (an <see cref="AGError"/> as it is, any other
 /// exception as the usual generic <c>ServerError</c> on the client), instead of waiting for AckTimeout; then its
-/// supervisor decides as for any failure (by default a restart).
+/// supervisor decides as for any failure (by default a restart). A traced request (see
+/// <see cref="ActorRequest.TraceParent"/>) is handled inside a span of the invoke's trace, on whichever node this runs.
 /// </summary>
 public abstract class RequestActor : ReceiveActor
 {
     protected override bool AroundReceive(Receive receive, object message)
     {
+        using var span = RoutedRequestTracing.Start(message, Context.System);
         try
         {
             return base.AroundReceive(receive, message);
         }
         catch (Exception error)
         {
+            RoutedRequestTracing.Failed(span, error);
             RequestFailures.AnswerAsked(message, Sender, error);
             throw;
         }
@@ -35,12 +38,14 @@ public abstract class PersistentRequestActor : ReceivePersistentActor
 {
     protected override bool AroundReceive(Receive receive, object message)
     {
+        using var span = RoutedRequestTracing.Start(message, Context.System);
         try
         {
             return base.AroundReceive(receive, message);
         }
         catch (Exception error)
         {
+            RoutedRequestTracing.Failed(span, error);
             RequestFailures.AnswerAsked(message, Sender, error);
             throw;
         }

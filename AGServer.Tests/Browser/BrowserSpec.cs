@@ -1,3 +1,4 @@
+using AGServer.Client;
 using AGServer.Tests.Support;
 using Microsoft.Playwright;
 using Xunit;
@@ -107,6 +108,108 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
         await alice.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node1-alice.png"), FullPage = true });
         await bob.ScreenshotAsync(new() { Path = Path.Combine(folder, "demo-node2-bob.png"), FullPage = true });
         await dashboard.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard.png"), FullPage = true });
+        output.WriteLine($"Screenshots in {folder}");
+    }
+
+    private sealed record NodeName(string Node);
+
+    private async Task<AGClientSocket> Client(NodeProcess node)
+    {
+        var client = new AGClientSocket(new AGClientOptions { Uri = new Uri($"ws://127.0.0.1:{node.Port}/socketcluster/"), AutoReconnect = false });
+        await client.ConnectAsync();
+        return client;
+    }
+
+    [Fact]
+    public async Task Under_load_the_dashboard_charts_each_node_opens_a_channel_across_both_and_finds_and_disconnects_a_users_sockets()
+    {
+        // carol is connected to both nodes and present in a history channel; two clients keep both nodes busy.
+        await using var carolOne = await Client(_nodes[0]);
+        await using var carolTwo = await Client(_nodes[1]);
+        var carolsClosed = new[] { carolOne, carolTwo }.Select(carol =>
+        {
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            carol.Disconnected += (_, _) => closed.TrySetResult();
+            return closed.Task;
+        }).ToArray();
+        var node1 = (await carolOne.InvokeAsync<NodeName>("agserver/demo/node"))!.Node;
+        var node2 = (await carolTwo.InvokeAsync<NodeName>("agserver/demo/node"))!.Node;
+        foreach (var carol in new[] { carolOne, carolTwo })
+        {
+            await carol.InvokeAsync("login", new { token = new { sub = "carol" } });
+            await carol.Subscribe("hist/room").WhenSubscribedAsync();
+        }
+        for (var i = 1; i <= 3; i++) await carolOne.InvokePublishAsync("hist/room", new { move = i });
+
+        using var load = new CancellationTokenSource();
+        var loaders = new List<AGClientSocket>();
+        var loops = new List<Task>();
+        foreach (var node in _nodes)
+        {
+            var loader = await Client(node);
+            loaders.Add(loader);
+            loops.Add(Task.Run(async () =>
+            {
+                while (!load.IsCancellationRequested) await loader.InvokeAsync("echo", new { payload = "load" }, load.Token);
+            }));
+        }
+
+        var dashboard = await _browser.NewPageAsync();
+        dashboard.PageError += (_, error) => output.WriteLine($"[dashboard] page error: {error}");
+        await dashboard.GotoAsync($"http://127.0.0.1:{_nodes[0].Port}/agserver/dashboard/");
+        await dashboard.FillAsync("#secret", Secret);
+        await dashboard.ClickAsync("#login-form button");
+
+        // Charts draw (a canvas per figure, a line per node) and move (their newest point advances).
+        foreach (var chart in new[] { "connections", "messages-in", "messages-out", "rpcs", "deliveries", "errors", "rate-limited", "memory", "heap", "cpu" })
+            await Expect(dashboard.Locator($"#chart-{chart} canvas")).ToHaveCountAsync(1);
+        await Expect(dashboard.Locator("#chart-legend .legend-item")).ToHaveCountAsync(2);
+        await Expect(dashboard.Locator("#chart-rpcs")).ToHaveAttributeAsync("data-series", "2");   // a line per node
+        var last = await dashboard.Locator("#chart-rpcs").GetAttributeAsync("data-last");
+        await Expect(dashboard.Locator("#chart-rpcs")).Not.ToHaveAttributeAsync("data-last", last ?? "");
+        // The cluster table: both members up, with memory and CPU.
+        await Expect(dashboard.Locator($"#nodes tbody tr[data-node='{node2}'] .rss")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+\.\d$"));
+        await Expect(dashboard.Locator($"#nodes tbody tr[data-node='{node1}'] .rpcs")).Not.ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(0\.0)?$"));
+
+        // The channel page: subscribers on each node, carol's two sockets present on both nodes, the history.
+        await dashboard.FillAsync("#channel-name", "hist/room");
+        await dashboard.ClickAsync("#channel-form button");
+        await Expect(dashboard.Locator($"#channel-nodes tbody tr[data-node='{node1}'] .subscribers")).ToHaveTextAsync("1");
+        await Expect(dashboard.Locator($"#channel-nodes tbody tr[data-node='{node2}'] .subscribers")).ToHaveTextAsync("1");
+        await Expect(dashboard.Locator($"#channel-members tbody tr[data-socket='{carolOne.Id}'] .node")).ToHaveTextAsync(node1);
+        await Expect(dashboard.Locator($"#channel-members tbody tr[data-socket='{carolTwo.Id}'] .node")).ToHaveTextAsync(node2);
+        await Expect(dashboard.Locator("#channel-history tbody tr")).ToHaveCountAsync(3);
+        await dashboard.FillAsync("#channel-publish-data", """{"move": 4}""");
+        await dashboard.ClickAsync("#channel-publish-form button");
+        await Expect(dashboard.Locator("#channel-history tbody tr")).ToHaveCountAsync(4);
+
+        var folder = Screenshots();
+        await dashboard.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-charts.png"), FullPage = true });
+
+        // A search for the user finds both sockets, one on each node; disconnecting them closes both clients.
+        await dashboard.FillAsync("#search-text", "carol");
+        await dashboard.ClickAsync("#search-form button");
+        await Expect(dashboard.Locator($"#search-results tbody tr[data-socket='{carolOne.Id}'] .node")).ToHaveTextAsync(node1);
+        await Expect(dashboard.Locator($"#search-results tbody tr[data-socket='{carolTwo.Id}'] .node")).ToHaveTextAsync(node2);
+        await Expect(dashboard.Locator("#search-results tbody tr")).ToHaveCountAsync(2);
+        await dashboard.ScreenshotAsync(new() { Path = Path.Combine(folder, "dashboard-search.png"), FullPage = true });
+        await dashboard.ClickAsync("#disconnect-found");
+        await Expect(dashboard.Locator("#search-results tbody tr")).ToHaveCountAsync(0);
+        await Task.WhenAll(carolsClosed).WaitAsync(TimeSpan.FromSeconds(10));
+
+        await load.CancelAsync();
+        foreach (var loop in loops)
+        {
+            try
+            {
+                await loop;
+            }
+            catch (OperationCanceledException)
+            {
+                // The call in flight when the load stopped.
+            }
+        }
+        foreach (var loader in loaders) await loader.DisposeAsync();
         output.WriteLine($"Screenshots in {folder}");
     }
 }

@@ -1,7 +1,10 @@
 using System.Net;
 using AGServer.Hosting;
 using AGServer.Tests.Support;
+using AGServer.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -63,6 +66,42 @@ public sealed class OperationsSpec
         Assert.Matches(@"dotnet_gc_collections_total\{[^}]*\} [0-9]", metrics);
         Assert.Matches(@"dotnet_thread_pool_thread_count(\{[^}]*\})? [1-9]", metrics);
         Assert.Matches(@"dotnet_monitor_lock_contentions_total(\{[^}]*\})? [0-9]", metrics);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task With_Tracing_Otlp_a_node_pushes_its_spans_to_the_OTLP_collector_it_is_given()
+    {
+        // A collector of our own: OTLP over HTTP (protobuf), where a span's name and attributes are plain UTF-8.
+        var exported = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = collectorBuilder.Build();
+        collector.MapPost("/v1/traces", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+            if (text.Contains("traced-sum", StringComparison.Ordinal)) exported.TrySetResult(text);
+            return Results.Ok();
+        });
+        await collector.StartAsync();
+
+        await using var app = AGServerApp.CreateBuilder(["--port", "0", "--Tracing:Otlp=true", $"--OTEL_EXPORTER_OTLP_ENDPOINT={collector.Urls.First()}",
+            "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf", "--OTEL_BSP_SCHEDULE_DELAY=100"]).Build();
+        AGServerApp.MapNode(app);
+        app.Services.GetRequiredService<SocketClusterServer>().MapProcedure("traced-sum", (int[] numbers) => numbers.Sum());
+        await app.StartAsync();
+        await using (var socket = await RawSocket.Connect(AGServerApp.WebSocketUrl(app)))
+        {
+            await socket.Send("""{"event":"traced-sum","data":[1,2],"cid":2}""");
+            Assert.Equal("""{"rid":2,"data":3}""", await socket.Receive());
+        }
+
+        var spans = await exported.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("agserver", spans, StringComparison.Ordinal);          // service.name
+        Assert.Contains("socketcluster", spans, StringComparison.Ordinal);     // rpc.system
+        Assert.Contains(AGServerTracing.SourceName, spans, StringComparison.Ordinal);
         await app.StopAsync();
     }
 

@@ -37,12 +37,15 @@ public sealed class PackagingSpec(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_fresh_app_builds_and_runs_on_the_packed_library_and_test_kit()
     {
-        // A version of its own, so no package of an earlier run is taken from the NuGet cache.
-        var version = $"0.0.0-pack.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..6]}";
-        var feed = Path.Combine(_work, "feed");
+        // A build number of its own (so no package of an earlier run is taken from the NuGet cache): the version is
+        // Directory.Build.props's prefix, stamped with it.
         var root = RepoRoot();
+        var buildNumber = $"{DateTime.UtcNow:yyMMddHHmmss}{Random.Shared.Next(100, 999)}";
+        var prefix = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Build.props")).Descendants("VersionPrefix").Single().Value;
+        var version = $"{prefix}-preview.{buildNumber}";
+        var feed = Path.Combine(_work, "feed");
         foreach (var project in new[] { "AGServer.Actors", "AGServer.Node", "AGServer.Testing", "AGServer.Client" })
-            await Dotnet(root, "pack", project, "-c", "Release", "-o", feed, $"-p:Version={version}", "-nologo");
+            await Dotnet(root, "pack", project, "-c", "Release", "-o", feed, $"-p:BuildNumber={buildNumber}", "-nologo");
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.{version}.snupkg")));
         Assert.True(File.Exists(Path.Combine(feed, $"AGServer.Testing.{version}.nupkg")));

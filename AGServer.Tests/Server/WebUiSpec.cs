@@ -36,6 +36,11 @@ public sealed class WebUiSpec : IAsyncLifetime
         await _js.Invoke("user", "login", new { token = new { sub = "ann" } });
         await _js.Call("subscribe", new { client = "user", channel = "hist/present" });
 
+        foreach (var procedure in new[] { "overview", "series", "channel", "search" })
+        {
+            var beforeLogin = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", $"agserver/admin/{procedure}", new { channel = "watched", text = "ann" }));
+            Assert.Equal("AdminLoginError", beforeLogin.Name);
+        }
         var refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/overview"));
         Assert.Equal("AdminLoginError", refused.Name);
         refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/login", new { secret = "guess" }));
@@ -50,6 +55,19 @@ public sealed class WebUiSpec : IAsyncLifetime
         Assert.Equal(1, channels.Single(c => c!["channel"]!.GetValue<string>() == "watched")!["subscribers"]!.GetValue<int>());
         Assert.Null(channels.Single(c => c!["channel"]!.GetValue<string>() == "watched")!["users"]);
         Assert.Equal(1, channels.Single(c => c!["channel"]!.GetValue<string>() == "hist/present")!["users"]!.GetValue<int>());
+
+        // The last minutes (sampled when the node started, at least), a channel, a search by user id.
+        var series = (await _js.Invoke("admin", "agserver/admin/series"))!["nodes"]!.AsArray().Single()!;
+        Assert.NotEmpty(series["samples"]!.AsArray());
+        Assert.True(series["samples"]!.AsArray()[0]!["rssBytes"]!.GetValue<long>() > 0);
+        var present = (await _js.Invoke("admin", "agserver/admin/channel", new { channel = "hist/present" }))!;
+        Assert.Equal(1, present["nodes"]!.AsArray().Single()!["subscribers"]!.GetValue<int>());
+        Assert.Equal("ann", present["presence"]!["members"]!.AsArray().Single()!["userId"]!.GetValue<string>());
+        Assert.NotNull(present["history"]);
+        var found = (await _js.Invoke("admin", "agserver/admin/search", new { text = "ann" }))!["sockets"]!.AsArray();
+        Assert.Equal(_server.Server.Users.Local("ann").Single().Id, found.Single()!["socketId"]!.GetValue<string>());
+        var blank = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("admin", "agserver/admin/search", new { text = " " }));
+        Assert.Equal("InvalidArgumentsError", blank.Name);
 
         // Another socket's login does not make it an admin.
         refused = await Assert.ThrowsAsync<JsError>(() => _js.Invoke("user", "agserver/admin/overview"));

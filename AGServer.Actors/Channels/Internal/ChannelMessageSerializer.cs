@@ -20,6 +20,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
     private const string RoutesAckManifest = "RA";
     private const string RoutesRevokedManifest = "RV";
     private const string DeliverManifest = "D";
+    private const string TracedDeliverManifest = "DT";
     private const string SequencedPublishManifest = "SP";
     private const string PublishAcceptedManifest = "PA";
     private const string PublishFailedManifest = "PF";
@@ -50,6 +51,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
         Routes => RoutesManifest,
         RoutesAck => RoutesAckManifest,
         RoutesRevoked => RoutesRevokedManifest,
+        Deliver { TraceParent: not null } => TracedDeliverManifest,
         Deliver => DeliverManifest,
         SequencedPublish => SequencedPublishManifest,
         PublishAccepted => PublishAcceptedManifest,
@@ -115,6 +117,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
                 case Deliver m:
                     writer.Write(m.Channel);
                     WriteBytes(writer, m.Frame);
+                    if (m.TraceParent is not null) writer.Write(m.TraceParent);
                     break;
                 case WhoSubscribes m:
                     writer.Write(m.Channel);
@@ -245,6 +248,7 @@ internal sealed class ChannelMessageSerializer(ExtendedActorSystem system) : Ser
             RoutesAckManifest => new RoutesAck(reader.ReadString(), reader.ReadInt64()),
             RoutesRevokedManifest => new RoutesRevoked(reader.ReadString()),
             DeliverManifest => new Deliver(reader.ReadString(), ReadBytes(reader)),
+            TracedDeliverManifest => new Deliver(reader.ReadString(), ReadBytes(reader), reader.ReadString()),
             WhoSubscribesManifest => new WhoSubscribes(reader.ReadString(), ReadRef(reader)!),
             SubscriptionReportManifest => new SubscriptionReport(reader.ReadString(), ReadRef(reader)!, reader.ReadBoolean(), reader.ReadBoolean(), ReadMembers(reader),
                 reader.ReadBoolean() ? new HistoryTail(reader.ReadString(), reader.ReadInt64(), ReadArray(reader, ReadEntry)) : null),

@@ -42,8 +42,11 @@ internal sealed record RoutesAck(string Channel, long Version) : IChannelWireMes
 /// <summary>The entity stops (passivates) and no longer keeps the holder's routes current: the holder drops them.</summary>
 internal sealed record RoutesRevoked(string Channel) : IChannelWireMessage;
 
-/// <summary>A publish, sent by the publishing node's broker straight to a subscribed node's broker.</summary>
-internal sealed record Deliver(string Channel, byte[] Frame) : IChannelWireMessage;
+/// <summary>
+/// A publish, sent by the publishing node's broker straight to a subscribed node's broker; with the publish's span as
+/// W3C <c>traceparent</c> while traces are recorded (the delivery's span continues it).
+/// </summary>
+internal sealed record Deliver(string Channel, byte[] Frame, string? TraceParent = null) : IChannelWireMessage;
 
 /// <summary>A (re)started entity asks every node's broker whether it has subscribers or publishes, to rebuild its state.</summary>
 internal sealed record WhoSubscribes(string Channel, IActorRef Entity) : IChannelWireMessage;
@@ -63,7 +66,9 @@ internal sealed record SubscriptionReport(string Channel, IActorRef Broker, bool
 /// deliveries, given back by the broker once the outboxes hold them (so a socket sees the cost of the publishes it
 /// already handed on, not only of those delivered).
 /// </summary>
-internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation, long Reserved = 0);
+/// <see cref="Trace"/>: the span the publish was made in (a handler's, say), the parent of the publish's span.
+internal sealed record Publish(string Channel, byte[] Frame, IActorRef? ReplyTo, long Correlation, long Reserved = 0,
+    System.Diagnostics.ActivityContext Trace = default);
 
 /// <summary>The publish was delivered to local subscribers and sent to every subscribed node.</summary>
 internal sealed record PublishAccepted(long Correlation) : IChannelWireMessage;

@@ -13,13 +13,19 @@ internal sealed class AdminMessageSerializer(ExtendedActorSystem system) : Seria
     {
         NodeStatsQuery => "Q",
         NodeStats => "S",
+        NodeSeriesQuery => "SQ",
+        NodeSeries => "SS",
+        ChannelSubscribersQuery => "CQ",
+        ChannelSubscribers => "CS",
+        SocketSearch => "FQ",
+        SocketsFound => "FS",
         _ => throw new ArgumentException($"{o.GetType()} is not a dashboard message", nameof(o)),
     };
 
     public override byte[] ToBinary(object obj) => obj switch
     {
-        NodeStatsQuery => [],
-        NodeStats stats => JsonSerializer.SerializeToUtf8Bytes(stats),
+        NodeStatsQuery or NodeSeriesQuery => [],
+        IAdminWireMessage message => JsonSerializer.SerializeToUtf8Bytes(message, message.GetType()),
         _ => throw new ArgumentException($"{obj.GetType()} is not a dashboard message", nameof(obj)),
     };
 
@@ -27,6 +33,12 @@ internal sealed class AdminMessageSerializer(ExtendedActorSystem system) : Seria
     {
         "Q" => NodeStatsQuery.Instance,
         "S" => JsonSerializer.Deserialize<NodeStats>(bytes)!,
+        "SQ" => NodeSeriesQuery.Instance,
+        "SS" => JsonSerializer.Deserialize<NodeSeries>(bytes)!,
+        "CQ" => JsonSerializer.Deserialize<ChannelSubscribersQuery>(bytes)!,
+        "CS" => JsonSerializer.Deserialize<ChannelSubscribers>(bytes)!,
+        "FQ" => JsonSerializer.Deserialize<SocketSearch>(bytes)!,
+        "FS" => JsonSerializer.Deserialize<SocketsFound>(bytes)!,
         _ => throw new System.Runtime.Serialization.SerializationException($"Unknown dashboard message manifest '{manifest}'"),
     };
 }

@@ -10,7 +10,8 @@ namespace AGServer.Server.Admin;
 /// <summary>
 /// The procedures behind the dashboard and the demo pages (each mapped only when enabled). Dashboard: a socket
 /// becomes an admin socket by giving the secret to <c>agserver/admin/login</c> (kept server-side for that socket
-/// only, not in a token another procedure could forge); then it may read <c>agserver/admin/overview</c>, disconnect a
+/// only, not in a token another procedure could forge); then it may read <c>agserver/admin/overview</c> (and the last 15
+/// minutes, <c>series</c>), open a channel (<c>channel</c>), search sockets by id or user (<c>search</c>), disconnect a
 /// socket anywhere in the cluster, revoke a user's tokens, block and unblock a user, and publish. Demo: a name becomes the socket's user (a signed token whose <c>sub</c> is the name behind <c>demo:</c>).
 /// </summary>
 internal static class WebUiProcedures
@@ -18,6 +19,10 @@ internal static class WebUiProcedures
     private sealed record AdminLogin(string? Secret);
 
     private sealed record DisconnectRequest(string SocketId);
+
+    private sealed record ChannelRequest(string Channel);
+
+    private sealed record SearchRequest(string Text);
 
     private sealed record PublishRequest(string Channel, JsonElement? Data);
 
@@ -41,6 +46,23 @@ internal static class WebUiProcedures
         {
             RequireAdmin(socket);
             return ClusterOverview.GatherAsync(server);
+        });
+        server.MapProcedure("agserver/admin/series", (AGServerSocket socket) =>
+        {
+            RequireAdmin(socket);
+            return ClusterOverview.SeriesAsync(server);
+        });
+        server.MapProcedure("agserver/admin/channel", (ChannelRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
+        {
+            RequireAdmin(socket);
+            if (string.IsNullOrWhiteSpace(request.Channel)) throw new InvalidArgumentsError("A channel name, please");
+            return ClusterOverview.ChannelAsync(server, request.Channel.Trim(), cancellationToken);
+        });
+        server.MapProcedure("agserver/admin/search", (SearchRequest request, AGServerSocket socket) =>
+        {
+            RequireAdmin(socket);
+            if (string.IsNullOrWhiteSpace(request.Text)) throw new InvalidArgumentsError("A socket id (or its start) or a user id, please");
+            return ClusterOverview.SearchAsync(server, request.Text.Trim());
         });
         server.MapProcedure("agserver/admin/disconnect", (DisconnectRequest request, AGServerSocket socket) =>
         {

@@ -11,7 +11,7 @@ namespace AGServer.Server.Internal;
 /// Supervises one <see cref="SocketActor"/> per connection. A socket actor that throws is stopped (never
 /// restarted with lost state); its PostStop closes that connection with 1011 and nothing else is touched.
 /// </summary>
-internal sealed class ServerActor : ReceiveActor
+internal sealed class ServerActor : ReceiveActor, IWithTimers
 {
     /// <summary>A new connection; <see cref="HandshakeStream"/> is its HANDSHAKE middleware stream, if one was opened.</summary>
     public sealed record AcceptConnection(ISocketTransport Transport, SocketRequest Request, EventStream<AGAction>? HandshakeStream);
@@ -28,8 +28,25 @@ internal sealed class ServerActor : ReceiveActor
 
     private bool _closing;
 
+    /// <summary>Every <see cref="Admin.NodeSampler.Interval"/> while the dashboard is enabled: the node's figures are sampled.</summary>
+    private sealed record SampleTick
+    {
+        public static readonly SampleTick Instance = new();
+    }
+
+    private readonly Admin.NodeSampler? _sampler;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly SocketClusterServer _server;
+
+    protected override void PreStart()
+    {
+        if (_sampler is null) return;
+        _sampler.Add(Admin.ClusterOverview.Figures(_server));
+        Timers.StartPeriodicTimer(nameof(SampleTick), SampleTick.Instance, Admin.NodeSampler.Interval);
+    }
 
     public ServerActor(SocketClusterServer server)
     {
@@ -45,7 +62,16 @@ internal sealed class ServerActor : ReceiveActor
             Context.ActorOf(SocketActorProducer.Props(server, accept.Transport, accept.Request, accept.HandshakeStream));
         });
         // Commands from other nodes for this node's sockets, with their original sender.
+        // The dashboard's questions, from whichever node's dashboard asks.
         Receive<Admin.NodeStatsQuery>(_ => Sender.Tell(Admin.ClusterOverview.Local(server)));
+        Receive<Admin.NodeSeriesQuery>(_ => Sender.Tell(new Admin.NodeSeries(server.NodeAddress, _sampler?.Samples() ?? [])));
+        Receive<Admin.ChannelSubscribersQuery>(query => Sender.Tell(Admin.ClusterOverview.LocalSubscribers(server, query.Channel)));
+        Receive<Admin.SocketSearch>(search => Sender.Tell(Admin.ClusterOverview.Search(server, search.Text)));
+        if (server.Options.Dashboard.Enabled)
+        {
+            _sampler = new Admin.NodeSampler();
+            Receive<SampleTick>(_ => _sampler.Add(Admin.ClusterOverview.Figures(server)));
+        }
         Receive<RouteToSocket>(route => server.Sockets.DeliverLocal(route.SocketId, route.Command, Sender));
         Receive<RouteToUser>(route => server.Users.DeliverLocal(route.UserId, route.Command, Sender));
         // A consumer attached to a server-wide procedure or receiver: sockets holding packets for it hand them on.

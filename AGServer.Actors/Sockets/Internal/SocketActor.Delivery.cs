@@ -143,6 +143,7 @@ internal sealed partial class SocketActor
         ServerLog.UnknownProcedure(_server.Logger, name, _socket.Id);
         _socket.SendPacket(OutboundPacket.ErrorResponse(cid, ClientErrors.UnknownProcedure(name)));
         // A client chooses these names: they are folded into one, so the metric's tags stay bounded.
+        _server.Metrics.RpcFailed();
         if (_server.Metrics.RecordsRpcServer) _server.Metrics.RpcServer("(unknown)", TimeSpan.Zero, "UnknownProcedureError");
     }
 

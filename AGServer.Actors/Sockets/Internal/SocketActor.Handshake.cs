@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 using AGServer.Auth;
 using AGServer.Middleware;
@@ -19,6 +20,8 @@ internal sealed partial class SocketActor
         }
         if (_socket.State != SocketState.Connecting) return;
         LeaveHandshakeDeadline();
+        _handshakeSpan = AGServerTracing.StartDetached("handshake", ActivityKind.Server, _server.NodeAddress);
+        _handshakeSpan?.SetTag("agserver.socket.id", _socket.Id);
         var signedToken = packet.Data.TryGetProperty("authToken"u8, out var token) ? token.AsString() : null;
         if (signedToken is null)
         {
@@ -53,6 +56,7 @@ internal sealed partial class SocketActor
                 }
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
                 _server.Metrics.Handshake("rejected");
+                EndHandshakeSpan((error as INamedError)?.Name ?? "HandshakeRejected");
                 Disconnect(code, null);
                 return;
             }
@@ -78,6 +82,8 @@ internal sealed partial class SocketActor
         _socket.State = SocketState.Open;
         _openedAt = Environment.TickCount64;
         _server.Metrics.Handshake("accepted");
+        _handshakeSpan?.SetTag("agserver.authenticated", isAuthenticated);
+        EndHandshakeSpan(null);
         _server.Promote(_socket);
         _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
             authError is null ? null : new DehydratedError(authError))));
@@ -85,6 +91,15 @@ internal sealed partial class SocketActor
         EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, isAuthenticated, authError));
         _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
         if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
+    }
+
+    /// <summary>The handshake's span, from the client's #handshake to the answer (null when nothing records traces).</summary>
+    private Activity? _handshakeSpan;
+
+    private void EndHandshakeSpan(string? errorName)
+    {
+        AGServerTracing.End(_handshakeSpan, errorName);
+        _handshakeSpan = null;
     }
 
     private sealed record HandshakeResponse(

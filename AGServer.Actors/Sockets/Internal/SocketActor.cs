@@ -132,6 +132,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         LeaveHandshakeDeadline();
+        if (_handshakeSpan is not null) EndHandshakeSpan("SocketClosed");
         LeaveKeepAlive();
         // Reached with the socket still up only when this actor failed: close that connection, touch nothing else.
         if (_socket.State != SocketState.Closed)

@@ -53,7 +53,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         ActorRequest m => new()
         {
             ["n"] = m.Name, ["d"] = m.Data.IsAbsent ? null : JsonNode.Parse(m.Data.Utf8.Span), ["s"] = m.SocketId, ["u"] = m.UserId,
-            ["r"] = Serialization.SerializedActorPath(m.Socket),
+            ["r"] = Serialization.SerializedActorPath(m.Socket), ["tp"] = m.TraceParent,
         },
         RouteToSocket m => new() { ["id"] = m.SocketId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
         RouteToUser m => new() { ["id"] = m.UserId, ["m"] = Manifest(m.Command), ["b"] = Write(m.Command) },
@@ -76,7 +76,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         "IR" => new SocketReplies.InvokeResult(Str(j, "s")!, Str(j, "e")!, Element(j, "d") ?? default, Str(j, "c")),
         "IF" => new SocketReplies.InvokeFailed(Str(j, "s")!, Str(j, "e")!, Str(j, "n")!, Str(j, "m")!, Str(j, "c")),
         "AR" => new ActorRequest(Str(j, "n")!, j["d"] is { } data ? new RawJson(JsonSerializer.SerializeToUtf8Bytes(data)) : default,
-            Str(j, "s")!, Str(j, "u"), system.Provider.ResolveActorRef(Str(j, "r")!)),
+            Str(j, "s")!, Str(j, "u"), system.Provider.ResolveActorRef(Str(j, "r")!)) { TraceParent = Str(j, "tp") },
         "RS" => new RouteToSocket(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "RU" => new RouteToUser(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),
         "SS" => new SessionStarted(Str(j, "s")!, j["t"]!.GetValue<long>()),

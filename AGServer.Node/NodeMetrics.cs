@@ -19,7 +19,7 @@ namespace AGServer.Hosting;
 /// Metrics are AGServer's own (<see cref="AGServerMetrics.MeterName"/>) and .NET's <c>System.Runtime</c> meter (GC
 /// heap and collections, thread pool, lock contention, the process's CPU time and working set). The node names itself
 /// <c>service.name</c> <c>agserver</c> (<c>Metrics:ServiceName</c> or OpenTelemetry's <c>OTEL_SERVICE_NAME</c> change
-/// it), with its version and an instance id (in Prometheus's <c>target_info</c>).
+/// it), with its version and, as <c>service.instance.id</c>, its cluster address (in Prometheus's <c>target_info</c>).
 /// </summary>
 public static class NodeMetrics
 {
@@ -45,8 +45,10 @@ public static class NodeMetrics
         if (!prometheus && !otlpMetrics && !otlpTraces) return;
         var serviceName = configuration["OTEL_SERVICE_NAME"] ?? configuration["Metrics:ServiceName"] ?? DefaultServiceName;
         var version = typeof(SocketClusterServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        // service.instance.id is the node's cluster address (what the dashboard, the logs and the spans name it by).
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version));
+            .ConfigureResource(resource => resource.AddService(serviceName, serviceVersion: version, autoGenerateServiceInstanceId: false)
+                .AddDetector(services => new NodeAddressDetector(services.GetRequiredService<SocketClusterServer>())));
         if (prometheus || otlpMetrics)
         {
             telemetry.WithMetrics(metrics =>
@@ -66,4 +68,10 @@ public static class NodeMetrics
         if (On(endpoints.ServiceProvider.GetRequiredService<IConfiguration>())) endpoints.MapPrometheusScrapingEndpoint();
         return endpoints;
     }
+}
+
+/// <summary>Names the node's telemetry by its cluster address (<c>service.instance.id</c>).</summary>
+internal sealed class NodeAddressDetector(SocketClusterServer server) : IResourceDetector
+{
+    public Resource Detect() => new([new KeyValuePair<string, object>("service.instance.id", server.Health().Address)]);
 }

@@ -52,6 +52,7 @@ public sealed class Exchange
     {
         cancellationToken.ThrowIfCancellationRequested();
         Broker.Tell(new Publish(channel, EncodePublish(channel, data), null, 0, Trace: CurrentTrace));
+        _metrics?.Published("accepted");
         return Task.CompletedTask;
     }
 
@@ -62,6 +63,7 @@ public sealed class Exchange
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var trace = CurrentTrace;
         var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation, Trace: trace), AskTimeout, cancellationToken);
+        _metrics?.Published(answer is PublishFailed ? "failed" : "accepted");
         if (answer is PublishFailed failed) throw new BrokerError(failed.Reason);
     }
 
@@ -195,11 +197,7 @@ public sealed class Exchange
         foreach (var c in _channels.Values) action(c);
     }
 
-    internal byte[] EncodePublish(string channel, object? data)
-    {
-        _metrics?.Published();
-        return _codec().Encode(OutboundPacket.Publish(channel, data));
-    }
+    internal byte[] EncodePublish(string channel, object? data) => _codec().Encode(OutboundPacket.Publish(channel, data));
 
     /// <summary>The data of a <c>#publish</c> frame (slow path: only exchange subscriptions and outbound middleware need it).</summary>
     internal RawJson ReadPublishedData(byte[] frame)

@@ -98,7 +98,10 @@ internal sealed class NodeBroker : ReceiveActor
         Receive<Tick>(_ => OnTick());
         Receive<Publish>(OnPublish);
         Receive<ExchangeCommands.Publish>(publish =>
-            OnPublish(new Publish(publish.Channel, _codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0)));
+        {
+            _metrics?.Published("accepted");
+            OnPublish(new Publish(publish.Channel, _codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0));
+        });
         Receive<Routes>(OnRoutes);
         Receive<RoutesRevoked>(revoked => _routes.Revoke(revoked.Channel, Sender));
         Receive<Subscribe>(OnSubscribe);

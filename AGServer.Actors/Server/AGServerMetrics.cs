@@ -21,6 +21,7 @@ public sealed class AGServerMetrics
     private readonly Histogram<double> _rpcClientDuration;
     private readonly Counter<long> _publishes;
     private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _subscribes;
     private readonly Counter<long> _middlewareBlocks;
     private readonly Counter<long> _authFailures;
     private readonly Counter<long> _undelivered;
@@ -52,8 +53,12 @@ public sealed class AGServerMetrics
         Meter.CreateObservableCounter("agserver.bytes.sent", () => server.Traffic().BytesSent, "By", "Payload bytes sent to clients");
         _rpcServerDuration = Meter.CreateHistogram<double>("agserver.rpc.server.duration", "s", "Time to answer a client's invoke, by procedure, outcome and error name (every answered invoke, whatever served it)");
         _rpcClientDuration = Meter.CreateHistogram<double>("agserver.rpc.client.duration", "s", "Time a client took to answer the server's invoke, by procedure and outcome");
-        _publishes = Meter.CreateCounter<long>("agserver.publishes", "{message}", "Messages published on channels from this node (clients and exchange)");
-        _deliveries = Meter.CreateCounter<long>("agserver.deliveries", "{message}", "Publish deliveries to this node's subscribers");
+        _publishes = Meter.CreateCounter<long>("agserver.publishes", "{message}",
+            "Messages published on channels from this node (clients and exchange), by outcome (accepted, failed: the cluster did not take it, blocked: by middleware)");
+        _subscribes = Meter.CreateCounter<long>("agserver.subscribes", "{subscription}",
+            "Clients' subscribes, by outcome (accepted, refused: invalid or over a limit, blocked: by middleware, timed_out: the cluster did not confirm it)");
+        _deliveries = Meter.CreateCounter<long>("agserver.deliveries", "{message}",
+            "Publish deliveries to this node's subscribers, by outcome (delivered: handed to the socket, filtered: blocked by OUTBOUND middleware)");
         _middlewareBlocks = Meter.CreateCounter<long>("agserver.middleware.blocks", "{action}", "Actions blocked by middleware, by middleware type");
         _authFailures = Meter.CreateCounter<long>("agserver.auth.failures", "{token}", "Auth tokens refused, by reason (the error's name)");
         _undelivered = Meter.CreateCounter<long>("agserver.socket_commands.undelivered", "{command}", "Socket commands sent to a socket that no node has");
@@ -111,12 +116,16 @@ public sealed class AGServerMetrics
             new KeyValuePair<string, object?>("rpc.method", procedure),
             new KeyValuePair<string, object?>("agserver.rpc.outcome", outcome));
 
-    internal void Published() => _publishes.Add(1);
+    internal void Published(string outcome) => _publishes.Add(1, new KeyValuePair<string, object?>("agserver.publish.outcome", outcome));
+
+    internal void Subscribed(string outcome) => _subscribes.Add(1, new KeyValuePair<string, object?>("agserver.subscribe.outcome", outcome));
+
+    internal void DeliveryFiltered() => _deliveries.Add(1, new KeyValuePair<string, object?>("agserver.delivery.outcome", "filtered"));
 
     internal void Delivered(int subscribers)
     {
         Interlocked.Add(ref _deliveriesTotal, subscribers);
-        _deliveries.Add(subscribers);
+        _deliveries.Add(subscribers, new KeyValuePair<string, object?>("agserver.delivery.outcome", "delivered"));
     }
 
     internal void MiddlewareBlocked(MiddlewareType type) =>

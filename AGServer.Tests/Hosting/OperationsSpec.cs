@@ -34,6 +34,14 @@ public sealed class OperationsSpec
         // Every answered invoke is measured, whatever served it: a bare stream too, with its error's name.
         await socket.Send("""{"event":"streamed","cid":3}""");
         Assert.Contains("NopeError", await socket.Receive());
+        // A subscribe taken, one refused (no channel name), an invokePublish delivered to the subscriber.
+        await socket.Send("""{"event":"#subscribe","data":{"channel":"ops"},"cid":4}""");
+        Assert.Equal("""{"rid":4}""", await socket.Receive());
+        await socket.Send("""{"event":"#subscribe","data":{},"cid":5}""");
+        Assert.Contains("InvalidActionError", await socket.Receive());
+        await socket.Send("""{"event":"#publish","data":{"channel":"ops","data":1},"cid":6}""");
+        var answers = new[] { await socket.Receive(), await socket.Receive() };
+        Assert.Contains("""{"rid":6}""", answers);
 
         using var http = new HttpClient { BaseAddress = new Uri(url.Replace("ws://", "http://").Replace("/socketcluster/", "/")) };
         var metrics = await http.GetStringAsync("/metrics");
@@ -46,6 +54,10 @@ public sealed class OperationsSpec
         Assert.Matches(@"agserver_rpc_server_duration_seconds_count\{[^}]*rpc_method=""sum""[^}]*\} [1-9]", metrics);
         Assert.Matches(@"agserver_rpc_server_duration_seconds_count\{[^}]*error_type=""NopeError""[^}]*rpc_method=""streamed""[^}]*\} [1-9]", metrics);
         Assert.Matches(@"agserver_cluster_members\{[^}]*agserver_member_status=""up""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"agserver_subscribes_total\{[^}]*agserver_subscribe_outcome=""accepted""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"agserver_subscribes_total\{[^}]*agserver_subscribe_outcome=""refused""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"agserver_publishes_total\{[^}]*agserver_publish_outcome=""accepted""[^}]*\} [1-9]", metrics);
+        Assert.Matches(@"agserver_deliveries_total\{[^}]*agserver_delivery_outcome=""delivered""[^}]*\} [1-9]", metrics);
         await app.StopAsync();
     }
 
@@ -60,6 +72,8 @@ public sealed class OperationsSpec
 
         Assert.Matches(@"target_info\{[^}]*service_name=""agserver""", metrics);
         Assert.Matches(@"target_info\{[^}]*service_version=""[^""]+""", metrics);
+        var address = app.Services.GetRequiredService<SocketClusterServer>().Health().Address;
+        Assert.Contains($"service_instance_id=\"{address}\"", metrics);
         Assert.Matches(@"dotnet_process_memory_working_set_bytes(\{[^}]*\})? [1-9]", metrics);       // RSS
         Assert.Matches(@"dotnet_process_cpu_time_seconds_total\{[^}]*\} [0-9]", metrics);
         Assert.Matches(@"dotnet_gc_last_collection_heap_size_bytes\{[^}]*\} [0-9]", metrics);

@@ -93,8 +93,14 @@ internal sealed partial class SocketActor
     private void RunInboundMiddleware(AGAction action, long? cid, Action<ActionOutcome> allowed) =>
         RunInboundMiddleware(action, outcome =>
         {
-            if (outcome.IsAllowed) allowed(outcome);
-            else if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
+            if (outcome.IsAllowed)
+            {
+                allowed(outcome);
+                return;
+            }
+            if (action.Type == ActionType.Subscribe) _server.Metrics.Subscribed("blocked");
+            else if (action.Type == ActionType.PublishIn) _server.Metrics.Published("blocked");
+            if (cid is { } id) _socket.SendPacket(OutboundPacket.ErrorResponse(id, outcome.Error!));
         });
 
     /// <summary>
@@ -164,6 +170,7 @@ internal sealed partial class SocketActor
     private void OnOutboundSettled(OutboundSettled settled, bool next = true)
     {
         var outcome = Settled(MiddlewareType.Outbound, settled.Action, settled.Outcome);
+        if (!outcome.IsAllowed) _server.Metrics.DeliveryFiltered();
         if (outcome.IsAllowed && _socket.State != SocketState.Closed)
         {
             // The shared frame unless the data was replaced or the middleware asked for a fresh encoding (useCache: false).

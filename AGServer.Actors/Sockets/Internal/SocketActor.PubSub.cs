@@ -22,9 +22,11 @@ internal sealed partial class SocketActor
         switch (message)
         {
             case PublishAccepted accepted:
+                _server.Metrics.Published("accepted");
                 _socket.SendPacket(OutboundPacket.Response(accepted.Correlation, null));
                 return true;
             case PublishFailed failed:
+                _server.Metrics.Published("failed");
                 Refuse(failed.Correlation, new BrokerError(failed.Reason));
                 return true;
             case NodeBroker.Subscribed subscribed:
@@ -49,7 +51,7 @@ internal sealed partial class SocketActor
         var data = packet.Data;
         if (!data.TryGetProperty("channel"u8, out var channelJson) || channelJson.AsString() is not { Length: > 0 } channel)
         {
-            Refuse(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
+            RefuseSubscribe(packet.Cid, new InvalidActionError("Subscribe channel name was malformatted"));
             return;
         }
         if (!Admit("subscribe", channel, packet.Cid))
@@ -77,18 +79,18 @@ internal sealed partial class SocketActor
     {
         if (_socket.State != SocketState.Open)
         {
-            Refuse(cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
+            RefuseSubscribe(cid, new InvalidActionError("Cannot subscribe socket to a channel before it has completed the handshake"));
             return;
         }
         if (MalformedPosition(channel, options.Data) is { } malformed)
         {
-            Refuse(cid, malformed);
+            RefuseSubscribe(cid, malformed);
             return;
         }
         var limit = _options.SocketChannelLimit;
         if (limit > 0 && _channels.Count >= limit)
         {
-            Refuse(cid, new BrokerError(
+            RefuseSubscribe(cid, new BrokerError(
                 $"Failed to subscribe socket to the {channel} channel - InvalidActionError: Socket {_socket.Id} tried to exceed the channel subscription limit of {limit}"));
             return;
         }
@@ -115,6 +117,7 @@ internal sealed partial class SocketActor
         CancelRecovery(pending.Channel);
         _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(pending.Channel, _socket, null));
         ServerLog.SubscribeTimedOut(_server.Logger, _socket.Id, pending.Channel, _options.SubscribeTimeoutMs);
+        _server.Metrics.Subscribed("timed_out");
         Refuse(pending.Cid, new BrokerError(
             $"Failed to subscribe socket to the {pending.Channel} channel - the cluster did not confirm it within {_options.SubscribeTimeoutMs} ms"));
         Resume();
@@ -127,6 +130,7 @@ internal sealed partial class SocketActor
         _pendingSubscribe = null;
         if (_socket.State == SocketState.Open)
         {
+            _server.Metrics.Subscribed("accepted");
             EmitSocket(SocketEvents.Subscribe, new SubscribeEvent(pending.Channel, pending.Options));
             _server.Emit(ServerEvents.Subscription, new SubscriptionEvent(_socket, pending.Channel, pending.Options));
             if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
@@ -216,7 +220,8 @@ internal sealed partial class SocketActor
         RunInboundMiddleware(action, cid, outcome =>
         {
             var frame = _server.Codec.Encode(OutboundPacket.Publish(channel, outcome.Replaced ? outcome.Data : message));
-            _server.Metrics.Published();
+            // A transmitPublish is accepted once handed on; an invokePublish when the broker answers.
+            if (cid is null) _server.Metrics.Published("accepted");
             var reserved = (long)frame.Length * Math.Max(1, _server.LocalFanOut.Of(channel));
             _server.OutboundBudget.Add(reserved);
             _server.Exchange.Broker.Tell(new Publish(channel, frame, cid is null ? null : Self, cid ?? 0, reserved));
@@ -260,6 +265,12 @@ internal sealed partial class SocketActor
         $"Failed to unsubscribe socket from the {channel} channel - InvalidActionError: Socket {_socket.Id} tried to unsubscribe from a channel which it is not subscribed to");
 
     /// <summary>Emits the error on the socket and answers the request with it when there is one.</summary>
+    private void RefuseSubscribe(long? cid, AGError error)
+    {
+        _server.Metrics.Subscribed("refused");
+        Refuse(cid, error);
+    }
+
     private void Refuse(long? cid, AGError error)
     {
         EmitError(error);

@@ -252,20 +252,34 @@ public static class Scenarios
     }
 
     /// <summary>
-    /// Idle: handshaken connections that only answer the server's pings (default ping interval); the CPU the server
-    /// spends per second to keep 1,000 of them alive.
+    /// Idle: first the node with no connections (timer wake-ups, the scheduler's tick, thread-pool spinning), then
+    /// handshaken connections that only answer the server's pings (default ping interval): the CPU per second of the
+    /// empty node, of 1,000 idle connections, and the marginal CPU of one idle connection (the difference, per socket).
     /// </summary>
     public static async Task<List<Figure>> Idle(Uri url, ServerProcess server, BenchSize size)
     {
+        var window = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+        // The warm-up's sockets closed just before: the node gives their memory back first (10 s at most).
+        await Task.Delay(size.IsTiny ? size.SettleTime : TimeSpan.FromSeconds(10));
+        var empty = await CpuPerSecond(server, window);
         var sockets = await OpenIdle(url, size);
         await Task.Delay(size.SettleTime);
-        var window = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
+        var loaded = await CpuPerSecond(server, window);
+        foreach (var socket in sockets) await socket.DisposeAsync();
+        return
+        [
+            new("idle", "server CPU ms per second, no connections", empty, false),
+            new("idle", "server CPU ms per second per 1000 idle connections", loaded * 1000 / size.Connections, false),
+            new("idle", "marginal server CPU µs per second per idle connection", Math.Max(0, loaded - empty) * 1000 / size.Connections, false),
+        ];
+    }
+
+    private static async Task<double> CpuPerSecond(ServerProcess server, TimeSpan window)
+    {
         var cpu = server.CpuMilliseconds();
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
-        var cpuPerSecond = (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
-        foreach (var socket in sockets) await socket.DisposeAsync();
-        return [new("idle", "server CPU ms per second per 1000 idle connections", cpuPerSecond * 1000 / size.Connections, false)];
+        return (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Opens <see cref="BenchSize.Connections"/> handshaken sockets that ignore what they get, so many at a time.</summary>

@@ -27,6 +27,7 @@ internal sealed class ConnectionLimits : IDisposable
     public bool TryHandshake()
     {
         if (_handshakes is null) return true;
+        Server.Internal.RateLimitRule.Take(_handshakes);
         using var lease = _handshakes.AttemptAcquire();
         return lease.IsAcquired;
     }

@@ -61,11 +61,7 @@ public sealed partial class SocketClusterServer
         RateLimits = new RateLimitRules(options.RateLimits);
         ConnectionLimits = new Hosting.ConnectionLimits(options);
         Revocations = new Auth.Revocations(this);
-        system.WhenTerminated.ContinueWith(_ =>
-        {
-            RateLimits.Dispose();
-            ConnectionLimits.Dispose();
-        }, TaskScheduler.Default);
+        system.WhenTerminated.ContinueWith(_ => ConnectionLimits.Dispose(), TaskScheduler.Default);
         Listeners = new StreamGroup(Failures, options.StreamBufferLimit);
         Procedures = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);
         Receivers = new StreamGroup(Failures, options.StreamBufferLimit, dropStale: true);

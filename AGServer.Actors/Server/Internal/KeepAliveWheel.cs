@@ -77,8 +77,33 @@ internal sealed class KeepAliveWheel : IDisposable
         for (var i = 0; i < _slotCount; i++) _slots[i] = [];
         _ping = protocolVersion == 1 ? "#1"u8.ToArray() : [];
         _timeout = pingTimeout;
-        var tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)_slotCount));
-        _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, tick, tick);
+        _tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)_slotCount));
+        // Started by the first socket and stopped after the last: a node with no sockets has no timer to wake it.
+        _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    private readonly TimeSpan _tick;
+    private readonly Lock _running = new();
+    private int _members;
+
+    /// <summary>True while the wheel's timer runs (from the first socket to the last).</summary>
+    public bool IsTicking
+    {
+        get
+        {
+            lock (_running) return _members > 0;
+        }
+    }
+
+    /// <summary>Counts a socket in or out, starting the timer with the first and stopping it after the last.</summary>
+    private void Counted(int change)
+    {
+        lock (_running)
+        {
+            _members += change;
+            if (_members == 1 && change > 0) _timer.Change(_tick, _tick);
+            else if (_members == 0) _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public Member Add(AGServerSocket socket, IActorRef actor)
@@ -90,6 +115,7 @@ internal sealed class KeepAliveWheel : IDisposable
             member.Index = slot.Count;
             slot.Add(member);
         }
+        Counted(+1);
         return member;
     }
 
@@ -105,6 +131,7 @@ internal sealed class KeepAliveWheel : IDisposable
             slot.RemoveAt(slot.Count - 1);
             member.Index = -1;
         }
+        Counted(-1);
     }
 
     /// <summary>Sockets on the wheel.</summary>

@@ -2,23 +2,26 @@ using System.Threading.RateLimiting;
 
 namespace AGServer.Server.Internal;
 
-/// <summary>One configured limit at work: its token buckets, one per socket, in one partitioned limiter (one timer).</summary>
-internal sealed class RateLimitRule : IDisposable
+/// <summary>
+/// One configured limit at work. Each socket (or user budget) has its own token bucket, made by <see cref="NewBucket"/>
+/// and kept by its owner: buckets refill from the time elapsed when they are taken from, so no timer runs for them
+/// (an idle node wakes for nothing).
+/// </summary>
+internal sealed class RateLimitRule
 {
-    private readonly PartitionedRateLimiter<string> _buckets;
-
     public RateLimitRule(string name, RateLimit limit)
     {
         Name = name;
         Limit = limit;
-        var bucket = Bucket(limit);
-        _buckets = PartitionedRateLimiter.Create<string, string>(socketId => RateLimitPartition.GetTokenBucketLimiter(socketId, _ => bucket));
-        Period = bucket.ReplenishmentPeriod;
+        Period = Bucket(limit).ReplenishmentPeriod;
     }
 
+    /// <summary>A full bucket for one socket or user.</summary>
+    public TokenBucketRateLimiter NewBucket() => new(Bucket(Limit));
+
     /// <summary>
-    /// A token bucket for <paramref name="limit"/>, refilled ten times a second when the rate allows (so a burst's
-    /// tokens come back smoothly rather than in one lump), else one token at a time.
+    /// A token bucket for <paramref name="limit"/>, refilled by the time elapsed whenever it is taken from
+    /// (<see cref="Take"/>: no timer), at the limit's rate up to its burst.
     /// </summary>
     public static TokenBucketRateLimiterOptions Bucket(RateLimit limit)
     {
@@ -31,7 +34,7 @@ internal sealed class RateLimitRule : IDisposable
             TokensPerPeriod = tokens,
             ReplenishmentPeriod = period,
             QueueLimit = 0,
-            AutoReplenishment = true,
+            AutoReplenishment = false,
         };
     }
 
@@ -44,14 +47,19 @@ internal sealed class RateLimitRule : IDisposable
     public TimeSpan Period { get; }
 
     /// <summary>
-    /// Takes <paramref name="permits"/> tokens from <paramref name="socketId"/>'s bucket; false when it has not that many.
-    /// More than the bucket holds takes a full bucket (a publish to a channel wider than the burst waits for one).
+    /// Takes <paramref name="permits"/> tokens from <paramref name="bucket"/> (one of <see cref="NewBucket"/>'s); false
+    /// when it has not that many. More than the bucket holds takes a full bucket (a publish to a channel wider than the
+    /// burst waits for one).
     /// </summary>
-    public bool TryAcquire(string socketId, int permits = 1)
+    public bool TryAcquire(TokenBucketRateLimiter bucket, int permits = 1)
     {
-        using var lease = _buckets.AttemptAcquire(socketId, Math.Clamp(permits, 1, TokenLimit));
+        Take(bucket);
+        using var lease = bucket.AttemptAcquire(Math.Clamp(permits, 1, TokenLimit));
         return lease.IsAcquired;
     }
+
+    /// <summary>Refills <paramref name="bucket"/> by the time elapsed since it was last refilled, before it is taken from.</summary>
+    public static void Take(TokenBucketRateLimiter bucket) => bucket.TryReplenish();
 
     /// <summary>The bucket's size: the burst, or one second's worth.</summary>
     public int TokenLimit => Limit.Burst > 0 ? Limit.Burst : Limit.PerSecond;
@@ -59,12 +67,10 @@ internal sealed class RateLimitRule : IDisposable
     /// <summary>How long until <paramref name="permits"/> tokens are back at the limit's rate (at least one period).</summary>
     public TimeSpan WaitFor(int permits) =>
         TimeSpan.FromMilliseconds(Math.Max(Period.TotalMilliseconds, 1000.0 * Math.Min(permits, TokenLimit) / Limit.PerSecond));
-
-    public void Dispose() => _buckets.Dispose();
 }
 
 /// <summary>The node's rate limits, resolved by action kind and name: the longest matching pattern wins.</summary>
-internal sealed class RateLimitRules : IDisposable
+internal sealed class RateLimitRules
 {
     // A pattern with no rule (PerSecond 0) lifts the limit for its names: a wider pattern's limit does not apply to them.
     private readonly Dictionary<string, (string Pattern, bool Prefix, RateLimitRule? Rule)[]> _byKind = new();
@@ -94,11 +100,5 @@ internal sealed class RateLimitRules : IDisposable
             if (prefix ? name.StartsWith(pattern, StringComparison.Ordinal) : name == pattern)
                 return rule;
         return null;
-    }
-
-    public void Dispose()
-    {
-        foreach (var rules in _byKind.Values)
-        foreach (var (_, _, rule) in rules) rule?.Dispose();
     }
 }

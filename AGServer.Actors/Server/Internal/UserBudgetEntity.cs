@@ -29,6 +29,7 @@ internal sealed class UserBudgetEntity : ReceiveActor
                 bucket = new TokenBucketRateLimiter(RateLimitRule.Bucket(new RateLimit { PerSecond = request.PerSecond, Burst = request.Burst }));
                 _buckets[request.Limit] = bucket;
             }
+            RateLimitRule.Take(bucket);
             var available = (int)Math.Min(int.MaxValue, bucket.GetStatistics()?.CurrentAvailablePermits ?? 0);
             var granted = available >= request.Needed ? Math.Min(available, Math.Max(request.Wanted, request.Needed)) : 0;
             if (granted > 0) bucket.AttemptAcquire(granted).Dispose();

@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace AGServer.Sockets.Internal;
 
 /// <summary>Batching over time: flush the socket's batch every BatchInterval while batching (socketcluster-server's timers).</summary>
@@ -23,18 +25,24 @@ internal sealed partial class SocketActor
         public static readonly BatchOnHandshakeEnded Instance = new();
     }
 
-    private const string BatchTimerKey = "batch";
     private const string BatchOnHandshakeTimerKey = "batch-on-handshake";
 
     /// <summary>Batching asked for by the application (StartBatching), as opposed to the handshake's short batching.</summary>
     private bool _isBatching;
     private bool _batchTimerRunning;
 
+    /// <summary>
+    /// The batch's clock: a timer of its own rather than the actor system's scheduler, whose coarse tick (see
+    /// cluster.hocon) would stretch a 50 ms BatchInterval; only batching sockets have one.
+    /// </summary>
+    private Timer? _batchTimer;
+
     private bool ReceiveBatching(object message)
     {
         switch (message)
         {
             case BatchTick:
+                if (!_batchTimerRunning) return true;   // a tick already on its way when batching ended
                 _socket.FlushBatch();
                 _socket.StartBatch();
                 return true;
@@ -64,20 +72,25 @@ internal sealed partial class SocketActor
         _batchTimerRunning = true;
         _socket.StartBatch();
         var interval = TimeSpan.FromMilliseconds(_options.BatchInterval);
-        Timers.StartPeriodicTimer(BatchTimerKey, BatchTick.Instance, interval, interval);
+        _batchTimer = new Timer(static self => ((IActorRef)self!).Tell(BatchTick.Instance), Self, interval, interval);
+    }
+
+    private void StopBatchTimer()
+    {
+        _batchTimer?.Dispose();
+        _batchTimer = null;
+        _batchTimerRunning = false;
     }
 
     private void EndBatching()
     {
-        Timers.Cancel(BatchTimerKey);
-        _batchTimerRunning = false;
+        StopBatchTimer();
         _socket.FlushBatch();
     }
 
     private void CancelBatching()
     {
-        Timers.Cancel(BatchTimerKey);
-        _batchTimerRunning = false;
+        StopBatchTimer();
         _socket.CancelBatch();
     }
 

@@ -14,6 +14,23 @@ internal sealed partial class SocketActor
 {
     private const string SlowDownTimerKey = "rate-limit-slow-down";
 
+    /// <summary>The socket's own token bucket per limit, made on its first use.</summary>
+    private Dictionary<RateLimitRule, System.Threading.RateLimiting.TokenBucketRateLimiter>? _buckets;
+
+    private System.Threading.RateLimiting.TokenBucketRateLimiter BucketOf(RateLimitRule rule)
+    {
+        _buckets ??= new Dictionary<RateLimitRule, System.Threading.RateLimiting.TokenBucketRateLimiter>(ReferenceEqualityComparer.Instance);
+        if (!_buckets.TryGetValue(rule, out var bucket)) _buckets[rule] = bucket = rule.NewBucket();
+        return bucket;
+    }
+
+    private void DisposeBuckets()
+    {
+        if (_buckets is null) return;
+        foreach (var bucket in _buckets.Values) bucket.Dispose();
+        _buckets = null;
+    }
+
     /// <summary>Actions refused in a row (any limit); an admitted one ends the run.</summary>
     private int _overLimit;
 
@@ -43,7 +60,7 @@ internal sealed partial class SocketActor
                     return false;
             }
         }
-        else if (rule.TryAcquire(_socket.Id, permits))
+        else if (rule.TryAcquire(BucketOf(rule), permits))
         {
             _overLimit = 0;
             return true;

@@ -132,6 +132,8 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         LeaveHandshakeDeadline();
+        DisposeBuckets();
+        StopBatchTimer();
         if (_handshakeSpan is not null) EndHandshakeSpan("SocketClosed");
         LeaveKeepAlive();
         // Reached with the socket still up only when this actor failed: close that connection, touch nothing else.

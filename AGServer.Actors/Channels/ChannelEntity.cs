@@ -310,7 +310,11 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     /// <summary>A broker's answer to the start-up query (or a late one): it subscribes, holds routes, or both.</summary>
     private void OnReport(SubscriptionReport report, bool active)
     {
-        if (!active && report.Tail is { } tail) (_copies ??= []).Add((tail, AddressOf(report.Broker)));
+        if (report.Tail is { } tail)
+        {
+            if (active) OnLateCopy(tail, AddressOf(report.Broker));
+            else (_copies ??= []).Add((tail, AddressOf(report.Broker)));
+        }
         if (_presence is not null && report.Members is { } members)
             foreach (var member in members)
             {
@@ -507,6 +511,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
                 ServerLog.HistoryContinued(_logger, _channel, best.Node.ToString(), _history.Epoch, _history.Offset);
             _copies = null;
         }
+        MarkContinued();
         if (_history.Offset == 0) return;
         if (_journal is not null)
         {
@@ -521,6 +526,53 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         _replica = null;
         ChooseReplica();
     }
+
+    /// <summary>
+    /// A copy a broker reported after this incarnation began to serve (a slow node, a report past the recovery timeout).
+    /// While nothing was numbered since the history was continued, a more advanced copy is taken in, as it would have
+    /// been in time. Once offsets past the continued one were given again, a copy that has those offsets means they
+    /// now name two publications: the history starts a new epoch, so every subscriber refetches rather than skipping
+    /// or repeating, and publishes not yet confirmed fail (their publishers send them again).
+    /// </summary>
+    private void OnLateCopy(HistoryTail late, Address node)
+    {
+        if (_history is null) return;
+        var numberedSince = _history.Epoch != _continuedEpoch || _history.Offset > _continuedAt;
+        if (!numberedSince)
+        {
+            if (!_history.Adopt(late.Epoch, late.Offset, late.Entries)) return;
+            ServerLog.HistoryContinued(_logger, _channel, node.ToString(), _history.Epoch, _history.Offset);
+            var journaledFrom = _journaledEpoch == _history.Epoch ? _journaled : 0;
+            if (_journal is not null)
+                foreach (var entry in _history.All)
+                    if (entry.Offset > journaledFrom) _journal.Tell(new HistoryJournal.Append(_history.Epoch, entry));
+            MarkContinued();
+            _replicated = 0;
+            _replicaBroker?.Tell(new HistoryReplicate(_channel, _history.Epoch, _history.Offset, _history.All));
+            return;
+        }
+        if (late.Epoch != _history.Epoch || late.Offset <= _continuedAt) return;
+        var forked = _history.Epoch;
+        _history.StartEpoch();
+        MarkContinued();
+        _replicated = 0;
+        _replicaBroker?.Tell(new HistoryForget(_channel));
+        ServerLog.HistoryForked(_logger, _channel, node.ToString(), forked, late.Offset, _continuedAt, _history.Epoch);
+        while (_unreplicated.TryDequeue(out var waiting))
+            waiting.ReplyTo.Tell(new PublishFailed(waiting.Correlation,
+                $"Failed to publish to the {_channel} channel - its history was restarted (a late copy of it was found); publish again"));
+        Timers.Cancel(CheckReplica.Instance);
+    }
+
+    /// <summary>Where this incarnation's history was continued (or restarted): numbering past it is this incarnation's own.</summary>
+    private void MarkContinued()
+    {
+        _continuedEpoch = _history!.Epoch;
+        _continuedAt = _history.Offset;
+    }
+
+    private string? _continuedEpoch;
+    private long _continuedAt;
 
     private void OnHistoryQuery(HistoryQuery query)
     {

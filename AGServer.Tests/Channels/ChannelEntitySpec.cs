@@ -197,4 +197,74 @@ public sealed class ChannelEntitySpec : ServerTestKit
 
         for (var i = 0; i < brokers.Length; i++) Assert.Equal(i, (await brokers[i].ExpectMsgAsync<NodeRegistered>()).Sequence);
     }
+
+    private static readonly ChannelFeatureMap History = new(new Dictionary<string, ChannelFeatures> { ["hist/*"] = new() { HistorySize = 10 } });
+
+    private static HistoryTail Tail(string epoch, long offset) =>
+        new(epoch, offset, Enumerable.Range(1, (int)offset).Select(i => new HistoryBuffer.Entry(i, [(byte)i], Environment.TickCount64)).ToArray());
+
+    /// <summary>A history entity continued from this node's copy (epoch e1, offset 2), on a cluster of one (no replica).</summary>
+    private async Task<IActorRef> ContinuedHistoryEntity(string channel)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Sys);
+        var up = new TaskCompletionSource();
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        cluster.Join(cluster.SelfAddress);
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var entity = ChildActorOf(ChannelEntity.Props(channel, Settings, features: History));
+        var who = await _nodeBroker.ExpectMsgAsync<WhoSubscribes>();
+        who.Entity.Tell(new SubscriptionReport(channel, _nodeBroker.Ref, Subscribed: true, Tail: Tail("e1", 2)), _nodeBroker.Ref);
+        return entity;
+    }
+
+    private async Task<HistoryAnswer> HistoryOf(IActorRef entity, string channel)
+    {
+        var asker = CreateTestProbe();
+        entity.Tell(new HistoryQuery(channel, null, 0, 100, asker.Ref, 7));
+        return await asker.ExpectMsgAsync<HistoryAnswer>();
+    }
+
+    [Fact]
+    public async Task A_late_copy_more_advanced_than_the_one_continued_is_taken_in_while_nothing_was_numbered_since()
+    {
+        var entity = await ContinuedHistoryEntity("hist/late");
+        Assert.Equal(("e1", 2L), (await HistoryOf(entity, "hist/late")) is var before ? (before.Epoch, before.Offset) : default);
+
+        // A slow node's broker reports after the entity began to serve: it had offsets 3 and 4 of the same epoch.
+        var slow = CreateTestProbe();
+        entity.Tell(new SubscriptionReport("hist/late", slow.Ref, Subscribed: true, Tail: Tail("e1", 4)), slow.Ref);
+        var after = await HistoryOf(entity, "hist/late");
+        Assert.Equal(("e1", 4L, 4), (after.Epoch, after.Offset, after.Frames.Length));
+
+        // The next publish continues from there.
+        var publisher = CreateTestProbe();
+        entity.Tell(new SequencedPublish("hist/late", "{}"u8.ToArray(), publisher.Ref, 1));
+        await publisher.ExpectMsgAsync<PublishAccepted>();
+        Assert.Equal(5, (await HistoryOf(entity, "hist/late")).Offset);
+    }
+
+    [Fact]
+    public async Task A_late_copy_holding_offsets_numbered_again_starts_a_new_epoch_instead_of_giving_an_offset_two_meanings()
+    {
+        var entity = await ContinuedHistoryEntity("hist/fork");
+        var publisher = CreateTestProbe();
+        entity.Tell(new SequencedPublish("hist/fork", "{}"u8.ToArray(), publisher.Ref, 1));
+        await publisher.ExpectMsgAsync<PublishAccepted>();                  // offset 3 of e1, numbered by this incarnation
+
+        // A late copy also has an offset 3 of e1 (and 4): another publication. Offsets 3 and 4 cannot name both.
+        var slow = CreateTestProbe();
+        entity.Tell(new SubscriptionReport("hist/fork", slow.Ref, Subscribed: true, Tail: Tail("e1", 4)), slow.Ref);
+        var forked = await HistoryOf(entity, "hist/fork");
+        Assert.NotEqual("e1", forked.Epoch);
+        Assert.Equal((0L, 0), (forked.Offset, forked.Frames.Length));
+
+        entity.Tell(new SequencedPublish("hist/fork", "{}"u8.ToArray(), publisher.Ref, 2));
+        await publisher.ExpectMsgAsync<PublishAccepted>();
+        var next = await HistoryOf(entity, "hist/fork");
+        Assert.Equal((forked.Epoch, 1L), (next.Epoch, next.Offset));
+
+        // A late copy that stops where the history was continued says nothing new: no second restart.
+        entity.Tell(new SubscriptionReport("hist/fork", CreateTestProbe().Ref, Subscribed: true, Tail: Tail("e1", 2)));
+        Assert.Equal((forked.Epoch, 1L), (await HistoryOf(entity, "hist/fork")) is var same ? (same.Epoch, same.Offset) : default);
+    }
 }

@@ -115,6 +115,14 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
         return true;
     }
 
+    /// <summary>Drops the history and starts a new epoch at offset 0: what subscribers hold of the old one is unrecoverable.</summary>
+    public void StartEpoch()
+    {
+        Clear();
+        Epoch = NewEpoch();
+        Offset = 0;
+    }
+
     private void Enqueue(Entry entry)
     {
         _entries.Enqueue(entry);

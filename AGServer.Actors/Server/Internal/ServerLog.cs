@@ -135,6 +135,9 @@ internal static partial class ServerLog
     [LoggerMessage(3019, LogLevel.Information, "Channel '{Channel}' continues its history from a copy kept on {Node}: epoch {Epoch}, offset {Offset}")]
     public static partial void HistoryContinued(ILogger logger, string channel, string node, string epoch, long offset);
 
+    [LoggerMessage(3021, LogLevel.Warning, "Channel '{Channel}' found a late copy of its history on {Node} (epoch {Epoch}, offset {LateOffset}) after it had numbered publications past offset {ContinuedAt}: it starts a new epoch {NewEpoch}, and its subscribers refetch")]
+    public static partial void HistoryForked(ILogger logger, string channel, string node, string epoch, long lateOffset, long continuedAt, string newEpoch);
+
     [LoggerMessage(3020, LogLevel.Error, "The history journal of channel '{Channel}' failed; the channel's entity stops and starts again with its next message")]
     public static partial void HistoryJournalFailed(ILogger logger, string channel);
 }

@@ -151,8 +151,8 @@ public sealed partial class SocketClusterServer
     /// <summary>Local subscribers per channel, kept by the broker: what a publish costs this node (see <see cref="RateLimits.FanOut"/>).</summary>
     internal LocalFanOut LocalFanOut { get; } = new();
 
-    /// <summary>This node's cluster address, as spans and the dashboard name it.</summary>
-    internal string NodeAddress => _nodeAddress ??= Cluster.Get(System).SelfAddress.ToString();
+    /// <summary>This node's address, as spans and the dashboard name it (its cluster address; a test kit's local system has its own).</summary>
+    internal string NodeAddress => _nodeAddress ??= ((ExtendedActorSystem)System).Provider.DefaultAddress.ToString();
 
     private string? _nodeAddress;
 

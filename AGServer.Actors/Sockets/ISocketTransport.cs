@@ -37,6 +37,12 @@ internal interface ISocketTransport
 
     /// <summary>Payload bytes received so far.</summary>
     long BytesReceived { get; }
+
+    /// <summary>
+    /// Pongs the transport may take itself (<see cref="Server.Internal.KeepAliveWheel.Member.TryTakePong"/>) rather than
+    /// hand them to the actor; null: every frame goes to the actor. A transport that does not shortcut ignores it.
+    /// </summary>
+    void TakePongsWith(Server.Internal.KeepAliveWheel.Member? member) { }
 }
 
 /// <summary>What a transport tells its socket actor.</summary>

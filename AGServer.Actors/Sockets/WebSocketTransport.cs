@@ -68,6 +68,10 @@ internal sealed class WebSocketTransport : ISocketTransport
         _ = RunAsync();
     }
 
+    private volatile Server.Internal.KeepAliveWheel.Member? _pongs;
+
+    public void TakePongsWith(Server.Internal.KeepAliveWheel.Member? member) => _pongs = member;
+
     public ValueTask WriteAsync(ReadOnlyMemory<byte> frame) =>
         _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
 
@@ -120,6 +124,12 @@ internal sealed class WebSocketTransport : ISocketTransport
                     return;
                 }
                 if (!result.EndOfMessage) continue;
+                // An idle connection's pong stops here when nothing else needs it: no copy, no trip through the actor.
+                if (_pongs is { } pongs && buffer.AsSpan(0, count).SequenceEqual(pongs.Pong) && pongs.TryTakePong())
+                {
+                    count = 0;
+                    continue;
+                }
                 ReadOnlyMemory<byte> frame;
                 if (buffer.Length > SmallBuffer)
                 {

@@ -56,7 +56,7 @@ public sealed class RawSocket : IAsyncDisposable
         await _socket.SendAsync(bytes, type, true, CancellationToken.None);
 
     /// <summary>The next non-ping frame, or null once the server closed the socket.</summary>
-    public async Task<string?> Receive(TimeSpan? timeout = null)
+    public async Task<string?> Receive(TimeSpan? timeout = null, bool skipPings = true)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         var buffer = new byte[64 * 1024];
@@ -72,7 +72,7 @@ public sealed class RawSocket : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close) return null;
                 count += result.Count;
             } while (!result.EndOfMessage);
-            if (count == 0) continue; // ping
+            if (count == 0 && skipPings) continue; // a protocol 2 ping
             return Encoding.UTF8.GetString(buffer, 0, count);
         }
     }

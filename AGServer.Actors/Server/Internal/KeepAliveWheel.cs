@@ -1,5 +1,6 @@
 using System.Buffers;
 using Akka.Actor;
+using AGServer.Middleware;
 using AGServer.Sockets;
 
 namespace AGServer.Server.Internal;
@@ -47,6 +48,28 @@ internal sealed class KeepAliveWheel : IDisposable
         public long SilentFor(long now) => now - Volatile.Read(ref _lastHeard);
 
         internal bool FirstReport() => Interlocked.Exchange(ref _reportedSilent, 1) == 0;
+
+        /// <summary>The pong the client answers a ping with: <c>#2</c> in protocol 1, an empty message in protocol 2.</summary>
+        internal byte[] Pong = [];
+
+        /// <summary>
+        /// A pong the transport read, taken here when nothing else needs it, so an idle connection's pongs never go
+        /// through the socket's actor: the socket is open, its auth token (if any) has not expired (on a pong the actor
+        /// deauthenticates an expired one, as socketcluster-server does), and neither a <c>message</c> listener nor
+        /// INBOUND_RAW middleware wants to see raw messages. False: the transport hands the pong to the actor.
+        /// </summary>
+        public bool TryTakePong()
+        {
+            var socket = Socket;
+            if (socket.State != SocketState.Open) return false;
+            if (socket.AuthExpiry is { } expiry && DateTimeOffset.UtcNow > expiry) return false;
+            if (socket.Listeners.HasConsumers(SocketEvents.Message.Name)) return false;
+            if (socket.Server.Middleware.Wants(MiddlewareType.InboundRaw, new ActionInfo(ActionType.Message, null, socket.Request))) return false;
+            Heard();
+            Interlocked.Increment(ref socket.InboundReceived);
+            Interlocked.Increment(ref socket.InboundProcessed);
+            return true;
+        }
     }
 
     /// <summary>
@@ -61,6 +84,7 @@ internal sealed class KeepAliveWheel : IDisposable
     private readonly int _slotCount;
     private readonly List<Member>[] _slots;
     private readonly byte[] _ping;
+    private readonly byte[] _pong;
     private readonly long _timeout;
     private readonly Timer _timer;
     private int _nextSlot;
@@ -76,6 +100,7 @@ internal sealed class KeepAliveWheel : IDisposable
         _slots = new List<Member>[_slotCount];
         for (var i = 0; i < _slotCount; i++) _slots[i] = [];
         _ping = protocolVersion == 1 ? "#1"u8.ToArray() : [];
+        _pong = protocolVersion == 1 ? "#2"u8.ToArray() : [];
         _timeout = pingTimeout;
         _tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)_slotCount));
         // Started by the first socket and stopped after the last: a node with no sockets has no timer to wake it.
@@ -108,7 +133,7 @@ internal sealed class KeepAliveWheel : IDisposable
 
     public Member Add(AGServerSocket socket, IActorRef actor)
     {
-        var member = new Member(socket, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % _slotCount) };
+        var member = new Member(socket, actor) { Slot = (int)((uint)Interlocked.Increment(ref _placed) % _slotCount), Pong = _pong };
         var slot = _slots[member.Slot];
         lock (slot)
         {

@@ -125,6 +125,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _server.Emit(ServerEvents.Handshake, new HandshakeEvent(_socket));
         _handshakeDeadline = _server.HandshakeDeadlines.Add(Self);
         _keepAlive = _server.KeepAlive?.Add(_socket, Self);
+        _transport.TakePongsWith(_keepAlive);
         _socket.Outbox.Attach(Self);
         _transport.Attach(Self, _socket.Outbox);
     }
@@ -195,6 +196,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     private void LeaveKeepAlive()
     {
         if (_keepAlive is null) return;
+        _transport.TakePongsWith(null);
         _server.KeepAlive!.Remove(_keepAlive);
         _keepAlive = null;
     }

@@ -503,8 +503,8 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         if (_history is null) return;
         if (_copies is not null)
         {
-            // The most advanced copy names the epoch; every copy of it fills in what the others lack.
-            var best = _copies.MaxBy(copy => copy.Tail.Offset);
+            // The newest epoch's most advanced copy names the epoch; every copy of it fills in what the others lack.
+            var best = Epochs.Newest(_copies, copy => copy.Tail);
             foreach (var (tail, _) in _copies.Where(c => c.Tail.Epoch == best.Tail.Epoch).OrderByDescending(c => c.Tail.Offset))
                 _history.Adopt(tail.Epoch, tail.Offset, tail.Entries);
             if (_history.Epoch == best.Tail.Epoch)

@@ -21,7 +21,7 @@ internal sealed record ChannelSettings(
     TimeSpan SequenceTimeout,
     bool HistoryJournal = false)
 {
-    public static readonly ChannelSettings Default = new(100, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2),
+    public static readonly ChannelSettings Default = new(100, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2),
         TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), 10_000, TimeSpan.FromSeconds(9));
 
     public static ChannelSettings From(Config config)

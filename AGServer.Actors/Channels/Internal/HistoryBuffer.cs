@@ -16,14 +16,12 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
     /// <summary>The offset of each kept publication by its publish's key: a publish sent again is recognised.</summary>
     private readonly Dictionary<PublishKey, long> _offsets = new();
 
-    public string Epoch { get; private set; } = NewEpoch();
+    public string Epoch { get; private set; } = Epochs.New();
 
     /// <summary>The offset of the latest publication (0 before the first).</summary>
     public long Offset { get; private set; }
 
     public int Count => _entries.Count;
-
-    public static string NewEpoch() => Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>The next publication's offset.</summary>
     public long Next => Offset + 1;
@@ -119,7 +117,7 @@ internal sealed class HistoryBuffer(int size, TimeSpan? ttl)
     public void StartEpoch()
     {
         Clear();
-        Epoch = NewEpoch();
+        Epoch = Epochs.New(after: Epoch);
         Offset = 0;
     }
 

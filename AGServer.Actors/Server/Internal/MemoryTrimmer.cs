@@ -6,9 +6,10 @@ namespace AGServer.Server.Internal;
 /// Gives memory back to the operating system once a load has passed. The .NET GC only decommits when it collects, and
 /// a server that went quiet after a burst (a flood of connections, a churn) allocates too little to collect: its RSS
 /// would stay at the burst's peak. Every <see cref="Interval"/> this looks at the node: quiet (little allocated since
-/// the last look) and holding much more committed GC memory than after its last trim (or at start), it measures what is
-/// live with a background collection and, when that is small enough for a short pause, runs one aggressive, compacting
-/// collection, which decommits what is free. It does not run again until the node has been busy since. The GC is the
+/// the last look), busy since its last decision (much allocated in all, fast or slowly: a slow churn of channels never
+/// allocates much in one second, yet leaves its garbage in gen2) and holding much more committed GC memory than after
+/// its last trim (or at start), it measures what is live with a background collection and, when that is small enough
+/// for a short pause, runs one aggressive, compacting collection, which decommits what is free. The GC is the
 /// process's, so there is one trimmer per process, started by the first server that wants it.
 /// </summary>
 internal sealed class MemoryTrimmer
@@ -27,8 +28,11 @@ internal sealed class MemoryTrimmer
     /// <summary>How long the background collection that measures the live heap is given.</summary>
     private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
 
-    /// <summary>Allocated in one interval by a node that counts as quiet.</summary>
-    private const long QuietAllocation = 6L << 20;
+    /// <summary>
+    /// Allocated in one interval by a node that counts as quiet: what an idle node allocates (pings, timers, metrics:
+    /// tens to hundreds of KB a second), well under what a load does (a churn of 100 channels a second allocates 3 MB).
+    /// </summary>
+    private const long QuietAllocation = 1L << 20;
 
     /// <summary>
     /// Growth of committed memory since the last trim that is worth a collection. Small: after a churn the GC holds
@@ -36,11 +40,17 @@ internal sealed class MemoryTrimmer
     /// </summary>
     private const long WorthTrimming = 8L << 20;
 
+    /// <summary>
+    /// Allocated since the last decision (trim or not) that makes the node worth another look: a few seconds of a
+    /// load, minutes of an idle node (which allocates tens of KB a second).
+    /// </summary>
+    private const long BusyAllocation = 32L << 20;
+
     private readonly ILogger _logger;
     private readonly Timer _timer;
     private long _allocatedBefore = GC.GetTotalAllocatedBytes();
-    private bool _busySinceTrim = true;
-    private bool _measuredSinceLoad;
+    private long _allocatedAtDecision;
+    private bool _measured;
 
     private long _committedAfterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
 
@@ -50,9 +60,9 @@ internal sealed class MemoryTrimmer
         _timer = new Timer(_ => Look(), null, Interval, Interval);
     }
 
-    /// <summary>A quiet interval, after a busy one, with much more committed than after the last trim: worth a look.</summary>
-    internal static bool ShouldTrim(long allocatedInInterval, bool busySinceTrim, long committed, long committedAfterTrim) =>
-        allocatedInInterval < QuietAllocation && busySinceTrim && committed - committedAfterTrim >= WorthTrimming;
+    /// <summary>A quiet interval, busy since the last decision, with much more committed than after the last trim: worth a look.</summary>
+    internal static bool ShouldTrim(long allocatedInInterval, bool busySinceDecision, long committed, long committedAfterTrim) =>
+        allocatedInInterval < QuietAllocation && busySinceDecision && committed - committedAfterTrim >= WorthTrimming;
 
     /// <summary>Above this much live heap a compacting collection is not run (see <see cref="IsWorthThePause"/>).</summary>
     private const long MostLiveToCompact = 256L << 20;
@@ -73,22 +83,24 @@ internal sealed class MemoryTrimmer
         _allocatedBefore = allocated;
         if (allocatedInInterval >= QuietAllocation)
         {
-            _busySinceTrim = true;
-            _measuredSinceLoad = false;
+            // Still busy: what the last measure said is out of date.
+            _measured = false;
             return;
         }
         var memory = GC.GetGCMemoryInfo();
-        if (!ShouldTrim(allocatedInInterval, _busySinceTrim, memory.TotalCommittedBytes, _committedAfterTrim)) return;
-        if (!_measuredSinceLoad)
+        var busySinceDecision = allocated - _allocatedAtDecision >= BusyAllocation;
+        if (!ShouldTrim(allocatedInInterval, busySinceDecision, memory.TotalCommittedBytes, _committedAfterTrim)) return;
+        if (!_measured)
         {
             // The last collection may be from the middle of the load: a background one (no long pause) says what is live
             // now, and the decision follows shortly after it.
-            _measuredSinceLoad = true;
+            _measured = true;
             GC.Collect(2, GCCollectionMode.Forced, blocking: false);
             _timer.Change(MeasureTime, Interval);
             return;
         }
-        _busySinceTrim = false;
+        _measured = false;
+        _allocatedAtDecision = allocated;
         if (!IsWorthThePause(memory.HeapSizeBytes - memory.FragmentedBytes, memory.TotalCommittedBytes)) return;
         var before = Environment.WorkingSet;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);

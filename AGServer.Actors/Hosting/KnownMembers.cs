@@ -7,8 +7,9 @@ namespace AGServer.Hosting;
 /// The cluster's members, remembered in the node's data directory (<c>members</c>, one address a line) so that a
 /// restarted node asks them before anything else: with fixed seeds, they are added after the configured ones. A
 /// restarted first seed (the README's one-seed recipe) then joins the running cluster instead of forming a second one
-/// alone: Akka lets the first seed form a cluster only when none of the other seeds answers within
-/// <c>seed-node-timeout</c>. Without a data directory nothing is remembered (Akka's own seed rules apply).
+/// alone, and forms one only by <see cref="FirstSeedFormation"/>'s rule (a majority of the remembered nodes answer, none
+/// in a cluster), never because the others did not answer in time. Without a data directory nothing is remembered
+/// (Akka's own seed rules apply).
 /// </summary>
 internal sealed class KnownMembers : ReceiveActor
 {
@@ -21,13 +22,33 @@ internal sealed class KnownMembers : ReceiveActor
         return File.Exists(file) ? File.ReadAllLines(file).Where(line => line.Contains("://")).ToArray() : [];
     }
 
-    /// <summary>The configured seeds, then the remembered members that are neither one of them nor this node.</summary>
+    /// <summary>
+    /// The configured seeds, then the remembered members that are neither one of them nor this node. A first seed with
+    /// other nodes to ask leaves itself out (see <see cref="GuardsFirstSeed"/>).
+    /// </summary>
     public static IReadOnlyList<string> SeedsWithRemembered(NodeOptions node)
     {
-        if (node.DataDirectory is not { } dir || node.Seeds.Count == 0) return node.Seeds;
-        var self = NodeOptions.ToAddress($"{node.Hostname}:{node.ClusterPort}", node.Hostname);
-        return node.Seeds.Concat(Load(dir).Where(member => member != self && !node.Seeds.Contains(member))).ToArray();
+        if (node.Seeds.Count == 0) return node.Seeds;
+        var self = SelfAddress(node);
+        var remembered = node.DataDirectory is { } dir ? Load(dir).Where(member => member != self && !node.Seeds.Contains(member)) : [];
+        var seeds = node.Seeds.Concat(remembered).ToArray();
+        return GuardsFirstSeed(node) ? seeds.Where(seed => seed != self).ToArray() : seeds;
     }
+
+    /// <summary>
+    /// This node is the first seed and has other nodes to ask (other seeds, or remembered members): it must not form a
+    /// cluster alone after Akka's seed-node-timeout, which it would while it cannot reach them; <see
+    /// cref="FirstSeedFormation"/> decides. A first seed that lists only itself and remembers no one forms at once.
+    /// </summary>
+    public static bool GuardsFirstSeed(NodeOptions node)
+    {
+        if (node.Seeds.Count == 0) return false;
+        var self = SelfAddress(node);
+        return node.Seeds[0] == self
+               && (node.Seeds.Any(seed => seed != self) || (node.DataDirectory is { } dir && Load(dir).Any(member => member != self)));
+    }
+
+    private static string SelfAddress(NodeOptions node) => NodeOptions.ToAddress($"{node.Hostname}:{node.ClusterPort}", node.Hostname);
 
     public static Props Props(string dataDirectory) => Akka.Actor.Props.Create(() => new KnownMembers(dataDirectory));
 

@@ -53,6 +53,12 @@ public sealed partial class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Starts a Conformance app node on <paramref name="port"/> without waiting for it to be in a cluster (the app
+    /// writes its "listening on" line only then; its HTTP port answers before, not ready).
+    /// </summary>
+    public static NodeProcess Launch(int port, params string[] args) => new("AGServer.Conformance.dll", ["--port", port.ToString(), .. args]) { Port = port };
+
     /// <summary>Kills the process at once, as a crash would.</summary>
     public void Crash() => _process.Kill(entireProcessTree: true);
 

@@ -138,6 +138,12 @@ internal static partial class ServerLog
     [LoggerMessage(3021, LogLevel.Warning, "Channel '{Channel}' found a late copy of its history on {Node} (epoch {Epoch}, offset {LateOffset}) after it had numbered publications past offset {ContinuedAt}: it starts a new epoch {NewEpoch}, and its subscribers refetch")]
     public static partial void HistoryForked(ILogger logger, string channel, string node, string epoch, long lateOffset, long continuedAt, string newEpoch);
 
+    [LoggerMessage(3022, LogLevel.Information, "Restarted first seed: {Reached} of the {Remembered} other nodes it remembers answer, {InCluster} of them in a cluster; it forms a cluster only when a majority answer and none is in one")]
+    public static partial void FirstSeedWaiting(ILogger logger, int reached, int remembered, int inCluster);
+
+    [LoggerMessage(3023, LogLevel.Warning, "Restarted first seed: {Reached} of the {Remembered} other nodes it remembers answer and none is in a cluster; it forms the cluster")]
+    public static partial void FirstSeedForming(ILogger logger, int reached, int remembered);
+
     [LoggerMessage(3020, LogLevel.Error, "The history journal of channel '{Channel}' failed; the channel's entity stops and starts again with its next message")]
     public static partial void HistoryJournalFailed(ILogger logger, string channel);
 }

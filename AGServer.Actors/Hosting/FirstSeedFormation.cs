@@ -9,11 +9,11 @@ namespace AGServer.Hosting;
 /// <summary>
 /// Decides when the first seed may form a cluster. Akka lets the first listed seed form a new cluster when none of the
 /// other seeds answers within <c>seed-node-timeout</c> (5 s): a first seed that (re)starts while it cannot reach the
-/// others (a partition, a slow network) would form a second cluster beside theirs and report ready. A first seed with
-/// other nodes to ask (other seeds, or members remembered in its data directory, <see cref="KnownMembers"/>)
-/// therefore leaves itself out of its seed list, so Akka only ever joins an existing cluster through the others, and
-/// this actor forms one only when a majority of those nodes (itself included) answer and none of them is in a cluster
-/// (the cluster's first start, or a restart of every node), the same for <see cref="StableRounds"/> rounds in a row.
+/// others (a partition, a slow network) would form a second cluster beside theirs and report ready. A first seed that
+/// remembers members (in its data directory, <see cref="KnownMembers"/>) therefore leaves itself out of its seed
+/// list, so Akka only ever joins an existing cluster through the others, and this actor forms one only when a majority
+/// of the nodes it asks (itself included) answer and none of them is in a cluster (a restart of every node), the same
+/// for <see cref="StableRounds"/> rounds in a row.
 /// While it waits the node is not ready. A node is "in a cluster" once its <see cref="MemberMarker"/> actor exists.
 /// </summary>
 internal sealed class FirstSeedFormation : ReceiveActor, IWithTimers

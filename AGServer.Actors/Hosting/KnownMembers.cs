@@ -23,8 +23,8 @@ internal sealed class KnownMembers : ReceiveActor
     }
 
     /// <summary>
-    /// The configured seeds, then the remembered members that are neither one of them nor this node. A first seed with
-    /// other nodes to ask leaves itself out (see <see cref="GuardsFirstSeed"/>).
+    /// The configured seeds, then the remembered members that are neither one of them nor this node. A first seed that
+    /// remembers members leaves itself out (see <see cref="GuardsFirstSeed"/>).
     /// </summary>
     public static IReadOnlyList<string> SeedsWithRemembered(NodeOptions node)
     {
@@ -36,16 +36,16 @@ internal sealed class KnownMembers : ReceiveActor
     }
 
     /// <summary>
-    /// This node is the first seed and has other nodes to ask (other seeds, or remembered members): it must not form a
-    /// cluster alone after Akka's seed-node-timeout, which it would while it cannot reach them; <see
-    /// cref="FirstSeedFormation"/> decides. A first seed that lists only itself and remembers no one forms at once.
+    /// This node is the first seed and remembers other members: a cluster existed, so it must not form one alone after
+    /// Akka's seed-node-timeout, which it would while it cannot reach them; <see cref="FirstSeedFormation"/> decides.
+    /// A first seed that remembers no one (the cluster's first start) follows Akka's rule, so a node started alone
+    /// still forms its cluster.
     /// </summary>
     public static bool GuardsFirstSeed(NodeOptions node)
     {
-        if (node.Seeds.Count == 0) return false;
+        if (node.Seeds.Count == 0 || node.DataDirectory is not { } dir) return false;
         var self = SelfAddress(node);
-        return node.Seeds[0] == self
-               && (node.Seeds.Any(seed => seed != self) || (node.DataDirectory is { } dir && Load(dir).Any(member => member != self)));
+        return node.Seeds[0] == self && Load(dir).Any(member => member != self);
     }
 
     private static string SelfAddress(NodeOptions node) => NodeOptions.ToAddress($"{node.Hostname}:{node.ClusterPort}", node.Hostname);

@@ -82,9 +82,9 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// Histories three ways: one node in memory; two nodes, publishing on the node that is not the entities' home for
+    /// Histories four ways: one node in memory; two nodes, publishing on the node that is not the entities' home for
     /// about half the channels (every history publish confirmed once the replica has it); one node writing to a SQLite
-    /// journal (confirmed once written).
+    /// journal, and one writing to a PostgreSQL journal (confirmed once written).
     /// </summary>
     private static async Task<List<Figure>> Histories(BenchSize size)
     {
@@ -111,6 +111,14 @@ public static class BenchRunner
         finally
         {
             Directory.Delete(data, recursive: true);
+        }
+        // The cluster's journal: a PostgreSQL server of the bench's own on this machine, fsync on (a write is durable).
+        await using (var postgres = await Support.PrivatePostgres.StartAsync(fsync: true))
+        {
+            var connection = await postgres.NewDatabaseAsync();
+            await using var journaled = await ServerProcess.StartAGServer("--history-journal", "postgresql", "--history-connection", connection);
+            await WarmUp(journaled);
+            figures.AddRange(await Scenarios.History(journaled.Url, journaled, size, "one node, PostgreSQL journal"));
         }
         return figures;
     }

@@ -24,7 +24,7 @@ namespace AGServer.Channels;
 /// move), and its presence (members reported by the brokers, rebuilt from them after a move or crash, announced on
 /// the companion channel <c>$presence:name</c>). An entity with a non-empty history does not passivate.
 /// </summary>
-internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTimers
+internal sealed class ChannelEntity : UntypedActor, IWithUnboundedStash, IWithTimers
 {
     /// <summary>The sharding type name of channel entities.</summary>
     public const string TypeName = "agserver-channel";
@@ -98,8 +98,10 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         _features = features ?? ChannelFeatureMap.Empty;
         if (these.HasHistory) _history = new HistoryBuffer(these.HistorySize, these.HistoryTtl);
         if (these.Presence) _presence = new PresenceTracker();
-        Recovering();
     }
+
+    /// <summary>Starts in <see cref="Recovering"/>; <see cref="BecomeActive"/> moves it to <see cref="Active"/>.</summary>
+    protected override void OnReceive(object message) => Recovering(message);
 
     public IStash Stash { get; set; } = null!;
 
@@ -107,7 +109,23 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
 
     public static Props Props(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null,
         Func<ISocketCodec>? codec = null) =>
-        Akka.Actor.Props.Create(() => new ChannelEntity(channel, settings, logger, features, codec));
+        Akka.Actor.Props.CreateBy(new Producer(channel, settings, logger, features, codec));
+
+    /// <summary>
+    /// Creates the entity with a plain constructor call: a channel entity starts on a channel's first use, so its start is
+    /// on a subscribe's path (an expression-built Props costs a reflection call and its allocations per entity).
+    /// </summary>
+    private sealed class Producer(string channel, ChannelSettings settings, ILogger? logger, ChannelFeatureMap? features, Func<ISocketCodec>? codec)
+        : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(ChannelEntity);
+
+        public ActorBase Produce() => new ChannelEntity(channel, settings, logger, features, codec);
+
+        public void Release(ActorBase actor)
+        {
+        }
+    }
 
     protected override void PreStart()
     {
@@ -134,50 +152,53 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         else Timers.StartSingleTimer(RecoveryTimedOut.Instance, RecoveryTimedOut.Instance, _settings.RecoveryTimeout);
     }
 
-    private void Recovering()
+    /// <summary>Until every broker reported (or the recovery timeout): reports and the journal's history are taken, the rest waits.</summary>
+    private void Recovering(object message)
     {
-        Receive<SubscriptionReport>(report =>
+        switch (message)
         {
-            OnReport(report, active: false);
-            _awaitingReports.Remove(report.Broker.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : report.Broker.Path.Address);
-            if (_awaitingReports.Count == 0 && !_awaitingJournal) BecomeActive();
-        });
-        Receive<HistoryJournal.Recovered>(recovered =>
-        {
-            if (recovered.Tail is { } tail) (_copies ??= []).Add((tail, Cluster.Get(Context.System).SelfAddress));
-            _journaled = recovered.Tail?.Offset ?? 0;
-            _journaledEpoch = recovered.Tail?.Epoch;
-            _awaitingJournal = false;
-            if (_awaitingReports.Count == 0 || _reportsTimedOut) BecomeActive();
-        });
-        Receive<RecoveryTimedOut>(_ =>
-        {
-            // The journal is waited for whatever it takes (it fails on its own timeout): its history must not fork.
-            _reportsTimedOut = true;
-            if (!_awaitingJournal) BecomeActive();
-        });
-        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_journal), _ => JournalFailed());
-        Receive<HistoryHandoff>(OnHistoryHandoff);
-        Receive<HandOffStop>(_ =>
-        {
-            // Serve what is stashed with the nodes known so far, then stop like an active entity.
-            BecomeActive();
-            OnHandOffStop();
-        });
-        ReceiveAny(_ =>
-        {
-            Stash.Stash();
-            // The stash is bounded: at the held-publishes limit the entity stops waiting for slow reports and serves
-            // what it has (late reports still register their nodes), rather than holding without end.
-            if (++_stashed >= _settings.HeldPublishesLimit && !_awaitingJournal) BecomeActive();
-        });
+            case SubscriptionReport report:
+                OnReport(report, active: false);
+                _awaitingReports.Remove(report.Broker.Path.Address.HasLocalScope ? Cluster.Get(Context.System).SelfAddress : report.Broker.Path.Address);
+                if (_awaitingReports.Count == 0 && !_awaitingJournal) BecomeActive();
+                break;
+            case HistoryJournal.Recovered recovered:
+                if (recovered.Tail is { } tail) (_copies ??= []).Add((tail, Cluster.Get(Context.System).SelfAddress));
+                _journaled = recovered.Tail?.Offset ?? 0;
+                _journaledEpoch = recovered.Tail?.Epoch;
+                _awaitingJournal = false;
+                if (_awaitingReports.Count == 0 || _reportsTimedOut) BecomeActive();
+                break;
+            case RecoveryTimedOut:
+                // The journal is waited for whatever it takes (it fails on its own timeout): its history must not fork.
+                _reportsTimedOut = true;
+                if (!_awaitingJournal) BecomeActive();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_journal):
+                JournalFailed();
+                break;
+            case HistoryHandoff handoff:
+                OnHistoryHandoff(handoff);
+                break;
+            case HandOffStop:
+                // Serve what is stashed with the nodes known so far, then stop like an active entity.
+                BecomeActive();
+                OnHandOffStop();
+                break;
+            default:
+                Stash.Stash();
+                // The stash is bounded: at the held-publishes limit the entity stops waiting for slow reports and serves
+                // what it has (late reports still register their nodes), rather than holding without end.
+                if (++_stashed >= _settings.HeldPublishesLimit && !_awaitingJournal) BecomeActive();
+                break;
+        }
     }
 
     private int _stashed;
     private bool _reportsTimedOut;
     private string? _journaledEpoch;
 
-    /// <summary>The journal failed (its store is unreachable, say): this incarnation stops; the next message starts another.</summary>
+    /// <summary>The next incarnation starts when this one's journal failed (its store is unreachable, say).</summary>
     private void JournalFailed()
     {
         ServerLog.HistoryJournalFailed(_logger, _channel);
@@ -189,7 +210,7 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
     {
         Timers.Cancel(RecoveryTimedOut.Instance);
         ContinueHistory();
-        Become(Active);
+        Context.Become(Active);
         Context.SetReceiveTimeout(_settings.PassivateIdleAfter);
         // Holders keep the routes of the previous incarnation; this one's replace them.
         if (_holders.Count > 0) PushRoutes();
@@ -200,111 +221,142 @@ internal sealed class ChannelEntity : ReceiveActor, IWithUnboundedStash, IWithTi
         Stash.UnstashAll();
     }
 
-    private void Active()
+    /// <summary>Serving: registrations, routes, presence, and (with history) sequencing and replication.</summary>
+    private void Active(object message)
     {
-        Receive<RegisterNode>(register =>
+        switch (message)
         {
-            if (AddNode(register.Broker)) PushRoutes();
-            _pending.Add(new PendingRegistration(register.Broker, register.Sequence, _version, Environment.TickCount64));
-            ConfirmAcknowledged();
-        });
-        Receive<UnregisterNode>(unregister =>
-        {
-            if (!_nodes.Remove(unregister.Broker)) return;
-            UnwatchIfUnused(unregister.Broker);
-            PushRoutes();
-        });
-        Receive<RouteRequest>(request =>
-        {
-            // A new holder has no routes before these, so it publishes nothing remote that could miss a registration:
-            // it counts as acknowledged up to now.
-            if (_holders.TryAdd(request.Broker, _version)) Context.Watch(request.Broker);
-            request.Broker.Tell(new Routes(_channel, _nodes.Brokers.ToArray(), _version));
-        });
-        Receive<RoutesAck>(ack =>
-        {
-            if (!_holders.TryGetValue(Sender, out var acked))
-            {
-                // Routes that reached a broker after it was dropped as a holder: it must not keep them.
-                Sender.Tell(new RoutesRevoked(_channel));
-                return;
-            }
-            if (ack.Version > acked) _holders[Sender] = ack.Version;
-            ConfirmAcknowledged();
-        });
-        Receive<ReleaseRoutes>(release =>
-        {
-            if (!_holders.Remove(release.Broker)) return;
-            UnwatchIfUnused(release.Broker);
-            ConfirmAcknowledged();
-        });
-        Receive<SubscriptionReport>(report => OnReport(report, active: true));
-        Receive<CheckAcks>(_ => RevokeLateHolders());
-        Receive<HistoryJournal.Journaled>(journaled =>
-        {
-            if (journaled.Epoch != _history?.Epoch) return;
-            _journaled = Math.Max(_journaled, journaled.Offset);
-            ConfirmReady();
-        });
-        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_journal), _ => JournalFailed());
-        Receive<Terminated>(terminated =>
-        {
-            _holders.Remove(terminated.ActorRef);
-            if (_nodes.Remove(terminated.ActorRef)) PushRoutes();
-            ConfirmAcknowledged();
-            if (_presence is not null)
-                foreach (var (socketId, userId) in _presence.LeaveAll(terminated.ActorRef))
+            case RegisterNode register:
+                if (AddNode(register.Broker)) PushRoutes();
+                _pending.Add(new PendingRegistration(register.Broker, register.Sequence, _version, Environment.TickCount64));
+                ConfirmAcknowledged();
+                break;
+            case UnregisterNode unregister:
+                if (!_nodes.Remove(unregister.Broker)) return;
+                UnwatchIfUnused(unregister.Broker);
+                PushRoutes();
+                break;
+            case RouteRequest request:
+                // A new holder has no routes before these, so it publishes nothing remote that could miss a registration:
+                // it counts as acknowledged up to now.
+                if (_holders.TryAdd(request.Broker, _version)) Context.Watch(request.Broker);
+                request.Broker.Tell(new Routes(_channel, _nodes.Brokers.ToArray(), _version));
+                break;
+            case RoutesAck ack:
+                if (!_holders.TryGetValue(Sender, out var acked))
                 {
-                    _reportedUnannounced.Remove(socketId);
-                    AnnouncePresence("leave", socketId, userId, NodeOf(terminated.ActorRef));
+                    // Routes that reached a broker after it was dropped as a holder: it must not keep them.
+                    Sender.Tell(new RoutesRevoked(_channel));
+                    return;
                 }
-        });
-        Receive<SequencedPublish>(OnSequencedPublish);
-        Receive<HistoryReplicated>(OnReplicated);
-        Receive<CheckReplica>(_ => OnCheckReplica());
-        Receive<PresenceJoin>(join =>
-        {
-            var node = NodeOf(join.Broker);
-            // A member first known from a start-up report is announced when its own join arrives.
-            if (_presence?.Join(join.SocketId, join.UserId, join.Broker, node) == true || _reportedUnannounced.Remove(join.SocketId))
-                AnnouncePresence("join", join.SocketId, join.UserId, node);
-        });
-        Receive<PresenceLeave>(leave =>
-        {
-            if (_presence is null) return;
-            var node = _presence.NodeOf(leave.SocketId);
-            _reportedUnannounced.Remove(leave.SocketId);
-            var userId = _presence.Leave(leave.SocketId, out var removed);
-            if (removed) AnnouncePresence("leave", leave.SocketId, userId, node);
-        });
-        Receive<PresenceQuery>(query => query.ReplyTo.Tell(_presence is null
-            ? new PresenceAnswer(_channel, query.Correlation, false, 0, 0, [])
-            : new PresenceAnswer(_channel, query.Correlation, true, _presence.Sockets, _presence.Users,
-                query.WithMembers ? _presence.Members.ToArray() : [])));
-        Receive<HistoryQuery>(OnHistoryQuery);
-        Receive<HistoryHandoff>(OnHistoryHandoff);
-        Receive<HandOffStop>(_ => OnHandOffStop());
-        Receive<Drained>(_ =>
-        {
-            // The history goes to the next home through the region, which holds messages for a shard being handed off.
-            if (_history is { Offset: > 0 })
-                ClusterSharding.Get(Context.System).ShardRegion(TypeName)
-                    .Tell(new HistoryHandoff(_channel, _history.Epoch, _history.Offset, _history.All));
-            // What still waits for its replica or the journal is not confirmed here: its broker sends it again, and the
-            // next home (which has it, from the hand-off or a copy) recognises it by its key and confirms it.
-            Context.Stop(Self);
-        });
-        Receive<ReceiveTimeout>(_ =>
-        {
-            if (!_nodes.IsEmpty || _pending.Count > 0) return;
-            // A history outlives its subscribers (they come back to recover from it) until its publications expire.
-            _history?.Trim(Environment.TickCount64);
-            if (_history is { Count: > 0 }) return;
-            foreach (var holder in _holders.Keys) holder.Tell(new RoutesRevoked(_channel));
-            _holders.Clear();
-            _replicaBroker?.Tell(new HistoryForget(_channel));
-            Context.Parent.Tell(new Passivate(PoisonPill.Instance));
-        });
+                if (ack.Version > acked) _holders[Sender] = ack.Version;
+                ConfirmAcknowledged();
+                break;
+            case ReleaseRoutes release:
+                if (!_holders.Remove(release.Broker)) return;
+                UnwatchIfUnused(release.Broker);
+                ConfirmAcknowledged();
+                break;
+            case SubscriptionReport report:
+                OnReport(report, active: true);
+                break;
+            case CheckAcks:
+                RevokeLateHolders();
+                break;
+            case HistoryJournal.Journaled journaled:
+                if (journaled.Epoch != _history?.Epoch) return;
+                _journaled = Math.Max(_journaled, journaled.Offset);
+                ConfirmReady();
+                break;
+            case Terminated terminated when terminated.ActorRef.Equals(_journal):
+                JournalFailed();
+                break;
+            case Terminated terminated:
+                OnBrokerTerminated(terminated.ActorRef);
+                break;
+            case SequencedPublish publish:
+                OnSequencedPublish(publish);
+                break;
+            case HistoryReplicated replicated:
+                OnReplicated(replicated);
+                break;
+            case CheckReplica:
+                OnCheckReplica();
+                break;
+            case PresenceJoin join:
+            {
+                var node = NodeOf(join.Broker);
+                // A member first known from a start-up report is announced when its own join arrives.
+                if (_presence?.Join(join.SocketId, join.UserId, join.Broker, node) == true || _reportedUnannounced.Remove(join.SocketId))
+                    AnnouncePresence("join", join.SocketId, join.UserId, node);
+                break;
+            }
+            case PresenceLeave leave:
+            {
+                if (_presence is null) return;
+                var node = _presence.NodeOf(leave.SocketId);
+                _reportedUnannounced.Remove(leave.SocketId);
+                var userId = _presence.Leave(leave.SocketId, out var removed);
+                if (removed) AnnouncePresence("leave", leave.SocketId, userId, node);
+                break;
+            }
+            case PresenceQuery query:
+                query.ReplyTo.Tell(_presence is null
+                    ? new PresenceAnswer(_channel, query.Correlation, false, 0, 0, [])
+                    : new PresenceAnswer(_channel, query.Correlation, true, _presence.Sockets, _presence.Users,
+                        query.WithMembers ? _presence.Members.ToArray() : []));
+                break;
+            case HistoryQuery query:
+                OnHistoryQuery(query);
+                break;
+            case HistoryHandoff handoff:
+                OnHistoryHandoff(handoff);
+                break;
+            case HandOffStop:
+                OnHandOffStop();
+                break;
+            case Drained:
+                // The history goes to the next home through the region, which holds messages for a shard being handed off.
+                if (_history is { Offset: > 0 })
+                    ClusterSharding.Get(Context.System).ShardRegion(TypeName)
+                        .Tell(new HistoryHandoff(_channel, _history.Epoch, _history.Offset, _history.All));
+                // What still waits for its replica or the journal is not confirmed here: its broker sends it again, and the
+                // next home (which has it, from the hand-off or a copy) recognises it by its key and confirms it.
+                Context.Stop(Self);
+                break;
+            case ReceiveTimeout:
+                PassivateIfIdle();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>A subscribed or publishing broker (its node) is gone: its routes, registrations and presence members go.</summary>
+    private void OnBrokerTerminated(IActorRef broker)
+    {
+        _holders.Remove(broker);
+        if (_nodes.Remove(broker)) PushRoutes();
+        ConfirmAcknowledged();
+        if (_presence is not null)
+            foreach (var (socketId, userId) in _presence.LeaveAll(broker))
+            {
+                _reportedUnannounced.Remove(socketId);
+                AnnouncePresence("leave", socketId, userId, NodeOf(broker));
+            }
+    }
+
+    private void PassivateIfIdle()
+    {
+        if (!_nodes.IsEmpty || _pending.Count > 0) return;
+        // A history outlives its subscribers (they come back to recover from it) until its publications expire.
+        _history?.Trim(Environment.TickCount64);
+        if (_history is { Count: > 0 }) return;
+        foreach (var holder in _holders.Keys) holder.Tell(new RoutesRevoked(_channel));
+        _holders.Clear();
+        _replicaBroker?.Tell(new HistoryForget(_channel));
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
     }
 
     /// <summary>A broker's answer to the start-up query (or a late one): it subscribes, holds routes, or both.</summary>

@@ -23,6 +23,7 @@ public sealed class BenchToolSpec
         Assert.Contains("| history | acknowledged publishes/s, channels with history (one node) |", table);
         Assert.Contains("| history | acknowledged publishes/s, channels with history (two nodes, replicated) |", table);
         Assert.Contains("| history | p99 ms, one publish at a time, with history (one node, SQLite journal) |", table);
+        Assert.Contains("| history | acknowledged publishes/s, channels with history (one node, PostgreSQL journal) |", table);
         Assert.Contains("| connect | p99 handshake latency ms |", table);
         // The recommended path (MapProcedure) is the RPC row; the bare stream is reported beside it, with its own ratios.
         Assert.Contains("| rpc | RPCs/s |", table);

@@ -20,7 +20,7 @@ public sealed class FirstSeedPartitionSpec : IDisposable
     {
         var seedPort = FreePort.Next();
         string[] seedArgs = ["--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", "--data-dir", _dataDirectory];
-        var seed = await NodeProcess.Start(seedArgs);
+        await using var seed = await NodeProcess.Start(seedArgs);
         await using var other = await NodeProcess.Start("--cluster-port", FreePort.Next().ToString(), "--seed", $"127.0.0.1:{seedPort}");
         NodeProcess? restarted = null;
         try
@@ -30,7 +30,6 @@ public sealed class FirstSeedPartitionSpec : IDisposable
             await seed.WhenOutput(_ => File.Exists(MembersFile) && File.ReadAllLines(MembersFile).Length == 2, TimeSpan.FromSeconds(30),
                 "remembering both members");
             await seed.Terminate();                    // it leaves; the other node goes on alone
-            await seed.DisposeAsync();
             await other.WhenOutput(output => output.Contains($"Cluster member akka.tcp://agserver@127.0.0.1:{seedPort} is Removed", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30), "without the seed");
 

@@ -3,12 +3,15 @@ using AGServer.Protocol;
 using AGServer.Sockets;
 using AGServer.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace AGServer.Tests.Auth;
 
 /// <summary>Revocation and blocking on two or three nodes: made on one, refused and enforced on the others at once.</summary>
-public sealed class RevocationSpec : AGServerTestKit
+public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestKit(testOutput)
 {
+    private readonly ITestOutputHelper _output = testOutput;
+
     private sealed record Login(string User, string? TokenId);
 
     private async Task<(SocketClusterServer One, SocketClusterServer Two)> StartCluster()
@@ -59,10 +62,13 @@ public sealed class RevocationSpec : AGServerTestKit
         await using var onThree = await LoggedIn(three, "bob");
         await using var ann = await LoggedIn(three, "ann");
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await one.Revocations.BlockUserAsync("bob");
 
-        foreach (var socket in new[] { onOne, onTwo, onThree })
-            Assert.Equal(CloseCodes.UserBlocked, (await socket.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
+        var closes = await Task.WhenAll(new[] { onOne, onTwo, onThree }.Select(socket => socket.Closed)).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(closes, close => Assert.Equal(CloseCodes.UserBlocked, close.Code));
+        // The figure (not asserted: a timed test would be flaky) that the README's "within a second" stands on.
+        _output.WriteLine($"bob's sockets on three nodes were all cut {clock.ElapsedMilliseconds} ms after the block was asked for");
         Assert.False(ann.Closed.IsCompleted);
     }
 

@@ -130,8 +130,8 @@ internal sealed class NodeBroker : ReceiveActor
         var channel = subscribe.Channel;
         _local.Add(channel, subscribe.Subscriber);
         _fanOut?.Set(channel, _local.CountOf(channel));
-        if (subscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
-            _region.Tell(new PresenceJoin(channel, Self, socket.Id, socket.UserId));
+        if (subscribe.Subscriber.Presence is { } member && _features.For(channel).Presence)
+            _region.Tell(new PresenceJoin(channel, Self, member.SocketId, member.UserId));
         if (_registered.ContainsKey(channel))
         {
             subscribe.ReplyTo?.Tell(new Subscribed(channel));
@@ -158,8 +158,8 @@ internal sealed class NodeBroker : ReceiveActor
     private void OnUnsubscribe(Unsubscribe unsubscribe)
     {
         var channel = unsubscribe.Channel;
-        if (unsubscribe.Subscriber is Sockets.AGServerSocket socket && _features.For(channel).Presence)
-            _region.Tell(new PresenceLeave(channel, Self, socket.Id));
+        if (unsubscribe.Subscriber.Presence is { } member && _features.For(channel).Presence)
+            _region.Tell(new PresenceLeave(channel, Self, member.SocketId));
         var last = _local.Remove(channel, unsubscribe.Subscriber);
         _fanOut?.Set(channel, _local.CountOf(channel));
         if (last)
@@ -303,7 +303,7 @@ internal sealed class NodeBroker : ReceiveActor
     private PresenceMember[] PresenceMembers(string channel)
     {
         var node = InCluster ? Cluster.Get(Context.System).SelfAddress.ToString() : Self.Path.Address.ToString();
-        return _local.Of(channel).OfType<Sockets.AGServerSocket>().Select(s => new PresenceMember(s.Id, s.UserId, node)).ToArray();
+        return _local.Of(channel).Select(s => s.Presence).OfType<PresenceIdentity>().Select(m => new PresenceMember(m.SocketId, m.UserId, node)).ToArray();
     }
 
     /// <summary>A span of this broker's (a publish, a delivery from another node): null while nothing records traces.</summary>

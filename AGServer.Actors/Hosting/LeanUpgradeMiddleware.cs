@@ -17,7 +17,7 @@ namespace AGServer.Hosting;
 /// <summary>
 /// <see cref="Server.AGServerOptions.LeanUpgrade"/>: a Kestrel connection middleware that answers a WebSocket upgrade of the
 /// socket path itself and runs the WebSocket straight on the connection's pipes, so a connection holds neither
-/// Kestrel's HTTP/1.1 connection nor an <c>HttpContext</c> for its lifetime (about 8 KB measured), and frames skip the
+/// Kestrel's HTTP/1.1 connection nor an <c>HttpContext</c> for its lifetime (BENCHMARKS.md has what that saves), and frames skip the
 /// upgraded request's stream layers. The connection's first bytes are looked at without being consumed: anything that
 /// is not a plain upgrade of the path (<see cref="UpgradeRequestHead"/>) goes on to Kestrel's HTTP pipeline unchanged.
 /// </summary>

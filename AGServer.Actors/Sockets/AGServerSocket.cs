@@ -376,6 +376,8 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// The broker's fan-out: held while the channel is being recovered (see <see cref="HoldPublishes"/>), else posted to
     /// the outbox, or through the actor when OUTBOUND middleware must see it. Takes a lock only while a recovery holds.
     /// </summary>
+    PresenceIdentity? IChannelSubscriber.Presence => new PresenceIdentity(Id, UserId);
+
     void IChannelSubscriber.Deliver(string channel, byte[] frame)
     {
         var viaActor = WantsOutboundMiddleware(channel);

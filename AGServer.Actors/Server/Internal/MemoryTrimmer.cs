@@ -29,20 +29,21 @@ internal sealed class MemoryTrimmer
     private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// Allocated in one interval by a node that counts as quiet: what an idle node allocates (pings, timers, metrics:
-    /// tens to hundreds of KB a second), well under what a load does (a churn of 100 channels a second allocates 3 MB).
+    /// Allocated in one interval by a node that counts as quiet: above what an idle node allocates (pings, timers,
+    /// metrics), below what even a slow load does (a subscribe churn held to its rate limit; BENCHMARKS.md, "Noisy
+    /// neighbours", third round).
     /// </summary>
     private const long QuietAllocation = 1L << 20;
 
     /// <summary>
-    /// Growth of committed memory since the last trim that is worth a collection. Small: after a churn the GC holds
-    /// 10-30 MB more than a node's start, most of what a node gives back then (measured with the abuse benchmark).
+    /// Growth of committed memory since the last trim that is worth a collection. Small: what the GC holds after a
+    /// churn beyond a node's start is most of what a node gives back then (BENCHMARKS.md, "Memory back after a load").
     /// </summary>
     private const long WorthTrimming = 8L << 20;
 
     /// <summary>
     /// Allocated since the last decision (trim or not) that makes the node worth another look: a few seconds of a
-    /// load, minutes of an idle node (which allocates tens of KB a second).
+    /// load, many minutes of an idle node.
     /// </summary>
     private const long BusyAllocation = 32L << 20;
 
@@ -68,8 +69,8 @@ internal sealed class MemoryTrimmer
     private const long MostLiveToCompact = 256L << 20;
 
     /// <summary>
-    /// The compacting collection stops the process while it copies the live heap (measured: 0.7 s for the 500 MB of 19,000
-    /// idle connections), so it runs only while what is live is small enough for a short pause (256 MB: about 0.3 s),
+    /// The compacting collection stops the process while it copies the live heap (its pause grows with it: BENCHMARKS.md,
+    /// the handshake tail at 19,000 connections), so it runs only while what is live is small enough for a short pause,
     /// and only when what it gives back (committed but not live) is worth that pause: at least a quarter of the live heap
     /// (and <see cref="WorthTrimming"/>). A node whose memory holds that many live connections is left alone.
     /// </summary>

@@ -131,7 +131,7 @@ public static class BenchRunner
         await Scenarios.Connect(server.Url, server, BenchSize.Tiny);
     }
 
-    private static int FreeTcpPort()
+    internal static int FreeTcpPort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();

@@ -12,7 +12,7 @@ public sealed class PrivatePostgres : IAsyncDisposable
 {
     private const string User = "agserver";
     private readonly string _directory = Directory.CreateTempSubdirectory("agserver-pg-").FullName;
-    private readonly int _port = FreePort();
+    private readonly int _port = Bench.BenchRunner.FreeTcpPort();
     private readonly string _bin;
 
     private PrivatePostgres(string bin) => _bin = bin;
@@ -76,14 +76,5 @@ public sealed class PrivatePostgres : IAsyncDisposable
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await error}{await output}");
-    }
-
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -31,7 +31,7 @@ public sealed class JwtAuthEngine : IAuthEngine
         }
         else
         {
-            var key = options.AuthKey ?? throw new InvalidOptionsError("AuthKey must be set (the server sets a random one when it is not configured).");
+            var key = options.AuthKey ?? throw Server.AGServerOptions.Invalid(["AuthKey must be set (the server sets a random one when it is not configured)."]);
             signingKey = verificationKey = new SymmetricSecurityKey(HmacKey(key));
             defaultAlgorithm = SecurityAlgorithms.HmacSha256;
         }
@@ -39,9 +39,9 @@ public sealed class JwtAuthEngine : IAuthEngine
         Algorithm = options.AuthAlgorithm ?? defaultAlgorithm;
         VerifyAlgorithms = options.AuthVerifyAlgorithms is { Length: > 0 } verify ? verify : [Algorithm];
         if (VerifyAlgorithms.Concat([Algorithm]).Any(a => a.Equals("none", StringComparison.OrdinalIgnoreCase)))
-            throw new InvalidOptionsError("The 'none' algorithm is not allowed for auth tokens.");
+            throw Server.AGServerOptions.Invalid(["The 'none' algorithm is not allowed for auth tokens."]);
         if (!signingKey.IsSupportedAlgorithm(Algorithm))
-            throw new InvalidOptionsError($"AuthAlgorithm {Algorithm} does not fit the configured key; use HS* with AuthKey, RS*/PS* with an RSA key pair, ES* with an EC key pair.");
+            throw Server.AGServerOptions.Invalid([$"AuthAlgorithm {Algorithm} does not fit the configured key; use HS* with AuthKey, RS*/PS* with an RSA key pair, ES* with an EC key pair."]);
 
         _signing = new SigningCredentials(signingKey, Algorithm);
         _validation = new TokenValidationParameters
@@ -136,7 +136,7 @@ public sealed class JwtAuthEngine : IAuthEngine
         }
         catch (Exception error)
         {
-            throw new InvalidOptionsError($"{option} must be a PEM RSA or EC key ({error.Message}).");
+            throw Server.AGServerOptions.Invalid([$"{option} must be a PEM RSA or EC key ({error.Message})."]);
         }
     }
 

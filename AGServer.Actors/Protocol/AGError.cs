@@ -111,19 +111,6 @@ public sealed class InvalidArgumentsError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class InvalidOptionsError : AGError
-{
-    public InvalidOptionsError(string message) : base(nameof(InvalidOptionsError), message)
-    {
-    }
-
-#pragma warning disable SYSLIB0051, CS0672
-    private InvalidOptionsError(SerializationInfo info, StreamingContext context) : base(info, context)
-    {
-    }
-#pragma warning restore SYSLIB0051, CS0672
-}
-
 public sealed class InvalidMessageError : AGError
 {
     public InvalidMessageError(string message) : base(nameof(InvalidMessageError), message)

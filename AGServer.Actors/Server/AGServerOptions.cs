@@ -278,12 +278,15 @@ public sealed class AGServerOptions
     /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
     public ISocketCodec Codec { get; set; } = JsonCodec.Instance;
 
-    /// <summary>Throws <see cref="InvalidOptionsError"/> listing every invalid option and how to fix it.</summary>
+    /// <summary>Throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> listing every invalid option and how to fix it.</summary>
     public void Validate()
     {
-        if (Problems() is { Count: > 0 } problems)
-            throw new InvalidOptionsError("Invalid AGServer options: " + string.Join(" ", problems));
+        if (Problems() is { Count: > 0 } problems) throw Invalid(problems);
     }
+
+    /// <summary>The exception for invalid options: the Options pattern's own, one failure per problem.</summary>
+    internal static Microsoft.Extensions.Options.OptionsValidationException Invalid(IEnumerable<string> problems) =>
+        new(nameof(AGServerOptions), typeof(AGServerOptions), problems);
 
     /// <summary>Every invalid option, each with how to fix it; empty when the options are valid.</summary>
     internal IReadOnlyList<string> Problems()

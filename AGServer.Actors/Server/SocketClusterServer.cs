@@ -36,7 +36,7 @@ public sealed partial class SocketClusterServer
     /// <summary>
     /// Starts a server on <paramref name="system"/>, logging to <paramref name="loggerFactory"/> (nowhere when null),
     /// with handler parameters resolved from <paramref name="services"/> (a scope per call; none when null).
-    /// Throws <see cref="InvalidOptionsError"/> for bad options. <c>AddAGServer</c> makes the one of a hosted node.
+    /// Throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> for bad options. <c>AddAGServer</c> makes the one of a hosted node.
     /// </summary>
     public SocketClusterServer(ActorSystem system, AGServerOptions options, ILoggerFactory? loggerFactory = null, IServiceProvider? services = null)
     {

@@ -157,11 +157,11 @@ public sealed class JwtAuthEngineSpec
     [Fact]
     public void Bad_key_options_fail_at_start_with_a_clear_message()
     {
-        Assert.Contains("must be a PEM RSA or EC key", Assert.Throws<InvalidOptionsError>(() =>
+        Assert.Contains("must be a PEM RSA or EC key", Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             new JwtAuthEngine(new AGServerOptions { AuthPrivateKey = "nope", AuthPublicKey = "nope" })).Message);
-        Assert.Contains("does not fit the configured key", Assert.Throws<InvalidOptionsError>(() =>
+        Assert.Contains("does not fit the configured key", Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             new JwtAuthEngine(new AGServerOptions { AuthKey = Secret, AuthAlgorithm = "RS256" })).Message);
-        Assert.Contains("'none' algorithm is not allowed", Assert.Throws<InvalidOptionsError>(() =>
+        Assert.Contains("'none' algorithm is not allowed", Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
             new JwtAuthEngine(new AGServerOptions { AuthKey = Secret, AuthVerifyAlgorithms = ["none"] })).Message);
     }
 

@@ -37,7 +37,7 @@ public sealed class ChannelStateSpec : Akka.TestKit.Xunit2.TestKit
                 ["rec/*"] = new ChannelFeatures { Recovery = true },
             },
         };
-        var error = Assert.Throws<AGServer.Protocol.InvalidOptionsError>(options.Validate);
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
         Assert.Contains("'a*b' must be a channel name, or a prefix ending in a single '*'", error.Message);
         Assert.Contains("Channels['neg/*'].HistorySize must be 0", error.Message);
         Assert.Contains("Channels['ttl/*'].HistoryTtl must be a positive time span", error.Message);

@@ -81,7 +81,7 @@ public sealed class OptionsSpec
             case "NodeInboundLimit": options.NodeInboundLimit = 1; break;
             case "HandlerSetupTime": options.HandlerSetupTime = -1; break;
         }
-        var error = Assert.Throws<InvalidOptionsError>(options.Validate);
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
         Assert.Contains(message, error.Message);
     }
 

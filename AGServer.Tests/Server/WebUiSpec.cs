@@ -105,7 +105,7 @@ public sealed class WebUiSpec : IAsyncLifetime
     public void A_dashboard_without_a_long_enough_secret_is_refused_at_start()
     {
         var options = new AGServer.Server.AGServerOptions { Dashboard = { Enabled = true, Secret = "short" } };
-        var error = Assert.Throws<AGServer.Protocol.InvalidOptionsError>(options.Validate);
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
         Assert.Contains("Dashboard:Secret must be set to 16 characters or more", error.Message);
     }
 }

@@ -31,7 +31,7 @@ public enum ActionType
 }
 
 /// <summary>The names socketcluster-server gives middleware and action types, as they appear in its error messages.</summary>
-public static class MiddlewareNames
+internal static class MiddlewareNames
 {
     public static string ToSocketClusterName(this MiddlewareType type) => type switch
     {

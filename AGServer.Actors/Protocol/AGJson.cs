@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace AGServer.Protocol;
 
 /// <summary>The System.Text.Json settings used for application data on the wire.</summary>
-public static class AGJson
+internal static class AGJson
 {
     /// <summary>camelCase names (as JavaScript clients expect), binaries as <c>{"base64":true,"data":...}</c>.</summary>
     public static readonly JsonSerializerOptions Options = CreateOptions();

@@ -128,7 +128,9 @@ public sealed class ThreeProcessClusterSpec(ITestOutputHelper output) : IAsyncLi
                 var ns = report[channel]!["ns"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray();
                 Assert.True(Enumerable.Range(0, sent).SequenceEqual(ns), $"{name} on {channel}: {ns.Length} of {sent} rounds, or out of order");
                 var gap = report[channel]!["maxGapMs"]!.GetValue<int>();
-                Assert.True(gap < 1000, $"{name} on {channel} went {gap} ms without a message");
+                // A publish between survivors that waited on the dead node would wait for its removal (over 5 s); the bound
+                // is well under that, and above what a loaded 2-core CI machine's scheduling alone adds (1.1 s seen once).
+                Assert.True(gap < 2000, $"{name} on {channel} went {gap} ms without a message");
             }
             output.WriteLine($"{name}: all {sent} rounds on {channels.Length} channels; longest gap {report.Select(c => c.Value!["maxGapMs"]!.GetValue<int>()).Max()} ms");
         }

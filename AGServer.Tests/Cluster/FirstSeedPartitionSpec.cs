@@ -35,8 +35,10 @@ public sealed class FirstSeedPartitionSpec : IDisposable
 
             Signal("STOP", other.Pid);                 // up, but unreachable
             restarted = NodeProcess.Launch(FreePort.Next(), seedArgs);
-            // It must stay out for longer than Akka's seed-node-timeout (5 s) and the formation's three rounds: there is
-            // no event for something that must not happen, so readiness is watched over a window, from the start.
+            // A negative check: there is no event for something that must not happen, so readiness is watched from the
+            // start over 12 s, which is enough: without the guard the seed forms alone after Akka's seed-node-timeout
+            // (5 s) and reports ready at once (seen within the window in every run before the fix), and the guard's own
+            // decision takes three 1 s rounds. Polled every 500 ms (another process: nothing to wait on).
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed < TimeSpan.FromSeconds(12))

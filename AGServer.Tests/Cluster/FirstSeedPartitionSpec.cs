@@ -37,7 +37,7 @@ public sealed class FirstSeedPartitionSpec : IDisposable
             restarted = NodeProcess.Launch(FreePort.Next(), seedArgs);
             // A negative check: there is no event for something that must not happen, so readiness is watched from the
             // start over 12 s, which is enough: without the guard the seed forms alone after Akka's seed-node-timeout
-            // (5 s) and reports ready at once (seen within the window in every run before the fix), and the guard's own
+            // (5 s) and reports ready at once (it did so within the window in the run without the fix), and the guard's own
             // decision takes three 1 s rounds. Polled every 500 ms (another process: nothing to wait on).
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var watch = Stopwatch.StartNew();

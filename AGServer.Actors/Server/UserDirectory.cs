@@ -90,6 +90,11 @@ public sealed class UserDirectory
     internal void Move(AGServerSocket socket, string? from, string? to)
     {
         if (from == to) return;
+        // The end is told before the socket leaves this node's directory: whoever sees it gone (and starts another
+        // session of the user) tells its start after the end, on the same path to every node, so no socket counts the
+        // ended session beside the new one.
+        var limited = _server.Options.MaxSocketsPerUser > 0;
+        if (limited && from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
         lock (_local) // rare (auth changes), and an emptied user's entry must not swallow a socket being added
         {
             if (from is not null && _local.TryGetValue(from, out var old) && old.TryRemove(socket.Id, out _) && old.IsEmpty)
@@ -99,11 +104,9 @@ public sealed class UserDirectory
             }
             if (to is not null) _local.GetOrAdd(to, _ => new ConcurrentDictionary<string, AGServerSocket>())[socket.Id] = socket;
         }
-        if (_server.Options.MaxSocketsPerUser <= 0) return;
         // Sockets per user, cluster-wide: every socket of the user, on every node, counts the sessions newer than its
         // own and closes once it has the limit's worth (see SocketActor.Sessions).
-        if (from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
-        if (to is null) return;
+        if (!limited || to is null) return;
         socket.UserSince = NextSessionStart();
         Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince), socket.ActorRef);
     }

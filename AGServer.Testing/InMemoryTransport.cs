@@ -7,7 +7,11 @@ using AGServer.Sockets.Internal;
 namespace AGServer.Testing;
 
 /// <summary>A transport with no network: tests push frames in and read the frames and close the socket sent out.</summary>
-internal sealed class InMemoryTransport : ISocketTransport
+/// <param name="closesAtOnce">
+/// Whether the connection is gone as soon as the server sent its close; false keeps it until the client hangs up, as a
+/// client that does not answer a close does.
+/// </param>
+internal sealed class InMemoryTransport(bool closesAtOnce = true) : ISocketTransport
 {
     private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<IActorRef> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -43,7 +47,7 @@ internal sealed class InMemoryTransport : ISocketTransport
 
     public ValueTask CloseOutputAsync(int code, string? reason)
     {
-        if (_closed.TrySetResult((code, reason)))
+        if (_closed.TrySetResult((code, reason)) && closesAtOnce)
         {
             Attached.Result.Tell(new TransportMessages.TransportClosed(code, reason));
             _over.Cancel();

@@ -21,9 +21,6 @@ internal sealed partial class SocketActor
     {
         switch (message)
         {
-            case SetAuthToken set:
-                OnSetAuthToken(set);
-                return true;
             case DeauthenticateSocket deauthenticate:
                 Deauthenticate(deauthenticate.Options, deauthenticate.Done);
                 return true;
@@ -155,15 +152,16 @@ internal sealed partial class SocketActor
         });
     }
 
+    /// <summary>Before the handshake completes, as socketcluster-server: the error is emitted and the call fails with it.</summary>
+    private void RefuseSetAuthToken(SetAuthToken command)
+    {
+        var error = new InvalidActionError("Cannot call setAuthToken before completing the handshake");
+        EmitError(error);
+        command.Done.TrySetException(error);
+    }
+
     private void OnSetAuthToken(SetAuthToken command)
     {
-        if (_socket.State == SocketState.Connecting)
-        {
-            var error = new InvalidActionError("Cannot call setAuthToken before completing the handshake");
-            EmitError(error);
-            command.Done.TrySetException(error);
-            return;
-        }
         if (JsonSerializer.SerializeToNode(command.Payload, AGJson.Options) is not JsonObject payload)
         {
             command.Done.TrySetException(new InvalidArgumentsError("The auth token payload must be an object"));

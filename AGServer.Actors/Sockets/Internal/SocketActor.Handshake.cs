@@ -80,6 +80,7 @@ internal sealed partial class SocketActor
         if (_socket.State != SocketState.Connecting) return;
         var isAuthenticated = _socket.AuthState == AuthState.Authenticated;
         _socket.State = SocketState.Open;
+        Enter(Open);
         _openedAt = Environment.TickCount64;
         _server.Metrics.Handshake("accepted");
         _handshakeSpan?.SetTag("agserver.authenticated", isAuthenticated);

@@ -47,7 +47,7 @@ internal sealed partial class SocketActor
     }
 
     private bool CountsSessions(string otherSocketId) =>
-        _options.MaxSocketsPerUser > 0 && _socket.UserId is not null && otherSocketId != _socket.Id && _socket.State == SocketState.Open;
+        _options.MaxSocketsPerUser > 0 && _socket.UserId is not null && otherSocketId != _socket.Id;
 
     /// <summary>A later start than this socket's session, or the same millisecond and a greater socket id.</summary>
     private bool IsNewer(string socketId, long since) =>

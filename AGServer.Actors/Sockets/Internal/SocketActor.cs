@@ -14,8 +14,9 @@ namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// Owns one connection's protocol state: handshake, pongs (the server's <see cref="KeepAliveWheel"/> sends the pings and
-/// reports silence), pending invokes, lifecycle events.
-/// Connecting → Open → Closed. Talks to its connection only through <see cref="ISocketTransport"/>.
+/// reports silence), pending invokes, lifecycle events. Its phases are behaviours: <see cref="Connecting"/> →
+/// <see cref="Open"/> → <see cref="Closed"/> (the actor stops once the connection is gone), each saying what a message
+/// means in it. Talks to its connection only through <see cref="ISocketTransport"/>, writes only through its outbox.
 /// Inbound frames are processed one after another in arrival order.
 /// </summary>
 internal sealed partial class SocketActor : UntypedActor, IWithTimers
@@ -44,13 +45,85 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _transport = transport;
         _socket = new AGServerSocket(server.Sockets.NewSocketId(), Self, server, transport, request);
         _pongFrame = _options.ProtocolVersion == 1 ? PongV1 : EmptyFrame;
+        _phase = Connecting;
         WatchConsumers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>One switch rather than ReceiveActor's per-instance handler tables: thousands of sockets, each an actor.</summary>
-    protected override void OnReceive(object message)
+    /// <summary>
+    /// A socket starts <see cref="Connecting"/>; the handshake's answer makes it <see cref="Open"/>; its end, from either,
+    /// makes it <see cref="Closed"/> until the connection is gone. Each phase is a <c>switch</c> rather than
+    /// ReceiveActor's per-instance handler tables: thousands of sockets, each an actor.
+    /// </summary>
+    protected override void OnReceive(object message) => Connecting(message);
+
+    /// <summary>The current phase, for a command handled as another message of that phase.</summary>
+    private UntypedReceive _phase;
+
+    private void Enter(UntypedReceive phase)
+    {
+        _phase = phase;
+        Become(phase);
+    }
+
+    /// <summary>
+    /// Until the handshake completes: the handshake deadline runs, the application may neither sign a token nor invoke
+    /// the client, and the user's other sessions are not counted yet.
+    /// </summary>
+    private void Connecting(object message)
+    {
+        switch (message)
+        {
+            case HandshakeDeadlines.Expired:
+                _server.Metrics.Handshake("timed_out");
+                Disconnect(CloseCodes.HandshakeTimedOut, null);
+                break;
+            case InvokeClient invoke:
+                RefuseInvoke(invoke);
+                break;
+            case SetAuthToken set:
+                RefuseSetAuthToken(set);
+                break;
+            case SessionStarted started:
+                _server.Users.HeardSessionStart(started.Since);
+                break;
+            case SessionExists exists:
+                _server.Users.HeardSessionStart(exists.Since);
+                break;
+            default:
+                Live(message);
+                break;
+        }
+    }
+
+    /// <summary>After the handshake: invokes reach the client, tokens are signed, the user's sessions are counted.</summary>
+    private void Open(object message)
+    {
+        switch (message)
+        {
+            case InvokeClient invoke:
+                OnInvokeClient(invoke);
+                break;
+            case SetAuthToken set:
+                OnSetAuthToken(set);
+                break;
+            case SessionStarted started:
+                OnSessionStarted(started);
+                break;
+            case SessionExists exists:
+                OnSessionExists(exists);
+                break;
+            case HandshakeDeadlines.Expired:
+                break; // told just before the handshake completed
+            default:
+                Live(message);
+                break;
+        }
+    }
+
+    /// <summary>What a socket does in both live phases: its frames, its connection's end, the application's commands.</summary>
+    private void Live(object message)
     {
         switch (message)
         {
@@ -62,7 +135,8 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 Resume();
                 break;
             case TransportClosed closed:
-                OnTransportClosed(closed);
+                Destroy(closed.Code, closed.Reason);
+                Context.Stop(Self);
                 break;
             case OutboundOverflow:
                 Disconnect(CloseCodes.OutboundQueueOverflow, null);
@@ -70,32 +144,11 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case SocketCommands.Disconnect disconnect:
                 Disconnect(disconnect.Code, disconnect.Reason);
                 break;
-            case SessionStarted started:
-                OnSessionStarted(started);
-                break;
-            case SessionExists exists:
-                OnSessionExists(exists);
-                break;
             case SessionEnded ended:
                 _otherSessions?.Remove(ended.SocketId);
                 break;
             case SocketCommands.Transmit transmit:
                 _socket.Transmit(transmit.Event, transmit.Data);
-                break;
-            case SocketCommands.Invoke invoke:
-                OnInvokeCommand(invoke, Sender);
-                break;
-            case SocketCommands.KickOut kickOut:
-                OnReceive(new KickOut(kickOut.Channel, kickOut.Message, new TaskCompletionSource()));
-                break;
-            case SocketCommands.SetAuthToken set:
-                OnReceive(new SetAuthToken(set.Payload, new AuthTokenOptions(ExpiresIn: set.ExpiresIn), new TaskCompletionSource()));
-                break;
-            case SocketCommands.RemoveAuthToken:
-                OnReceive(new DeauthenticateSocket(new DeauthenticateOptions(), new TaskCompletionSource()));
-                break;
-            case InvokeClient invoke:
-                OnInvokeClient(invoke);
                 break;
             case InvokeTimedOut timedOut:
                 _pending.TimeOut(timedOut.Cid);
@@ -105,15 +158,66 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 if (_keepAlive is { } member && member.SilentFor(Environment.TickCount64) > _options.PingTimeout)
                     Disconnect(CloseCodes.ClientPongTimedOut, null);
                 break;
-            case HandshakeDeadlines.Expired:
-                if (_socket.State != SocketState.Connecting) break;
-                _server.Metrics.Handshake("timed_out");
-                Disconnect(CloseCodes.HandshakeTimedOut, null);
-                break;
             default:
-                if (!ReceivePubSub(message) && !ReceiveChannelState(message) && !ReceiveAuth(message) && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
+                if (!ReceiveCommand(message) && !ReceivePubSub(message) && !ReceiveChannelState(message) && !ReceiveAuth(message)
+                    && !ReceiveMiddleware(message) && !ReceiveBatching(message) && !ReceiveUnclaimed(message))
                     Unhandled(message);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// After the socket's end (its events emitted, its close frame on its way), until its connection is gone: nothing
+    /// reaches the client any more and nothing is read; what waits for an answer gets one, as on socketcluster-server a
+    /// closed socket's <c>invoke</c> fails and its <c>setAuthToken</c> and <c>deauthenticate</c> still change its state.
+    /// </summary>
+    private void Closed(object message)
+    {
+        switch (message)
+        {
+            case TransportClosed:
+                Context.Stop(Self);
+                break;
+            case Continue next:
+                next.Then(); // a step that was awaited answers whoever waits for it; inbound processing is over
+                break;
+            case InvokeClient invoke:
+                RefuseInvoke(invoke);
+                break;
+            case SetAuthToken set:
+                OnSetAuthToken(set);
+                break;
+            case EndMiddlewares or DeauthenticateSocket or KickOut:
+            case SocketCommands.Invoke or SocketCommands.KickOut or SocketCommands.SetAuthToken or SocketCommands.RemoveAuthToken:
+                if (!ReceiveCommand(message) && !ReceiveAuth(message) && !ReceivePubSub(message)) ReceiveMiddleware(message);
+                break;
+            default:
+                break; // frames, deliveries, timers and answers: a closed socket has no use for them
+        }
+    }
+
+    /// <summary>
+    /// An application actor's command that asks for an answer or changes the socket's state; those that an
+    /// <see cref="AGServerSocket"/> call also makes are handled as that call is in the current phase.
+    /// </summary>
+    private bool ReceiveCommand(object message)
+    {
+        switch (message)
+        {
+            case SocketCommands.Invoke invoke:
+                OnInvokeCommand(invoke, Sender);
+                return true;
+            case SocketCommands.KickOut kickOut:
+                _phase(new KickOut(kickOut.Channel, kickOut.Message, new TaskCompletionSource()));
+                return true;
+            case SocketCommands.SetAuthToken set:
+                _phase(new SetAuthToken(set.Payload, new AuthTokenOptions(ExpiresIn: set.ExpiresIn), new TaskCompletionSource()));
+                return true;
+            case SocketCommands.RemoveAuthToken:
+                _phase(new DeauthenticateSocket(new DeauthenticateOptions(), new TaskCompletionSource()));
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -154,8 +258,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     {
         if (_socket.State != SocketState.Open)
         {
-            invoke.Completion.TrySetException(new BadConnectionError(
-                $"Socket invoke {invoke.Event} event was aborted due to a bad connection", "connectAbort"));
+            RefuseInvoke(invoke);
             return;
         }
         var cid = _pending.Add(invoke.Event, invoke.Completion);
@@ -169,6 +272,10 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _socket.SendPacket(OutboundPacket.Invoke(invoke.Event, invoke.Data, cid));
         Timers.StartSingleTimer(InvokeTimerKey(cid), new InvokeTimedOut(cid), TimeSpan.FromMilliseconds(invoke.AckTimeout));
     }
+
+    /// <summary>An invoke of a socket that is not open fails at once, as socketcluster-server's does.</summary>
+    private static void RefuseInvoke(InvokeClient invoke) => invoke.Completion.TrySetException(
+        new BadConnectionError($"Socket invoke {invoke.Event} event was aborted due to a bad connection", "connectAbort"));
 
     /// <summary>An application actor's invoke: its outcome goes back to <paramref name="replyTo"/> as a reply message.</summary>
     private void OnInvokeCommand(SocketCommands.Invoke invoke, IActorRef replyTo)
@@ -201,12 +308,6 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         _keepAlive = null;
     }
 
-    private void OnTransportClosed(TransportClosed closed)
-    {
-        if (_socket.State != SocketState.Closed) Destroy(closed.Code, closed.Reason);
-        Context.Stop(Self);
-    }
-
     /// <summary>Ends the socket from the server side: events first, then the close frame.</summary>
     private void Disconnect(int code, string? reason)
     {
@@ -221,11 +322,12 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         if (reason is null && !(code == CloseCodes.Normal)) reason = CloseCodes.ReasonFor(code);
         var previous = _socket.State;
         _socket.State = SocketState.Closed;
+        Enter(Closed);
         Timers.CancelAll();
+        StopBatchTimer();
         LeaveHandshakeDeadline();
         LeaveKeepAlive();
         _unclaimed?.Clear();
-        _batchTimerRunning = false;
         _socket.CancelBatch();
         _server.Metrics.Disconnection(code);
         // Out of the registries before any event: a listener (which runs after this, as socketcluster-server's async

@@ -137,62 +137,10 @@ public sealed class Exchange
     public bool IsSubscribed(string channel, bool includePending = false) =>
         _channels.TryGetValue(channel, out var c) && (c.State == ChannelState.Subscribed || (includePending && c.State == ChannelState.Pending));
 
-    // ---- stream management across channels (ag-simple-broker's exchange); per channel, see ExchangeChannel ----
+    /// <summary>The server's channels, subscribed or pending.</summary>
+    internal IEnumerable<ExchangeChannel> Channels => _channels.Values;
 
-    public ChannelState? GetChannelState(string channel) => Channel(channel)?.State;
-
-    public void CloseChannel(string channel) => Channel(channel)?.Close();
-
-    public void KillChannel(string channel) => Channel(channel)?.Kill();
-
-    public void CloseAllChannelOutputs() => ForEach(c => c.CloseOutput());
-
-    public void CloseAllChannelListeners() => ForEach(c => c.Listeners.CloseAll());
-
-    public void CloseAllChannels() => ForEach(c => c.Close());
-
-    public void KillAllChannelOutputs() => ForEach(c => c.KillOutput());
-
-    public void KillAllChannelListeners() => ForEach(c => c.Listeners.KillAll());
-
-    public void KillAllChannels() => ForEach(c => c.Kill());
-
-    public bool KillChannelOutputConsumer(long consumerId) => _channels.Values.Any(c => c.Output.KillConsumer(consumerId));
-
-    public bool KillChannelListenerConsumer(long consumerId) => _channels.Values.Any(c => c.Listeners.KillConsumer(consumerId));
-
-    public Streams.ConsumerStats? GetChannelOutputConsumerStats(long consumerId) =>
-        GetAllChannelOutputsConsumerStatsList().FirstOrDefault(s => s.Id == consumerId);
-
-    public Streams.ConsumerStats? GetChannelListenerConsumerStats(long consumerId) =>
-        GetAllChannelListenersConsumerStatsList().FirstOrDefault(s => s.Id == consumerId);
-
-    public IReadOnlyList<Streams.ConsumerStats> GetAllChannelOutputsConsumerStatsList() =>
-        _channels.Values.SelectMany(c => c.Output.ConsumerStats).ToArray();
-
-    public IReadOnlyList<Streams.ConsumerStats> GetAllChannelListenersConsumerStatsList() =>
-        _channels.Values.SelectMany(c => c.Listeners.GetConsumerStatsListAll()).ToArray();
-
-    public int GetChannelBackpressure(string channel) => Channel(channel)?.Backpressure ?? 0;
-
-    public int GetAllChannelOutputsBackpressure() => _channels.Values.Select(c => c.Output.Backpressure).DefaultIfEmpty(0).Max();
-
-    public int GetAllChannelListenersBackpressure() => _channels.Values.Select(c => c.Listeners.GetBackpressureAll()).DefaultIfEmpty(0).Max();
-
-    public int GetAllChannelsBackpressure() => _channels.Values.Select(c => c.Backpressure).DefaultIfEmpty(0).Max();
-
-    /// <summary>socketcluster's exchange getBackpressure: the largest backpressure of any channel.</summary>
-    public int GetBackpressure() => GetAllChannelsBackpressure();
-
-    public int GetChannelOutputConsumerBackpressure(long consumerId) => GetChannelOutputConsumerStats(consumerId)?.Backpressure ?? 0;
-
-    public int GetChannelListenerConsumerBackpressure(long consumerId) => GetChannelListenerConsumerStats(consumerId)?.Backpressure ?? 0;
-
-    public bool HasAnyChannelOutputConsumer(long consumerId) => _channels.Values.Any(c => c.Output.HasConsumer(consumerId));
-
-    public bool HasAnyChannelListenerConsumer(long consumerId) => _channels.Values.Any(c => c.Listeners.HasConsumerAll(consumerId));
-
-    private void ForEach(Action<ExchangeChannel> action)
+    internal void ForEach(Action<ExchangeChannel> action)
     {
         foreach (var c in _channels.Values) action(c);
     }

@@ -50,7 +50,7 @@ public sealed class ExchangeChannel : IChannelSubscriber
     public Source<RawJson, NotUsed> Source => _messages.Source;
 
     /// <summary>The channel's own events: <c>subscribe</c>, <c>unsubscribe</c>, <c>subscribeStateChange</c> (as ag-channel).</summary>
-    public StreamGroup Listeners { get; } = new();
+    internal StreamGroup Listeners { get; } = new();
 
     public Source<ChannelStateChange, NotUsed> Listener(string eventName) => eventName == SubscribeFailEvent
         ? throw new ArgumentException($"'{SubscribeFailEvent}' carries ChannelSubscribeFail, not a state change: use {nameof(SubscribeFailures)}.", nameof(eventName))
@@ -65,7 +65,7 @@ public sealed class ExchangeChannel : IChannelSubscriber
     public int Backpressure => Math.Max(_messages.Backpressure, Listeners.GetBackpressureAll());
 
     /// <summary>The output stream (the messages) as a stream with its management.</summary>
-    public IEventStream Output => _messages;
+    internal IEventStream Output => _messages;
 
     public IReadOnlyList<ConsumerStats> ConsumerStats => _messages.ConsumerStats;
 

@@ -299,13 +299,13 @@ public sealed partial class SocketClusterServer
     public int PendingClientsCount => Volatile.Read(ref _pendingClientsCount);
 
     /// <summary>The server's listener streams (see <see cref="ServerEvents"/>), with their management.</summary>
-    public StreamGroup Listeners { get; }
+    internal StreamGroup Listeners { get; }
 
     /// <summary>Server-wide procedures: one stream per name receives that procedure's requests from every socket.</summary>
-    public StreamGroup Procedures { get; }
+    internal StreamGroup Procedures { get; }
 
     /// <summary>Server-wide receivers: one stream per name receives that receiver's messages from every socket.</summary>
-    public StreamGroup Receivers { get; }
+    internal StreamGroup Receivers { get; }
 
     /// <summary>A server event stream, for example <c>Listener(ServerEvents.Connection)</c>.</summary>
     public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;

@@ -196,13 +196,13 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>The socket's listener streams (see <see cref="SocketEvents"/>), with their management.</summary>
-    public StreamGroup Listeners { get; }
+    internal StreamGroup Listeners { get; }
 
     /// <summary>This socket's receivers (client transmits), one stream per name.</summary>
-    public StreamGroup Receivers { get; }
+    internal StreamGroup Receivers { get; }
 
     /// <summary>This socket's procedures (client invokes), one stream per name.</summary>
-    public StreamGroup Procedures { get; }
+    internal StreamGroup Procedures { get; }
 
     public Source<T, NotUsed> Listener<T>(ListenerName<T> name) => Listeners.Stream<T>(name.Name).Source;
 

@@ -8,7 +8,7 @@ namespace AGServer.Streams;
 public sealed record ConsumerStats(long Id, string Stream, int Backpressure);
 
 /// <summary>The non-generic side of an <see cref="EventStream{T}"/>: management and statistics.</summary>
-public interface IEventStream
+internal interface IEventStream
 {
     string Name { get; }
     /// <summary>True while at least one consumer is running.</summary>

@@ -6,7 +6,7 @@ namespace AGServer.Streams;
 /// A set of named <see cref="EventStream{T}"/>s (socketcluster's StreamDemux): the listeners, receivers or
 /// procedures of a server or socket. Streams are created on first use. Thread-safe.
 /// </summary>
-public sealed class StreamGroup
+internal sealed class StreamGroup
 {
     private readonly IConsumerFailures? _failures;
     private Action<string>? _consumerAttached;

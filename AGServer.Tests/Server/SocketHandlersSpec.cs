@@ -1,3 +1,4 @@
+using AGServer.SocketCluster;
 using System.Threading.Channels;
 using AGServer.Protocol;
 using AGServer.Server;

@@ -48,7 +48,7 @@ public abstract class AGServerTestKit : Akka.TestKit.Xunit2.TestKit
         Akka.Configuration.ConfigurationFactory.ParseString("""
             akka.cluster.failure-detector.acceptable-heartbeat-pause = 20s
             akka.cluster.split-brain-resolver.stable-after = 20s
-            """).WithFallback(AkkaConfig.For(node));
+            """).WithFallback(node.ToAkkaConfig());
 
     /// <summary>The node started by <see cref="StartServerAsync"/>.</summary>
     public SocketClusterServer Server => _server ?? throw new InvalidOperationException("No server yet: call StartServerAsync() first.");

@@ -35,9 +35,7 @@ public sealed class AGTestClient : IAsyncDisposable
 
     internal static async Task<AGTestClient> ConnectAsync(SocketClusterServer server, string? signedAuthToken, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var transport = new InMemoryTransport();
-        server.Accept(transport, SocketRequest.Empty);
-        await transport.Attached.WaitAsync(timeout, cancellationToken);
+        var transport = await InMemoryTransport.ConnectAsync(server, cancellationToken: cancellationToken).WaitAsync(timeout, cancellationToken);
         var client = new AGTestClient(transport, timeout, server.Options.JsonSerializerOptions);
         var handshake = await client.CallAsync("#handshake", new JsonObject { ["authToken"] = signedAuthToken }, cancellationToken);
         client.Id = handshake.GetProperty("id").GetString()!;
@@ -222,7 +220,7 @@ public sealed class AGTestClient : IAsyncDisposable
         var data = packet.TryGetProperty("data", out var d) ? d : default;
         if (packet.TryGetProperty("rid", out var rid) && _calls.TryGetValue(rid.GetInt64(), out var call))
         {
-            if (packet.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null) call.TrySetException(ClientError.Hydrate(error));
+            if (packet.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null) call.TrySetException(ErrorOf(error));
             else call.TrySetResult(data);
             return;
         }
@@ -246,5 +244,15 @@ public sealed class AGTestClient : IAsyncDisposable
             await _transport.Receive(Answer(id, handler, data).ToJsonString());
         else if (@event.StartsWith('#'))
             await _transport.Receive(new JsonObject { ["rid"] = id }.ToJsonString()); // acknowledge, as the real client does
+    }
+
+    /// <summary>A client error from the server's answer, as socketcluster-client rebuilds it: its name, message and fields.</summary>
+    private static ClientError ErrorOf(JsonElement error)
+    {
+        if (error.ValueKind != JsonValueKind.Object)
+            return new ClientError("Error", error.ValueKind == JsonValueKind.String ? error.GetString()! : error.GetRawText(), error.Clone());
+        var name = error.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "Error";
+        var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "Invalid error message format";
+        return new ClientError(name, message, error.Clone());
     }
 }

@@ -88,7 +88,7 @@ internal sealed class ChannelEntity : UntypedActor, IWithUnboundedStash, IWithTi
     private bool _awaitingJournal;
     private long _journaled;
 
-    public ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
+    internal ChannelEntity(string channel, ChannelSettings settings, ILogger? logger = null, ChannelFeatureMap? features = null, Func<ISocketCodec>? codec = null)
     {
         _channel = channel;
         _settings = settings;

@@ -5,7 +5,7 @@ namespace AGServer.Protocol;
 /// another codec can be set through <c>AGServerOptions.Codec</c>. Implementations must be thread-safe:
 /// every socket of a node shares one codec.
 /// </summary>
-public interface ISocketCodec
+internal interface ISocketCodec
 {
     /// <summary>
     /// Decodes one inbound frame. Adds its packets to <paramref name="packets"/> (one, or several for a batch)

@@ -7,7 +7,7 @@ namespace AGServer.Protocol;
 /// The SocketCluster default codec (sc-formatter): a frame is a JSON packet or a JSON array of packets.
 /// The envelope is read with <see cref="Utf8JsonReader"/>; <c>data</c> and <c>error</c> are kept as raw slices.
 /// </summary>
-public sealed class JsonCodec : ISocketCodec
+internal sealed class JsonCodec : ISocketCodec
 {
     public static readonly JsonCodec Instance = new();
 

@@ -1,7 +1,7 @@
 namespace AGServer.Protocol;
 
 /// <summary>One decoded inbound packet. <see cref="Event"/> is set for transmits and invokes, <see cref="Rid"/> for responses.</summary>
-public readonly record struct InboundPacket(string? Event, long? Cid, long? Rid, RawJson Data, RawJson Error)
+internal readonly record struct InboundPacket(string? Event, long? Cid, long? Rid, RawJson Data, RawJson Error)
 {
     public bool IsEvent => Event is not null;
     public bool IsInvoke => Event is not null && Cid is not null;
@@ -9,7 +9,7 @@ public readonly record struct InboundPacket(string? Event, long? Cid, long? Rid,
 }
 
 /// <summary>What a frame turned out to be.</summary>
-public enum FrameKind
+internal enum FrameKind
 {
     /// <summary>Not a packet (not JSON, or JSON of another shape): emitted as a <c>raw</c> message.</summary>
     Raw,
@@ -22,7 +22,7 @@ public enum FrameKind
 /// response (Rid + Data) or error response (Rid + Error). <see cref="Channel"/> turns Data into
 /// <c>{"channel": Channel, "data": Data}</c>, the shape of <c>#publish</c>.
 /// </summary>
-public readonly record struct OutboundPacket(
+internal readonly record struct OutboundPacket(
     string? Event = null,
     object? Data = null,
     long? Cid = null,

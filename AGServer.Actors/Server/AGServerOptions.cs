@@ -276,7 +276,7 @@ public sealed class AGServerOptions
     public System.Text.Json.JsonSerializerOptions JsonSerializerOptions { get; set; } = AGJson.Options;
 
     /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
-    public ISocketCodec Codec { get; set; } = JsonCodec.Instance;
+    internal ISocketCodec Codec { get; set; } = JsonCodec.Instance;
 
     /// <summary>Throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> listing every invalid option and how to fix it.</summary>
     public void Validate()

@@ -226,18 +226,18 @@ public sealed partial class SocketClusterServer
     internal bool KnowsProcedure(string name) => ProceduresServedPerSocket.ContainsKey(name) || Procedures.HadConsumer(name);
 
     /// <summary>The server actor, parent of every socket actor of this node.</summary>
-    public IActorRef ServerActorRef { get; }
+    internal IActorRef ServerActorRef { get; }
 
     private volatile ISocketCodec _codec;
 
     /// <summary>The codec every socket of this node uses for frames.</summary>
-    public ISocketCodec Codec => _codec;
+    internal ISocketCodec Codec => _codec;
 
     /// <summary>
     /// Replaces the codec. Every node of a cluster must use the same codec, since published frames cross nodes as
     /// they were encoded; set it before clients connect.
     /// </summary>
-    public void SetCodecEngine(ISocketCodec codec) => _codec = codec ?? throw new ArgumentNullException(nameof(codec));
+    internal void SetCodecEngine(ISocketCodec codec) => _codec = codec ?? throw new ArgumentNullException(nameof(codec));
 
     /// <summary>The WebSocket path (socketcluster-server's getPath).</summary>
     public string Path => Options.Path;

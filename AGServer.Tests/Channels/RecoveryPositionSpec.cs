@@ -14,7 +14,7 @@ public sealed class RecoveryPositionSpec : ServerTestKit
         Recovery = true,
     });
 
-    private static async Task<JsonElement> Answer(Testing.InMemoryTransport transport, long rid)
+    private static async Task<JsonElement> Answer(AGServer.Sockets.InMemoryTransport transport, long rid)
     {
         while (true)
         {

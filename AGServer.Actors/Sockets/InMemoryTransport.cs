@@ -1,22 +1,41 @@
 using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
-using AGServer.Sockets;
 using AGServer.Sockets.Internal;
 
-namespace AGServer.Testing;
+namespace AGServer.Sockets;
 
-/// <summary>A transport with no network: tests push frames in and read the frames and close the socket sent out.</summary>
-/// <param name="closesAtOnce">
-/// Whether the connection is gone as soon as the server sent its close; false keeps it until the client hangs up, as a
-/// client that does not answer a close does.
-/// </param>
-internal sealed class InMemoryTransport(bool closesAtOnce = true) : ISocketTransport
+/// <summary>
+/// A socket's connection with no network, for tests and in-process clients: the caller plays the client, pushing frames
+/// in (<see cref="Receive(string)"/>) and reading the frames and the close the socket sent out. Open one with
+/// <see cref="ConnectAsync"/>. Frames are strings (the protocol's JSON); nothing bounds what the socket sends.
+/// </summary>
+public sealed class InMemoryTransport : ISocketTransport
 {
+    private readonly bool _closesAtOnce;
+
+    /// <param name="closesAtOnce">
+    /// Whether the connection is gone as soon as the server sent its close; false keeps it until the client hangs up,
+    /// as a client that does not answer a close does.
+    /// </param>
+    public InMemoryTransport(bool closesAtOnce = true) => _closesAtOnce = closesAtOnce;
+
+    /// <summary>Opens a socket on <paramref name="server"/> over a new in-memory connection, its handshake still to do.</summary>
+    public static async Task<InMemoryTransport> ConnectAsync(SocketClusterServer server, bool closesAtOnce = true,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var transport = new InMemoryTransport(closesAtOnce);
+        server.Accept(transport, SocketRequest.Empty);
+        await transport.Attached.WaitAsync(cancellationToken);
+        return transport;
+    }
+
     private readonly Channel<string> _sent = Channel.CreateUnbounded<string>();
     private readonly TaskCompletionSource<IActorRef> _attached = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<(int Code, string? Reason)> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Bytes of the frames the client pushed in.</summary>
     public long BytesReceived { get; private set; }
 
     private long _released;
@@ -24,10 +43,11 @@ internal sealed class InMemoryTransport(bool closesAtOnce = true) : ISocketTrans
     /// <summary>Bytes the socket actor has released (finished with) so far.</summary>
     public long BytesReleased => Interlocked.Read(ref _released);
 
-    public void ReleaseInbound(int bytes) => Interlocked.Add(ref _released, Math.Max(bytes, 1));
+    void ISocketTransport.ReleaseInbound(int bytes) => Interlocked.Add(ref _released, Math.Max(bytes, 1));
 
-    public void Abort() => Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
+    void ISocketTransport.Abort() => Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
 
+    /// <summary>The socket's actor, once the server attached one to this connection.</summary>
     public Task<IActorRef> Attached => _attached.Task;
 
     /// <summary>The close the server sent (code and reason).</summary>
@@ -35,19 +55,20 @@ internal sealed class InMemoryTransport(bool closesAtOnce = true) : ISocketTrans
 
     private readonly CancellationTokenSource _over = new();
 
+    /// <summary>Cancelled once the connection is gone.</summary>
     public CancellationToken ConnectionOver => _over.Token;
 
-    public void Attach(IActorRef socketActor, SocketOutbox outbox) => _attached.TrySetResult(socketActor);
+    void ISocketTransport.Attach(IActorRef socketActor, SocketOutbox outbox) => _attached.TrySetResult(socketActor);
 
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> frame)
+    ValueTask ISocketTransport.WriteAsync(ReadOnlyMemory<byte> frame)
     {
         _sent.Writer.TryWrite(Encoding.UTF8.GetString(frame.Span));
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask CloseOutputAsync(int code, string? reason)
+    ValueTask ISocketTransport.CloseOutputAsync(int code, string? reason)
     {
-        if (_closed.TrySetResult((code, reason)) && closesAtOnce)
+        if (_closed.TrySetResult((code, reason)) && _closesAtOnce)
         {
             Attached.Result.Tell(new TransportMessages.TransportClosed(code, reason));
             _over.Cancel();

@@ -34,5 +34,5 @@ internal sealed class DehydratedErrorConverter : JsonConverter<DehydratedError>
     }
 
     public override void Write(Utf8JsonWriter writer, DehydratedError value, JsonSerializerOptions options) =>
-        JsonCodec.WriteError(writer, value.Error);
+        JsonCodec.WriteError(writer, value.Error, options);
 }

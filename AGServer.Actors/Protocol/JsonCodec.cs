@@ -7,9 +7,13 @@ namespace AGServer.Protocol;
 /// The SocketCluster default codec (sc-formatter): a frame is a JSON packet or a JSON array of packets.
 /// The envelope is read with <see cref="Utf8JsonReader"/>; <c>data</c> and <c>error</c> are kept as raw slices.
 /// </summary>
-internal sealed class JsonCodec : ISocketCodec
+internal sealed class JsonCodec(JsonSerializerOptions json) : ISocketCodec
 {
-    public static readonly JsonCodec Instance = new();
+    /// <summary>The codec with the default JSON options (<see cref="AGJson.Options"/>).</summary>
+    public static readonly JsonCodec Instance = new(AGJson.Options);
+
+    /// <summary>How application values (anything but raw JSON) are written: the server's one JSON configuration.</summary>
+    public JsonSerializerOptions Json => json;
 
     [ThreadStatic] private static ArrayBufferWriter<byte>? _buffer;
     [ThreadStatic] private static Utf8JsonWriter? _writer;
@@ -99,7 +103,7 @@ internal sealed class JsonCodec : ISocketCodec
         var (buffer, writer) = Writer();
         try
         {
-            WritePacket(writer, packet);
+            WritePacket(writer, packet, json);
             writer.Flush();
             return buffer.WrittenSpan.ToArray();
         }
@@ -110,7 +114,7 @@ internal sealed class JsonCodec : ISocketCodec
         }
     }
 
-    private static void WritePacket(Utf8JsonWriter writer, in OutboundPacket packet)
+    private static void WritePacket(Utf8JsonWriter writer, in OutboundPacket packet, JsonSerializerOptions json)
     {
         writer.WriteStartObject();
         if (packet.Event is not null) writer.WriteString("event"u8, packet.Event);
@@ -118,7 +122,7 @@ internal sealed class JsonCodec : ISocketCodec
         if (packet.Error is not null)
         {
             writer.WritePropertyName("error"u8);
-            WriteError(writer, packet.Error);
+            WriteError(writer, packet.Error, json);
         }
         else if (packet.Channel is not null)
         {
@@ -128,14 +132,14 @@ internal sealed class JsonCodec : ISocketCodec
             if (packet.Data is not RawJson { IsAbsent: true })
             {
                 writer.WritePropertyName("data"u8);
-                WriteValue(writer, packet.Data);
+                WriteValue(writer, packet.Data, json);
             }
             writer.WriteEndObject();
         }
         else if (packet.Data is not null && packet.Data is not RawJson { IsAbsent: true })
         {
             writer.WritePropertyName("data"u8);
-            WriteValue(writer, packet.Data);
+            WriteValue(writer, packet.Data, json);
         }
         if (packet.Cid is { } cid) writer.WriteNumber("cid"u8, cid);
         writer.WriteEndObject();
@@ -159,7 +163,7 @@ internal sealed class JsonCodec : ISocketCodec
     }
 
     /// <summary>Writes an application value: raw JSON as is, anything else through System.Text.Json.</summary>
-    public static void WriteValue(Utf8JsonWriter writer, object? value)
+    public static void WriteValue(Utf8JsonWriter writer, object? value, JsonSerializerOptions json)
     {
         switch (value)
         {
@@ -175,13 +179,13 @@ internal sealed class JsonCodec : ISocketCodec
                 else element.WriteTo(writer);
                 break;
             default:
-                JsonSerializer.Serialize(writer, value, value.GetType(), AGJson.Options);
+                JsonSerializer.Serialize(writer, value, value.GetType(), json);
                 break;
         }
     }
 
     /// <summary>Dehydrates an error as sc-errors does: name, message and every extra property.</summary>
-    public static void WriteError(Utf8JsonWriter writer, Exception error)
+    public static void WriteError(Utf8JsonWriter writer, Exception error, JsonSerializerOptions json)
     {
         writer.WriteStartObject();
         if (error is INamedError named)
@@ -192,7 +196,7 @@ internal sealed class JsonCodec : ISocketCodec
             {
                 if (key is "name" or "message") continue;
                 writer.WritePropertyName(key);
-                WriteValue(writer, value);
+                WriteValue(writer, value, json);
             }
         }
         else

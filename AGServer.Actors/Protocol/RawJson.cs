@@ -22,7 +22,12 @@ public readonly struct RawJson
     /// <summary>The JSON <c>null</c> value.</summary>
     public static RawJson Null => new(NullBytes);
 
-    public static RawJson From<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, AGJson.Options));
+    /// <summary>
+    /// <paramref name="value"/> written as JSON (raw JSON and elements as they are) with <paramref name="options"/>, by
+    /// default <see cref="AGJson.Options"/> (camelCase).
+    /// </summary>
+    public static RawJson From<T>(T value, JsonSerializerOptions? options = null) =>
+        new(JsonSerializer.SerializeToUtf8Bytes(value, options ?? AGJson.Options));
 
     /// <summary>Parses the value into a <see cref="JsonElement"/> (Undefined when absent).</summary>
     public JsonElement ToElement()

@@ -269,14 +269,16 @@ public sealed class AGServerOptions
     public Auth.IAuthEngine? AuthEngine { get; set; }
 
     /// <summary>
-    /// How handlers' data is read and their results written (<c>MapProcedure</c>, <c>MapReceiver</c>,
-    /// <c>InvokeAsync&lt;T&gt;</c>): <see cref="AGJson.Options"/> by default (camelCase, case-insensitive). Set options
-    /// with a source-generated <c>TypeInfoResolver</c> for trimmed or AOT applications. Set in code, not configuration.
+    /// The one JSON configuration of everything the server reads and writes for the application: handlers' data and
+    /// results (<c>MapProcedure</c>, <c>MapReceiver</c>, <c>InvokeAsync&lt;T&gt;</c>), what it transmits, invokes and
+    /// publishes, data middleware replaces, token payloads, and socket commands sent to another node.
+    /// <see cref="AGJson.Options"/> by default (camelCase, case-insensitive). Set options with a source-generated
+    /// <c>TypeInfoResolver</c> for trimmed or AOT applications. Set in code, not configuration.
     /// </summary>
     public System.Text.Json.JsonSerializerOptions JsonSerializerOptions { get; set; } = AGJson.Options;
 
-    /// <summary>The codec for frames; <see cref="JsonCodec"/> by default. Set in code, not configuration.</summary>
-    internal ISocketCodec Codec { get; set; } = JsonCodec.Instance;
+    /// <summary>The codec for frames (tests only); a <see cref="JsonCodec"/> on <see cref="JsonSerializerOptions"/> by default.</summary>
+    internal ISocketCodec? Codec { get; set; }
 
     /// <summary>Throws <see cref="Microsoft.Extensions.Options.OptionsValidationException"/> listing every invalid option and how to fix it.</summary>
     public void Validate()
@@ -345,7 +347,6 @@ public sealed class AGServerOptions
             problems.Add("AuthPublicKey must be set when AuthPrivateKey is set.");
         if (AuthPublicKey is not null && AuthPrivateKey is null)
             problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
-        if (Codec is null) problems.Add("Codec must not be null.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
         if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
         if (Dashboard is { Enabled: true, Secret: var secret } && (secret is null || secret.Length < 16))

@@ -52,7 +52,8 @@ public sealed partial class SocketClusterServer
         Options = options;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Logger = LoggerFactory.CreateLogger("AGServer");
-        _codec = options.Codec;
+        _codec = options.Codec ?? new JsonCodec(options.JsonSerializerOptions);
+        Server.Internal.ServerJson.Of(system).Options = options.JsonSerializerOptions;
         Origins = OriginPolicy.Parse(options.Origins);
         Failures = new ApplicationFailures(this, Logger);
         Binders = new HandlerBinders(Services, options);

@@ -162,7 +162,7 @@ internal sealed partial class SocketActor
 
     private void OnSetAuthToken(SetAuthToken command)
     {
-        if (JsonSerializer.SerializeToNode(command.Payload, AGJson.Options) is not JsonObject payload)
+        if (JsonSerializer.SerializeToNode(command.Payload, _options.JsonSerializerOptions) is not JsonObject payload)
         {
             command.Done.TrySetException(new InvalidArgumentsError("The auth token payload must be an object"));
             return;

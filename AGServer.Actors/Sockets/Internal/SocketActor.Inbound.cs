@@ -110,7 +110,7 @@ internal sealed partial class SocketActor
                 _transport.ReleaseInbound(frame.Length);
                 return;
             }
-            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data).GetRawText()) : frame, frame.Length);
+            Decode(outcome.Replaced ? Encoding.UTF8.GetBytes(outcome.Data as string ?? RawJson.From(outcome.Data, _options.JsonSerializerOptions).GetRawText()) : frame, frame.Length);
         });
     }
 
@@ -241,7 +241,7 @@ internal sealed partial class SocketActor
         };
         RunInboundMiddleware(action, cid, outcome =>
         {
-            var allowed = outcome.Replaced ? RawJson.From(outcome.Data) : data;
+            var allowed = outcome.Replaced ? RawJson.From(outcome.Data, _options.JsonSerializerOptions) : data;
             if (!TryChannelQuery(name, cid, allowed)) Deliver(name, cid, allowed);
         });
     }

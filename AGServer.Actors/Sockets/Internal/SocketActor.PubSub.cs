@@ -71,7 +71,7 @@ internal sealed partial class SocketActor
         };
         RunInboundMiddleware(action, cid, outcome =>
         {
-            Subscribe(channel, cid, new SubscriptionOptions(outcome.Replaced ? RawJson.From(outcome.Data) : subscriptionData, waitForAuth));
+            Subscribe(channel, cid, new SubscriptionOptions(outcome.Replaced ? RawJson.From(outcome.Data, _options.JsonSerializerOptions) : subscriptionData, waitForAuth));
         });
     }
 

@@ -8,7 +8,8 @@ namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// The socket actor protocol across nodes (bound in cluster.hocon to <see cref="ISocketCommand"/> and
-/// <see cref="ISocketWireMessage"/>): JSON, with application data written by System.Text.Json (it arrives as a
+/// <see cref="ISocketWireMessage"/>): JSON, with application data written by System.Text.Json with the server's
+/// <see cref="Server.AGServerOptions.JsonSerializerOptions"/> (it arrives as a
 /// <see cref="JsonElement"/>, which is written to the client unchanged) and actor refs as their serialized paths.
 /// </summary>
 internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
@@ -87,12 +88,15 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         _ => throw new System.Runtime.Serialization.SerializationException($"Unknown socket message manifest '{manifest}'"),
     };
 
-    private static JsonNode? Data(object? data) => data switch
+    /// <summary>The server's JSON options (looked up each time: the serializer is made before the server sets them).</summary>
+    private JsonSerializerOptions Json => Server.Internal.ServerJson.Of(system).Options;
+
+    private JsonNode? Data(object? data) => data switch
     {
         null => null,
         JsonElement { ValueKind: JsonValueKind.Undefined } => null,
         RawJson raw => raw.IsAbsent ? null : JsonNode.Parse(raw.Utf8.Span),
-        _ => JsonSerializer.SerializeToNode(data, data.GetType(), AGJson.Options),
+        _ => JsonSerializer.SerializeToNode(data, data.GetType(), Json),
     };
 
     private static JsonElement? Element(JsonObject j, string name) =>

@@ -1,9 +1,9 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,10 +1,10 @@
+using AGServer.Diagnostics;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
 using AGServer.Server;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Channels;

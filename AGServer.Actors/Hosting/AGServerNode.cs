@@ -1,6 +1,6 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,8 +1,8 @@
+using AGServer.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Discovery;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Hosting;

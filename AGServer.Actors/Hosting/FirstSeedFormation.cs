@@ -1,7 +1,7 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster;
 using AGServer.Channels;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Hosting;

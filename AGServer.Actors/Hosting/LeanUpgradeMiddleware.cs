@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
@@ -5,7 +6,6 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using AGServer.Server.Internal;
 using AGServer.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

@@ -1,9 +1,9 @@
+using AGServer.Diagnostics;
 using Akka;
 using Akka.Streams.Dsl;
 using AGServer.Protocol;
 using AGServer.Streams;
 using AGServer.Streams.Internal;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using AGServer.Protocol;

@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Streams.Dsl;

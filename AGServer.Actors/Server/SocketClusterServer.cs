@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using System.Collections.Concurrent;
 using Akka;
 using Akka.Actor;

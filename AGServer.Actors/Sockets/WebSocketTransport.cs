@@ -1,8 +1,8 @@
+using AGServer.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using Akka.Actor;
 using AGServer.Protocol;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static AGServer.Sockets.TransportMessages;

@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using AGServer.Middleware;
 using Akka.Streams.Supervision;
 using AGServer.Protocol;

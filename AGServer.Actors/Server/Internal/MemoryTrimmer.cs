@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Server.Internal;

@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using AGServer.Middleware;
 using AGServer.Protocol;

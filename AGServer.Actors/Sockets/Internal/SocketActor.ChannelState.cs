@@ -2,7 +2,6 @@ using Akka.Actor;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
 using AGServer.Protocol;
-using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 

@@ -1,6 +1,6 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using AGServer.Protocol;
-using AGServer.Server.Internal;
 using AGServer.Streams.Internal;
 
 namespace AGServer.Sockets.Internal;

@@ -1,10 +1,10 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
-using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 

@@ -1,7 +1,8 @@
+using AGServer.Server.Internal;
+using AGServer.Diagnostics;
 using Akka.Actor;
 using AGServer.Protocol;
 using AGServer.Server;
-using AGServer.Server.Internal;
 
 namespace AGServer.Sockets.Internal;
 

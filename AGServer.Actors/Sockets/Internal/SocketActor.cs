@@ -1,3 +1,4 @@
+using AGServer.Server.Internal;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -7,7 +8,6 @@ using AGServer.Middleware;
 using AGServer.Streams;
 using AGServer.Protocol;
 using AGServer.Server;
-using AGServer.Server.Internal;
 using static AGServer.Sockets.TransportMessages;
 
 namespace AGServer.Sockets.Internal;

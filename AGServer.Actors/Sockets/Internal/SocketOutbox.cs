@@ -1,7 +1,7 @@
+using AGServer.Diagnostics;
 using System.Collections.Concurrent;
 using Akka.Actor;
 using AGServer.Protocol;
-using AGServer.Server.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace AGServer.Sockets.Internal;

@@ -1,7 +1,7 @@
 using AGServer.Middleware;
 using Microsoft.Extensions.Logging;
 
-namespace AGServer.Server.Internal;
+namespace AGServer.Diagnostics;
 
 /// <summary>Every event AGServer logs, with its id and level (the table is in docs/LOGGING.md).</summary>
 internal static partial class ServerLog

@@ -1,3 +1,4 @@
+using AGServer.Sockets;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using AGServer.Auth;
@@ -75,42 +76,42 @@ public sealed class EventRecorder
             case HandshakeEvent e:
                 id = e.Socket.Id;
                 break;
-            case ConnectionEvent e:
+            case ConnectEvent e:
                 id = e.Socket.Id;
                 entry["isAuthenticated"] = e.IsAuthenticated;
                 break;
-            case SubscriptionEvent e:
+            case SubscribeEvent e:
                 id = e.Socket.Id;
                 entry["channel"] = e.Channel;
                 break;
-            case UnsubscriptionEvent e:
+            case UnsubscribeEvent e:
                 id = e.Socket.Id;
                 entry["channel"] = e.Channel;
                 break;
-            case AuthenticationEvent e:
+            case AuthenticateEvent e:
                 id = e.Socket.Id;
                 break;
-            case DeauthenticationEvent e:
+            case DeauthenticateEvent e:
                 id = e.Socket.Id;
                 break;
-            case AuthenticationStateChangeEvent e:
+            case AuthStateChangeEvent e:
                 id = e.Socket.Id;
                 entry["oldAuthState"] = Name(e.OldAuthState);
                 entry["newAuthState"] = Name(e.NewAuthState);
                 break;
-            case BadSocketAuthTokenEvent e:
+            case BadAuthTokenEvent e:
                 id = e.Socket.Id;
                 entry["authError"] = Error(e.AuthError);
                 break;
-            case DisconnectionEvent e:
+            case DisconnectEvent e:
                 id = e.Socket.Id;
                 entry["code"] = e.Code;
                 break;
-            case ConnectionAbortEvent e:
+            case ConnectAbortEvent e:
                 id = e.Socket.Id;
                 entry["code"] = e.Code;
                 break;
-            case ClosureEvent e:
+            case CloseEvent e:
                 id = e.Socket.Id;
                 entry["code"] = e.Code;
                 break;

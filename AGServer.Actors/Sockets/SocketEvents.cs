@@ -3,7 +3,11 @@ using AGServer.Streams;
 
 namespace AGServer.Sockets;
 
-/// <summary>A socket's listener streams, by socketcluster-server's event names.</summary>
+/// <summary>
+/// A socket's listener streams, by socketcluster-server's event names. The events the server also emits (connect,
+/// disconnect, subscribe, authenticate, ...) carry their <c>Socket</c>: the server's listener streams
+/// (<see cref="Server.ServerEvents"/>) get the same records.
+/// </summary>
 public static class SocketEvents
 {
     public static readonly ListenerName<SocketErrorEvent> Error = new("error");
@@ -37,29 +41,29 @@ public sealed record MessageEvent(string Message);
 /// <summary>An inbound frame that is not a SocketCluster packet.</summary>
 public sealed record RawEvent(string Message);
 
-public sealed record ConnectEvent(string Id, int PingTimeout, bool IsAuthenticated, Exception? AuthError);
+public sealed record ConnectEvent(AGServerSocket Socket, string Id, int PingTimeout, bool IsAuthenticated, Exception? AuthError);
 
-public sealed record ConnectAbortEvent(int Code, string? Reason);
+public sealed record ConnectAbortEvent(AGServerSocket Socket, int Code, string? Reason);
 
-public sealed record DisconnectEvent(int Code, string? Reason);
+public sealed record DisconnectEvent(AGServerSocket Socket, int Code, string? Reason);
 
-public sealed record CloseEvent(int Code, string? Reason);
+public sealed record CloseEvent(AGServerSocket Socket, int Code, string? Reason);
 
 /// <summary>What the client sent along with <c>#subscribe</c> besides the channel name.</summary>
 public sealed record SubscriptionOptions(RawJson Data, bool WaitForAuth);
 
-public sealed record SubscribeEvent(string Channel, SubscriptionOptions SubscriptionOptions);
+public sealed record SubscribeEvent(AGServerSocket Socket, string Channel, SubscriptionOptions SubscriptionOptions);
 
-public sealed record UnsubscribeEvent(string Channel);
+public sealed record UnsubscribeEvent(AGServerSocket Socket, string Channel);
 
-public sealed record BadAuthTokenEvent(Exception AuthError, string SignedAuthToken);
+public sealed record BadAuthTokenEvent(AGServerSocket Socket, Exception AuthError, string SignedAuthToken);
 
-public sealed record AuthenticateEvent(System.Text.Json.JsonElement AuthToken);
+public sealed record AuthenticateEvent(AGServerSocket Socket, System.Text.Json.JsonElement AuthToken);
 
-public sealed record DeauthenticateEvent(System.Text.Json.JsonElement? OldAuthToken);
+public sealed record DeauthenticateEvent(AGServerSocket Socket, System.Text.Json.JsonElement? OldAuthToken);
 
 /// <summary><see cref="AuthToken"/> is set when the new state is authenticated.</summary>
-public sealed record AuthStateChangeEvent(Auth.AuthState OldAuthState, Auth.AuthState NewAuthState, System.Text.Json.JsonElement? AuthToken);
+public sealed record AuthStateChangeEvent(AGServerSocket Socket, Auth.AuthState OldAuthState, Auth.AuthState NewAuthState, System.Text.Json.JsonElement? AuthToken);
 
 public sealed record AuthTokenSignedEvent(string SignedAuthToken);
 

@@ -177,13 +177,13 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var app = CreateTestProbe();
         // README:events
         server.Listener(ServerEvents.Connection).RunWith(
-            Sink.ActorRefWithAck<ConnectionEvent>(app.Ref, onInitMessage: "init", ackMessage: "ack", onCompleteMessage: "done"),
+            Sink.ActorRefWithAck<ConnectEvent>(app.Ref, onInitMessage: "init", ackMessage: "ack", onCompleteMessage: "done"),
             server.Materializer);
         // README:end
         app.ExpectMsg("init", Wait);
         app.Reply("ack");
         await using var client = await ConnectAsync();
-        Assert.Equal(client.Id, app.ExpectMsg<ConnectionEvent>(Wait).Id);
+        Assert.Equal(client.Id, app.ExpectMsg<ConnectEvent>(Wait).Id);
         app.Reply("ack");
     }
 }

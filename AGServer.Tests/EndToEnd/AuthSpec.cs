@@ -1,3 +1,4 @@
+using AGServer.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Akka.Streams.Dsl;
@@ -111,7 +112,7 @@ public sealed class AuthSpec(AuthServerFixture fixture) : IClassFixture<AuthServ
     public async Task Authenticate_with_an_invalid_token_fails_and_emits_badSocketAuthToken()
     {
         var server = fixture.Server.Server;
-        var bad = server.Listener(ServerEvents.BadSocketAuthToken).RunWith(Sink.First<BadSocketAuthTokenEvent>(), server.Materializer);
+        var bad = server.Listener(ServerEvents.BadSocketAuthToken).RunWith(Sink.First<BadAuthTokenEvent>(), server.Materializer);
         await Js.Connect("invalid");
         var error = await Assert.ThrowsAsync<JsError>(() => Js.Call("authenticate", new { client = "invalid", token = "not.a.token" }));
         Assert.Equal("AuthTokenInvalidError", error.Name);
@@ -157,9 +158,9 @@ public sealed class AuthSpec(AuthServerFixture fixture) : IClassFixture<AuthServ
         var server = fixture.Server.Server;
         var changed = server.Listener(ServerEvents.AuthenticationStateChange)
             .Where(e => e.NewAuthState == AuthState.Authenticated && e.AuthToken!.Value.GetProperty("user").GetString() == "ev")
-            .RunWith(Sink.First<AuthenticationStateChangeEvent>(), server.Materializer);
+            .RunWith(Sink.First<AuthStateChangeEvent>(), server.Materializer);
         var authenticated = server.Listener(ServerEvents.Authentication)
-            .Where(e => e.AuthToken.TryGetProperty("user", out var user) && user.GetString() == "ev").RunWith(Sink.First<AuthenticationEvent>(), server.Materializer);
+            .Where(e => e.AuthToken.TryGetProperty("user", out var user) && user.GetString() == "ev").RunWith(Sink.First<AuthenticateEvent>(), server.Materializer);
         await Js.Connect("events");
         await Js.Invoke("events", "login", new { token = new { user = "ev" } });
         Assert.Equal(AuthState.Unauthenticated, (await changed.WaitAsync(TimeSpan.FromSeconds(10))).OldAuthState);

@@ -1,3 +1,4 @@
+using AGServer.Sockets;
 using System.Text.Json.Nodes;
 using Akka.Streams.Dsl;
 using AGServer.Protocol;
@@ -129,9 +130,9 @@ public sealed class PubSubSpec(ServerFixture fixture) : IClassFixture<ServerFixt
     {
         var server = fixture.Server.Server;
         var subscription = server.Listener(ServerEvents.Subscription).Where(e => e.Channel == "evented")
-            .RunWith(Sink.First<SubscriptionEvent>(), server.Materializer);
+            .RunWith(Sink.First<SubscribeEvent>(), server.Materializer);
         var unsubscription = server.Listener(ServerEvents.Unsubscription).Where(e => e.Channel == "evented")
-            .RunWith(Sink.First<UnsubscriptionEvent>(), server.Materializer);
+            .RunWith(Sink.First<UnsubscribeEvent>(), server.Materializer);
         await Js.Connect("evented");
         await Js.Call("subscribe", new { client = "evented", channel = "evented", options = new { data = new { x = 1 } } });
         var subscribed = await subscription.WaitAsync(TimeSpan.FromSeconds(10));

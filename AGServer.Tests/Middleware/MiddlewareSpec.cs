@@ -1,3 +1,4 @@
+using AGServer.Sockets;
 using System.Text.Json.Nodes;
 using Akka.Streams.Dsl;
 using AGServer.Middleware;
@@ -176,7 +177,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     {
         var server = _fixture.Server.Server;
         var subscribed = server.Listener(ServerEvents.Subscription).Where(e => e.Channel == "replaced-sub")
-            .RunWith(Sink.First<SubscriptionEvent>(), server.Materializer);
+            .RunWith(Sink.First<SubscribeEvent>(), server.Materializer);
         On(MiddlewareType.Inbound, ActionType.Subscribe, a => a.Allow(new { extra = "added" }));
         var c = NewClient();
         await Js.Connect(c);

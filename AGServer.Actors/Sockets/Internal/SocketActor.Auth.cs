@@ -94,8 +94,7 @@ internal sealed partial class SocketActor
     private void EmitBadAuthToken(Exception error, string signedToken)
     {
         _server.Metrics.AuthFailed(error is INamedError named ? named.Name : error.GetType().Name);
-        EmitSocket(SocketEvents.BadAuthToken, new BadAuthTokenEvent(error, signedToken));
-        _server.Emit(ServerEvents.BadSocketAuthToken, new BadSocketAuthTokenEvent(_socket, error, signedToken));
+        EmitBoth(SocketEvents.BadAuthToken, ServerEvents.BadSocketAuthToken, new BadAuthTokenEvent(_socket, error, signedToken));
     }
 
     private void ProcessAuthenticate(in InboundPacket packet)
@@ -239,12 +238,10 @@ internal sealed partial class SocketActor
         SetAuth(null, null);
         if (oldAuthState != AuthState.Unauthenticated)
         {
-            EmitSocket(SocketEvents.AuthStateChange, new AuthStateChangeEvent(oldAuthState, AuthState.Unauthenticated, null));
-            _server.Emit(ServerEvents.AuthenticationStateChange,
-                new AuthenticationStateChangeEvent(_socket, oldAuthState, AuthState.Unauthenticated, null));
+            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange,
+                new AuthStateChangeEvent(_socket, oldAuthState, AuthState.Unauthenticated, null));
         }
-        EmitSocket(SocketEvents.Deauthenticate, new DeauthenticateEvent(oldAuthToken));
-        _server.Emit(ServerEvents.Deauthentication, new DeauthenticationEvent(_socket, oldAuthToken));
+        EmitBoth(SocketEvents.Deauthenticate, ServerEvents.Deauthentication, new DeauthenticateEvent(_socket, oldAuthToken));
     }
 
     private void TriggerAuthenticationEvents(AuthState oldAuthState)
@@ -252,12 +249,10 @@ internal sealed partial class SocketActor
         var token = _socket.AuthToken ?? default;
         if (oldAuthState != AuthState.Authenticated)
         {
-            EmitSocket(SocketEvents.AuthStateChange, new AuthStateChangeEvent(oldAuthState, AuthState.Authenticated, token));
-            _server.Emit(ServerEvents.AuthenticationStateChange,
-                new AuthenticationStateChangeEvent(_socket, oldAuthState, AuthState.Authenticated, token));
+            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange,
+                new AuthStateChangeEvent(_socket, oldAuthState, AuthState.Authenticated, token));
         }
-        EmitSocket(SocketEvents.Authenticate, new AuthenticateEvent(token));
-        _server.Emit(ServerEvents.Authentication, new AuthenticationEvent(_socket, token));
+        EmitBoth(SocketEvents.Authenticate, ServerEvents.Authentication, new AuthenticateEvent(_socket, token));
     }
 
     private void SetAuth(string? signedToken, JsonElement? payload) => _socket.SetAuth(signedToken, payload);

@@ -89,8 +89,7 @@ internal sealed partial class SocketActor
         _socket.SendPacket(OutboundPacket.Response(cid, new HandshakeResponse(_socket.Id, _options.PingTimeout, isAuthenticated,
             authError is null ? null : new DehydratedError(authError))));
         BatchAfterHandshake();
-        EmitSocket(SocketEvents.Connect, new ConnectEvent(_socket.Id, _options.PingTimeout, isAuthenticated, authError));
-        _server.Emit(ServerEvents.Connection, new ConnectionEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
+        EmitBoth(SocketEvents.Connect, ServerEvents.Connection, new ConnectEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
         if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
     }
 

@@ -131,8 +131,7 @@ internal sealed partial class SocketActor
         if (_socket.State == SocketState.Open)
         {
             _server.Metrics.Subscribed("accepted");
-            EmitSocket(SocketEvents.Subscribe, new SubscribeEvent(pending.Channel, pending.Options));
-            _server.Emit(ServerEvents.Subscription, new SubscriptionEvent(_socket, pending.Channel, pending.Options));
+            EmitBoth(SocketEvents.Subscribe, ServerEvents.Subscription, new SubscribeEvent(_socket, pending.Channel, pending.Options));
             if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
             RequestRecovery(pending.Channel);
         }
@@ -251,8 +250,7 @@ internal sealed partial class SocketActor
         CancelRecovery(channel);
         PublishSubscriptions();
         _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(channel, _socket, replyTo));
-        EmitSocket(SocketEvents.Unsubscribe, new UnsubscribeEvent(channel));
-        _server.Emit(ServerEvents.Unsubscription, new UnsubscriptionEvent(_socket, channel));
+        EmitBoth(SocketEvents.Unsubscribe, ServerEvents.Unsubscription, new UnsubscribeEvent(_socket, channel));
     }
 
     /// <summary>On close, after the disconnect and close events: leave every channel.</summary>

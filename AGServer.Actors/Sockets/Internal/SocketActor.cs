@@ -337,17 +337,14 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         if (previous == SocketState.Connecting)
         {
             _pending.AbortAll("connectAbort");
-            EmitSocket(SocketEvents.ConnectAbort, new ConnectAbortEvent(code, reason));
-            _server.Emit(ServerEvents.ConnectionAbort, new ConnectionAbortEvent(_socket, code, reason));
+            EmitBoth(SocketEvents.ConnectAbort, ServerEvents.ConnectionAbort, new ConnectAbortEvent(_socket, code, reason));
         }
         else
         {
             _pending.AbortAll("disconnect");
-            EmitSocket(SocketEvents.Disconnect, new DisconnectEvent(code, reason));
-            _server.Emit(ServerEvents.Disconnection, new DisconnectionEvent(_socket, code, reason));
+            EmitBoth(SocketEvents.Disconnect, ServerEvents.Disconnection, new DisconnectEvent(_socket, code, reason));
         }
-        EmitSocket(SocketEvents.Close, new CloseEvent(code, reason));
-        _server.Emit(ServerEvents.Closure, new ClosureEvent(_socket, code, reason));
+        EmitBoth(SocketEvents.Close, ServerEvents.Closure, new CloseEvent(_socket, code, reason));
 
         if (!CloseCodes.IsNormal(code))
         {
@@ -395,6 +392,13 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     partial void OnDestroyed();
 
     private void EmitSocket<T>(ListenerName<T> name, T item) where T : notnull => _socket.Emit(name, item);
+
+    /// <summary>An event of the socket that the server emits too: one record, the socket's listeners first.</summary>
+    private void EmitBoth<T>(ListenerName<T> socketEvent, ListenerName<T> serverEvent, T item) where T : notnull
+    {
+        _socket.Emit(socketEvent, item);
+        _server.Emit(serverEvent, item);
+    }
 
     private void EmitError(Exception error) => _socket.EmitError(error);
 

@@ -13,7 +13,10 @@ public sealed class AGClientOptions
     /// <summary>The SocketCluster protocol version: 2 (pings are empty frames, the default) or 1 (<c>#1</c>/<c>#2</c>).</summary>
     public int ProtocolVersion { get; set; } = 2;
 
-    /// <summary>How long an invoke, a subscribe or an <c>invokePublish</c> waits for its answer (socketcluster-client: 10 s).</summary>
+    /// <summary>
+    /// How long an invoke, a subscribe or an <c>invokePublish</c> waits for its answer (socketcluster-client: 10 s); the
+    /// socket checks its pending calls every 100 ms, so a call fails at most that much later.
+    /// </summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the WebSocket connection and the handshake may take.</summary>

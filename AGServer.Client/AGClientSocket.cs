@@ -38,7 +38,7 @@ public sealed class AGClientSocket : IAsyncDisposable
 
     private readonly AGClientOptions _options;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _calls = new();
+    private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly ConcurrentDictionary<string, AGClientChannel> _channels = new();
     private readonly ConcurrentDictionary<string, Func<JsonElement, CancellationToken, Task<object?>>> _procedures = new();
     private readonly ConcurrentDictionary<string, Func<JsonElement, Task>> _receivers = new();
@@ -189,6 +189,11 @@ public sealed class AGClientSocket : IAsyncDisposable
             _batchTimer = null;
         }
         await DisconnectAsync().ConfigureAwait(false);
+        lock (_deadlineGate)
+        {
+            _deadlineTimer?.Dispose();
+            _deadlineTimer = null;
+        }
     }
 
     /// <summary>
@@ -413,18 +418,68 @@ public sealed class AGClientSocket : IAsyncDisposable
     private async Task<JsonElement> Call(Connection connection, string @event, object? data, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var cid = Interlocked.Increment(ref _cid);
-        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _calls[cid] = answer;
+        var call = new PendingCall(@event, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        _calls[cid] = call;
+        WatchDeadlines();
         try
         {
             if (connection.Lost) throw AGClientError.BadConnection(@event);
             await SendPacketAsync(connection, Packet(@event, data, cid), cancellationToken).ConfigureAwait(false);
-            return await answer.Task.Within(timeout, () => AGClientError.Timeout(@event), cancellationToken).ConfigureAwait(false);
+            if (!cancellationToken.CanBeCanceled) return await call.Task.ConfigureAwait(false);
+            using (cancellationToken.Register(static state => ((PendingCall)state!).TrySetCanceled(), call))
+                return await call.Task.ConfigureAwait(false);
         }
         finally
         {
             _calls.TryRemove(cid, out _);
         }
+    }
+
+    /// <summary>A call waiting for its answer until its deadline (a <see cref="Stopwatch"/> timestamp).</summary>
+    private sealed class PendingCall : TaskCompletionSource<JsonElement>
+    {
+        public PendingCall(string @event, long deadline) : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        {
+            Event = @event;
+            Deadline = deadline;
+        }
+
+        public string Event { get; }
+
+        public long Deadline { get; }
+    }
+
+    /// <summary>How often pending calls are checked against their deadlines: a call times out at most this late.</summary>
+    private static readonly TimeSpan DeadlineTick = TimeSpan.FromMilliseconds(100);
+
+    private readonly object _deadlineGate = new();
+    private Timer? _deadlineTimer;
+    private int _watchingDeadlines;
+
+    /// <summary>
+    /// One timer per socket, running only while calls are pending, rather than a timer per call: the ack timeout of
+    /// thousands of calls in flight costs one check of each every <see cref="DeadlineTick"/>.
+    /// </summary>
+    private void WatchDeadlines()
+    {
+        if (Interlocked.CompareExchange(ref _watchingDeadlines, 1, 0) != 0) return;
+        lock (_deadlineGate)
+        {
+            _deadlineTimer ??= new Timer(static state => ((AGClientSocket)state!).SweepDeadlines(), this, Timeout.Infinite, Timeout.Infinite);
+            _deadlineTimer.Change(DeadlineTick, DeadlineTick);
+        }
+    }
+
+    private void SweepDeadlines()
+    {
+        var now = Stopwatch.GetTimestamp();
+        foreach (var pair in _calls)
+            if (now >= pair.Value.Deadline) pair.Value.TrySetException(AGClientError.Timeout(pair.Value.Event));
+        if (!_calls.IsEmpty) return;
+        // Stop, then look again: a call added meanwhile either saw the flag still set (and is seen here) or starts it.
+        lock (_deadlineGate) _deadlineTimer?.Change(Timeout.Infinite, Timeout.Infinite);
+        Volatile.Write(ref _watchingDeadlines, 0);
+        if (!_calls.IsEmpty) WatchDeadlines();
     }
 
     /// <summary>The open connection, waiting (within the ack timeout) for one being opened; BadConnectionError when closed.</summary>
@@ -574,10 +629,15 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
     }
 
+    /// <summary>A writer per thread: a packet is written start to end on one thread, then copied out.</summary>
+    [ThreadStatic] private static ArrayBufferWriter<byte>? _packetBuffer;
+    [ThreadStatic] private static Utf8JsonWriter? _packetWriter;
+
     private byte[] Packet(string? @event, object? data, long? cid, long? rid = null, Exception? error = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = _packetBuffer ??= new ArrayBufferWriter<byte>(256);
+        var writer = _packetWriter ??= new Utf8JsonWriter(buffer);
+        try
         {
             writer.WriteStartObject();
             if (@event is not null) writer.WriteString("event", @event);
@@ -597,8 +657,17 @@ public sealed class AGClientSocket : IAsyncDisposable
                 writer.WriteEndObject();
             }
             writer.WriteEndObject();
+            writer.Flush();
+            return buffer.WrittenSpan.ToArray();
         }
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            // Reset whatever happened (a value that failed to serialize leaves the writer mid-packet); a buffer a big
+            // packet grew is not kept.
+            writer.Reset();
+            if (buffer.Capacity > 64 * 1024) (_packetBuffer, _packetWriter) = (null, null);
+            else buffer.Clear();
+        }
     }
 
     private void WriteData(Utf8JsonWriter writer, object data)
@@ -697,47 +766,41 @@ public sealed class AGClientSocket : IAsyncDisposable
             _ = SendQuietly(connection, PongV1);
             return;
         }
-        JsonDocument document;
+        var packets = connection.Packets;
+        packets.Clear();
         try
         {
-            document = JsonDocument.Parse(frame);
+            InboundPacket.ReadFrame(frame, packets);
         }
         catch (JsonException error)
         {
             Error?.Invoke(this, new AGClientError("InvalidMessageError", "The server sent a frame that is not JSON: " + error.Message));
             return;
         }
-        using (document)
-        {
-            if (document.RootElement.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var packet in document.RootElement.EnumerateArray()) await OnPacket(connection, packet).ConfigureAwait(false);
-            }
-            else await OnPacket(connection, document.RootElement).ConfigureAwait(false);
-        }
+        foreach (var packet in packets) await OnPacket(connection, packet).ConfigureAwait(false);
     }
 
-    private async Task OnPacket(Connection connection, JsonElement packet)
+    private async Task OnPacket(Connection connection, InboundPacket packet)
     {
-        if (packet.ValueKind != JsonValueKind.Object) return;
-        var data = packet.TryGetProperty("data", out var d) ? d.Clone() : default;
-        if (packet.TryGetProperty("rid", out var ridElement) && ridElement.TryGetInt64(out var rid))
+        if (packet.Rid is { } rid)
         {
             if (!_calls.TryGetValue(rid, out var call)) return;
-            if (packet.TryGetProperty("error", out var error)) call.TrySetException(AGClientError.From(error));
-            else call.TrySetResult(data);
+            if (!packet.Error.IsEmpty) call.TrySetException(AGClientError.From(InboundPacket.Element(packet.Error)));
+            else call.TrySetResult(InboundPacket.Element(packet.Data));
             return;
         }
-        if (!packet.TryGetProperty("event", out var eventElement) || eventElement.ValueKind != JsonValueKind.String) return;
-        var @event = eventElement.GetString()!;
-        long? cid = packet.TryGetProperty("cid", out var cidElement) && cidElement.TryGetInt64(out var c) ? c : null;
+        if (packet.Event is not { } @event) return;
+        if (@event == "#publish")
+        {
+            // Only the publication becomes an element, not the envelope around it.
+            if (InboundPacket.ReadPublication(packet.Data, out var name, out var publication) && _channels.TryGetValue(name!, out var channel))
+                await channel.Deliver(InboundPacket.Element(publication), CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        var data = InboundPacket.Element(packet.Data);
+        var cid = packet.Cid;
         switch (@event)
         {
-            case "#publish":
-                if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("channel", out var channelName) && channelName.ValueKind == JsonValueKind.String
-                    && _channels.TryGetValue(channelName.GetString()!, out var channel))
-                    await channel.Deliver(data.TryGetProperty("data", out var published) ? published : default, CancellationToken.None).ConfigureAwait(false);
-                break;
             case "#kickOut":
                 if (data.ValueKind == JsonValueKind.Object && data.TryGetProperty("channel", out var kicked) && kicked.ValueKind == JsonValueKind.String
                     && _channels.TryRemove(kicked.GetString()!, out var kickedOut))
@@ -919,6 +982,9 @@ public sealed class AGClientSocket : IAsyncDisposable
         public Connection(ClientWebSocket socket) => Socket = socket;
 
         public ClientWebSocket Socket { get; }
+
+        /// <summary>The packets of the frame being handled (frames are handled one at a time per connection).</summary>
+        public List<InboundPacket> Packets { get; } = new(1);
 
         public Task Reading { get; set; } = Task.CompletedTask;
 

@@ -36,18 +36,32 @@ public static class ClientScenarios
         return (dotnet, js);
     }
 
-    /// <summary>The comparison's table: AGServer.Client, socketcluster-client and their ratio.</summary>
-    public static string Table(List<Figure> dotnet, List<Figure> js)
+    /// <summary>
+    /// The comparison's table over one or more runs: per figure, the median of each client's value and of their ratio
+    /// (AGServer.Client / socketcluster-client, run by run), and the ratio's spread (lowest to highest).
+    /// </summary>
+    public static string Table(IReadOnlyList<(List<Figure> DotNet, List<Figure> Js)> runs)
     {
         var table = new StringBuilder();
+        table.AppendLine(FormattableString.Invariant($"{runs.Count} run(s); medians, the ratio's spread in brackets"));
+        table.AppendLine();
         table.AppendLine("| scenario | metric | AGServer.Client | socketcluster-client | ratio (AGServer.Client / socketcluster-client) |");
         table.AppendLine("|---|---|---:|---:|---:|");
-        foreach (var figure in dotnet)
+        foreach (var figure in runs[0].DotNet)
         {
-            var other = js.First(f => f.Scenario == figure.Scenario && f.Metric == figure.Metric);
-            table.AppendLine(FormattableString.Invariant($"| {figure.Scenario} | {figure.Metric} | {figure.Value:0.###} | {other.Value:0.###} | {figure.Value / other.Value:0.###}× |"));
+            var dotnet = runs.Select(r => r.DotNet.First(f => f.Scenario == figure.Scenario && f.Metric == figure.Metric).Value).ToList();
+            var js = runs.Select(r => r.Js.First(f => f.Scenario == figure.Scenario && f.Metric == figure.Metric).Value).ToList();
+            var ratios = dotnet.Zip(js, (d, j) => d / j).ToList();
+            table.AppendLine(FormattableString.Invariant(
+                $"| {figure.Scenario} | {figure.Metric} | {Median(dotnet):0.###} | {Median(js):0.###} | {Median(ratios):0.###}× [{ratios.Min():0.###}–{ratios.Max():0.###}] |"));
         }
         return table.ToString();
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>Publishes <paramref name="messages"/> small publications on "load" as fast as the connection takes them.</summary>
@@ -72,7 +86,7 @@ public static class ClientScenarios
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
-            if (line == "ready" && whenReady is not null) await whenReady();
+            if (line is "ready" or "warm" && whenReady is not null) await whenReady();
             else if (line.StartsWith('{')) result = JsonSerializer.Deserialize<LoadResult>(line, new JsonSerializerOptions(JsonSerializerDefaults.Web));
         }
         await process.WaitForExitAsync(deadline.Token);

@@ -4,15 +4,24 @@ using AGServer.Bench;
 //     [--shape a|b|both] [--connections N] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
 // dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn|publishflood|invokeflood|subscribechurn ...]   (RSS and neighbours under abuse)
-// dotnet run -c Release --project AGServer.Bench -- --clients [--size full|tiny]   (AGServer.Client's CPU against socketcluster-client's)
+// dotnet run -c Release --project AGServer.Bench -- --clients [--size full|tiny] [--runs N]   (AGServer.Client's CPU against socketcluster-client's)
 if (args.Length > 0 && args[0] == "--client-load") return await ClientLoad.Run(args[1..]);
 if (args.Contains("--clients"))
 {
     var tiny = args.Contains("tiny");
-    Console.WriteLine($"Client CPU comparison, size {(tiny ? "tiny" : "full")}, on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-    var (dotnetClient, jsClient) = await ClientScenarios.Run(calls: tiny ? 200 : 50_000, messages: tiny ? 50 : 20_000, clients: tiny ? 2 : 10, Console.Out);
+    var runsAt = Array.IndexOf(args, "--runs");
+    var runCount = runsAt >= 0 && runsAt + 1 < args.Length && int.TryParse(args[runsAt + 1], out var asked) && asked > 0
+        ? asked
+        : runsAt >= 0 ? throw new ArgumentException("--runs takes a positive number of runs") : 3;
+    Console.WriteLine($"Client CPU comparison, size {(tiny ? "tiny" : "full")}, {runCount} run(s), on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    var runs = new List<(List<Figure>, List<Figure>)>();
+    for (var run = 1; run <= runCount; run++)
+    {
+        Console.WriteLine($"run {run} of {runCount}");
+        runs.Add(await ClientScenarios.Run(calls: tiny ? 200 : 50_000, messages: tiny ? 50 : 20_000, clients: tiny ? 2 : 10, Console.Out));
+    }
     Console.WriteLine();
-    Console.Write(ClientScenarios.Table(dotnetClient, jsClient));
+    Console.Write(ClientScenarios.Table(runs));
     return 0;
 }
 var abuse = args.Contains("--abuse");

@@ -16,6 +16,6 @@ public sealed class ClientToolSpec
             Assert.Equal(["rpc", "rpc", "subscribe", "subscribe"], figures.Select(f => f.Scenario));
             Assert.All(figures, f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         }
-        Assert.Contains("| rpc | client CPU ms per 1000 calls |", ClientScenarios.Table(dotnet, js));
+        Assert.Contains("| rpc | client CPU ms per 1000 calls |", ClientScenarios.Table([(dotnet, js), (dotnet, js)]));
     }
 }

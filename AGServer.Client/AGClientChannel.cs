@@ -34,7 +34,8 @@ public readonly record struct ChannelPosition(string Epoch, long Offset);
 public sealed class AGClientChannel
 {
     private readonly AGClientSocket _socket;
-    private readonly Channel<JsonElement> _publications;
+    /// <summary>Publications as their JSON (copied out of the frame): parsed only into what the reader asks for.</summary>
+    private readonly Channel<byte[]> _publications;
     private readonly object _positionGate = new();
     private TaskCompletionSource<bool> _subscribed = NewSignal();
     private int _state = (int)AGChannelState.Pending;
@@ -49,7 +50,7 @@ public sealed class AGClientChannel
         WaitForAuth = waitForAuth;
         Recovers = recovers;
         _position = from;
-        _publications = Channel.CreateBounded<JsonElement>(new BoundedChannelOptions(bufferSize)
+        _publications = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(bufferSize)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -118,8 +119,13 @@ public sealed class AGClientChannel
         while (await _publications.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             while (_publications.Reader.TryRead(out var publication))
             {
-                var data = publication;
-                if (Recovers && !TakeRecovered(publication, out data)) continue;
+                if (!Recovers)
+                {
+                    // Straight from the JSON to T: no document in between.
+                    yield return publication.Length == 0 ? default : JsonSerializer.Deserialize<T>(publication, _socket.JsonOptions);
+                    continue;
+                }
+                if (!TakeRecovered(InboundPacket.Element(publication), out var data)) continue;
                 yield return data.ValueKind == JsonValueKind.Undefined ? default : data.Deserialize<T>(_socket.JsonOptions);
             }
     }
@@ -162,7 +168,7 @@ public sealed class AGClientChannel
     public Task UnsubscribeAsync(CancellationToken cancellationToken = default) => _socket.UnsubscribeAsync(this, cancellationToken);
 
     /// <summary>Waits while the buffer is full: the connection's reading pauses, so TCP holds the server back.</summary>
-    internal ValueTask Deliver(JsonElement publication, CancellationToken cancellationToken) =>
+    internal ValueTask Deliver(byte[] publication, CancellationToken cancellationToken) =>
         State == AGChannelState.Unsubscribed ? default : _publications.Writer.WriteAsync(publication, cancellationToken);
 
     internal void OnSubscribed()

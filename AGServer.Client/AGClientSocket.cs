@@ -37,7 +37,6 @@ public sealed class AGClientSocket : IAsyncDisposable
     private static readonly byte[] PongV1 = Encoding.UTF8.GetBytes("#2");
 
     private readonly AGClientOptions _options;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentDictionary<long, PendingCall> _calls = new();
     private readonly ConcurrentDictionary<string, AGClientChannel> _channels = new();
     private readonly ConcurrentDictionary<string, Func<JsonElement, CancellationToken, Task<object?>>> _procedures = new();
@@ -609,24 +608,18 @@ public sealed class AGClientSocket : IAsyncDisposable
             }
         }
         if (full) await FlushBatchAsync(cancellationToken).ConfigureAwait(false);
-        else await SendAsync(connection, packet, cancellationToken).ConfigureAwait(false);
+        else await SendAsync(connection, packet, cancellationToken, packet: true).ConfigureAwait(false);
     }
 
-    private async Task SendAsync(Connection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands a frame to the connection's outbox (its one writer); waits only when the outbox is over its bound. A
+    /// connection already lost fails with BadConnectionError; one lost while the frame waits is reported by its loss.
+    /// </summary>
+    private static Task SendAsync(Connection connection, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken, bool packet = false)
     {
-        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await connection.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is WebSocketException or ObjectDisposedException)
-        {
-            throw new AGClientError("BadConnectionError", "The connection was lost while sending: " + error.Message);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
+        if (connection.Lost) return Task.FromException(AGClientError.BadConnection("send"));
+        var posted = connection.Outbox.Post(frame, packet, "send");
+        return posted.IsCompleted || !cancellationToken.CanBeCanceled ? posted : posted.WaitAsync(cancellationToken);
     }
 
     /// <summary>A writer per thread: a packet is written start to end on one thread, then copied out.</summary>
@@ -792,9 +785,9 @@ public sealed class AGClientSocket : IAsyncDisposable
         if (packet.Event is not { } @event) return;
         if (@event == "#publish")
         {
-            // Only the publication becomes an element, not the envelope around it.
+            // Only the publication's JSON is kept (the frame's buffer is reused), parsed by the channel's reader.
             if (InboundPacket.ReadPublication(packet.Data, out var name, out var publication) && _channels.TryGetValue(name!, out var channel))
-                await channel.Deliver(InboundPacket.Element(publication), CancellationToken.None).ConfigureAwait(false);
+                await channel.Deliver(publication.ToArray(), CancellationToken.None).ConfigureAwait(false);
             return;
         }
         var data = InboundPacket.Element(packet.Data);
@@ -979,9 +972,16 @@ public sealed class AGClientSocket : IAsyncDisposable
         private long _lastHeard = Stopwatch.GetTimestamp();
         private Timer? _pingWatch;
 
-        public Connection(ClientWebSocket socket) => Socket = socket;
+        public Connection(ClientWebSocket socket)
+        {
+            Socket = socket;
+            Outbox = new ConnectionOutbox(socket);
+        }
 
         public ClientWebSocket Socket { get; }
+
+        /// <summary>Every frame to the server goes through it.</summary>
+        public ConnectionOutbox Outbox { get; }
 
         /// <summary>The packets of the frame being handled (frames are handled one at a time per connection).</summary>
         public List<InboundPacket> Packets { get; } = new(1);

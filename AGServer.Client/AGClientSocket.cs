@@ -203,8 +203,9 @@ public sealed class AGClientSocket : IAsyncDisposable
     /// </summary>
     public async Task<T?> InvokeAsync<T>(string procedure, object? data = null, CancellationToken cancellationToken = default)
     {
+        // Straight from the answer's JSON to T: no document in between.
         var answer = await CallAsync(procedure, data, cancellationToken).ConfigureAwait(false);
-        return answer.ValueKind == JsonValueKind.Undefined ? default : answer.Deserialize<T>(JsonOptions);
+        return answer is null ? default : JsonSerializer.Deserialize<T>(answer, JsonOptions);
     }
 
     /// <summary>Invokes a procedure whose answer does not matter beyond success.</summary>
@@ -302,7 +303,7 @@ public sealed class AGClientSocket : IAsyncDisposable
     /// </summary>
     public async Task AuthenticateAsync(string signedToken, CancellationToken cancellationToken = default)
     {
-        var answer = await CallAsync("#authenticate", signedToken, cancellationToken).ConfigureAwait(false);
+        var answer = InboundPacket.Element(await CallAsync("#authenticate", signedToken, cancellationToken).ConfigureAwait(false));
         if (answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("authError", out var authError) && authError.ValueKind == JsonValueKind.Object)
             throw AGClientError.From(authError);
         await SetTokenAsync(signedToken).ConfigureAwait(false);
@@ -344,7 +345,7 @@ public sealed class AGClientSocket : IAsyncDisposable
             lock (_gate) _connection = connection;
             connection.Reading = Task.Run(() => ReadLoop(connection));
             var token = await _options.AuthTokenStore.LoadAsync(cancellationToken).ConfigureAwait(false);
-            var answer = await Call(connection, "#handshake", new HandshakeData(token), _options.ConnectTimeout, deadline.Token).ConfigureAwait(false);
+            var answer = InboundPacket.Element(await Call(connection, "#handshake", new HandshakeData(token), _options.ConnectTimeout, deadline.Token).ConfigureAwait(false));
             Id = answer.TryGetProperty("id", out var id) ? id.GetString() : null;
             if (answer.TryGetProperty("pingTimeout", out var pingTimeout) && pingTimeout.TryGetInt32(out var ms)) connection.WatchPings(TimeSpan.FromMilliseconds(ms), this);
             var accepted = answer.TryGetProperty("isAuthenticated", out var authenticated) && authenticated.ValueKind == JsonValueKind.True;
@@ -408,13 +409,19 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
     }
 
-    private async Task<JsonElement> CallAsync(string @event, object? data, CancellationToken cancellationToken)
+    /// <summary>A call on the open connection (waiting for one being opened): its answer's JSON, null when it has none.</summary>
+    private Task<byte[]?> CallAsync(string @event, object? data, CancellationToken cancellationToken)
     {
-        var connection = await OpenConnectionAsync(@event, cancellationToken).ConfigureAwait(false);
-        return await Call(connection, @event, data, _options.AckTimeout, cancellationToken).ConfigureAwait(false);
+        var opening = OpenConnectionAsync(@event, cancellationToken);
+        return opening.IsCompletedSuccessfully
+            ? Call(opening.Result, @event, data, _options.AckTimeout, cancellationToken)
+            : CallWhenOpen(opening, @event, data, cancellationToken);
     }
 
-    private async Task<JsonElement> Call(Connection connection, string @event, object? data, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<byte[]?> CallWhenOpen(ValueTask<Connection> opening, string @event, object? data, CancellationToken cancellationToken) =>
+        await Call(await opening.ConfigureAwait(false), @event, data, _options.AckTimeout, cancellationToken).ConfigureAwait(false);
+
+    private async Task<byte[]?> Call(Connection connection, string @event, object? data, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var cid = Interlocked.Increment(ref _cid);
         var call = new PendingCall(@event, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
@@ -434,8 +441,11 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>A call waiting for its answer until its deadline (a <see cref="Stopwatch"/> timestamp).</summary>
-    private sealed class PendingCall : TaskCompletionSource<JsonElement>
+    /// <summary>
+    /// A call waiting for its answer (the answer's JSON, copied out of the frame; null when it has none) until its
+    /// deadline (a <see cref="Stopwatch"/> timestamp).
+    /// </summary>
+    private sealed class PendingCall : TaskCompletionSource<byte[]?>
     {
         public PendingCall(string @event, long deadline) : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
@@ -482,15 +492,20 @@ public sealed class AGClientSocket : IAsyncDisposable
     }
 
     /// <summary>The open connection, waiting (within the ack timeout) for one being opened; BadConnectionError when closed.</summary>
-    private async Task<Connection> OpenConnectionAsync(string @event, CancellationToken cancellationToken)
+    private ValueTask<Connection> OpenConnectionAsync(string @event, CancellationToken cancellationToken)
     {
         Task<bool> opened;
         lock (_gate)
         {
-            if (_state == AGClientState.Open && _connection is { } open) return open;
-            if (!_wantOpen) throw AGClientError.BadConnection(@event);
+            if (_state == AGClientState.Open && _connection is { } open) return new ValueTask<Connection>(open);
+            if (!_wantOpen) return new ValueTask<Connection>(Task.FromException<Connection>(AGClientError.BadConnection(@event)));
             opened = _opened.Task;
         }
+        return new ValueTask<Connection>(WhenOpenedAsync(opened, @event, cancellationToken));
+    }
+
+    private async Task<Connection> WhenOpenedAsync(Task<bool> opened, string @event, CancellationToken cancellationToken)
+    {
         await opened.Within(_options.AckTimeout, () => AGClientError.Timeout(@event), cancellationToken).ConfigureAwait(false);
         lock (_gate) return _connection ?? throw AGClientError.BadConnection(@event);
     }
@@ -779,7 +794,7 @@ public sealed class AGClientSocket : IAsyncDisposable
         {
             if (!_calls.TryGetValue(rid, out var call)) return;
             if (!packet.Error.IsEmpty) call.TrySetException(AGClientError.From(InboundPacket.Element(packet.Error)));
-            else call.TrySetResult(InboundPacket.Element(packet.Data));
+            else call.TrySetResult(packet.Data.IsEmpty ? null : packet.Data.ToArray());
             return;
         }
         if (packet.Event is not { } @event) return;

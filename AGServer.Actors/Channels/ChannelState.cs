@@ -9,7 +9,7 @@ public sealed record PresenceMember(string SocketId, string? UserId, string Node
 /// Who is in a channel, cluster-wide: the number of subscribed sockets, of distinct users among them (sockets without
 /// a user are not counted as users), and the members themselves when asked for.
 /// </summary>
-public sealed record ChannelPresence(int Sockets, int Users, IReadOnlyList<PresenceMember> Members);
+public sealed record ChannelPresence(int Sockets, int Users, IReadOnlyList<PresenceMember> Members) : Protocol.IProtocolPayload;
 
 /// <summary>One kept publication of a channel with history: its offset (one more than the previous one's) and its data.</summary>
 public sealed record Publication(long Offset, RawJson Data);
@@ -18,4 +18,4 @@ public sealed record Publication(long Offset, RawJson Data);
 /// A channel's history: its <see cref="Epoch"/> (changes when the history was lost, e.g. its node crashed), the offset
 /// of its latest publication, and the publications asked for, oldest first.
 /// </summary>
-public sealed record ChannelHistory(string Epoch, long Offset, IReadOnlyList<Publication> Publications);
+public sealed record ChannelHistory(string Epoch, long Offset, IReadOnlyList<Publication> Publications) : Protocol.IProtocolPayload;

@@ -179,7 +179,8 @@ internal sealed class JsonCodec(JsonSerializerOptions json) : ISocketCodec
                 else element.WriteTo(writer);
                 break;
             default:
-                JsonSerializer.Serialize(writer, value, value.GetType(), json);
+                // The protocol's own payloads keep their names; the application's data follows its configuration.
+                JsonSerializer.Serialize(writer, value, value.GetType(), value is IProtocolPayload ? AGJson.Options : json);
                 break;
         }
     }

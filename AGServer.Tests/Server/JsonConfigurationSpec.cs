@@ -19,8 +19,11 @@ public sealed class JsonConfigurationSpec : ServerTestKit
     {
         var server = await StartServer(SnakeCase);
         server.MapProcedure("card", () => new Card("Ann Lee"));
-        var (transport, _) = await OpenAndHandshake(server);
+        var (transport, answer) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
+        // The protocol's own payloads keep the names clients read.
+        Assert.True(answer.GetProperty("data").TryGetProperty("pingTimeout", out _), answer.GetRawText());
+        Assert.True(answer.GetProperty("data").TryGetProperty("isAuthenticated", out _), answer.GetRawText());
 
         await transport.Receive("""{"event":"card","cid":2}""");
         Assert.Contains("\"full_name\":\"Ann Lee\"", await transport.NextFrame());
@@ -35,6 +38,11 @@ public sealed class JsonConfigurationSpec : ServerTestKit
         Assert.Contains("\"rid\":3", await transport.NextFrame());
         await server.Exchange.TransmitPublishAsync("cards", new Card("Di Fa"));
         Assert.Contains("\"full_name\":\"Di Fa\"", await transport.NextFrame());
+
+        await socket.SetAuthTokenAsync(new { sub = "ann" });
+        Assert.Contains("\"data\":{\"token\":", await transport.NextFrame());
+        await socket.KickOutAsync("cards", new Card("Ed Go"));
+        Assert.Contains("\"data\":{\"channel\":\"cards\",\"message\":", await transport.NextFrame());
     }
 
     [Fact]

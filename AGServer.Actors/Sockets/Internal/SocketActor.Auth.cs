@@ -194,7 +194,7 @@ internal sealed partial class SocketActor
             SetAuth(signed, JsonSerializer.SerializeToElement(payload));
             EmitSocket(SocketEvents.AuthTokenSigned, new AuthTokenSignedEvent(signed));
             TriggerAuthenticationEvents(oldAuthState);
-            DeliverToken("#setAuthToken", new { token = signed }, command.Options.RejectOnFailedDelivery,
+            DeliverToken("#setAuthToken", new TokenData(signed), command.Options.RejectOnFailedDelivery,
                 reason => new AuthError($"Failed to deliver auth token to client - {reason}"), command.Done);
         });
     }
@@ -271,5 +271,7 @@ internal sealed partial class SocketActor
         return new AuthTokenExpiredError("The socket auth token has expired", expiry);
     }
 
-    private sealed record AuthenticateResponse(bool IsAuthenticated, DehydratedError? AuthError);
+    private sealed record AuthenticateResponse(bool IsAuthenticated, DehydratedError? AuthError) : IProtocolPayload;
+
+    private sealed record TokenData(string Token) : IProtocolPayload;
 }

@@ -106,5 +106,5 @@ internal sealed partial class SocketActor
         string Id,
         int PingTimeout,
         bool IsAuthenticated,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DehydratedError? AuthError);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DehydratedError? AuthError) : IProtocolPayload;
 }

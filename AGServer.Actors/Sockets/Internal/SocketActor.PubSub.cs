@@ -277,5 +277,5 @@ internal sealed partial class SocketActor
 
     private void PublishSubscriptions() => _socket.SubscriptionSnapshot = _channels.ToArray();
 
-    private sealed record KickOutData(string Channel, object? Message);
+    private sealed record KickOutData(string Channel, object? Message) : IProtocolPayload;
 }

@@ -187,8 +187,8 @@ public sealed class AGClientChannel
 
     internal void OnSubscribeFailed(AGClientError error)
     {
+        Volatile.Read(ref _subscribed).TrySetException(error); // before End() sets its own BadChannelError: the waiter learns why
         if (!End()) return;
-        Volatile.Read(ref _subscribed).TrySetException(error);
         SubscribeFailed?.Invoke(this, error);
     }
 

@@ -1,6 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Net.WebSockets;
 using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
 
 namespace AGServer.Client;
 
@@ -28,7 +31,14 @@ public sealed class AGClientOptions
     /// <summary>The reconnect back-off (socketcluster-client's <c>autoReconnectOptions</c>).</summary>
     public AutoReconnectOptions AutoReconnectOptions { get; set; } = new();
 
-    /// <summary>Headers sent with the WebSocket upgrade request.</summary>
+    /// <summary>
+    /// Opens the connection to <see cref="Uri"/> (null: a <see cref="ClientWebSocket"/> with <see cref="Headers"/>),
+    /// as SignalR's <c>WebSocketFactory</c>: for a proxy, custom TLS, or a server in the same process (AGServer.Testing
+    /// connects its test clients to in-memory nodes with one). Called for every connect and reconnect.
+    /// </summary>
+    public Func<Uri, CancellationToken, ValueTask<WebSocket>>? WebSocketFactory { get; set; }
+
+    /// <summary>Headers sent with the WebSocket upgrade request (by the default <see cref="ClientWebSocket"/>).</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>();
 
     /// <summary>Where the signed auth token is kept between connections (in memory by default).</summary>
@@ -57,7 +67,7 @@ public sealed class AGClientOptions
     {
         var problems = new List<string>();
         if (Uri is null) problems.Add("Uri is required (e.g. ws://localhost:8000/socketcluster/).");
-        else if (Uri.Scheme is not ("ws" or "wss")) problems.Add($"Uri must be ws:// or wss:// (got {Uri}).");
+        else if (WebSocketFactory is null && Uri.Scheme is not ("ws" or "wss")) problems.Add($"Uri must be ws:// or wss:// (got {Uri}).");
         if (ProtocolVersion is not (1 or 2)) problems.Add($"ProtocolVersion must be 1 or 2 (got {ProtocolVersion}).");
         if (AckTimeout <= TimeSpan.Zero) problems.Add($"AckTimeout must be positive (got {AckTimeout}).");
         if (ConnectTimeout <= TimeSpan.Zero) problems.Add($"ConnectTimeout must be positive (got {ConnectTimeout}).");

@@ -332,15 +332,13 @@ public sealed class AGClientSocket : IAsyncDisposable
     private async Task OpenAsync(CancellationToken cancellationToken)
     {
         lock (_gate) _state = AGClientState.Connecting;
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero; // SocketCluster pings at its own level
-        foreach (var header in _options.Headers) socket.Options.SetRequestHeader(header.Key, header.Value);
+        WebSocket? socket = null;
         Connection? connection = null;
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
             deadline.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(_options.Uri!, deadline.Token).ConfigureAwait(false);
+            socket = await OpenWebSocketAsync(deadline.Token).ConfigureAwait(false);
             connection = new Connection(socket);
             lock (_gate) _connection = connection;
             connection.Reading = Task.Run(() => ReadLoop(connection));
@@ -364,8 +362,8 @@ public sealed class AGClientSocket : IAsyncDisposable
             {
                 lock (_gate) _state = AGClientState.Closed;
             }
-            socket.Abort();
-            socket.Dispose();
+            socket?.Abort();
+            socket?.Dispose();
             if (error is OperationCanceledException && !cancellationToken.IsCancellationRequested)
                 throw new AGClientError("TimeoutError", $"Connecting to {_options.Uri} did not complete within {_options.ConnectTimeout}");
             throw;
@@ -718,6 +716,24 @@ public sealed class AGClientSocket : IAsyncDisposable
         else JsonSerializer.Serialize(writer, value, value.GetType(), JsonOptions);
     }
 
+    private async Task<WebSocket> OpenWebSocketAsync(CancellationToken cancellationToken)
+    {
+        if (_options.WebSocketFactory is { } factory) return await factory(_options.Uri!, cancellationToken).ConfigureAwait(false);
+        var socket = new ClientWebSocket();
+        try
+        {
+            socket.Options.KeepAliveInterval = TimeSpan.Zero; // SocketCluster pings at its own level
+            foreach (var header in _options.Headers) socket.Options.SetRequestHeader(header.Key, header.Value);
+            await socket.ConnectAsync(_options.Uri!, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private async Task ReadLoop(Connection connection)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -987,13 +1003,13 @@ public sealed class AGClientSocket : IAsyncDisposable
         private long _lastHeard = Stopwatch.GetTimestamp();
         private Timer? _pingWatch;
 
-        public Connection(ClientWebSocket socket)
+        public Connection(WebSocket socket)
         {
             Socket = socket;
             Outbox = new ConnectionOutbox(socket);
         }
 
-        public ClientWebSocket Socket { get; }
+        public WebSocket Socket { get; }
 
         /// <summary>Every frame to the server goes through it.</summary>
         public ConnectionOutbox Outbox { get; }

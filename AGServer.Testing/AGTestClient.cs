@@ -1,111 +1,138 @@
 using System.Collections.Concurrent;
+using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using AGServer.Protocol;
+using AGServer.Client;
 using AGServer.Sockets;
 
 namespace AGServer.Testing;
 
 /// <summary>
-/// A SocketCluster client for tests, connected to an in-memory node: it handshakes, invokes, transmits, subscribes,
-/// publishes, receives publishes and transmits, answers the server's invokes, and logs in, speaking the same frames as
-/// <c>socketcluster-client</c>. Thread-safe. Made by <see cref="AGServerTestKit.ConnectAsync(string?, CancellationToken)"/>.
+/// A test's SocketCluster client on an in-memory node: <see cref="AGClientSocket"/> itself (AGServer.Client, the same
+/// protocol code an application ships), connected over an <see cref="InMemoryTransport"/> and never reconnecting, with
+/// what a test waits on: the next publication of a channel, the next transmit of an event, the next token the server
+/// set, the close. Thread-safe. Made by <see cref="AGServerTestKit.ConnectAsync(string?, CancellationToken)"/>.
 /// </summary>
 public sealed class AGTestClient : IAsyncDisposable
 {
     private readonly InMemoryTransport _transport;
     private readonly TimeSpan _timeout;
     private readonly JsonSerializerOptions _json;
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonElement>> _calls = new();
-    private readonly ConcurrentDictionary<string, Channel<JsonElement>> _publishes = new();
-    private readonly ConcurrentDictionary<string, Channel<JsonElement>> _events = new();
-    private readonly ConcurrentDictionary<string, Func<JsonElement, object?>> _procedures = new();
+    private readonly ConcurrentDictionary<string, Channel<JsonElement>> _publications = new();
+    private readonly ConcurrentDictionary<string, Channel<JsonElement>> _transmits = new();
+    private readonly ObservedTokenStore _tokens;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _reading;
-    private long _nextCid;
 
-    private AGTestClient(InMemoryTransport transport, TimeSpan timeout, JsonSerializerOptions json)
+    private AGTestClient(AGClientSocket socket, InMemoryTransport transport, ObservedTokenStore tokens, TimeSpan timeout, JsonSerializerOptions json)
     {
-        _transport = transport;
-        _timeout = timeout;
         _json = json;
-        _reading = Task.Run(ReadAsync);
+        Socket = socket;
+        _transport = transport;
+        _tokens = tokens;
+        _timeout = timeout;
     }
 
     internal static async Task<AGTestClient> ConnectAsync(SocketClusterServer server, string? signedAuthToken, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var transport = await InMemoryTransport.ConnectAsync(server, cancellationToken: cancellationToken).WaitAsync(timeout, cancellationToken);
-        var client = new AGTestClient(transport, timeout, server.Options.JsonSerializerOptions);
-        var handshake = await client.CallAsync("#handshake", new JsonObject { ["authToken"] = signedAuthToken }, cancellationToken);
-        client.Id = handshake.GetProperty("id").GetString()!;
-        if (handshake.TryGetProperty("isAuthenticated", out var authenticated) && authenticated.ValueKind == JsonValueKind.True)
-            client.SignedAuthToken = signedAuthToken;
-        return client;
+        var tokens = new ObservedTokenStore(signedAuthToken);
+        var opened = 0;
+        var socket = new AGClientSocket(new AGClientOptions
+        {
+            Uri = new Uri("memory://agserver/socketcluster/"),
+            WebSocketFactory = (_, _) => Interlocked.Exchange(ref opened, 1) == 0
+                ? ValueTask.FromResult<WebSocket>(new InMemoryWebSocket(transport))
+                : ValueTask.FromException<WebSocket>(new InvalidOperationException("A test client connects once.")),
+            AutoReconnect = false,
+            AckTimeout = timeout,
+            ConnectTimeout = timeout,
+            AuthTokenStore = tokens,
+            ProtocolVersion = server.Options.ProtocolVersion,
+            JsonSerializerOptions = server.Options.JsonSerializerOptions,
+        });
+        await socket.ConnectAsync(cancellationToken);
+        tokens.Observe();
+        return new AGTestClient(socket, transport, tokens, timeout, server.Options.JsonSerializerOptions);
     }
 
+    /// <summary>The client: everything <c>AGServer.Client</c> does (channels with recovery, presence, history, batching...).</summary>
+    public AGClientSocket Socket { get; }
+
     /// <summary>The socket id the server gave in its handshake answer.</summary>
-    public string Id { get; private set; } = "";
+    public string Id => Socket.Id ?? "";
 
     /// <summary>The token the server gave (<c>#setAuthToken</c>) or the handshake accepted; null when logged out.</summary>
-    public string? SignedAuthToken { get; private set; }
+    public string? SignedAuthToken => Socket.SignedAuthToken;
 
-    public bool IsAuthenticated => SignedAuthToken is not null;
+    public bool IsAuthenticated => Socket.IsAuthenticated;
 
     /// <summary>The close the server sent, once it did: its code and reason.</summary>
     public Task<(int Code, string? Reason)> Closed => _transport.Closed;
 
-    /// <summary>Invokes <paramref name="procedure"/>; the answer's data, or the server's error thrown as an <see cref="AGError"/>.</summary>
+    /// <summary>Invokes <paramref name="procedure"/>; the answer's data, or the server's error thrown as an <see cref="AGClientError"/>.</summary>
     public Task<JsonElement> InvokeAsync(string procedure, object? data = null, CancellationToken cancellationToken = default) =>
-        CallAsync(procedure, ToNode(data), cancellationToken);
+        Socket.InvokeAsync<JsonElement>(procedure, data, cancellationToken);
 
     /// <summary><see cref="InvokeAsync(string, object?, CancellationToken)"/>, the answer deserialised into <typeparamref name="T"/>.</summary>
-    public async Task<T?> InvokeAsync<T>(string procedure, object? data = null, CancellationToken cancellationToken = default)
-    {
-        var answer = await InvokeAsync(procedure, data, cancellationToken);
-        return answer.ValueKind == JsonValueKind.Undefined ? default : answer.Deserialize<T>(_json);
-    }
+    public Task<T?> InvokeAsync<T>(string procedure, object? data = null, CancellationToken cancellationToken = default) =>
+        Socket.InvokeAsync<T>(procedure, data, cancellationToken);
 
     /// <summary>Transmits <paramref name="event"/> to the server's receivers (fire and forget).</summary>
-    public Task TransmitAsync(string @event, object? data = null) => SendAsync(@event, ToNode(data), null);
+    public Task TransmitAsync(string @event, object? data = null) => Socket.TransmitAsync(@event, data);
 
-    /// <summary>Subscribes to <paramref name="channel"/>; throws the server's error when refused (middleware, limits).</summary>
-    public Task SubscribeAsync(string channel, CancellationToken cancellationToken = default) =>
-        CallAsync("#subscribe", new JsonObject { ["channel"] = channel }, cancellationToken);
+    /// <summary>
+    /// Subscribes to <paramref name="channel"/> and keeps its publications for <see cref="NextPublishAsync(string, CancellationToken)"/>;
+    /// throws the server's error when refused (middleware, limits).
+    /// </summary>
+    public async Task SubscribeAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        var subscription = Socket.Subscribe(channel);
+        var publications = Channel.CreateUnbounded<JsonElement>();
+        if (_publications.TryAdd(channel, publications)) _ = KeepAsync(subscription, publications.Writer);
+        await subscription.WhenSubscribedAsync(cancellationToken).WaitAsync(_timeout, cancellationToken);
+    }
 
-    public Task UnsubscribeAsync(string channel, CancellationToken cancellationToken = default) =>
-        CallAsync("#unsubscribe", JsonValue.Create(channel), cancellationToken);
+    public async Task UnsubscribeAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        var subscription = Array.Find(Socket.Subscriptions(), s => s.Name == channel);
+        if (subscription is not null) await subscription.UnsubscribeAsync(cancellationToken);
+    }
 
     /// <summary>Publishes on <paramref name="channel"/> and waits until the server accepted it (the client's invokePublish).</summary>
     public Task PublishAsync(string channel, object? data, CancellationToken cancellationToken = default) =>
-        CallAsync("#publish", new JsonObject { ["channel"] = channel, ["data"] = ToNode(data) }, cancellationToken);
+        Socket.InvokePublishAsync(channel, data, cancellationToken);
 
-    /// <summary>Logs in with a signed token (<c>#authenticate</c>); true when the server accepted it.</summary>
-    public async Task<bool> AuthenticateAsync(string signedAuthToken, CancellationToken cancellationToken = default)
-    {
-        var answer = await CallAsync("#authenticate", JsonValue.Create(signedAuthToken), cancellationToken);
-        var accepted = answer.TryGetProperty("isAuthenticated", out var flag) && flag.ValueKind == JsonValueKind.True;
-        if (accepted) SignedAuthToken = signedAuthToken;
-        return accepted;
-    }
+    /// <summary>Logs in with a signed token (<c>#authenticate</c>); throws the server's error when it refuses the token.</summary>
+    public Task AuthenticateAsync(string signedAuthToken, CancellationToken cancellationToken = default) =>
+        Socket.AuthenticateAsync(signedAuthToken, cancellationToken);
 
     /// <summary>Logs out (<c>#removeAuthToken</c>).</summary>
-    public Task DeauthenticateAsync()
-    {
-        SignedAuthToken = null;
-        return SendAsync("#removeAuthToken", null, null);
-    }
+    public Task DeauthenticateAsync() => Socket.DeauthenticateAsync();
 
-    /// <summary>The next message published on <paramref name="channel"/> (subscribe first).</summary>
+    /// <summary>The next message published on <paramref name="channel"/> (subscribe with <see cref="SubscribeAsync"/> first).</summary>
     public Task<JsonElement> NextPublishAsync(string channel, CancellationToken cancellationToken = default) =>
-        NextAsync(_publishes, channel, cancellationToken);
+        _publications.TryGetValue(channel, out var publications)
+            ? NextAsync(publications, $"channel {channel}", cancellationToken)
+            : throw new InvalidOperationException($"Subscribe to '{channel}' with SubscribeAsync before reading its publications.");
 
     /// <summary>
-    /// The data of the next <paramref name="event"/> the server sent this client: a transmit, an invoke no
-    /// <see cref="OnInvoke"/> handler answers, or a system event such as <c>#kickOut</c> or <c>#setAuthToken</c>.
+    /// The data of the next transmit of <paramref name="event"/> the server sends this client, counted from the first
+    /// call for that event: call it before what makes the server transmit, await it after.
     /// </summary>
-    public Task<JsonElement> NextEventAsync(string @event, CancellationToken cancellationToken = default) =>
-        NextAsync(_events, @event, cancellationToken);
+    public Task<JsonElement> NextEventAsync(string @event, CancellationToken cancellationToken = default)
+    {
+        var transmits = _transmits.GetOrAdd(@event, name =>
+        {
+            var queue = Channel.CreateUnbounded<JsonElement>();
+            Socket.OnTransmit<JsonElement>(name, data =>
+            {
+                queue.Writer.TryWrite(data);
+                return Task.CompletedTask;
+            });
+            return queue;
+        });
+        return NextAsync(transmits, $"event {@event}", cancellationToken);
+    }
 
     /// <summary><see cref="NextPublishAsync(string, CancellationToken)"/>, deserialised into <typeparamref name="T"/> (the server's JSON options).</summary>
     public async Task<T?> NextPublishAsync<T>(string channel, CancellationToken cancellationToken = default) =>
@@ -115,144 +142,45 @@ public sealed class AGTestClient : IAsyncDisposable
     public async Task<T?> NextEventAsync<T>(string @event, CancellationToken cancellationToken = default) =>
         (await NextEventAsync(@event, cancellationToken)).Deserialize<T>(_json);
 
+    /// <summary>
+    /// The next change of this client's token after the handshake: the signed token the server set
+    /// (<c>#setAuthToken</c>, or an accepted <see cref="AuthenticateAsync"/>), or null once removed (<c>#removeAuthToken</c>,
+    /// <see cref="DeauthenticateAsync"/>).
+    /// </summary>
+    public Task<string?> NextTokenAsync(CancellationToken cancellationToken = default) => _tokens.NextAsync(_timeout, cancellationToken);
+
     /// <summary>Answers the server's invokes of <paramref name="procedure"/> with what <paramref name="handler"/> returns.</summary>
-    public void OnInvoke(string procedure, Func<JsonElement, object?> handler) => _procedures[procedure] = handler;
+    public void OnInvoke(string procedure, Func<JsonElement, object?> handler) =>
+        Socket.OnInvoke<JsonElement, object?>(procedure, (data, _) => Task.FromResult(handler(data)));
 
     /// <summary>Hangs up (a normal close, 1000), as a client that disconnects.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_transport.Closed.IsCompleted) await _transport.HangUp(CloseCodes.Normal);
         await _stop.CancelAsync();
-        await _reading;
+        await Socket.DisposeAsync();
         _stop.Dispose();
     }
 
-    private async Task<JsonElement> CallAsync(string @event, JsonNode? data, CancellationToken cancellationToken)
-    {
-        var cid = Interlocked.Increment(ref _nextCid);
-        var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _calls[cid] = answer;
-        try
-        {
-            await SendAsync(@event, data, cid);
-            return await answer.Task.WaitAsync(_timeout, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutError($"No answer to {@event} within {_timeout.TotalSeconds:0.#} s");
-        }
-        finally
-        {
-            _calls.TryRemove(cid, out _);
-        }
-    }
-
-    private Task SendAsync(string @event, JsonNode? data, long? cid)
-    {
-        var packet = new JsonObject { ["event"] = @event };
-        if (data is not null) packet["data"] = data;
-        if (cid is { } id) packet["cid"] = id;
-        return _transport.Receive(packet.ToJsonString());
-    }
-
-    private JsonNode? ToNode(object? data) => data switch
-    {
-        null => null,
-        JsonNode node => node,
-        _ => JsonSerializer.SerializeToNode(data, data.GetType(), _json),
-    };
-
-    private async Task<JsonElement> NextAsync(ConcurrentDictionary<string, Channel<JsonElement>> queues, string name, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(_timeout);
-        try
-        {
-            return await Queue(queues, name).Reader.ReadAsync(deadline.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutError($"Nothing on {name} within {_timeout.TotalSeconds:0.#} s");
-        }
-    }
-
-    private static Channel<JsonElement> Queue(ConcurrentDictionary<string, Channel<JsonElement>> queues, string name) =>
-        queues.GetOrAdd(name, _ => Channel.CreateUnbounded<JsonElement>());
-
-    private async Task ReadAsync()
+    private async Task KeepAsync(AGClientChannel subscription, ChannelWriter<JsonElement> publications)
     {
         try
         {
-            await foreach (var frame in _transport.Sent.ReadAllAsync(_stop.Token))
-            {
-                if (frame == "#1") await _transport.Receive("#2");
-                else if (frame.Length > 0) await DispatchAsync(JsonDocument.Parse(frame).RootElement.Clone());
-            }
+            await foreach (var data in subscription.ListenAsync<JsonElement>(_stop.Token)) publications.TryWrite(data);
         }
         catch (OperationCanceledException)
         {
         }
-        foreach (var call in _calls.Values)
-            call.TrySetException(new BadConnectionError("The test client hung up before the answer came", "disconnect"));
     }
 
-    /// <summary>The answer to a server invoke: the handler's result, or its exception as the client's error.</summary>
-    private JsonObject Answer(long cid, Func<JsonElement, object?> handler, JsonElement data)
+    private async Task<T> NextAsync<T>(Channel<T> queue, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return new JsonObject { ["rid"] = cid, ["data"] = ToNode(handler(data)) };
+            return await queue.Reader.ReadAsync(cancellationToken).AsTask().WaitAsync(_timeout, cancellationToken);
         }
-        catch (Exception error)
+        catch (TimeoutException)
         {
-            var name = error is INamedError named ? named.Name : error.GetType().Name;
-            return new JsonObject { ["rid"] = cid, ["error"] = new JsonObject { ["name"] = name, ["message"] = error.Message } };
+            throw new TimeoutException($"Nothing on {what} within {_timeout.TotalSeconds:0.#} s");
         }
-    }
-
-    private async Task DispatchAsync(JsonElement packet)
-    {
-        if (packet.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in packet.EnumerateArray()) await DispatchAsync(item);
-            return;
-        }
-        var data = packet.TryGetProperty("data", out var d) ? d : default;
-        if (packet.TryGetProperty("rid", out var rid) && _calls.TryGetValue(rid.GetInt64(), out var call))
-        {
-            if (packet.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null) call.TrySetException(ErrorOf(error));
-            else call.TrySetResult(data);
-            return;
-        }
-        if (!packet.TryGetProperty("event", out var e) || e.GetString() is not { } @event) return;
-        long? cid = packet.TryGetProperty("cid", out var c) ? c.GetInt64() : null;
-        switch (@event)
-        {
-            case "#publish":
-                Queue(_publishes, data.GetProperty("channel").GetString()!).Writer.TryWrite(data.TryGetProperty("data", out var message) ? message : default);
-                break;
-            case "#setAuthToken":
-                SignedAuthToken = data.GetProperty("token").GetString();
-                break;
-            case "#removeAuthToken":
-                SignedAuthToken = null;
-                break;
-        }
-        if (@event != "#publish") Queue(_events, @event).Writer.TryWrite(data);
-        if (cid is not { } id) return;
-        if (_procedures.TryGetValue(@event, out var handler))
-            await _transport.Receive(Answer(id, handler, data).ToJsonString());
-        else if (@event.StartsWith('#'))
-            await _transport.Receive(new JsonObject { ["rid"] = id }.ToJsonString()); // acknowledge, as the real client does
-    }
-
-    /// <summary>A client error from the server's answer, as socketcluster-client rebuilds it: its name, message and fields.</summary>
-    private static ClientError ErrorOf(JsonElement error)
-    {
-        if (error.ValueKind != JsonValueKind.Object)
-            return new ClientError("Error", error.ValueKind == JsonValueKind.String ? error.GetString()! : error.GetRawText(), error.Clone());
-        var name = error.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "Error";
-        var message = error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "Invalid error message format";
-        return new ClientError(name, message, error.Clone());
     }
 }

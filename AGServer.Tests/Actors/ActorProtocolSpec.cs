@@ -1,3 +1,4 @@
+using AGServer.Client;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
@@ -22,11 +23,13 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var server = await StartServerAsync(o => o.AckTimeout = 300);
         await using var client = await ConnectAsync();
         client.OnInvoke("add", data => data.GetProperty("a").GetInt32() + data.GetProperty("b").GetInt32());
+        client.Socket.OnInvoke<JsonElement, int>("nobodyAnswers", (_, _) => new TaskCompletionSource<int>().Task);   // a client that never answers
         var socket = server.Clients[client.Id].ActorRef;
         var app = CreateTestProbe();
 
+        var note = client.NextEventAsync("note");
         app.Send(socket, new SocketCommands.Transmit("note", new { text = "hi" }));
-        Assert.Equal("hi", (await client.NextEventAsync("note")).GetProperty("text").GetString());
+        Assert.Equal("hi", (await note).GetProperty("text").GetString());
 
         app.Send(socket, new SocketCommands.Invoke("add", new { a = 2, b = 3 }, CorrelationId: "c1"));
         var result = app.ExpectMsg<SocketReplies.InvokeResult>(Wait);
@@ -46,14 +49,16 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         await client.SubscribeAsync("news");
 
         socket.ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
-        await client.NextEventAsync("#setAuthToken");
+        Assert.NotNull(await client.NextTokenAsync());
         Assert.Equal("ann", socket.UserId);
         socket.ActorRef.Tell(SocketCommands.RemoveAuthToken.Instance);
-        await client.NextEventAsync("#removeAuthToken");
+        Assert.Null(await client.NextTokenAsync());
         Assert.Null(socket.UserId);
 
+        var kickedOut = new TaskCompletionSource<JsonElement?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Array.Find(client.Socket.Subscriptions(), channel => channel.Name == "news")!.KickedOut += (_, message) => kickedOut.TrySetResult(message);
         socket.ActorRef.Tell(new SocketCommands.KickOut("news", "bye"));
-        Assert.Equal("bye", (await client.NextEventAsync("#kickOut")).GetProperty("message").GetString());
+        Assert.Equal("bye", (await kickedOut.Task.WaitAsync(Wait))?.GetString());
         socket.ActorRef.Tell(new SocketCommands.Disconnect(4321, "done"));
         Assert.Equal((4321, "done"), await client.Closed.WaitAsync(Wait));
     }
@@ -68,14 +73,16 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         server.Clients[first.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
         server.Clients[second.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
         server.Clients[other.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "bob" }));
-        await Task.WhenAll(first.NextEventAsync("#setAuthToken"), second.NextEventAsync("#setAuthToken"), other.NextEventAsync("#setAuthToken"));
+        await Task.WhenAll(first.NextTokenAsync(), second.NextTokenAsync(), other.NextTokenAsync());
 
+        var direct = other.NextEventAsync("direct");
         server.Sockets.Tell(other.Id, new SocketCommands.Transmit("direct", 1));
-        Assert.Equal(1, (await other.NextEventAsync("direct")).GetInt32());
+        Assert.Equal(1, (await direct).GetInt32());
 
+        var (forFirst, forSecond) = (first.NextEventAsync("forAnn"), second.NextEventAsync("forAnn"));
         server.Users.Tell("ann", new SocketCommands.Transmit("forAnn", 2));
-        Assert.Equal(2, (await first.NextEventAsync("forAnn")).GetInt32());
-        Assert.Equal(2, (await second.NextEventAsync("forAnn")).GetInt32());
+        Assert.Equal(2, (await forFirst).GetInt32());
+        Assert.Equal(2, (await forSecond).GetInt32());
         Assert.Equal(2, server.Users.Local("ann").Count);
     }
 
@@ -106,12 +113,13 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         RoomSetup.Start(server);
         await using var ann = await ConnectAsync();
         await using var bob = await ConnectAsync();
+        var (annFirst, bobFirst) = (ann.NextEventAsync("state"), bob.NextEventAsync("state"));
 
         Assert.Equal(1, (await ann.InvokeAsync<MoveAccepted>("move", new Move("r1", 1, 1)))!.Moves);
-        Assert.Equal(1, (await ann.NextEventAsync("state")).GetProperty("moves").GetInt32());
+        Assert.Equal(1, (await annFirst).GetProperty("moves").GetInt32());
         Assert.Equal(2, (await bob.InvokeAsync<MoveAccepted>("move", new Move("r1", 2, 2)))!.Moves);
         Assert.Equal(2, (await ann.NextEventAsync("state")).GetProperty("moves").GetInt32());
-        Assert.Equal(2, (await bob.NextEventAsync("state")).GetProperty("moves").GetInt32());
+        Assert.Equal(2, (await bobFirst).GetProperty("moves").GetInt32());
         Assert.Equal(1, (await bob.InvokeAsync<MoveAccepted>("move", new Move("r2", 0, 0)))!.Moves);   // another room
     }
 
@@ -122,11 +130,12 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         await using var client = await ConnectAsync();
         var socket = server.Clients[client.Id].ActorRef;
         socket.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
-        await client.NextEventAsync("#setAuthToken");
+        await client.NextTokenAsync();
         client.OnInvoke("ready?", _ => "yes");
+        var whisper = client.NextEventAsync("whisper");
 
         var reply = await RoomSetup.Messages(server, socket);
-        Assert.Equal("your turn", (await client.NextEventAsync("whisper")).GetProperty("text").GetString());
+        Assert.Equal("your turn", (await whisper).GetProperty("text").GetString());
         Assert.Equal("yes", Assert.IsType<SocketReplies.InvokeResult>(reply).Data.GetString());
     }
 
@@ -140,9 +149,9 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         server.MapProcedure("failing", failing);
         await using var client = await ConnectAsync();
 
-        var timeout = await Assert.ThrowsAsync<AGServer.Protocol.ClientError>(() => client.InvokeAsync("silent"));
+        var timeout = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("silent"));
         Assert.Equal("TimeoutError", timeout.Name);
-        var failure = await Assert.ThrowsAsync<AGServer.Protocol.ClientError>(() => client.InvokeAsync("failing"));
+        var failure = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("failing"));
         Assert.Equal(("NoSeatsError", "The room is full"), (failure.Name, failure.Message));
     }
 

@@ -61,8 +61,9 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await AwaitConditionAsync(() => Task.FromResult(one.Users.Local("ann").Count == 0));
         await using var third = await Session(one);
         // Told after the third's start along the same path (node 1 to node 2's sockets of ann): it arrives after it.
+        var ping = first.NextEventAsync("ping");
         one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
-        await first.NextEventAsync("ping");
+        await ping;
         Assert.False(first.Closed.IsCompleted);          // two live sessions: the first and the third
 
         await using var fourth = await Session(two);
@@ -87,8 +88,9 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await second.DisposeAsync();                     // a session ends: there is room for one more
         await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 0));
         await using var third = await Session(two);
+        var ping = third.NextEventAsync("ping");
         one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
-        await third.NextEventAsync("ping");              // it is open and reachable as ann's
+        await ping;              // it is open and reachable as ann's
         Assert.False(third.Closed.IsCompleted);          // (the one older session left, first, is below the limit)
     }
 

@@ -93,6 +93,22 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task A_refused_subscribe_fails_with_the_servers_error_and_the_channel_is_unsubscribed(string server)
+    {
+        await using var client = await Connect(server);
+        var channel = client.Subscribe("private/diary");
+        var failed = new TaskCompletionSource<AGClientError>(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.SubscribeFailed += (_, error) => failed.TrySetResult(error);
+
+        var error = await Assert.ThrowsAsync<AGClientError>(() => channel.WhenSubscribedAsync().WaitAsync(Wait));
+        Assert.Equal("PrivateChannelError", error.Name);
+        Assert.Equal("PrivateChannelError", (await failed.Task.WaitAsync(Wait)).Name);
+        Assert.Equal(AGChannelState.Unsubscribed, channel.State);
+        Assert.Empty(client.Subscriptions());
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task A_channel_gets_what_clients_and_the_server_publish_in_order_until_it_is_unsubscribed(string server)
     {
         await using var subscriber = await Connect(server);

@@ -1,3 +1,4 @@
+using AGServer.Client;
 using System.Diagnostics;
 using AGServer.Protocol;
 using AGServer.Server;
@@ -78,7 +79,7 @@ public sealed class TracingSpec : AGServerTestKit
         var one = await StartServerAsync();
         one.MapProcedure("refuse", Func<object> () => throw new AGError("NotAllowedError", "no"));
         await using var client = await ConnectAsync(one);
-        await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("refuse"));
+        await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("refuse"));
         await AwaitConditionAsync(() => Task.FromResult(Exported().Any(span => span.OperationName == "refuse")));
         var span = Exported().Single(span => span.OperationName == "refuse");
         Assert.Equal(ActivityStatusCode.Error, span.Status);

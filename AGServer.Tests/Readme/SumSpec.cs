@@ -1,4 +1,4 @@
-using AGServer.Protocol;
+using AGServer.Client;
 using AGServer.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
@@ -24,7 +24,7 @@ public sealed class SumSpec : AGServerTestKit
         await using var client = await ConnectAsync();
 
         Assert.Equal(3, await client.InvokeAsync<int>("sum", new { a = 1, b = 2 }));
-        var error = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("sum", "not numbers"));
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("sum", "not numbers"));
         Assert.Equal("InvalidArgumentsError", error.Name);
     }
 }

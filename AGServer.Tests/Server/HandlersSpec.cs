@@ -1,3 +1,5 @@
+using System.Text.Json;
+using AGServer.Client;
 using AGServer.Middleware;
 using AGServer.Protocol;
 using AGServer.Server;
@@ -53,9 +55,9 @@ public sealed class HandlersSpec : AGServerTestKit
         server.MapProcedure("square", (int n) => n * n);
         await using var client = await ConnectAsync();
 
-        var error = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("sum", new { a = "one" }));
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("sum", new { a = "one" }));
         Assert.Equal("InvalidArgumentsError", error.Name);
-        var missing = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("square"));
+        var missing = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("square"));
         Assert.Equal("InvalidArgumentsError", missing.Name);
         Assert.Equal(0, calls);
         Assert.Equal(16, await client.InvokeAsync<int>("square", 4));
@@ -69,7 +71,7 @@ public sealed class HandlersSpec : AGServerTestKit
         server.MapProcedure("nothing", async Task () => await Task.Yield());
         await using var client = await ConnectAsync();
 
-        var error = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("refuse"));
+        var error = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("refuse"));
         Assert.Equal(("NotNowError", "Try later"), (error.Name, error.Message));
         Assert.Equal(System.Text.Json.JsonValueKind.Undefined, (await client.InvokeAsync("nothing")).ValueKind);
     }
@@ -190,9 +192,9 @@ public sealed class HandlersSpec : AGServerTestKit
 
         Assert.Equal("kept", await client.InvokeAsync<string>("echo", "kept"));
         Assert.Equal("replaced", await client.InvokeAsync<string>("echo", "replace-me"));
-        var blocked = await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("closed"));
+        var blocked = await Assert.ThrowsAsync<AGClientError>(() => client.SubscribeAsync("closed"));
         Assert.Equal("ClosedChannelError", blocked.Name);
-        var failed = await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("broken"));
+        var failed = await Assert.ThrowsAsync<AGClientError>(() => client.SubscribeAsync("broken"));
         Assert.Equal("MiddlewareFailedError", failed.Name);
         await client.SubscribeAsync("open");
         Assert.Equal("still", await client.InvokeAsync<string>("echo", "still"));
@@ -204,6 +206,7 @@ public sealed class HandlersSpec : AGServerTestKit
         var server = await StartServerAsync(o => o.AckTimeout = 200);
         await using var client = await ConnectAsync();
         client.OnInvoke("add", data => data.GetProperty("a").GetInt32() + data.GetProperty("b").GetInt32());
+        client.Socket.OnInvoke<JsonElement, int>("nobodyAnswers", (_, _) => new TaskCompletionSource<int>().Task);   // a client that never answers
         var socket = server.Clients[client.Id];
 
         Assert.Equal(5, await socket.InvokeAsync<int>("add", new { a = 2, b = 3 }));

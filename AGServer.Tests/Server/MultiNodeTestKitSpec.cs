@@ -1,3 +1,4 @@
+using AGServer.Client;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using AGServer.Protocol;
@@ -37,8 +38,9 @@ public sealed class MultiNodeTestKitSpec : AGServerTestKit
         // A whisper told on node 1 reaches ann's socket on node 2.
         await onTwo.InvokeAsync("login", new { user = "ann" });
         await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 1));
+        var whisper = onTwo.NextEventAsync<Whisper>("whisper");
         one.Users.Tell("ann", new SocketCommands.Transmit("whisper", new Whisper("your turn")));
-        Assert.Equal("your turn", (await onTwo.NextEventAsync<Whisper>("whisper"))!.Text);
+        Assert.Equal("your turn", (await whisper)!.Text);
 
         // A publish from node 2 reaches a subscriber on node 1, typed.
         await onOne.SubscribeAsync("news");
@@ -48,7 +50,7 @@ public sealed class MultiNodeTestKitSpec : AGServerTestKit
         // A room's own error reaches the client by name, wherever the room lives.
         foreach (var room in Enumerable.Range(0, 6).Select(i => $"room-{i}"))
         {
-            var illegal = await Assert.ThrowsAsync<ClientError>(() => onTwo.InvokeAsync("move", new { room, x = 9, y = 9 }));
+            var illegal = await Assert.ThrowsAsync<AGClientError>(() => onTwo.InvokeAsync("move", new { room, x = 9, y = 9 }));
             Assert.Equal("IllegalMoveError", illegal.Name);
         }
     }

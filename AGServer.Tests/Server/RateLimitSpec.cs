@@ -1,3 +1,4 @@
+using AGServer.Client;
 using AGServer.Protocol;
 using AGServer.Server;
 using AGServer.Sockets;
@@ -34,9 +35,9 @@ public sealed class RateLimitSpec : AGServerTestKit
 
         Assert.Equal(1, await client.InvokeAsync<int>("echo", 1));
         Assert.Equal(2, await client.InvokeAsync<int>("echo", 2));
-        var limited = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("echo", 3));
+        var limited = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("echo", 3));
         Assert.Equal("RateLimitedError", limited.Name);
-        Assert.Equal("invoke:echo", limited.Raw.GetProperty("limit").GetString());
+        Assert.Equal("invoke:echo", limited.Error!.Value.GetProperty("limit").GetString());
         Assert.Equal(4, await client.InvokeAsync<int>("free", 4));     // another procedure: no limit
         Assert.Equal(5, await other.InvokeAsync<int>("echo", 5));      // another socket: its own bucket
     }
@@ -93,7 +94,7 @@ public sealed class RateLimitSpec : AGServerTestKit
         await using var client = await ConnectAsync();
 
         await client.SubscribeAsync("a");
-        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<ClientError>(() => client.SubscribeAsync("b"))).Name);
+        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<AGClientError>(() => client.SubscribeAsync("b"))).Name);
         _ = client.SubscribeAsync("c");
         Assert.Equal(CloseCodes.PolicyViolation, (await client.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
     }
@@ -121,8 +122,8 @@ public sealed class RateLimitSpec : AGServerTestKit
         await using var publisher = await ConnectAsync();
 
         await publisher.PublishAsync("wide", 1);                          // 60 deliveries of 100
-        var limited = await Assert.ThrowsAsync<ClientError>(() => publisher.PublishAsync("wide", 2)); // 60 more: over
-        Assert.Equal("fanout:*", limited.Raw.GetProperty("limit").GetString());
+        var limited = await Assert.ThrowsAsync<AGClientError>(() => publisher.PublishAsync("wide", 2)); // 60 more: over
+        Assert.Equal("fanout:*", limited.Error!.Value.GetProperty("limit").GetString());
         await publisher.PublishAsync("narrow", 3);                        // a channel nobody here subscribes costs 1
         Assert.Equal(1, (await subscribers[59].NextPublishAsync("wide")).GetInt32());
         foreach (var subscriber in subscribers) await subscriber.DisposeAsync();
@@ -140,7 +141,7 @@ public sealed class RateLimitSpec : AGServerTestKit
 
         for (var i = 0; i < 5; i++) Assert.Equal(i, await client.InvokeAsync<int>("free", i));
         Assert.Equal(1, await client.InvokeAsync<int>("echo", 1));
-        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("echo", 2))).Name);
+        Assert.Equal("RateLimitedError", (await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("echo", 2))).Name);
     }
 
     [Fact]
@@ -186,9 +187,9 @@ public sealed class RateLimitSpec : AGServerTestKit
                 await annOnTwo.InvokeAsync<int>("echo", i);
                 acceptedOnTwo++;
             }
-            catch (ClientError error) when (error.Name == "RateLimitedError")
+            catch (AGClientError error) when (error.Name == "RateLimitedError")
             {
-                Assert.Equal("invoke:echo", error.Raw.GetProperty("limit").GetString());
+                Assert.Equal("invoke:echo", error.Error!.Value.GetProperty("limit").GetString());
             }
         }
         Assert.InRange(acceptedOnTwo, 0, 1);                                 // per socket, it would have had 4

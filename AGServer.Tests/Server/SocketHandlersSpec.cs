@@ -1,3 +1,4 @@
+using AGServer.Client;
 using AGServer.SocketCluster;
 using System.Threading.Channels;
 using AGServer.Protocol;
@@ -52,9 +53,9 @@ public sealed class SocketHandlersSpec : AGServerTestKit
         await using var client = await ConnectAsync();
 
         Assert.Equal(2, await client.InvokeAsync<int>("half", 4));
-        var failed = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("half", 3));
+        var failed = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("half", 3));
         Assert.Equal("ServerError", failed.Name);
-        var invalid = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("half", "four"));
+        var invalid = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("half", "four"));
         Assert.Equal("InvalidArgumentsError", invalid.Name);
         Assert.Equal(5, await client.InvokeAsync<int>("half", 10));
         var reported = await errors.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
@@ -139,7 +140,7 @@ public sealed class SocketHandlersSpec : AGServerTestKit
         var running = client.InvokeAsync<int>("wait", 0);
         await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var queued = new[] { client.InvokeAsync<int>("wait", 1), client.InvokeAsync<int>("wait", 2) };
-        var refused = await Assert.ThrowsAsync<ClientError>(() => client.InvokeAsync("wait", 3));
+        var refused = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("wait", 3));
         Assert.Equal("BufferOverflowError", refused.Name);
         gate.SetResult();
         Assert.Equal(0, await running);

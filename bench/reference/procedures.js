@@ -80,13 +80,30 @@ const procedures = {
   })(),
 };
 
+// The Conformance app's SUBSCRIBE rule (CONFORMANCE.md): a `private/` channel only for an authenticated socket.
+function guardPrivateChannels(agServer) {
+  agServer.setMiddleware(agServer.MIDDLEWARE_INBOUND, async (middlewareStream) => {
+    for await (const action of middlewareStream) {
+      if (action.type === action.SUBSCRIBE && action.channel.startsWith('private/') && !action.socket.authToken) {
+        const error = new Error(`Channel ${action.channel} needs an authenticated socket`);
+        error.name = 'PrivateChannelError';
+        action.block(error);
+        continue;
+      }
+      action.allow();
+    }
+  });
+}
+
 // Starts socketcluster-server on --port (8000 unless given) with the named procedures and default pub/sub, and prints
-// "<label> listening on <url>" once it accepts connections, like the Conformance app.
-function serve(label, names) {
+// "<label> listening on <url>" once it accepts connections, like the Conformance app. `privateChannels` adds the
+// Conformance app's SUBSCRIBE middleware (the benchmarks' server leaves it out: no middleware on their path).
+function serve(label, names, {privateChannels = false} = {}) {
   const portArg = process.argv.indexOf('--port');
   const port = portArg >= 0 ? Number(process.argv[portArg + 1]) : 8000;
   const httpServer = http.createServer();
   const agServer = socketClusterServer.attach(httpServer);
+  if (privateChannels) guardPrivateChannels(agServer);
   (async () => {
     for await (const {socket} of agServer.listener('connection')) {
       for (const name of names) procedures[name](socket, agServer);

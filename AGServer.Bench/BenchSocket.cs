@@ -1,109 +1,38 @@
-using System.Net.WebSockets;
 using System.Text;
+using AGServer.Client;
 
 namespace AGServer.Bench;
 
 /// <summary>
-/// A SocketCluster client reduced to what a load generator needs: handshake, pongs, raw frames in and out.
-/// No client library on the hot path; frames are handed to the scenario as bytes.
+/// A load generator's socket: AGServer.Client's connection (its handshake, pongs and send queue) with the scenario's
+/// frames in and out as bytes. Scenarios write frames by hand (the load, including what a hostile client sends) and
+/// read the server's frames as they come, so no client-side channel or call bookkeeping runs on the hot path.
 /// </summary>
 public sealed class BenchSocket : IAsyncDisposable
 {
-    private static readonly byte[] Handshake = """{"event":"#handshake","data":{"authToken":null},"cid":1}"""u8.ToArray();
+    private readonly AGClientSocket _client;
 
-    private readonly ClientWebSocket _socket = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly TaskCompletionSource _handshaken = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Action<BenchSocket, ReadOnlySpan<byte>> _onFrame;
-    private readonly CancellationTokenSource _stop = new();
-    private Task _receiving = Task.CompletedTask;
-
-    private BenchSocket(Action<BenchSocket, ReadOnlySpan<byte>> onFrame) => _onFrame = onFrame;
+    private BenchSocket(AGClientSocket client) => _client = client;
 
     /// <summary>Opens a socket and completes its SocketCluster handshake. Frames after it go to <paramref name="onFrame"/>.</summary>
     public static async Task<BenchSocket> Connect(Uri uri, Action<BenchSocket, ReadOnlySpan<byte>> onFrame)
     {
-        var socket = new BenchSocket(onFrame);
-        socket._socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        await socket._socket.ConnectAsync(uri, CancellationToken.None);
-        socket._receiving = socket.ReceiveLoop();
-        await socket.Send(Handshake);
-        await socket._handshaken.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var client = new AGClientSocket(new AGClientOptions { Uri = uri, AutoReconnect = false, ConnectTimeout = TimeSpan.FromSeconds(30) });
+        var socket = new BenchSocket(client);
+        client.RawFrames = frame => onFrame(socket, frame);
+        await client.ConnectAsync();
         return socket;
     }
 
-    public async Task Send(ReadOnlyMemory<byte> frame)
-    {
-        await _sendLock.WaitAsync();
-        try
-        {
-            await _socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    /// <summary>Queues <paramref name="frame"/> (one WebSocket message); waits only when the client's send queue is past its bound.</summary>
+    public Task Send(ReadOnlyMemory<byte> frame) => _client.SendRawAsync(frame);
 
     public Task Send(string frame) => Send(Encoding.UTF8.GetBytes(frame));
 
-    private async Task ReceiveLoop()
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var count = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                    result = await _socket.ReceiveAsync(buffer.AsMemory(count), _stop.Token);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
-                    count += result.Count;
-                } while (!result.EndOfMessage);
-
-                if (count == 0)
-                {
-                    _ = Send(ReadOnlyMemory<byte>.Empty); // pong
-                    continue;
-                }
-                if (!_handshaken.Task.IsCompleted)
-                {
-                    _handshaken.TrySetResult();
-                    continue;
-                }
-                _onFrame(this, buffer.AsSpan(0, count));
-            }
-        }
-        catch (Exception) when (_stop.IsCancellationRequested || _socket.State != WebSocketState.Open)
-        {
-        }
-    }
-
     /// <summary>Drops the connection at once, with no close handshake (a client that vanished).</summary>
-    public void Abort()
-    {
-        _stop.Cancel();
-        _socket.Abort();
-    }
+    public void Abort() => _client.Abort();
 
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        try
-        {
-            if (_socket.State == WebSocketState.Open)
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
-        }
-        catch (Exception)
-        {
-            _socket.Abort();
-        }
-        await _receiving.WaitAsync(TimeSpan.FromSeconds(2)).ContinueWith(_ => { });
-        _socket.Dispose();
-    }
+    public ValueTask DisposeAsync() => _client.DisposeAsync();
 
     /// <summary>Reads the integer after <paramref name="key"/> (such as <c>"t":</c>) in a frame.</summary>
     public static long ReadNumber(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> key)

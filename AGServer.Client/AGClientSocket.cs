@@ -13,6 +13,9 @@ using System.Threading.Tasks;
 
 namespace AGServer.Client;
 
+/// <summary>A frame as the server sent it (see <see cref="AGClientSocket.RawFrames"/>).</summary>
+internal delegate void RawFrameObserver(ReadOnlySpan<byte> frame);
+
 /// <summary>A client connection's state (socketcluster-client's <c>socket.state</c>).</summary>
 public enum AGClientState
 {
@@ -150,7 +153,10 @@ public sealed class AGClientSocket : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the connection (code 1000 unless given) and stops reconnecting. Pending calls fail with BadConnectionError.</summary>
+    /// <summary>
+    /// Closes the connection (code 1000 unless given) and stops reconnecting; what was sent before is written first (for at
+    /// most 5 s with the close). Pending calls fail with BadConnectionError.
+    /// </summary>
     public async Task DisconnectAsync(int code = 1000, string? reason = null)
     {
         Connection? connection;
@@ -164,6 +170,7 @@ public sealed class AGClientSocket : IAsyncDisposable
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await connection.Outbox.WhenDrained().WaitAsync(timeout.Token).ConfigureAwait(false); // what was sent goes before the close, as with socketcluster-client
             await connection.Socket.CloseAsync((WebSocketCloseStatus)code, reason, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception) when (connection.Socket.State != WebSocketState.Open)
@@ -716,6 +723,28 @@ public sealed class AGClientSocket : IAsyncDisposable
         else JsonSerializer.Serialize(writer, value, value.GetType(), JsonOptions);
     }
 
+    /// <summary>
+    /// For a load generator (the bench): once open, every frame but a ping goes here instead of to the client's own
+    /// handling, so scenarios read the server's frames as bytes over the client's connection, handshake and pongs.
+    /// </summary>
+    internal RawFrameObserver? RawFrames { get; set; }
+
+    /// <summary>For a load generator (the bench): sends <paramref name="frame"/> as it is, alone in its WebSocket message.</summary>
+    internal Task SendRawAsync(ReadOnlyMemory<byte> frame) =>
+        _state == AGClientState.Open && _connection is { } connection ? SendAsync(connection, frame, CancellationToken.None) : Task.FromException(AGClientError.BadConnection("send"));
+
+    /// <summary>For a load generator (the bench): drops the connection with no close handshake (a client that vanished) and does not reconnect.</summary>
+    internal void Abort()
+    {
+        Connection? connection;
+        lock (_gate)
+        {
+            _wantOpen = false;
+            connection = _connection;
+        }
+        connection?.Socket.Abort();
+    }
+
     private async Task<WebSocket> OpenWebSocketAsync(CancellationToken cancellationToken)
     {
         if (_options.WebSocketFactory is { } factory) return await factory(_options.Uri!, cancellationToken).ConfigureAwait(false);
@@ -788,6 +817,11 @@ public sealed class AGClientSocket : IAsyncDisposable
         if (_options.ProtocolVersion == 1 && frame.Span.SequenceEqual("#1"u8))
         {
             _ = SendQuietly(connection, PongV1);
+            return;
+        }
+        if (RawFrames is { } raw && _state == AGClientState.Open)
+        {
+            raw(frame.Span);
             return;
         }
         var packets = connection.Packets;

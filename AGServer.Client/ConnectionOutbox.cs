@@ -34,6 +34,7 @@ internal sealed class ConnectionOutbox
     private readonly List<ReadOnlyMemory<byte>> _joined = new();
     private readonly object _roomGate = new();
     private TaskCompletionSource<bool>? _room;
+    private TaskCompletionSource<bool>? _drained;
     private long _queuedBytes;
     private int _draining;
     private volatile bool _failed;
@@ -57,6 +58,16 @@ internal sealed class ConnectionOutbox
         {
             if (Interlocked.Read(ref _queuedBytes) < HighWater / 2 || _failed) return Task.CompletedTask;
             return (_room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Completes once everything posted so far is written (or the connection failed): a close goes after it.</summary>
+    public Task WhenDrained()
+    {
+        lock (_roomGate)
+        {
+            if (_failed || (_queue.IsEmpty && Volatile.Read(ref _draining) == 0)) return Task.CompletedTask;
+            return (_drained ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
     }
 
@@ -87,10 +98,12 @@ internal sealed class ConnectionOutbox
                 {
                     _failed = true;
                     _socket.Abort();
+                    Drained();
                 }
                 Written(written);
             }
             Volatile.Write(ref _draining, 0);
+            Drained();
             // A frame posted after the queue looked empty and before the flag went down found a drain running: take it.
             if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
         }
@@ -103,6 +116,13 @@ internal sealed class ConnectionOutbox
         TaskCompletionSource<bool>? room;
         lock (_roomGate) (room, _room) = (_room, null);
         room?.TrySetResult(true);
+    }
+
+    private void Drained()
+    {
+        TaskCompletionSource<bool>? drained;
+        lock (_roomGate) (drained, _drained) = (_drained, null);
+        drained?.TrySetResult(true);
     }
 
     private static byte[] Join(List<ReadOnlyMemory<byte>> packets, int bytes)

@@ -109,6 +109,27 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task What_was_sent_before_a_disconnect_reaches_the_server_before_the_close(string server)
+    {
+        await using var subscriber = await Connect(server);
+        var channel = subscriber.Subscribe("client/last-words");
+        await channel.WhenSubscribedAsync().WaitAsync(Wait);
+        var publisher = await Connect(server);
+        var page = new string('x', 16 * 1024);
+
+        for (var n = 1; n <= 100; n++) _ = publisher.TransmitPublishAsync("client/last-words", new Page(n, page));   // 1.6 MB queued, none awaited
+        await publisher.DisconnectAsync();
+
+        var received = 0;
+        await foreach (var next in channel.ListenAsync<Page>().WithCancellation(new CancellationTokenSource(Wait).Token))
+            if ((received = next!.N) == 100) break;
+        Assert.Equal(100, received);
+    }
+
+    private sealed record Page(int N, string Text);
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task A_channel_gets_what_clients_and_the_server_publish_in_order_until_it_is_unsubscribed(string server)
     {
         await using var subscriber = await Connect(server);

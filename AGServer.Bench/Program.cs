@@ -1,6 +1,6 @@
 using AGServer.Bench;
 
-// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history ...]
+// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history ...] [--runs N] [--update-benchmarks]
 //     [--shape a|b|both] [--connections N] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
 // dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn|publishflood|invokeflood|subscribechurn ...]   (RSS and neighbours under abuse)
@@ -10,14 +10,14 @@ if (args.Contains("--clients"))
 {
     var tiny = args.Contains("tiny");
     var runsAt = Array.IndexOf(args, "--runs");
-    var runCount = runsAt >= 0 && runsAt + 1 < args.Length && int.TryParse(args[runsAt + 1], out var asked) && asked > 0
+    var clientRuns = runsAt >= 0 && runsAt + 1 < args.Length && int.TryParse(args[runsAt + 1], out var asked) && asked > 0
         ? asked
         : runsAt >= 0 ? throw new ArgumentException("--runs takes a positive number of runs") : 3;
-    Console.WriteLine($"Client CPU comparison, size {(tiny ? "tiny" : "full")}, {runCount} run(s), on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    Console.WriteLine($"Client CPU comparison, size {(tiny ? "tiny" : "full")}, {clientRuns} run(s), on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     var runs = new List<(List<Figure>, List<Figure>)>();
-    for (var run = 1; run <= runCount; run++)
+    for (var run = 1; run <= clientRuns; run++)
     {
-        Console.WriteLine($"run {run} of {runCount}");
+        Console.WriteLine($"run {run} of {clientRuns}");
         runs.Add(await ClientScenarios.Run(calls: tiny ? 200 : 50_000, messages: tiny ? 50 : 20_000, clients: tiny ? 2 : 10, Console.Out));
     }
     Console.WriteLine();
@@ -35,7 +35,10 @@ var size = BenchSize.Full;
 var scenarios = new List<string>();
 var shapes = new[] { "A", "B" };
 int? connections = null;
+int? runCount = null;
 var pin = false;
+var updateBenchmarks = false;
+var invocation = string.Join(' ', args);
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -64,12 +67,19 @@ for (var i = 0; i < args.Length; i++)
             connections = count;
             i++;
             break;
+        case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var runs) && runs > 0:
+            runCount = runs;
+            i++;
+            break;
         case "--pin":
             pin = true;
             break;
+        case "--update-benchmarks":
+            updateBenchmarks = true;
+            break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]... " +
-                                    "[--shape a|b|both] [--connections N] [--pin]");
+                                    "[--shape a|b|both] [--connections N] [--runs N] [--pin] [--update-benchmarks]");
             return 2;
     }
 }
@@ -94,15 +104,31 @@ if (pin)
     System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity = (nint)(((1L << Environment.ProcessorCount) - 1) & ~1L);
 }
 
-Console.WriteLine($"AGServer benchmark, size {size.Name}, on {Environment.ProcessorCount} cores{(pin ? " (servers pinned to core 0)" : "")}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
-var tables = new List<string>();
-foreach (var shape in shapes)
+// Every scenario runs on every server once per run; the table gives medians and the ratios' spread over the runs.
+var totalRuns = runCount ?? (size == BenchSize.Tiny ? 1 : 3);
+var header = $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores{(pin ? " (servers pinned to core 0)" : "")}, " +
+             $"{System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}, size {size.Name}, {totalRuns} run(s) per server";
+Console.WriteLine($"AGServer benchmark: {header}");
+var runsByShape = shapes.ToDictionary(shape => shape, _ => new List<BenchRun>());
+for (var run = 1; run <= totalRuns; run++)
 {
-    var shaped = shape == "B" ? size.AsShapeB() : size;
-    Console.WriteLine($"Load shape {shape}");
-    var (ours, theirs, floor) = await BenchRunner.Run(shaped, scenarios, Console.Out);
-    tables.Add($"Load shape {shape}:\n\n{Report.Table(ours, theirs, floor)}");
+    foreach (var shape in shapes)
+    {
+        var shaped = shape == "B" ? size.AsShapeB() : size;
+        Console.WriteLine($"Run {run} of {totalRuns}, load shape {shape}");
+        var (ours, theirs, floor) = await BenchRunner.Run(shaped, scenarios, Console.Out);
+        runsByShape[shape].Add(new BenchRun(ours, theirs, floor));
+    }
 }
+var tables = string.Join("\n", shapes.Select(shape => $"Load shape {shape}:\n\n{Report.Table(runsByShape[shape])}"));
 Console.WriteLine();
-Console.Write(string.Join("\n", tables));
+Console.Write(tables);
+if (updateBenchmarks)
+{
+    var file = LatestRunSection.File();
+    var section = $"{header}; each value the median of the runs, each ratio the median of the run-by-run ratios [lowest–highest]. " +
+                  $"Generated by `dotnet run -c Release --project AGServer.Bench -- {invocation}`.\n\n{tables}";
+    await File.WriteAllTextAsync(file, LatestRunSection.Replace(await File.ReadAllTextAsync(file), section));
+    Console.WriteLine($"BENCHMARKS.md's latest run updated ({file}).");
+}
 return 0;

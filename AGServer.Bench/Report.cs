@@ -3,13 +3,23 @@ using System.Text;
 
 namespace AGServer.Bench;
 
-/// <summary>The results table: the figures and their ratios, AGServer over the reference (and over the floor, when run).</summary>
+/// <summary>One run of every scenario: AGServer's figures, the reference's and (when run) the floor's.</summary>
+public sealed record BenchRun(List<Figure> AGServer, List<Figure> Reference, List<Figure>? Floor = null);
+
+/// <summary>
+/// The results table: the figures and their ratios, AGServer over the reference (and over the floor, when run). Over
+/// several runs each value is the median of the runs, each ratio the median of the ratios taken run by run (servers
+/// compared within the same run, never across), with its spread, lowest to highest, in brackets.
+/// </summary>
 public static class Report
 {
-    public static string Table(List<Figure> ours, List<Figure> theirs, List<Figure>? floor = null)
+    public static string Table(List<Figure> ours, List<Figure> theirs, List<Figure>? floor = null) => Table([new BenchRun(ours, theirs, floor)]);
+
+    public static string Table(IReadOnlyList<BenchRun> runs)
     {
+        var withFloor = runs.All(r => r.Floor is not null);
         var table = new StringBuilder();
-        if (floor is null)
+        if (!withFloor)
         {
             table.AppendLine("| scenario | metric | AGServer | socketcluster-server | ratio (AGServer / reference) |");
             table.AppendLine("|---|---|---:|---:|---:|");
@@ -19,17 +29,18 @@ public static class Report
             table.AppendLine("| scenario | metric | AGServer | socketcluster-server | floor | AGServer / reference | AGServer / floor |");
             table.AppendLine("|---|---|---:|---:|---:|---:|---:|");
         }
-        foreach (var figure in ours)
+        foreach (var figure in runs[0].AGServer)
         {
-            var reference = Match(theirs, figure);
-            var row = $"| {figure.Scenario} | {figure.Metric} | {Format(figure.Value)} | {Value(reference)} | ";
-            if (floor is null)
+            var ours = runs.Select(r => Match(r.AGServer, figure)).ToList();
+            var theirs = runs.Select(r => Match(r.Reference, figure)).ToList();
+            var row = $"| {figure.Scenario} | {figure.Metric} | {Value(ours)} | {Value(theirs)} | ";
+            if (!withFloor)
             {
-                table.AppendLine(row + Ratio(figure, reference) + " |");
+                table.AppendLine(row + Ratio(ours, theirs) + " |");
                 continue;
             }
-            var bare = Match(floor, figure);
-            table.AppendLine(row + $"{Value(bare)} | {Ratio(figure, reference)} | {Ratio(figure, bare)} |");
+            var floor = runs.Select(r => Match(r.Floor!, figure)).ToList();
+            table.AppendLine(row + $"{Value(floor)} | {Ratio(ours, theirs)} | {Ratio(ours, floor)} |");
         }
         return table.ToString();
     }
@@ -37,10 +48,29 @@ public static class Report
     private static Figure? Match(List<Figure> figures, Figure figure) =>
         figures.FirstOrDefault(t => t.Scenario == figure.Scenario && t.Metric == figure.Metric);
 
-    private static string Value(Figure? figure) => figure is null ? "—" : Format(figure.Value);
+    private static string Value(List<Figure?> figures)
+    {
+        var values = figures.Where(f => f is not null).Select(f => f!.Value).ToList();
+        return values.Count == 0 ? "—" : Format(Median(values));
+    }
 
-    private static string Ratio(Figure figure, Figure? other) =>
-        other is null || other.Value == 0 ? "" : Format(figure.Value / other.Value) + "×";
+    /// <summary>The median of the run-by-run ratios, and their spread when there is more than one.</summary>
+    private static string Ratio(List<Figure?> ours, List<Figure?> others)
+    {
+        var ratios = ours.Zip(others, (mine, theirs) => (Mine: mine, Theirs: theirs))
+            .Where(p => p.Mine is not null && p.Theirs is not null && p.Theirs.Value != 0 && !double.IsNaN(p.Mine.Value) && !double.IsNaN(p.Theirs.Value))
+            .Select(p => p.Mine!.Value / p.Theirs!.Value)
+            .ToList();
+        if (ratios.Count == 0) return "";
+        var median = Format(Median(ratios)) + "×";
+        return ratios.Count == 1 ? median : $"{median} [{Format(ratios.Min())}–{Format(ratios.Max())}]";
+    }
+
+    internal static double Median(IReadOnlyCollection<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
 
     private static string Format(double value) =>
         double.IsNaN(value) ? "n/a" : value >= 100 ? value.ToString("N0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);

@@ -118,6 +118,7 @@ for (var run = 1; run <= totalRuns; run++)
         Console.WriteLine($"Run {run} of {totalRuns}, load shape {shape}");
         var (ours, theirs, floor) = await BenchRunner.Run(shaped, scenarios, Console.Out);
         runsByShape[shape].Add(new BenchRun(ours, theirs, floor));
+        if (totalRuns > 1) Console.Write(Report.Table(ours, theirs, floor)); // each run's own figures, so an outlier run shows which figure moved
     }
 }
 var tables = string.Join("\n", shapes.Select(shape => $"Load shape {shape}:\n\n{Report.Table(runsByShape[shape])}"));

@@ -133,12 +133,14 @@ public static class Scenarios
         await Task.Delay(TimeSpan.FromSeconds(size.RpcDuration.TotalSeconds / 5)); // warm up before measuring
         var cpu = server.CpuMilliseconds();
         var clientCpu = LoadGeneratorCpu();
+        var scheduling = server.Scheduling();
         Volatile.Write(ref measuring, true);
         var clock = Stopwatch.StartNew();
         await Task.Delay(size.RpcDuration);
         Volatile.Write(ref measuring, false);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpuUsed = server.CpuMilliseconds() - cpu;
+        var scheduled = server.Scheduling();
         var clientCpuUsed = LoadGeneratorCpu() - clientCpu;
         var done = Interlocked.Read(ref completed);
         Volatile.Write(ref running, false);
@@ -150,6 +152,10 @@ public static class Scenarios
             new("rpc", "p99 latency ms", latencies.Percentile(99), false),
             new("rpc", "server CPU ms per 1000 RPCs", cpuUsed / (done / 1000.0), false),
             new("rpc", "load generator CPU ms per 1000 RPCs", clientCpuUsed / (done / 1000.0), false),
+            // Why the CPU per RPC moves between runs: how often the server's threads slept and woke, and how many it ran.
+            new("rpc", "server voluntary context switches per 1000 RPCs", (scheduled.Voluntary - scheduling.Voluntary) / (done / 1000.0), false),
+            new("rpc", "server involuntary context switches per 1000 RPCs", (scheduled.Involuntary - scheduling.Involuntary) / (done / 1000.0), false),
+            new("rpc", "server threads", scheduled.Threads, false),
         ];
     }
 

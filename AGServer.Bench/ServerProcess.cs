@@ -99,6 +99,33 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return ticks * 1000.0 / ClockTicksPerSecond;
     }
 
+    /// <summary>
+    /// The process's threads now, and the context switches of all of them so far (voluntary: a thread waited;
+    /// involuntary: the scheduler took the core), summed over <c>/proc/pid/task/*/status</c>: how often the server
+    /// slept and woke, which its CPU per operation follows.
+    /// </summary>
+    public (int Threads, long Voluntary, long Involuntary) Scheduling()
+    {
+        var (threads, voluntary, involuntary) = (0, 0L, 0L);
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal)) voluntary += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim());
+                    else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal)) involuntary += long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim());
+                }
+                threads++;
+            }
+            catch (IOException)
+            {
+                // The thread ended between the listing and the read.
+            }
+        }
+        return (threads, voluntary, involuntary);
+    }
+
     /// <summary>Resident set size in bytes.</summary>
     public long RssBytes()
     {

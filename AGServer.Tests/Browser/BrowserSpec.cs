@@ -53,7 +53,9 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
         page.RequestFailed += (_, request) => output.WriteLine($"[{name}] request failed: {request.Url} {request.Failure}");
         page.Response += (_, response) => { if (response.Status >= 400) output.WriteLine($"[{name}] {response.Status} {response.Url}"); };
         await page.GotoAsync($"http://127.0.0.1:{node.Port}/agserver/demo/");
-        await Expect(page.Locator("#state")).ToHaveTextAsync("connected");
+        // A deadline, not a pause: a freshly started node's first handshake runs cold code beside the rest of the suite
+        // (one CI run took over Playwright's default 5 s: the page still "connecting", no disconnect in between).
+        await Expect(page.Locator("#state")).ToHaveTextAsync("connected", new() { Timeout = 30_000 });
         await page.FillAsync("#name", name);
         await page.ClickAsync("#login-form button");
         await Expect(page.Locator("#me")).ToHaveTextAsync(name);

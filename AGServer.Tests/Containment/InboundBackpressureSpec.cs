@@ -69,14 +69,18 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         var server = await StartServer();
         var gate = new SemaphoreSlim(0);
         var handled = new List<long>();
+        var firstTaken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = server.Procedure("slow").SelectAsync(1, async request =>
         {
+            firstTaken.TrySetResult();
             await gate.WaitAsync();
             lock (handled) handled.Add(request.Id);
             return request.Id;
         }).RunWith(Sink.Ignore<long>(), server.Materializer);
         var (transport, _) = await OpenAndHandshake(server);
         for (var cid = 2; cid < 12; cid++) await transport.Receive($$"""{"event":"slow","cid":{{cid}}}""");
+        // The consumer holds the first request before the close (on a loaded machine its first pull can come late).
+        await firstTaken.Task.WaitAsync(Wait);
         await AwaitConditionAsync(() => Task.FromResult(server.GetProcedureBackpressure("slow") >= 8), Wait);
         await transport.HangUp(1000);
         await AwaitConditionAsync(() => Task.FromResult(server.ClientsCount == 0), Wait);

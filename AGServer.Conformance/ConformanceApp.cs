@@ -111,9 +111,14 @@ public static class ConformanceApp
         {
             return await request.Socket.InvokeAsync(data.Procedure, data.Data, new InvokeOptions(data.AckTimeout), request.Socket.ConnectionClosed);
         }
-        catch (Exception error) when (error is INamedError named)
+        catch (AGError error)
         {
-            request.Error(new AGError(named.Name, error.Message));
+            request.Error(new AGError(error.Name, error.Message));
+            return default;
+        }
+        catch (TimeoutException error)
+        {
+            request.Error(new AGError(AGErrorNames.TimeoutError, error.Message));
             return default;
         }
     }

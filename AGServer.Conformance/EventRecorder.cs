@@ -123,7 +123,12 @@ public sealed class EventRecorder
 
     private static JsonObject Error(Exception error) => new()
     {
-        ["name"] = error is Protocol.INamedError named ? named.Name : error.GetType().Name,
+        ["name"] = error switch
+        {
+            Protocol.AGError named => named.Name,
+            TimeoutException => Protocol.AGErrorNames.TimeoutError,
+            _ => error.GetType().Name,
+        },
         ["message"] = error.Message,
     };
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AGServer.Protocol;
 
 namespace AGServer.Auth;
 
@@ -14,8 +15,9 @@ public sealed record AuthSignOptions(int? ExpiresIn);
 public interface IAuthEngine
 {
     /// <summary>
-    /// Returns the token's payload, or throws an <see cref="AuthTokenErrorBase"/>: <see cref="AuthTokenExpiredError"/>,
-    /// <see cref="AuthTokenInvalidError"/>, <see cref="AuthTokenNotBeforeError"/> or <see cref="AuthTokenError"/>.
+    /// Returns the token's payload, or throws an <see cref="AGError"/> named as <see cref="AGErrorNames"/> names token
+    /// errors: <c>AuthTokenExpiredError</c>, <c>AuthTokenInvalidError</c>, <c>AuthTokenNotBeforeError</c> (not a bad
+    /// token: the client keeps it) or <c>AuthTokenError</c>. Any other exception counts as <c>AuthTokenError</c>.
     /// </summary>
     ValueTask<JsonElement> VerifyTokenAsync(string? signedToken, CancellationToken cancellationToken = default);
 

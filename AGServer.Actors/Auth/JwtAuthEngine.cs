@@ -93,7 +93,7 @@ public sealed class JwtAuthEngine : IAuthEngine
     }
 
     /// <summary>Error names and messages as jsonwebtoken gives them, mapped to the sc-errors types.</summary>
-    private static AuthTokenErrorBase Translate(Exception? error, string token) => error switch
+    private static AGError Translate(Exception? error, string token) => error switch
     {
         SecurityTokenExpiredException expired => new AuthTokenExpiredError("jwt expired", expired.Expires),
         SecurityTokenNotYetValidException early => new AuthTokenNotBeforeError("jwt not active", early.NotBefore),

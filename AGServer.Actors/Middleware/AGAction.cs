@@ -60,8 +60,8 @@ public sealed class AGAction : IFailable
     /// <summary>For handshakeSC: why the handshake token was refused, if it was.</summary>
     public Exception? AuthTokenError { get; internal init; }
 
-    /// <summary>Set on inbound actions when the socket's token expired with this packet (the socket was deauthenticated).</summary>
-    public AuthTokenExpiredError? AuthTokenExpiredError { get; internal init; }
+    /// <summary>Set on inbound actions when the socket's token expired with this packet (the socket was deauthenticated): an <see cref="AGError"/> named <c>AuthTokenExpiredError</c> whose <c>expiry</c> property says when.</summary>
+    public AGError? AuthTokenExpiredError { get; internal init; }
 
     /// <summary>"allowed", "blocked", or null while unsettled.</summary>
     public string? Outcome { get; private set; }

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace AGServer.Protocol;
 
 /// <summary>An exception that crosses the wire with a SocketCluster name and extra properties (dehydrated as sc-errors does).</summary>
-public interface INamedError
+internal interface INamedError
 {
     /// <summary>The error's name as the client sees it (<c>error.name</c>).</summary>
     string Name { get; }
@@ -66,7 +66,7 @@ public class AGError : Exception, INamedError
 }
 
 /// <summary>A call that got no answer in time (for example a server-to-client invoke past its ack timeout). A <see cref="TimeoutException"/>, named TimeoutError on the wire.</summary>
-public sealed class TimeoutError : TimeoutException, INamedError
+internal sealed class TimeoutError : TimeoutException, INamedError
 {
     public TimeoutError(string message) : base(message)
     {
@@ -78,16 +78,16 @@ public sealed class TimeoutError : TimeoutException, INamedError
     }
 #pragma warning restore SYSLIB0051, CS0672
 
-    public string Name => nameof(TimeoutError);
+    public string Name => AGErrorNames.TimeoutError;
 
     public IDictionary<string, object?> Properties { get; } = new Dictionary<string, object?>();
 
     public override string ToString() => $"{Name}: {Message}";
 }
 
-public sealed class InvalidActionError : AGError
+internal sealed class InvalidActionError : AGError
 {
-    public InvalidActionError(string message) : base(nameof(InvalidActionError), message)
+    public InvalidActionError(string message) : base(AGErrorNames.InvalidActionError, message)
     {
     }
 
@@ -98,9 +98,9 @@ public sealed class InvalidActionError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class InvalidArgumentsError : AGError
+internal sealed class InvalidArgumentsError : AGError
 {
-    public InvalidArgumentsError(string message) : base(nameof(InvalidArgumentsError), message)
+    public InvalidArgumentsError(string message) : base(AGErrorNames.InvalidArgumentsError, message)
     {
     }
 
@@ -111,9 +111,9 @@ public sealed class InvalidArgumentsError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class InvalidMessageError : AGError
+internal sealed class InvalidMessageError : AGError
 {
-    public InvalidMessageError(string message) : base(nameof(InvalidMessageError), message)
+    public InvalidMessageError(string message) : base(AGErrorNames.InvalidMessageError, message)
     {
     }
 
@@ -124,9 +124,9 @@ public sealed class InvalidMessageError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class ServerProtocolError : AGError
+internal sealed class ServerProtocolError : AGError
 {
-    public ServerProtocolError(string message) : base(nameof(ServerProtocolError), message)
+    public ServerProtocolError(string message) : base(AGErrorNames.ServerProtocolError, message)
     {
     }
 
@@ -137,9 +137,9 @@ public sealed class ServerProtocolError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class BrokerError : AGError
+internal sealed class BrokerError : AGError
 {
-    public BrokerError(string message) : base(nameof(BrokerError), message)
+    public BrokerError(string message) : base(AGErrorNames.BrokerError, message)
     {
     }
 
@@ -150,9 +150,9 @@ public sealed class BrokerError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class AuthError : AGError
+internal sealed class AuthError : AGError
 {
-    public AuthError(string message) : base(nameof(AuthError), message)
+    public AuthError(string message) : base(AGErrorNames.AuthError, message)
     {
     }
 
@@ -163,9 +163,9 @@ public sealed class AuthError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class SocketProtocolError : AGError
+internal sealed class SocketProtocolError : AGError
 {
-    public SocketProtocolError(string message, int code) : base(nameof(SocketProtocolError), message)
+    public SocketProtocolError(string message, int code) : base(AGErrorNames.SocketProtocolError, message)
     {
         Code = code;
         Properties["code"] = code;
@@ -185,9 +185,9 @@ public sealed class SocketProtocolError : AGError
 }
 
 /// <summary>An invoke failed because the socket was closed before it completed; <see cref="Type"/> is 'connectAbort' or 'disconnect'.</summary>
-public sealed class BadConnectionError : AGError
+internal sealed class BadConnectionError : AGError
 {
-    public BadConnectionError(string message, string type) : base(nameof(BadConnectionError), message)
+    public BadConnectionError(string message, string type) : base(AGErrorNames.BadConnectionError, message)
     {
         Type = type;
         Properties["type"] = type;
@@ -206,9 +206,9 @@ public sealed class BadConnectionError : AGError
 #pragma warning restore SYSLIB0051, CS0672
 }
 
-public sealed class SilentMiddlewareBlockedError : AGError
+internal sealed class SilentMiddlewareBlockedError : AGError
 {
-    public SilentMiddlewareBlockedError(string message, string type) : base(nameof(SilentMiddlewareBlockedError), message)
+    public SilentMiddlewareBlockedError(string message, string type) : base(AGErrorNames.SilentMiddlewareBlockedError, message)
     {
         Type = type;
         Properties["type"] = type;
@@ -228,7 +228,7 @@ public sealed class SilentMiddlewareBlockedError : AGError
 }
 
 /// <summary>An error that arrived from the client in an RPC response, rehydrated.</summary>
-public sealed class ClientError : AGError
+internal sealed class ClientError : AGError
 {
     public ClientError(string name, string message, JsonElement raw) : base(name, message)
     {

@@ -44,7 +44,7 @@ public sealed partial class SocketClusterServer
                 // Akka answers an ask with a cancelled task when a Status.Failure arrives without its cause: an
                 // exception that could not be carried from another node. The client still gets its answer now.
                 ServerLog.RoutedFailureLost(Logger, name);
-                throw new AGError(ClientErrors.ServerErrorName, "The server failed while handling this request");
+                throw new AGError(AGErrorNames.ServerError, "The server failed while handling this request");
             }
             return reply switch
             {

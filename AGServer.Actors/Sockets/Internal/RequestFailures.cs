@@ -14,6 +14,6 @@ internal static class RequestFailures
     public static void AnswerAsked(object message, IActorRef sender, Exception error)
     {
         if (message is not ActorRequest request || sender.IsNobody() || sender.Equals(request.Socket)) return;
-        sender.Tell(new Status.Failure(error is INamedError ? error : new AGError(ClientErrors.ServerErrorName, "The server failed while handling this request")));
+        sender.Tell(new Status.Failure(error is INamedError ? error : new AGError(AGErrorNames.ServerError, "The server failed while handling this request")));
     }
 }

@@ -27,7 +27,7 @@ internal static class RoutedRequestTracing
     public static void Failed(Activity? activity, Exception error)
     {
         if (activity is null) return;
-        var name = (error as INamedError)?.Name ?? ClientErrors.ServerErrorName;
+        var name = (error as INamedError)?.Name ?? AGErrorNames.ServerError;
         activity.SetStatus(ActivityStatusCode.Error, name);
         activity.SetTag("error.type", name);
     }

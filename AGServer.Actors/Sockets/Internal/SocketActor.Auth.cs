@@ -15,7 +15,10 @@ internal sealed partial class SocketActor
     internal sealed record DeauthenticateSocket(DeauthenticateOptions Options, TaskCompletionSource Done);
 
     /// <summary>The outcome of verifying a token: its payload, or the error.</summary>
-    private readonly record struct VerifiedToken(JsonElement? Payload, AuthTokenErrorBase? Error);
+    private readonly record struct VerifiedToken(JsonElement? Payload, AGError? Error);
+
+    /// <summary>Whether <paramref name="error"/> says the token itself is bad (by name, so a custom engine's or a middleware's <see cref="AGError"/> counts as the built-in ones do).</summary>
+    private static bool IsBadToken(Exception? error) => error is AGError named && AGErrorNames.IsBadToken(named.Name);
 
     private bool ReceiveAuth(object message)
     {
@@ -54,7 +57,7 @@ internal sealed partial class SocketActor
         }
         Await(Bounded(work), (payload, error) => then(error is null
             ? _server.Revocations.Refusal(payload) is { } revoked ? new VerifiedToken(null, revoked) : new VerifiedToken(payload, null)
-            : new VerifiedToken(null, error as AuthTokenErrorBase ?? new AuthTokenError(error.Message))));
+            : new VerifiedToken(null, error is AGError named && AGErrorNames.IsTokenError(named.Name) ? named : new AuthTokenError(error.Message))));
     }
 
     /// <summary>
@@ -68,7 +71,7 @@ internal sealed partial class SocketActor
         {
             SetAuth(null, null);
             EmitError(refused);
-            if (refused.IsBadToken) EmitBadAuthToken(refused, signedToken);
+            if (IsBadToken(refused)) EmitBadAuthToken(refused, signedToken);
             then(refused);
             return;
         }
@@ -86,7 +89,7 @@ internal sealed partial class SocketActor
                 return;
             }
             SetAuth(null, null);
-            if (outcome.Error is AuthTokenErrorBase { IsBadToken: true } bad) EmitBadAuthToken(bad, signedToken);
+            if (IsBadToken(outcome.Error)) EmitBadAuthToken(outcome.Error!, signedToken);
             then(outcome.Error);
         });
     }
@@ -111,7 +114,7 @@ internal sealed partial class SocketActor
         {
             var error = data.IsAbsent || data.ToString() == "null"
                 ? new AuthTokenInvalidError("jwt must be provided")
-                : (AuthTokenErrorBase)new AuthTokenError("Invalid token format - Token must be a string");
+                : (AGError)new AuthTokenError("Invalid token format - Token must be a string");
             FinishAuthenticate(cid, data.IsAbsent ? null : data.ToString(), new VerifiedToken(null, error));
             return;
         }
@@ -140,7 +143,7 @@ internal sealed partial class SocketActor
                 _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(true, null)));
                 return;
             }
-            if (error is AuthTokenErrorBase { IsBadToken: true })
+            if (IsBadToken(error))
             {
                 Deauthenticate(null);
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));

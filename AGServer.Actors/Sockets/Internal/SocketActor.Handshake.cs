@@ -69,7 +69,7 @@ internal sealed partial class SocketActor
             Authenticate(signedToken, verified, authError =>
             {
                 // A refused token is a soft failure: reported in the answer; a bad one is also removed from the client.
-                if (authError is AuthTokenErrorBase { IsBadToken: true }) Deauthenticate(null);
+                if (IsBadToken(authError)) Deauthenticate(null);
                 CompleteHandshake(cid, oldAuthState, authError);
             });
         });

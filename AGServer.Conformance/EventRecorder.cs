@@ -1,3 +1,4 @@
+using AGServer.Streams;
 using AGServer.Sockets;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
@@ -45,7 +46,7 @@ public sealed class EventRecorder
         lock (record) return new JsonArray(record.Events.Select(e => (JsonNode)e.DeepClone()).ToArray());
     }
 
-    private void Add(AnyServerEvent any)
+    private void Add(AnyEvent any)
     {
         var (socketId, entry) = Describe(any);
         if (socketId is null) return;
@@ -67,7 +68,7 @@ public sealed class EventRecorder
             if (record.ClosedAt < cutoff) _bySocket.TryRemove(id, out _);
     }
 
-    private static (string? SocketId, JsonObject Entry) Describe(AnyServerEvent any)
+    private static (string? SocketId, JsonObject Entry) Describe(AnyEvent any)
     {
         var entry = new JsonObject { ["event"] = any.Name };
         string? id = null;
@@ -102,14 +103,6 @@ public sealed class EventRecorder
             case BadAuthTokenEvent e:
                 id = e.Socket.Id;
                 entry["authError"] = Error(e.AuthError);
-                break;
-            case DisconnectEvent e:
-                id = e.Socket.Id;
-                entry["code"] = e.Code;
-                break;
-            case ConnectAbortEvent e:
-                id = e.Socket.Id;
-                entry["code"] = e.Code;
                 break;
             case CloseEvent e:
                 id = e.Socket.Id;

@@ -12,12 +12,12 @@ namespace AGServer.Server;
 /// </summary>
 public static class ServerEvents
 {
-    public static readonly ListenerName<ServerErrorEvent> Error = new("error");
-    public static readonly ListenerName<WarningEvent> Warning = new("warning");
+    public static readonly ListenerName<ErrorEvent> Error = new("error");
+    public static readonly ListenerName<ErrorEvent> Warning = new("warning");
     public static readonly ListenerName<HandshakeEvent> Handshake = new("handshake");
     public static readonly ListenerName<ConnectEvent> Connection = new("connection");
-    public static readonly ListenerName<ConnectAbortEvent> ConnectionAbort = new("connectionAbort");
-    public static readonly ListenerName<DisconnectEvent> Disconnection = new("disconnection");
+    public static readonly ListenerName<CloseEvent> ConnectionAbort = new("connectionAbort");
+    public static readonly ListenerName<CloseEvent> Disconnection = new("disconnection");
     public static readonly ListenerName<CloseEvent> Closure = new("closure");
     public static readonly ListenerName<SubscribeEvent> Subscription = new("subscription");
     public static readonly ListenerName<UnsubscribeEvent> Unsubscription = new("unsubscription");
@@ -28,18 +28,11 @@ public static class ServerEvents
     public static readonly ListenerName<ReadyEvent> Ready = new("ready");
 
     /// <summary>
-    /// Not in socketcluster-server: every server event above, as <see cref="AnyServerEvent"/>, in one stream, so a
+    /// Not in socketcluster-server: every server event above, as <see cref="AnyEvent"/>, in one stream, so a
     /// single consumer sees them in the order they were emitted (per socket, the order socketcluster-server emits).
     /// </summary>
-    public static readonly ListenerName<AnyServerEvent> All = new("*");
+    public static readonly ListenerName<AnyEvent> All = new("*");
 }
-
-/// <summary>One server event of any kind: its listener name and the event record.</summary>
-public sealed record AnyServerEvent(string Name, object Event);
-
-public sealed record ServerErrorEvent(Exception Error);
-
-public sealed record WarningEvent(Exception Warning);
 
 /// <summary>A WebSocket was accepted; its SocketCluster handshake has not happened yet.</summary>
 public sealed record HandshakeEvent(AGServerSocket Socket);

@@ -322,10 +322,10 @@ public sealed partial class SocketClusterServer
     public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
 
     /// <summary>Emits an <c>error</c> event.</summary>
-    public void EmitError(Exception error) => Emit(ServerEvents.Error, new ServerErrorEvent(error));
+    public void EmitError(Exception error) => Emit(ServerEvents.Error, new ErrorEvent(error));
 
     /// <summary>Emits a <c>warning</c> event.</summary>
-    public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, new WarningEvent(warning));
+    public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, new ErrorEvent(warning));
 
     /// <summary>
     /// Stops accepting sockets and, unless <paramref name="keepSocketsOpen"/>, disconnects every socket with 1001 so
@@ -387,12 +387,12 @@ public sealed partial class SocketClusterServer
         Listeners.Emit(name.Name, item);
         var observers = Volatile.Read(ref _observers);
         if (observers.Length == 0 && !Listeners.HasConsumers(ServerEvents.All.Name)) return;
-        var any = new AnyServerEvent(name.Name, item);
+        var any = new AnyEvent(name.Name, item);
         Listeners.Emit(ServerEvents.All.Name, any);
         foreach (var observer in observers) Observe(observer, any);
     }
 
-    private Action<AnyServerEvent>[] _observers = [];
+    private Action<AnyEvent>[] _observers = [];
 
     /// <summary>
     /// Calls <paramref name="observer"/> for every server event, synchronously, on the thread that emits it: an event
@@ -401,14 +401,14 @@ public sealed partial class SocketClusterServer
     /// The observer must be quick and thread-safe; an exception it throws is logged and goes no further.
     /// Dispose the result to stop observing.
     /// </summary>
-    public IDisposable ObserveEvents(Action<AnyServerEvent> observer)
+    public IDisposable ObserveEvents(Action<AnyEvent> observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         lock (_observersLock) _observers = [.. _observers, observer];
         return new Unobserve(this, observer);
     }
 
-    private void Observe(Action<AnyServerEvent> observer, AnyServerEvent any)
+    private void Observe(Action<AnyEvent> observer, AnyEvent any)
     {
         try
         {
@@ -420,7 +420,7 @@ public sealed partial class SocketClusterServer
         }
     }
 
-    private sealed class Unobserve(SocketClusterServer server, Action<AnyServerEvent> observer) : IDisposable
+    private sealed class Unobserve(SocketClusterServer server, Action<AnyEvent> observer) : IDisposable
     {
         public void Dispose()
         {

@@ -280,14 +280,14 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>Emits an <c>error</c> event on the socket and a <c>warning</c> on the server.</summary>
     public void EmitError(Exception error)
     {
-        Emit(SocketEvents.Error, new SocketErrorEvent(error));
+        Emit(SocketEvents.Error, new ErrorEvent(error));
         Server.EmitWarning(error);
     }
 
     internal void Emit<T>(ListenerName<T> name, T item) where T : notnull
     {
         Listeners.Emit(name.Name, item);
-        if (Listeners.HasConsumers(SocketEvents.All.Name)) Listeners.Emit(SocketEvents.All.Name, new AnySocketEvent(name.Name, item));
+        if (Listeners.HasConsumers(SocketEvents.All.Name)) Listeners.Emit(SocketEvents.All.Name, new AnyEvent(name.Name, item));
     }
 
     /// <summary>Authenticated while the socket holds a valid token.</summary>

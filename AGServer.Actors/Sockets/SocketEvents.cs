@@ -10,12 +10,21 @@ namespace AGServer.Sockets;
 /// </summary>
 public static class SocketEvents
 {
-    public static readonly ListenerName<SocketErrorEvent> Error = new("error");
+    public static readonly ListenerName<ErrorEvent> Error = new("error");
     public static readonly ListenerName<MessageEvent> Message = new("message");
-    public static readonly ListenerName<RawEvent> Raw = new("raw");
+
+    /// <summary>An inbound frame that is not a SocketCluster packet.</summary>
+    public static readonly ListenerName<MessageEvent> Raw = new("raw");
+
     public static readonly ListenerName<ConnectEvent> Connect = new("connect");
-    public static readonly ListenerName<ConnectAbortEvent> ConnectAbort = new("connectAbort");
-    public static readonly ListenerName<DisconnectEvent> Disconnect = new("disconnect");
+
+    /// <summary>The socket closed before its handshake finished.</summary>
+    public static readonly ListenerName<CloseEvent> ConnectAbort = new("connectAbort");
+
+    /// <summary>The socket closed after its handshake.</summary>
+    public static readonly ListenerName<CloseEvent> Disconnect = new("disconnect");
+
+    /// <summary>The socket closed, in either state (after connectAbort or disconnect).</summary>
     public static readonly ListenerName<CloseEvent> Close = new("close");
     public static readonly ListenerName<SubscribeEvent> Subscribe = new("subscribe");
     public static readonly ListenerName<UnsubscribeEvent> Unsubscribe = new("unsubscribe");
@@ -24,29 +33,19 @@ public static class SocketEvents
     public static readonly ListenerName<DeauthenticateEvent> Deauthenticate = new("deauthenticate");
     public static readonly ListenerName<AuthStateChangeEvent> AuthStateChange = new("authStateChange");
     public static readonly ListenerName<AuthTokenSignedEvent> AuthTokenSigned = new("authTokenSigned");
-    public static readonly ListenerName<EndEvent> End = new("end");
+    /// <summary>The socket's last event, with the close that ended it; its streams are cleaned up after it.</summary>
+    public static readonly ListenerName<CloseEvent> End = new("end");
 
     /// <summary>Not in socketcluster-server: every socket event above, in one stream, in emission order.</summary>
-    public static readonly ListenerName<AnySocketEvent> All = new("*");
+    public static readonly ListenerName<AnyEvent> All = new("*");
 }
 
-/// <summary>One socket event of any kind: its listener name and the event record.</summary>
-public sealed record AnySocketEvent(string Name, object Event);
-
-public sealed record SocketErrorEvent(Exception Error);
-
-/// <summary>Every inbound frame, pongs included, as text.</summary>
+/// <summary>An inbound frame as text: every one (message, pongs included) or one that is not a SocketCluster packet (raw).</summary>
 public sealed record MessageEvent(string Message);
-
-/// <summary>An inbound frame that is not a SocketCluster packet.</summary>
-public sealed record RawEvent(string Message);
 
 public sealed record ConnectEvent(AGServerSocket Socket, string Id, int PingTimeout, bool IsAuthenticated, Exception? AuthError);
 
-public sealed record ConnectAbortEvent(AGServerSocket Socket, int Code, string? Reason);
-
-public sealed record DisconnectEvent(AGServerSocket Socket, int Code, string? Reason);
-
+/// <summary>A socket's close (connectAbort, disconnect, close and end events).</summary>
 public sealed record CloseEvent(AGServerSocket Socket, int Code, string? Reason);
 
 /// <summary>What the client sent along with <c>#subscribe</c> besides the channel name.</summary>
@@ -66,6 +65,3 @@ public sealed record DeauthenticateEvent(AGServerSocket Socket, System.Text.Json
 public sealed record AuthStateChangeEvent(AGServerSocket Socket, Auth.AuthState OldAuthState, Auth.AuthState NewAuthState, System.Text.Json.JsonElement? AuthToken);
 
 public sealed record AuthTokenSignedEvent(string SignedAuthToken);
-
-/// <summary>The socket's last event; its streams are cleaned up after it.</summary>
-public sealed record EndEvent;

@@ -40,7 +40,7 @@ public sealed class PlainApplicationCodeSpec(ServerFixture fixture) : IClassFixt
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var observing = fixture.Server.Server.ObserveEvents(any =>
         {
-            if (any.Event is not global::AGServer.Server.ServerErrorEvent e || e.Error is not KeyNotFoundException) return;
+            if (any.Event is not global::AGServer.Streams.ErrorEvent e || e.Error is not KeyNotFoundException) return;
             lock (errors) errors.Add(e.Error);
             seen.TrySetResult();
         });

@@ -80,7 +80,7 @@ public sealed class StreamManagementSpec : ServerTestKit
             requested.TrySetResult();
             return r;
         }).RunWith(Sink.Seq<AGRequest>(), server.Materializer);
-        var listener = socket.Listener(SocketEvents.Raw).RunWith(Sink.Seq<RawEvent>(), server.Materializer);
+        var listener = socket.Listener(SocketEvents.Raw).RunWith(Sink.Seq<MessageEvent>(), server.Materializer);
         await transport.Receive("""{"event":"p","data":1,"cid":5}""");
         await transport.Receive("raw text");
         await requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -122,7 +122,7 @@ public sealed class StreamManagementSpec : ServerTestKit
     public async Task With_no_cleanup_mode_the_socket_streams_stay_open_after_end()
     {
         var (server, socket, transport, gate, seen) = await StalledReceiver(o => o.SocketStreamCleanupMode = SocketStreamCleanupMode.None);
-        var ended = socket.Listener(SocketEvents.End).RunWith(Sink.First<EndEvent>(), server.Materializer);
+        var ended = socket.Listener(SocketEvents.End).RunWith(Sink.First<CloseEvent>(), server.Materializer);
         await transport.HangUp(1000);
         await ended.WaitAsync(TimeSpan.FromSeconds(10));
         gate.SetResult();
@@ -142,7 +142,7 @@ public sealed class StreamManagementSpec : ServerTestKit
         var server = await StartServer(o => o.SocketStreamCleanupMode = mode);
         var (transport, _) = await OpenAndHandshake(server);
         var socket = Assert.Single(server.Clients.Values);
-        var ended = socket.Listener(SocketEvents.End).RunWith(Sink.First<EndEvent>(), server.Materializer);
+        var ended = socket.Listener(SocketEvents.End).RunWith(Sink.First<CloseEvent>(), server.Materializer);
         await transport.HangUp(1000);
         await ended.WaitAsync(TimeSpan.FromSeconds(10));
 

@@ -1,3 +1,4 @@
+using AGServer.Streams;
 using AGServer.Client;
 using AGServer.SocketCluster;
 using System.Threading.Channels;
@@ -48,7 +49,7 @@ public sealed class SocketHandlersSpec : AGServerTestKit
     {
         var server = await StartWithPerSocket(socket => socket.MapProcedure("half", (int n) =>
             n % 2 == 0 ? n / 2 : throw new InvalidOperationException($"{n} is odd")));
-        var errors = Channel.CreateUnbounded<ServerErrorEvent>();
+        var errors = Channel.CreateUnbounded<ErrorEvent>();
         _ = server.Listener(ServerEvents.Error).RunForeach(e => errors.Writer.TryWrite(e), server.Materializer);
         await using var client = await ConnectAsync();
 

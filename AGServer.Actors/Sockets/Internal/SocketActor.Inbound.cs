@@ -210,7 +210,7 @@ internal sealed partial class SocketActor
             return;
         }
         if (_socket.Listeners.HasConsumers(SocketEvents.Raw.Name))
-            EmitSocket(SocketEvents.Raw, new RawEvent(Encoding.UTF8.GetString(frame.Span)));
+            EmitSocket(SocketEvents.Raw, new MessageEvent(Encoding.UTF8.GetString(frame.Span)));
     }
 
     /// <summary>A transmit or invoke: through INBOUND middleware to the application's receiver or procedure streams.</summary>

@@ -337,12 +337,12 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         if (previous == SocketState.Connecting)
         {
             _pending.AbortAll("connectAbort");
-            EmitBoth(SocketEvents.ConnectAbort, ServerEvents.ConnectionAbort, new ConnectAbortEvent(_socket, code, reason));
+            EmitBoth(SocketEvents.ConnectAbort, ServerEvents.ConnectionAbort, new CloseEvent(_socket, code, reason));
         }
         else
         {
             _pending.AbortAll("disconnect");
-            EmitBoth(SocketEvents.Disconnect, ServerEvents.Disconnection, new DisconnectEvent(_socket, code, reason));
+            EmitBoth(SocketEvents.Disconnect, ServerEvents.Disconnection, new CloseEvent(_socket, code, reason));
         }
         EmitBoth(SocketEvents.Close, ServerEvents.Closure, new CloseEvent(_socket, code, reason));
 
@@ -357,7 +357,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 
         OnDestroyed();
 
-        EmitSocket(SocketEvents.End, new EndEvent());
+        EmitSocket(SocketEvents.End, new CloseEvent(_socket, code, reason));
         switch (_options.SocketStreamCleanupMode)
         {
             case SocketStreamCleanupMode.Kill:

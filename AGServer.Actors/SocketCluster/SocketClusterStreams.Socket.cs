@@ -7,7 +7,7 @@ namespace AGServer.SocketCluster;
 /// socketcluster-server's stream management on a socket, by its names, over the socket's listener, receiver and
 /// procedure streams. The SocketCluster parity layer: <c>using AGServer.SocketCluster;</c> to call them.
 /// </summary>
-public static class AGServerSocketStreams
+public static partial class SocketClusterStreams
 {
     // ---- Listener streams (socketcluster-server's listener family) ----
 

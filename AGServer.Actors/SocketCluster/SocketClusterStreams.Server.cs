@@ -8,7 +8,7 @@ namespace AGServer.SocketCluster;
 /// them; the .NET API gets its streams from <see cref="SocketClusterServer.Listener{T}"/>,
 /// <see cref="SocketClusterServer.Procedure"/> and <see cref="SocketClusterServer.Receiver"/>.
 /// </summary>
-public static class SocketClusterServerStreams
+public static partial class SocketClusterStreams
 {
     // ---- Listener streams (socketcluster-server's listener family) ----
 

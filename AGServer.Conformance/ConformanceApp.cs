@@ -109,7 +109,7 @@ public static class ConformanceApp
     {
         try
         {
-            return await request.Socket.InvokeAsync(data.Procedure, data.Data, new InvokeOptions(data.AckTimeout), request.Socket.ConnectionClosed);
+            return await request.Socket.InvokeAsync(data.Procedure, data.Data, data.AckTimeout is { } ms ? TimeSpan.FromMilliseconds(ms) : null, request.Socket.ConnectionClosed);
         }
         catch (AGError error)
         {

@@ -18,9 +18,6 @@ public enum AuthState
 /// <param name="Algorithm">Refused: the algorithm is fixed at start (kept so the refusal is explicit, as in socketcluster-server).</param>
 public sealed record AuthTokenOptions(int? ExpiresIn = null, bool RejectOnFailedDelivery = false, string? Algorithm = null);
 
-/// <summary>Options of <c>Deauthenticate</c>.</summary>
-public sealed record DeauthenticateOptions(bool RejectOnFailedDelivery = false);
-
 /// <summary>An error written into data the way sc-errors dehydrates it.</summary>
 [JsonConverter(typeof(DehydratedErrorConverter))]
 internal readonly record struct DehydratedError(Exception Error);

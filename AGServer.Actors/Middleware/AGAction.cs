@@ -6,10 +6,6 @@ using AGServer.Streams.Internal;
 
 namespace AGServer.Middleware;
 
-/// <summary>Options a PUBLISH_OUT middleware may give with <see cref="AGAction.Allow(object?, PublishOutOptions?)"/>.</summary>
-/// <param name="UseCache">Send the frame shared by every subscriber instead of encoding one for this socket (ignored when the data was replaced).</param>
-public sealed record PublishOutOptions(bool UseCache = true);
-
 /// <summary>
 /// One thing a client (or a publish) wants to do, handed to middleware. Settle it exactly once with
 /// <see cref="Allow()"/> (optionally replacing its data) or <see cref="Block"/>; settling twice throws
@@ -69,11 +65,17 @@ public sealed class AGAction : IFailable
     /// <summary>Completes once settled.</summary>
     internal Task<ActionOutcome> Settled => _outcome.Task;
 
-    /// <summary>Lets the action through unchanged.</summary>
-    public void Allow() => Settle("allowed", ActionOutcome.Allowed(false, null, null));
+    /// <summary>
+    /// Lets the action through unchanged. A PUBLISH_OUT action then goes out as the frame shared by every subscriber
+    /// (socketcluster-server's <c>useCache</c>, which AGServer applies whenever the data is unchanged).
+    /// </summary>
+    public void Allow() => Settle("allowed", ActionOutcome.Allowed(false, null));
 
-    /// <summary>Lets the action through with <paramref name="data"/> in place of its data (for a message action, the new frame text).</summary>
-    public void Allow(object? data, PublishOutOptions? options = null) => Settle("allowed", ActionOutcome.Allowed(true, data, options));
+    /// <summary>
+    /// Lets the action through with <paramref name="data"/> in place of its data (for a message action, the new frame
+    /// text; for PUBLISH_OUT, a frame encoded for this socket).
+    /// </summary>
+    public void Allow(object? data) => Settle("allowed", ActionOutcome.Allowed(true, data));
 
     /// <summary>
     /// Stops the action. The client gets <paramref name="error"/>, or a SilentMiddlewareBlockedError when it is null
@@ -103,12 +105,11 @@ public sealed class AGAction : IFailable
 }
 
 /// <summary>How an action was settled.</summary>
-internal sealed record ActionOutcome(bool IsAllowed, bool Replaced, object? Data, PublishOutOptions? Options, Exception? Error)
+internal sealed record ActionOutcome(bool IsAllowed, bool Replaced, object? Data, Exception? Error)
 {
     /// <summary>Allowed unchanged: the outcome of every action no middleware looked at.</summary>
-    public static readonly ActionOutcome Unchanged = new(true, false, null, null, null);
+    public static readonly ActionOutcome Unchanged = new(true, false, null, null);
 
-    public static ActionOutcome Allowed(bool replaced, object? data, PublishOutOptions? options) =>
-        replaced || options is not null ? new(true, replaced, data, options, null) : Unchanged;
-    public static ActionOutcome Blocked(Exception? error) => new(false, false, null, null, error);
+    public static ActionOutcome Allowed(bool replaced, object? data) => replaced ? new(true, true, data, null) : Unchanged;
+    public static ActionOutcome Blocked(Exception? error) => new(false, false, null, error);
 }

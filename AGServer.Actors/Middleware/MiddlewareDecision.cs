@@ -3,12 +3,11 @@ namespace AGServer.Middleware;
 /// <summary>What a middleware delegate decides for an action: allow it, allow it with other data, or block it.</summary>
 public readonly record struct MiddlewareDecision
 {
-    private MiddlewareDecision(bool allowed, bool replaced, object? data, PublishOutOptions? options, Exception? error)
+    private MiddlewareDecision(bool allowed, bool replaced, object? data, Exception? error)
     {
         IsAllowed = allowed;
         ReplacesData = replaced;
         Data = data;
-        Options = options;
         Error = error;
     }
 
@@ -19,24 +18,22 @@ public readonly record struct MiddlewareDecision
 
     public object? Data { get; }
 
-    public PublishOutOptions? Options { get; }
-
     /// <summary>The error the client gets for a block (null: a SilentMiddlewareBlockedError).</summary>
     public Exception? Error { get; }
 
     /// <summary>The action goes on unchanged.</summary>
-    public static MiddlewareDecision Allow { get; } = new(true, false, null, null, null);
+    public static MiddlewareDecision Allow { get; } = new(true, false, null, null);
 
-    /// <summary>The action goes on with <paramref name="data"/> in place of its own (<see cref="AGAction.Allow(object?, PublishOutOptions?)"/>).</summary>
-    public static MiddlewareDecision AllowWith(object? data, PublishOutOptions? options = null) => new(true, true, data, options, null);
+    /// <summary>The action goes on with <paramref name="data"/> in place of its own (<see cref="AGAction.Allow(object?)"/>).</summary>
+    public static MiddlewareDecision AllowWith(object? data) => new(true, true, data, null);
 
     /// <summary>The action is refused; the client gets <paramref name="error"/> (or a SilentMiddlewareBlockedError).</summary>
-    public static MiddlewareDecision Block(Exception? error = null) => new(false, false, null, null, error);
+    public static MiddlewareDecision Block(Exception? error = null) => new(false, false, null, error);
 
     internal void ApplyTo(AGAction action)
     {
         if (!IsAllowed) action.Block(Error);
-        else if (ReplacesData) action.Allow(Data, Options);
+        else if (ReplacesData) action.Allow(Data);
         else action.Allow();
     }
 }

@@ -11,9 +11,6 @@ using AGServer.Streams;
 
 namespace AGServer.Sockets;
 
-/// <summary>Per-call options of <see cref="AGServerSocket.InvokeAsync(string, object?, InvokeOptions?, CancellationToken)"/>.</summary>
-public sealed record InvokeOptions(int? AckTimeout = null);
-
 /// <summary>
 /// One client connection. The state lives in the socket's actor (<see cref="ActorRef"/>); this facade reads
 /// published state and sends the actor commands. Thread-safe. Frames sent through it leave in call order.
@@ -244,13 +241,16 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>
     /// Calls procedure <paramref name="event"/> on the client (socketcluster-server's invoke). Completes with the
-    /// client's response data; fails with the client's error (a <see cref="ClientError"/>), a <see cref="TimeoutError"/>
-    /// (a <see cref="TimeoutException"/>) after the ack timeout, a <see cref="BadConnectionError"/> when the socket
-    /// closes first, or an <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> stops the
-    /// wait (a late answer is then ignored).
+    /// client's response data; fails with the client's error (an <see cref="AGError"/> with the client's name and
+    /// properties), a <see cref="TimeoutException"/> after <paramref name="ackTimeout"/> (default: the server's
+    /// AckTimeout), an <see cref="AGError"/> named <c>BadConnectionError</c> when the socket closes first, or an
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> stops the wait (a late answer
+    /// is then ignored).
     /// </summary>
-    public Task<JsonElement> InvokeAsync(string @event, object? data = null, InvokeOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<JsonElement> InvokeAsync(string @event, object? data = null, TimeSpan? ackTimeout = null, CancellationToken cancellationToken = default)
     {
+        if (ackTimeout is { } timeout && (timeout <= TimeSpan.Zero || timeout.TotalMilliseconds > int.MaxValue))
+            throw new ArgumentOutOfRangeException(nameof(ackTimeout), timeout, "An ack timeout is positive and under 24.8 days.");
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled<JsonElement>(cancellationToken);
         if (State != SocketState.Open)
         {
@@ -259,17 +259,17 @@ public sealed partial class AGServerSocket : IChannelSubscriber
             return Task.FromException<JsonElement>(error);
         }
         var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ActorRef.Tell(new Internal.SocketActor.InvokeClient(@event, data, options?.AckTimeout ?? Server.Options.AckTimeout, completion));
+        ActorRef.Tell(new Internal.SocketActor.InvokeClient(@event, data, ackTimeout is { } t ? (int)Math.Ceiling(t.TotalMilliseconds) : Server.Options.AckTimeout, completion));
         return cancellationToken.CanBeCanceled ? completion.Task.WaitAsync(cancellationToken) : completion.Task;
     }
 
     /// <summary>
-    /// <see cref="InvokeAsync(string, object?, InvokeOptions?, CancellationToken)"/> with the response deserialised into
+    /// <see cref="InvokeAsync(string, object?, TimeSpan?, CancellationToken)"/> with the response deserialised into
     /// <typeparamref name="TResult"/> (System.Text.Json with <see cref="AGServerOptions.JsonSerializerOptions"/>).
     /// </summary>
-    public async Task<TResult?> InvokeAsync<TResult>(string @event, object? data = null, InvokeOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<TResult?> InvokeAsync<TResult>(string @event, object? data = null, TimeSpan? ackTimeout = null, CancellationToken cancellationToken = default)
     {
-        var response = await InvokeAsync(@event, data, options, cancellationToken).ConfigureAwait(false);
+        var response = await InvokeAsync(@event, data, ackTimeout, cancellationToken).ConfigureAwait(false);
         return response.ValueKind == JsonValueKind.Undefined ? default : response.Deserialize<TResult>(Server.Options.JsonSerializerOptions);
     }
 
@@ -315,13 +315,14 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     /// <summary>
-    /// Unauthenticates the socket and tells the client to drop its token (<c>#removeAuthToken</c>). The token stops the
-    /// wait, not the command.
+    /// Unauthenticates the socket and tells the client to drop its token (<c>#removeAuthToken</c>); with
+    /// <paramref name="rejectOnFailedDelivery"/> as an invoke, failing when the client does not confirm it. The token
+    /// stops the wait, not the command.
     /// </summary>
-    public Task DeauthenticateAsync(DeauthenticateOptions? options = null, CancellationToken cancellationToken = default)
+    public Task DeauthenticateAsync(bool rejectOnFailedDelivery = false, CancellationToken cancellationToken = default)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ActorRef.Tell(new Internal.SocketActor.DeauthenticateSocket(options ?? new DeauthenticateOptions(), done));
+        ActorRef.Tell(new Internal.SocketActor.DeauthenticateSocket(rejectOnFailedDelivery, done));
         return done.Task.WaitAsync(cancellationToken);
     }
 

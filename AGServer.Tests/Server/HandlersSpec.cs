@@ -212,7 +212,7 @@ public sealed class HandlersSpec : AGServerTestKit
         Assert.Equal(5, await socket.InvokeAsync<int>("add", new { a = 2, b = 3 }));
         await Assert.ThrowsAnyAsync<TimeoutException>(() => socket.InvokeAsync("nobodyAnswers"));
         using var cancel = new CancellationTokenSource();
-        var waiting = socket.InvokeAsync("nobodyAnswers", options: new InvokeOptions(AckTimeout: 60_000), cancellationToken: cancel.Token);
+        var waiting = socket.InvokeAsync("nobodyAnswers", ackTimeout: TimeSpan.FromMinutes(1), cancellationToken: cancel.Token);
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
     }

@@ -52,8 +52,21 @@ public sealed class SocketInvokeSpec : ServerTestKit
         var error = await Assert.ThrowsAsync<TimeoutError>(() => socket.InvokeAsync("silence").WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("Event response for silence event timed out", error.Message);
         var perCall = await Assert.ThrowsAsync<TimeoutError>(() =>
-            socket.InvokeAsync("silence", null, new InvokeOptions(AckTimeout: 50)).WaitAsync(TimeSpan.FromSeconds(10)));
+            socket.InvokeAsync("silence", null, TimeSpan.FromMilliseconds(50)).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal("TimeoutError", perCall.Name);
+    }
+
+    [Fact]
+    public async Task An_invoke_with_an_ack_timeout_that_is_not_positive_is_refused_before_anything_is_sent()
+    {
+        var server = await StartServer();
+        var (transport, _) = await OpenAndHandshake(server);
+        var socket = Assert.Single(server.Clients.Values);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => { _ = socket.InvokeAsync("anything", null, TimeSpan.Zero); });
+        Assert.Equal("ackTimeout", error.ParamName);
+        socket.Transmit("after", 1);
+        Assert.Contains("\"after\"", await transport.NextFrame(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

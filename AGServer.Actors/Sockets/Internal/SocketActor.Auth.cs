@@ -12,7 +12,7 @@ internal sealed partial class SocketActor
 {
     internal sealed record SetAuthToken(object Payload, AuthTokenOptions Options, TaskCompletionSource Done);
 
-    internal sealed record DeauthenticateSocket(DeauthenticateOptions Options, TaskCompletionSource Done);
+    internal sealed record DeauthenticateSocket(bool RejectOnFailedDelivery, TaskCompletionSource Done);
 
     /// <summary>The outcome of verifying a token: its payload, or the error.</summary>
     private readonly record struct VerifiedToken(JsonElement? Payload, AGError? Error);
@@ -25,7 +25,7 @@ internal sealed partial class SocketActor
         switch (message)
         {
             case DeauthenticateSocket deauthenticate:
-                Deauthenticate(deauthenticate.Options, deauthenticate.Done);
+                Deauthenticate(deauthenticate.RejectOnFailedDelivery, deauthenticate.Done);
                 return true;
             default:
                 return false;
@@ -130,7 +130,7 @@ internal sealed partial class SocketActor
             // Not a token string at all: refused, like jsonwebtoken refuses it, with no token to report.
             SetAuth(null, null);
             EmitError(verified.Error!);
-            Deauthenticate(null);
+            Deauthenticate(false);
             _socket.SendPacket(OutboundPacket.ErrorResponse(cid, verified.Error!));
             return;
         }
@@ -145,7 +145,7 @@ internal sealed partial class SocketActor
             }
             if (IsBadToken(error))
             {
-                Deauthenticate(null);
+                Deauthenticate(false);
                 _socket.SendPacket(OutboundPacket.ErrorResponse(cid, error));
                 return;
             }
@@ -203,10 +203,10 @@ internal sealed partial class SocketActor
     }
 
     /// <summary>Server-side logout: unauthenticated at once, and the client told to drop its token.</summary>
-    private void Deauthenticate(DeauthenticateOptions? options, TaskCompletionSource? done = null)
+    private void Deauthenticate(bool rejectOnFailedDelivery, TaskCompletionSource? done = null)
     {
         DeauthenticateSelf();
-        DeliverToken("#removeAuthToken", null, options?.RejectOnFailedDelivery == true, reason => new AuthError(reason), done);
+        DeliverToken("#removeAuthToken", null, rejectOnFailedDelivery, reason => new AuthError(reason), done);
     }
 
     /// <summary>Sends the client a token event: a transmit, or an invoke that must be confirmed.</summary>
@@ -270,7 +270,7 @@ internal sealed partial class SocketActor
     {
         if (!IsAuthTokenExpired()) return null;
         var expiry = _socket.AuthExpiry!.Value;
-        Deauthenticate(null);
+        Deauthenticate(false);
         return new AuthTokenExpiredError("The socket auth token has expired", expiry);
     }
 

@@ -69,7 +69,7 @@ internal sealed partial class SocketActor
             Authenticate(signedToken, verified, authError =>
             {
                 // A refused token is a soft failure: reported in the answer; a bad one is also removed from the client.
-                if (IsBadToken(authError)) Deauthenticate(null);
+                if (IsBadToken(authError)) Deauthenticate(false);
                 CompleteHandshake(cid, oldAuthState, authError);
             });
         });

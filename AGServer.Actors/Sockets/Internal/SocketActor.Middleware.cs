@@ -114,13 +114,13 @@ internal sealed partial class SocketActor
         var info = new ActionInfo(action.Type, action.Channel ?? action.Procedure ?? action.Receiver, action.Request);
         if (!_server.Middleware.Wants(type, info))
         {
-            then(ActionOutcome.Allowed(false, null, null));
+            then(ActionOutcome.Unchanged);
             return;
         }
         stream ??= _server.Middleware.Open(type);
         if (stream is null)
         {
-            then(ActionOutcome.Allowed(false, null, null));
+            then(ActionOutcome.Unchanged);
             return;
         }
         Await(new ValueTask<ActionOutcome>(_server.Middleware.Decide(type, stream, action)), (outcome, _) => then(Settled(type, action, outcome!)));
@@ -173,9 +173,9 @@ internal sealed partial class SocketActor
         if (!outcome.IsAllowed) _server.Metrics.DeliveryFiltered();
         if (outcome.IsAllowed && _socket.State != SocketState.Closed)
         {
-            // The shared frame unless the data was replaced or the middleware asked for a fresh encoding (useCache: false).
-            var frame = outcome.Replaced || outcome.Options is { UseCache: false }
-                ? _server.Codec.Encode(OutboundPacket.Publish(settled.Action.Channel!, outcome.Replaced ? outcome.Data : settled.Action.Data))
+            // The shared frame unless the data was replaced.
+            var frame = outcome.Replaced
+                ? _server.Codec.Encode(OutboundPacket.Publish(settled.Action.Channel!, outcome.Data))
                 : settled.Frame;
             _socket.SendFrame(frame);
         }

@@ -214,7 +214,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 _phase(new SetAuthToken(set.Payload, new AuthTokenOptions(ExpiresIn: set.ExpiresIn), new TaskCompletionSource()));
                 return true;
             case SocketCommands.RemoveAuthToken:
-                _phase(new DeauthenticateSocket(new DeauthenticateOptions(), new TaskCompletionSource()));
+                _phase(new DeauthenticateSocket(false, new TaskCompletionSource()));
                 return true;
             default:
                 return false;
@@ -251,7 +251,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
 
     private void OnPong()
     {
-        if (IsAuthTokenExpired()) Deauthenticate(null);
+        if (IsAuthTokenExpired()) Deauthenticate(false);
     }
 
     private void OnInvokeClient(InvokeClient invoke)

@@ -40,8 +40,8 @@ public sealed class Exchange
 
     internal Streams.Internal.IConsumerFailures? Failures { get; }
 
-    /// <summary>This node's broker; it accepts <see cref="ExchangeCommands.Publish"/> from application actors.</summary>
-    public IActorRef Broker { get; }
+    /// <summary>This node's broker (application actors publish through <see cref="TransmitPublishAsync"/>, which is thread-safe).</summary>
+    internal IActorRef Broker { get; }
 
     /// <summary>The span a publish is made in (a handler's), its span's parent; none while nothing records traces.</summary>
     private static System.Diagnostics.ActivityContext CurrentTrace =>
@@ -154,11 +154,4 @@ public sealed class Exchange
         if (_codec().Decode(frame, packets) != FrameKind.Packets || packets.Count != 1) return default;
         return packets[0].Data.TryGetProperty("data"u8, out var data) ? data : default;
     }
-}
-
-/// <summary>Messages application actors may tell <see cref="Exchange.Broker"/>.</summary>
-public static class ExchangeCommands
-{
-    /// <summary>Publishes <see cref="Data"/> on <see cref="Channel"/> (a transmitPublish).</summary>
-    public sealed record Publish(string Channel, object? Data);
 }

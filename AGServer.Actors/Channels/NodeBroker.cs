@@ -97,11 +97,6 @@ internal sealed class NodeBroker : ReceiveActor
         });
         Receive<Tick>(_ => OnTick());
         Receive<Publish>(OnPublish);
-        Receive<ExchangeCommands.Publish>(publish =>
-        {
-            _metrics?.Published("accepted");
-            OnPublish(new Publish(publish.Channel, _codec().Encode(OutboundPacket.Publish(publish.Channel, publish.Data)), null, 0));
-        });
         Receive<Routes>(OnRoutes);
         Receive<RoutesRevoked>(revoked => _routes.Revoke(revoked.Channel, Sender));
         Receive<Subscribe>(OnSubscribe);

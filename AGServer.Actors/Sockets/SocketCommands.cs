@@ -1,3 +1,4 @@
+using AGServer.Protocol;
 using System.Text.Json;
 
 namespace AGServer.Sockets;
@@ -19,8 +20,8 @@ public static class SocketCommands
     public sealed record Transmit(string Event, object? Data = null) : ISocketCommand;
 
     /// <summary>
-    /// Calls procedure <see cref="Event"/> on the client. The sender gets <see cref="SocketReplies.InvokeResult"/> with the
-    /// client's answer, or <see cref="SocketReplies.InvokeFailed"/> (the client's error, <c>TimeoutError</c> after
+    /// Calls procedure <see cref="Event"/> on the client. The sender gets an <see cref="InvokeReply"/>: the client's
+    /// answer, or its <see cref="InvokeReply.Error"/> (the client's error, <c>TimeoutError</c> after
     /// <see cref="AckTimeout"/> ms or the server's AckTimeout, <c>BadConnectionError</c> when the socket closes first).
     /// <see cref="CorrelationId"/> comes back in the reply.
     /// </summary>
@@ -42,12 +43,13 @@ public static class SocketCommands
     }
 }
 
-/// <summary>What a socket answers the sender of a <see cref="SocketCommands.Invoke"/>.</summary>
-public static class SocketReplies
+/// <summary>
+/// What a socket answers the sender of a <see cref="SocketCommands.Invoke"/>: the client's answer to
+/// <see cref="Event"/> in <see cref="Data"/> (undefined when it sent none), or, when the invoke failed, the
+/// <see cref="Error"/> (the client's error, a timeout, or a closed socket, by name and message).
+/// </summary>
+public sealed record InvokeReply(string SocketId, string Event, string? CorrelationId, JsonElement Data, AGError? Error) : Internal.ISocketWireMessage
 {
-    /// <summary>The client answered <see cref="Event"/> with <see cref="Data"/> (undefined when it sent none).</summary>
-    public sealed record InvokeResult(string SocketId, string Event, JsonElement Data, string? CorrelationId) : Internal.ISocketWireMessage;
-
-    /// <summary>The invoke failed: the client's error, a timeout, or a closed socket, by name and message.</summary>
-    public sealed record InvokeFailed(string SocketId, string Event, string ErrorName, string Message, string? CorrelationId) : Internal.ISocketWireMessage;
+    /// <summary>True when the client answered without an error.</summary>
+    public bool Succeeded => Error is null;
 }

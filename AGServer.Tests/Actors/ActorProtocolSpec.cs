@@ -32,12 +32,13 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         Assert.Equal("hi", (await note).GetProperty("text").GetString());
 
         app.Send(socket, new SocketCommands.Invoke("add", new { a = 2, b = 3 }, CorrelationId: "c1"));
-        var result = app.ExpectMsg<SocketReplies.InvokeResult>(Wait);
+        var result = app.ExpectMsg<InvokeReply>(Wait);
         Assert.Equal((client.Id, "add", 5, "c1"), (result.SocketId, result.Event, result.Data.GetInt32(), result.CorrelationId));
 
         app.Send(socket, new SocketCommands.Invoke("nobodyAnswers"));
-        var failed = app.ExpectMsg<SocketReplies.InvokeFailed>(Wait);
-        Assert.Equal("TimeoutError", failed.ErrorName);
+        var failed = app.ExpectMsg<InvokeReply>(Wait);
+        Assert.Equal("TimeoutError", failed.Error?.Name);
+        Assert.False(failed.Succeeded);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class ActorProtocolSpec : AGServerTestKit
 
         var reply = await RoomSetup.Messages(server, socket);
         Assert.Equal("your turn", (await whisper).GetProperty("text").GetString());
-        Assert.Equal("yes", Assert.IsType<SocketReplies.InvokeResult>(reply).Data.GetString());
+        Assert.Equal("yes", Assert.IsType<InvokeReply>(reply).Data.GetString());
     }
 
     [Fact]

@@ -9,14 +9,14 @@ public static class RoomSetup
 {
     public static IActorRef Start(SocketClusterServer server) => GameRoom.Rooms.Start(server);
 
-    public static async Task<object> Messages(SocketClusterServer server, IActorRef socket)
+    public static async Task<InvokeReply> Messages(SocketClusterServer server, IActorRef socket)
     {
         // README:messages
         // A private message to a user, on whichever node they are connected (every socket of theirs gets it).
         server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { text = "your turn" }));
 
-        // Invoke a player's client and await its answer: SocketReplies.InvokeResult, or InvokeFailed.
-        var reply = await socket.Ask<object>(new SocketCommands.Invoke("ready?"), TimeSpan.FromSeconds(10));
+        // Invoke a player's client and await its answer (or its Error: the client's, a timeout, a closed socket).
+        var reply = await socket.Ask<InvokeReply>(new SocketCommands.Invoke("ready?"), TimeSpan.FromSeconds(10));
         // README:end
         return reply;
     }

@@ -50,7 +50,7 @@ public sealed class ClusterActorsSpec
         await onThree.Call("procedure", new { client = "bob", procedure = "ready?", reply = "echo" });
         var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         one.Server.Sockets.Tell(bobId, new SocketCommands.Invoke("ready?", "sure?"), one.System.ActorOf(Props.Create(() => new Catcher(reply))));
-        var answer = Assert.IsType<SocketReplies.InvokeResult>(await reply.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        var answer = Assert.IsType<InvokeReply>(await reply.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal((bobId, "sure?"), (answer.SocketId, answer.Data.GetString()));
 
         // A sharded room, wherever it lives, answers players on nodes 2 and 3 and broadcasts to both.

@@ -16,8 +16,8 @@ public sealed class SocketPhasesSpec : ServerTestKit
         var socket = Assert.Single(server.PendingClients.Values);
 
         socket.ActorRef.Tell(new SocketCommands.Invoke("early", CorrelationId: "1"), TestActor);
-        var refused = ExpectMsg<SocketReplies.InvokeFailed>();
-        Assert.Equal(("BadConnectionError", "1"), (refused.ErrorName, refused.CorrelationId));
+        var refused = ExpectMsg<InvokeReply>();
+        Assert.Equal(("BadConnectionError", "1"), (refused.Error?.Name, refused.CorrelationId));
         await Assert.ThrowsAsync<InvalidActionError>(() => socket.SetAuthTokenAsync(new { username = "early" }));
 
         await transport.Receive("""{"event":"#handshake","data":{"authToken":null},"cid":1}""");
@@ -43,8 +43,8 @@ public sealed class SocketPhasesSpec : ServerTestKit
         // The client has not hung up: its frames still arrive, and none is answered any more.
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"after"},"cid":2}""");
         socket.ActorRef.Tell(new SocketCommands.Invoke("after", CorrelationId: "3"), TestActor);
-        var refused = ExpectMsg<SocketReplies.InvokeFailed>();
-        Assert.Equal(("BadConnectionError", "3"), (refused.ErrorName, refused.CorrelationId));
+        var refused = ExpectMsg<InvokeReply>();
+        Assert.Equal(("BadConnectionError", "3"), (refused.Error?.Name, refused.CorrelationId));
         Assert.False(transport.Sent.TryRead(out var sent), $"a closed socket sent {sent}");
         Assert.DoesNotContain("after", socket.Subscriptions());
 

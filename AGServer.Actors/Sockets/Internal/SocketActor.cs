@@ -283,12 +283,12 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var socketId = _socket.Id;
         completion.Task.ContinueWith(done => replyTo.Tell(done.IsCompletedSuccessfully
-            ? new SocketReplies.InvokeResult(socketId, invoke.Event, done.Result, invoke.CorrelationId)
-            : Failed(done.Exception!.InnerException!)), TaskScheduler.Default);
+            ? new InvokeReply(socketId, invoke.Event, invoke.CorrelationId, done.Result, null)
+            : new InvokeReply(socketId, invoke.Event, invoke.CorrelationId, default, Named(done.Exception!.InnerException!))), TaskScheduler.Default);
         OnInvokeClient(new InvokeClient(invoke.Event, invoke.Data, invoke.AckTimeout ?? _options.AckTimeout, completion));
 
-        SocketReplies.InvokeFailed Failed(Exception error) => new(
-            socketId, invoke.Event, error is INamedError named ? named.Name : error.GetType().Name, error.Message, invoke.CorrelationId);
+        // Only the name and message travel (as sc-errors dehydrates them), so the reply reads the same on every node.
+        static AGError Named(Exception error) => new(error is INamedError named ? named.Name : error.GetType().Name, error.Message);
     }
 
     private static (string, long) InvokeTimerKey(long cid) => ("invoke", cid);

@@ -24,8 +24,7 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         SocketCommands.KickOut => "K",
         SocketCommands.SetAuthToken => "S",
         SocketCommands.RemoveAuthToken => "R",
-        SocketReplies.InvokeResult => "IR",
-        SocketReplies.InvokeFailed => "IF",
+        InvokeReply => "IR",
         ActorRequest => "AR",
         RouteToSocket => "RS",
         RouteToUser => "RU",
@@ -49,8 +48,11 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         SocketCommands.KickOut m => new() { ["ch"] = m.Channel, ["m"] = Data(m.Message) },
         SocketCommands.SetAuthToken m => new() { ["p"] = Data(m.Payload), ["x"] = m.ExpiresIn },
         SocketCommands.RemoveAuthToken => new(),
-        SocketReplies.InvokeResult m => new() { ["s"] = m.SocketId, ["e"] = m.Event, ["d"] = Data(m.Data.ValueKind == JsonValueKind.Undefined ? null : m.Data), ["c"] = m.CorrelationId },
-        SocketReplies.InvokeFailed m => new() { ["s"] = m.SocketId, ["e"] = m.Event, ["n"] = m.ErrorName, ["m"] = m.Message, ["c"] = m.CorrelationId },
+        InvokeReply m => new()
+        {
+            ["s"] = m.SocketId, ["e"] = m.Event, ["c"] = m.CorrelationId, ["d"] = Data(m.Data.ValueKind == JsonValueKind.Undefined ? null : m.Data),
+            ["n"] = m.Error?.Name, ["m"] = m.Error?.Message,
+        },
         ActorRequest m => new()
         {
             ["n"] = m.Name, ["d"] = m.Data.IsAbsent ? null : JsonNode.Parse(m.Data.Utf8.Span), ["s"] = m.SocketId, ["u"] = m.UserId,
@@ -74,8 +76,8 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
         "K" => new SocketCommands.KickOut(Str(j, "ch"), Element(j, "m")),
         "S" => new SocketCommands.SetAuthToken(Element(j, "p") ?? new JsonElement(), Int(j, "x")),
         "R" => SocketCommands.RemoveAuthToken.Instance,
-        "IR" => new SocketReplies.InvokeResult(Str(j, "s")!, Str(j, "e")!, Element(j, "d") ?? default, Str(j, "c")),
-        "IF" => new SocketReplies.InvokeFailed(Str(j, "s")!, Str(j, "e")!, Str(j, "n")!, Str(j, "m")!, Str(j, "c")),
+        "IR" => new InvokeReply(Str(j, "s")!, Str(j, "e")!, Str(j, "c"), Element(j, "d") ?? default,
+            Str(j, "n") is { } name ? new AGError(name, Str(j, "m") ?? "") : null),
         "AR" => new ActorRequest(Str(j, "n")!, j["d"] is { } data ? new RawJson(JsonSerializer.SerializeToUtf8Bytes(data)) : default,
             Str(j, "s")!, Str(j, "u"), system.Provider.ResolveActorRef(Str(j, "r")!)) { TraceParent = Str(j, "tp") },
         "RS" => new RouteToSocket(Str(j, "id")!, (ISocketCommand)Read(j["b"]!.AsObject(), Str(j, "m")!)),

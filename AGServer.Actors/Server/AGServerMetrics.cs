@@ -5,14 +5,13 @@ using AGServer.Middleware;
 namespace AGServer.Server;
 
 /// <summary>
-/// The server's metrics, through <see cref="System.Diagnostics.Metrics"/>: one meter named <see cref="MeterName"/>
-/// (made by the application's <see cref="IMeterFactory"/> when there is one). Export them with OpenTelemetry
-/// (<c>.AddMeter(AGServerMetrics.MeterName)</c>) or watch them with <c>dotnet-counters</c>. Recording costs no allocation;
-/// with no listener it is a flag check. docs/OPERATIONS.md lists every instrument.
+/// The server's metrics, through <see cref="System.Diagnostics.Metrics"/>: one meter named
+/// <see cref="AGServerTelemetry.MeterName"/> (made by the application's <see cref="IMeterFactory"/> when there is one).
+/// Recording costs no allocation; with no listener it is a flag check. docs/OPERATIONS.md lists every instrument.
 /// </summary>
-public sealed class AGServerMetrics
+internal sealed class AGServerMetrics
 {
-    public const string MeterName = "AGServer";
+    private const string MeterName = AGServerTelemetry.MeterName;
 
     private readonly Counter<long> _handshakes;
     private readonly Counter<long> _rateLimited;
@@ -71,7 +70,7 @@ public sealed class AGServerMetrics
     }
 
     /// <summary>The meter the instruments belong to.</summary>
-    public Meter Meter { get; }
+    internal Meter Meter { get; }
 
     internal void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("agserver.handshake.outcome", outcome));
 

@@ -5,16 +5,14 @@ namespace AGServer.Server;
 
 /// <summary>
 /// The server's traces, through <see cref="System.Diagnostics.Activity"/>: one <see cref="ActivitySource"/> named
-/// <see cref="SourceName"/>. Export them with OpenTelemetry (<c>.AddSource(AGServerTracing.SourceName)</c>; the default
-/// node does when <c>Tracing:Otlp</c> is on). Spans: a handshake, every answered invoke (the handler runs inside it,
+/// <see cref="AGServerTelemetry.ActivitySourceName"/> (export: <see cref="AGServerTelemetry"/>). Spans: a handshake, every answered invoke (the handler runs inside it,
 /// so its own spans are children), an invoke routed to an actor on any node (<see cref="Sockets.RequestActor"/>
 /// continues the trace there), a publish and its delivery on every other subscribed node. With no listener, nothing is
 /// created: each place checks one flag.
 /// </summary>
-public static class AGServerTracing
+internal static class AGServerTracing
 {
-    /// <summary>The activity source's name.</summary>
-    public const string SourceName = "AGServer";
+    public const string SourceName = AGServerTelemetry.ActivitySourceName;
 
     /// <summary>The node that recorded a span (its cluster address).</summary>
     internal const string NodeTag = "agserver.node";

@@ -276,8 +276,8 @@ public sealed partial class SocketClusterServer
     /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
     public Task WhenReady => _ready.Task;
 
-    /// <summary>This server's metrics (meter <see cref="AGServerMetrics.MeterName"/>).</summary>
-    public AGServerMetrics Metrics { get; }
+    /// <summary>This server's metrics (meter <see cref="AGServerTelemetry.MeterName"/>).</summary>
+    internal AGServerMetrics Metrics { get; }
 
     /// <summary>Sockets by id, on any node of the cluster: <c>server.Sockets.Tell(socketId, command)</c>.</summary>
     public SocketDirectory Sockets { get; }

@@ -26,7 +26,7 @@ public static class ConformanceMiddleware
                 action.Block(new AGError("HandshakeRejectedError", "The handshake was rejected"));
             else
                 action.Allow();
-        }, materializer), static (in ActionInfo a) => a.Request.Query.ContainsKey("reject"));
+        }, materializer), static (ActionInfo a) => a.Request.Query.ContainsKey("reject"));
 
         server.SetMiddleware(MiddlewareType.Inbound, actions => actions.RunForeach(action =>
         {
@@ -56,7 +56,7 @@ public static class ConformanceMiddleware
                     action.Allow();
                     break;
             }
-        }, materializer), static (in ActionInfo a) => a.Type switch
+        }, materializer), static (ActionInfo a) => a.Type switch
         {
             ActionType.Subscribe => a.Name!.StartsWith("private/", StringComparison.Ordinal) || PlainApplicationCode.IsFragileChannel(a.Name),
             ActionType.PublishIn => a.Name!.StartsWith("readonly/", StringComparison.Ordinal) || a.Name.StartsWith("transform/", StringComparison.Ordinal),
@@ -74,6 +74,6 @@ public static class ConformanceMiddleware
                 action.Block(new AGError("FilteredError", "Filtered out") { Silent = true });
             else
                 action.Allow();
-        }, materializer), static (in ActionInfo a) => a.Name!.StartsWith("filtered/", StringComparison.Ordinal));
+        }, materializer), static (ActionInfo a) => a.Name!.StartsWith("filtered/", StringComparison.Ordinal));
     }
 }

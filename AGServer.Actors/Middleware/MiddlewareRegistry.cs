@@ -9,15 +9,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AGServer.Middleware;
 
-/// <summary>What a <see cref="MiddlewareFilter"/> sees of an action: its type, its channel / procedure / receiver name, the request.</summary>
-public readonly record struct ActionInfo(ActionType Type, string? Name, Sockets.SocketRequest Request);
-
 /// <summary>
-/// Chooses which actions a middleware sees. Actions it refuses are allowed at once without entering the middleware's
-/// stream, and a socket whose actions are all refused never opens that stream. Without a filter every action enters
-/// (socketcluster-server's behaviour). Must be fast and thread-safe: it runs on the hot paths.
+/// What a middleware's filter (<c>SetMiddleware(type, ..., filter)</c>) sees of an action: its type, its channel /
+/// procedure / receiver name, the request. The filter chooses which actions the middleware sees: actions it refuses
+/// are allowed at once without entering the middleware's stream, and a socket whose actions are all refused never
+/// opens that stream. Without a filter every action enters (socketcluster-server's behaviour). A filter must be fast
+/// and thread-safe: it runs on the hot paths.
 /// </summary>
-public delegate bool MiddlewareFilter(in ActionInfo action);
+public readonly record struct ActionInfo(ActionType Type, string? Name, Sockets.SocketRequest Request);
 
 /// <summary>
 /// The server's middleware handlers, one per type at most. A handler is called with a fresh stream of actions:
@@ -31,12 +30,12 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
 
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
-    private sealed record Registration(Action<Source<AGAction, NotUsed>> Handler, MiddlewareFilter? Filter);
+    private sealed record Registration(Action<Source<AGAction, NotUsed>> Handler, Func<ActionInfo, bool>? Filter);
 
     private readonly object _gate = new();
     private volatile Registration? _handshake, _inboundRaw, _inbound, _outbound;
 
-    public void Set(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter)
+    public void Set(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, Func<ActionInfo, bool>? filter)
     {
         ArgumentNullException.ThrowIfNull(handler);
         lock (_gate)

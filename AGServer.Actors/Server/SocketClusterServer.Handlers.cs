@@ -52,7 +52,7 @@ public sealed partial class SocketClusterServer
     /// fails closed: an action whose delegate throws is blocked (logged, <c>error</c> event), and so is one not decided
     /// within <see cref="AGServerOptions.MiddlewareTimeout"/>. The token is cancelled when the socket closes.
     /// </summary>
-    public void SetMiddleware(MiddlewareType type, Func<AGAction, CancellationToken, ValueTask<MiddlewareDecision>> decide, MiddlewareFilter? filter = null)
+    public void SetMiddleware(MiddlewareType type, Func<AGAction, CancellationToken, ValueTask<MiddlewareDecision>> decide, Func<ActionInfo, bool>? filter = null)
     {
         ArgumentNullException.ThrowIfNull(decide);
         SetMiddleware(type, actions => actions
@@ -60,8 +60,8 @@ public sealed partial class SocketClusterServer
             .RunWith(Sink.Ignore<NotUsed>(), Materializer), filter);
     }
 
-    /// <summary>The synchronous form of <see cref="SetMiddleware(MiddlewareType, Func{AGAction, CancellationToken, ValueTask{MiddlewareDecision}}, MiddlewareFilter?)"/>.</summary>
-    public void SetMiddleware(MiddlewareType type, Func<AGAction, MiddlewareDecision> decide, MiddlewareFilter? filter = null)
+    /// <summary>The synchronous form of <see cref="SetMiddleware(MiddlewareType, Func{AGAction, CancellationToken, ValueTask{MiddlewareDecision}}, Func{ActionInfo, bool}?)"/>.</summary>
+    public void SetMiddleware(MiddlewareType type, Func<AGAction, MiddlewareDecision> decide, Func<ActionInfo, bool>? filter = null)
     {
         ArgumentNullException.ThrowIfNull(decide);
         SetMiddleware(type, (action, _) => ValueTask.FromResult(decide(action)), filter);

@@ -354,8 +354,8 @@ public sealed partial class SocketClusterServer
     /// </summary>
     /// <param name="type">The middleware to set.</param>
     /// <param name="handler">Runs the stream of actions it is given, settling each.</param>
-    /// <param name="filter">Optional: which actions enter the stream (the others are allowed at once); see <see cref="MiddlewareFilter"/>.</param>
-    public void SetMiddleware(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, MiddlewareFilter? filter = null) =>
+    /// <param name="filter">Optional: which actions enter the stream (the others are allowed at once); see <see cref="ActionInfo"/>.</param>
+    public void SetMiddleware(MiddlewareType type, Action<Source<AGAction, NotUsed>> handler, Func<ActionInfo, bool>? filter = null) =>
         Middleware.Set(type, handler, filter);
 
     public void RemoveMiddleware(MiddlewareType type) => Middleware.Remove(type);

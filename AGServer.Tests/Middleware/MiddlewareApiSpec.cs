@@ -57,7 +57,7 @@ public sealed class MiddlewareApiSpec : ServerTestKit
         var opened = 0;
         server.SetMiddleware(MiddlewareType.Outbound, _ => Interlocked.Increment(ref opened));
         server.SetMiddleware(MiddlewareType.Inbound, _ => Interlocked.Increment(ref opened),
-            static (in ActionInfo a) => a.Name == "watched");
+            static (ActionInfo a) => a.Name == "watched");
         var (transport, _) = await OpenAndHandshake(server);
         await transport.Receive("""{"event":"other","data":1,"cid":2}""");
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"c"},"cid":3}""");

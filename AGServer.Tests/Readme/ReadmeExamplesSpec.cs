@@ -148,12 +148,12 @@ public sealed class ReadmeExamplesSpec
             action.Socket!.AuthState == AuthState.Authenticated
                 ? MiddlewareDecision.Allow
                 : MiddlewareDecision.Block(new AGError("PrivateChannelError", "Log in first")),
-            filter: static (in ActionInfo a) => a.Type == ActionType.Subscribe && a.Name!.StartsWith("private/"));
+            filter: static (ActionInfo a) => a.Type == ActionType.Subscribe && a.Name!.StartsWith("private/"));
 
         // OUTBOUND: each publish on its way to each socket; rewrite or drop it for that socket only.
         server.SetMiddleware(MiddlewareType.Outbound, action =>
             MiddlewareDecision.AllowWith(new { data = action.Data, to = action.Socket!.Id }),
-            filter: static (in ActionInfo a) => a.Name == "personal");
+            filter: static (ActionInfo a) => a.Name == "personal");
         // README:end
     }
 

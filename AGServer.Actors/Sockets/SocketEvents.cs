@@ -48,10 +48,12 @@ public sealed record ConnectEvent(AGServerSocket Socket, string Id, int PingTime
 /// <summary>A socket's close (connectAbort, disconnect, close and end events).</summary>
 public sealed record CloseEvent(AGServerSocket Socket, int Code, string? Reason);
 
-/// <summary>What the client sent along with <c>#subscribe</c> besides the channel name.</summary>
-public sealed record SubscriptionOptions(RawJson Data, bool WaitForAuth);
-
-public sealed record SubscribeEvent(AGServerSocket Socket, string Channel, SubscriptionOptions SubscriptionOptions);
+/// <summary>
+/// A socket subscribed to <see cref="Channel"/>. <see cref="Data"/> and <see cref="WaitForAuth"/> are what the client
+/// sent along with <c>#subscribe</c> (socketcluster-server's <c>subscriptionOptions</c>; the data as a SUBSCRIBE
+/// middleware left it).
+/// </summary>
+public sealed record SubscribeEvent(AGServerSocket Socket, string Channel, RawJson Data, bool WaitForAuth);
 
 public sealed record UnsubscribeEvent(AGServerSocket Socket, string Channel);
 

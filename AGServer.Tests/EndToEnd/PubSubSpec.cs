@@ -136,7 +136,7 @@ public sealed class PubSubSpec(ServerFixture fixture) : IClassFixture<ServerFixt
         await Js.Connect("evented");
         await Js.Call("subscribe", new { client = "evented", channel = "evented", options = new { data = new { x = 1 } } });
         var subscribed = await subscription.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal("{\"x\":1}", subscribed.SubscriptionOptions.Data.GetRawText());
+        Assert.Equal("{\"x\":1}", subscribed.Data.GetRawText());
         await Js.Call("unsubscribe", new { client = "evented", channel = "evented" });
         Assert.Equal(subscribed.Socket, (await unsubscription.WaitAsync(TimeSpan.FromSeconds(10))).Socket);
     }

@@ -183,7 +183,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
         var c = NewClient();
         await Js.Connect(c);
         await Js.Call("subscribe", new { client = c, channel = "replaced-sub", options = new { data = "original" } });
-        Assert.Equal("{\"extra\":\"added\"}", (await subscribed.WaitAsync(TimeSpan.FromSeconds(10))).SubscriptionOptions.Data.GetRawText());
+        Assert.Equal("{\"extra\":\"added\"}", (await subscribed.WaitAsync(TimeSpan.FromSeconds(10))).Data.GetRawText());
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace AGServer.Sockets.Internal;
 /// <summary>The socket's channels: #subscribe, #unsubscribe, #publish, kick-outs, and leaving every channel on close.</summary>
 internal sealed partial class SocketActor
 {
+    /// <summary>What the client sent along with <c>#subscribe</c> besides the channel name.</summary>
+    private sealed record SubscriptionOptions(RawJson Data, bool WaitForAuth);
+
     internal sealed record KickOut(string? Channel, object? Message, TaskCompletionSource Done);
 
     private readonly HashSet<string> _channels = new();
@@ -131,7 +134,7 @@ internal sealed partial class SocketActor
         if (_socket.State == SocketState.Open)
         {
             _server.Metrics.Subscribed("accepted");
-            EmitBoth(SocketEvents.Subscribe, ServerEvents.Subscription, new SubscribeEvent(_socket, pending.Channel, pending.Options));
+            EmitBoth(SocketEvents.Subscribe, ServerEvents.Subscription, new SubscribeEvent(_socket, pending.Channel, pending.Options.Data, pending.Options.WaitForAuth));
             if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
             RequestRecovery(pending.Channel);
         }

@@ -74,12 +74,16 @@ for (var i = 0; i < args.Length; i++)
         case "--pin":
             pin = true;
             break;
+        case "--server-env" when i + 1 < args.Length && args[i + 1].IndexOf('=') > 0:
+            var setting = args[++i];
+            ServerProcess.ExtraEnvironment[setting[..setting.IndexOf('=')]] = setting[(setting.IndexOf('=') + 1)..];
+            break;
         case "--update-benchmarks":
             updateBenchmarks = true;
             break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]... " +
-                                    "[--shape a|b|both] [--connections N] [--runs N] [--pin] [--update-benchmarks]");
+                                    "[--shape a|b|both] [--connections N] [--runs N] [--pin] [--server-env NAME=VALUE]... [--update-benchmarks]");
             return 2;
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in ExtraEnvironment) start.Environment[key] = value;
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -24,6 +25,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>Environment variables every server starts with (<c>--server-env</c>: runtime settings tried on the servers alone, not on the load generator).</summary>
+    public static Dictionary<string, string> ExtraEnvironment { get; } = new();
 
     /// <summary>Starts every server under <c>taskset -c 0</c>, so its CPU figures do not depend on the load generator's.</summary>
     public static bool PinToCoreZero { get; set; }

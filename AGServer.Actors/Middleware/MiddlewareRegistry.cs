@@ -40,8 +40,8 @@ internal sealed class MiddlewareRegistry(IConsumerFailures? failures = null, ILo
         ArgumentNullException.ThrowIfNull(handler);
         lock (_gate)
         {
-            if (!Enum.IsDefined(type)) throw new InvalidArgumentsError($"Middleware {type} type is not supported");
-            if (Get(type) is not null) throw new InvalidActionError($"Middleware {type} type has already been set");
+            if (!Enum.IsDefined(type)) throw new ArgumentOutOfRangeException(nameof(type), type, $"Middleware {type} type is not supported");
+            if (Get(type) is not null) throw new InvalidOperationException($"Middleware {type} type has already been set; remove it first");
             Put(type, new Registration(handler, filter));
         }
     }

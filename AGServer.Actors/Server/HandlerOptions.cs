@@ -28,8 +28,8 @@ public sealed record HandlerOptions
     internal void Validate()
     {
         if (MaxConcurrency <= 0)
-            throw new Protocol.InvalidArgumentsError($"HandlerOptions.MaxConcurrency must be 1 or more (got {MaxConcurrency}).");
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "HandlerOptions.MaxConcurrency must be 1 or more.");
         if (!Enum.IsDefined(Ordering))
-            throw new Protocol.InvalidArgumentsError($"HandlerOptions.Ordering must be PerSocket or None (got {Ordering}).");
+            throw new ArgumentOutOfRangeException(nameof(Ordering), Ordering, "HandlerOptions.Ordering must be PerSocket or None.");
     }
 }

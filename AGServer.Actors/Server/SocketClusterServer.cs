@@ -350,7 +350,7 @@ public sealed partial class SocketClusterServer
     /// <summary>
     /// Sets the middleware of <paramref name="type"/> (see <see cref="MiddlewareType"/>): <paramref name="handler"/> is
     /// called with a stream of actions once per socket (once per connection attempt for handshake) and must settle each.
-    /// An unknown type is an <see cref="InvalidArgumentsError"/>; a type set twice an <see cref="InvalidActionError"/>.
+    /// An unknown type is an <see cref="ArgumentOutOfRangeException"/>; a type set twice an <see cref="InvalidOperationException"/>.
     /// </summary>
     /// <param name="type">The middleware to set.</param>
     /// <param name="handler">Runs the stream of actions it is given, settling each.</param>

@@ -144,9 +144,6 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     public string? ForwardedForAddress =>
         Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) ? forwarded.Split(',')[0].Trim() : null;
 
-    /// <summary>socketcluster-server's getState().</summary>
-    public SocketState GetState() => State;
-
     /// <summary>Payload bytes received on this connection.</summary>
     public long GetBytesReceived() => _transport.BytesReceived;
 

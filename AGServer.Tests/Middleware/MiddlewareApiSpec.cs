@@ -41,10 +41,10 @@ public sealed class MiddlewareApiSpec : ServerTestKit
     public async Task Middleware_types_are_checked_and_set_once()
     {
         var server = await StartServer();
-        Assert.Throws<InvalidArgumentsError>(() => server.SetMiddleware((MiddlewareType)42, _ => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => server.SetMiddleware((MiddlewareType)42, _ => { }));
         server.SetMiddleware(MiddlewareType.Inbound, _ => { });
         Assert.True(server.HasMiddleware(MiddlewareType.Inbound));
-        Assert.Throws<InvalidActionError>(() => server.SetMiddleware(MiddlewareType.Inbound, _ => { }));
+        Assert.Throws<InvalidOperationException>(() => server.SetMiddleware(MiddlewareType.Inbound, _ => { }));
         server.RemoveMiddleware(MiddlewareType.Inbound);
         Assert.False(server.HasMiddleware(MiddlewareType.Inbound));
         server.SetMiddleware(MiddlewareType.Inbound, _ => { });

@@ -157,7 +157,7 @@ public sealed class SocketHandlersSpec : AGServerTestKit
 
         Assert.Throws<ArgumentException>(() => socket.MapProcedure("", () => 1));
         Assert.Throws<ArgumentNullException>(() => socket.MapReceiver("r", null!));
-        var error = Assert.Throws<InvalidArgumentsError>(() => socket.MapProcedure("p", () => 1, new HandlerOptions { MaxConcurrency = 0 }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => socket.MapProcedure("p", () => 1, new HandlerOptions { MaxConcurrency = 0 }));
         Assert.Contains("MaxConcurrency", error.Message);
         Assert.False(socket.Procedures.HasConsumers("p"));
     }

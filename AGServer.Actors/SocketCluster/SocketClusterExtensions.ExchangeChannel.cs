@@ -8,7 +8,7 @@ namespace AGServer.SocketCluster;
 /// <c>getOutputConsumerStatsList</c>), by its names: the channel's event listeners and its output (its publications).
 /// The SocketCluster parity layer: <c>using AGServer.SocketCluster;</c> to call them.
 /// </summary>
-public static partial class SocketClusterStreams
+public static partial class SocketClusterExtensions
 {
     /// <summary>Ends the consumers of the channel's listener <paramref name="eventName"/> after their backlog.</summary>
     public static void CloseListener(this ExchangeChannel channel, string eventName) => channel.Listeners.Close(eventName);

@@ -7,7 +7,7 @@ namespace AGServer.SocketCluster;
 /// names; per channel, see <see cref="ExchangeChannel"/>. The SocketCluster parity layer:
 /// <c>using AGServer.SocketCluster;</c> to call them.
 /// </summary>
-public static partial class SocketClusterStreams
+public static partial class SocketClusterExtensions
 {
     public static ChannelState? GetChannelState(this Exchange exchange, string channel) =>
         exchange.Channel(channel)?.State;

@@ -7,8 +7,11 @@ namespace AGServer.SocketCluster;
 /// socketcluster-server's stream management on a socket, by its names, over the socket's listener, receiver and
 /// procedure streams. The SocketCluster parity layer: <c>using AGServer.SocketCluster;</c> to call them.
 /// </summary>
-public static partial class SocketClusterStreams
+public static partial class SocketClusterExtensions
 {
+    /// <summary>socketcluster-server's <c>getState()</c>: <see cref="AGServerSocket.State"/>.</summary>
+    public static SocketState GetState(this AGServerSocket socket) => socket.State;
+
     // ---- Listener streams (socketcluster-server's listener family) ----
 
     /// <summary>Ends the consumers of the listener <paramref name="name"/> after their backlog.</summary>

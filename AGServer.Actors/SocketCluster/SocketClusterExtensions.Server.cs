@@ -8,7 +8,7 @@ namespace AGServer.SocketCluster;
 /// them; the .NET API gets its streams from <see cref="SocketClusterServer.Listener{T}"/>,
 /// <see cref="SocketClusterServer.Procedure"/> and <see cref="SocketClusterServer.Receiver"/>.
 /// </summary>
-public static partial class SocketClusterStreams
+public static partial class SocketClusterExtensions
 {
     // ---- Listener streams (socketcluster-server's listener family) ----
 

@@ -20,10 +20,10 @@ public static class BenchRunner
         {
             if (scenario == "rpc")
             {
-                var (mine, reference, bare) = await RpcInTurns(size, log);
+                var (mine, reference, leastWork) = await RpcInTurns(size, log);
                 ours.AddRange(mine);
                 theirs.AddRange(reference);
-                floor.AddRange(bare);
+                floor.AddRange(leastWork);
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
@@ -50,8 +50,8 @@ public static class BenchRunner
     {
         (string Name, Func<string[], Task<ServerProcess>> Start)[] contenders =
         [
+            // The recommended path (MapProcedure) first; the bare stream is reported beside it.
             ("AGServer", ServerProcess.StartAGServer),
-            // The recommended path (MapProcedure) is the row above; the bare stream is reported beside it.
             ("AGServer, echo on the bare procedure stream", args => ServerProcess.StartAGServer(["--Conformance:EchoOnStream=true", .. args])),
             ("socketcluster-server", ServerProcess.StartReference),
             ("floor", ServerProcess.StartFloor),

@@ -81,11 +81,7 @@ public sealed class EventRecorder
                 id = e.Socket.Id;
                 entry["isAuthenticated"] = e.IsAuthenticated;
                 break;
-            case SubscribeEvent e:
-                id = e.Socket.Id;
-                entry["channel"] = e.Channel;
-                break;
-            case UnsubscribeEvent e:
+            case SubscriptionEvent e:
                 id = e.Socket.Id;
                 entry["channel"] = e.Channel;
                 break;

@@ -9,13 +9,12 @@ namespace AGServer.Testing;
 
 /// <summary>
 /// A test's SocketCluster client on an in-memory node: <see cref="AGClientSocket"/> itself (AGServer.Client, the same
-/// protocol code an application ships), connected over an <see cref="InMemoryTransport"/> and never reconnecting, with
+/// protocol code an application ships), connected over <see cref="SocketClusterServer.ConnectInMemoryAsync"/> and never reconnecting, with
 /// what a test waits on: the next publication of a channel, the next transmit of an event, the next token the server
 /// set, the close. Thread-safe. Made by <see cref="AGServerTestKit.ConnectAsync(string?, CancellationToken)"/>.
 /// </summary>
 public sealed class AGTestClient : IAsyncDisposable
 {
-    private readonly InMemoryTransport _transport;
     private readonly TimeSpan _timeout;
     private readonly JsonSerializerOptions _json;
     private readonly ConcurrentDictionary<string, Channel<JsonElement>> _publications = new();
@@ -23,25 +22,25 @@ public sealed class AGTestClient : IAsyncDisposable
     private readonly ObservedTokenStore _tokens;
     private readonly CancellationTokenSource _stop = new();
 
-    private AGTestClient(AGClientSocket socket, InMemoryTransport transport, ObservedTokenStore tokens, TimeSpan timeout, JsonSerializerOptions json)
+    private AGTestClient(AGClientSocket socket, Task<(int Code, string? Reason)> closed, ObservedTokenStore tokens, TimeSpan timeout, JsonSerializerOptions json)
     {
         _json = json;
         Socket = socket;
-        _transport = transport;
+        Closed = closed;
         _tokens = tokens;
         _timeout = timeout;
     }
 
     internal static async Task<AGTestClient> ConnectAsync(SocketClusterServer server, string? signedAuthToken, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var transport = await InMemoryTransport.ConnectAsync(server, cancellationToken: cancellationToken).WaitAsync(timeout, cancellationToken);
+        var connection = await server.ConnectInMemoryAsync(cancellationToken).WaitAsync(timeout, cancellationToken);
         var tokens = new ObservedTokenStore(signedAuthToken);
         var opened = 0;
         var socket = new AGClientSocket(new AGClientOptions
         {
             Uri = new Uri("memory://agserver/socketcluster/"),
             WebSocketFactory = (_, _) => Interlocked.Exchange(ref opened, 1) == 0
-                ? ValueTask.FromResult<WebSocket>(new InMemoryWebSocket(transport))
+                ? ValueTask.FromResult(connection)
                 : ValueTask.FromException<WebSocket>(new InvalidOperationException("A test client connects once.")),
             AutoReconnect = false,
             AckTimeout = timeout,
@@ -50,9 +49,11 @@ public sealed class AGTestClient : IAsyncDisposable
             ProtocolVersion = server.Options.ProtocolVersion,
             JsonSerializerOptions = server.Options.JsonSerializerOptions,
         });
+        var closed = new TaskCompletionSource<(int Code, string? Reason)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        socket.Disconnected += (_, e) => closed.TrySetResult((e.Code, e.Reason));
         await socket.ConnectAsync(cancellationToken);
         tokens.Observe();
-        return new AGTestClient(socket, transport, tokens, timeout, server.Options.JsonSerializerOptions);
+        return new AGTestClient(socket, closed.Task, tokens, timeout, server.Options.JsonSerializerOptions);
     }
 
     /// <summary>The client: everything <c>AGServer.Client</c> does (channels with recovery, presence, history, batching...).</summary>
@@ -66,8 +67,8 @@ public sealed class AGTestClient : IAsyncDisposable
 
     public bool IsAuthenticated => Socket.IsAuthenticated;
 
-    /// <summary>The close the server sent, once it did: its code and reason.</summary>
-    public Task<(int Code, string? Reason)> Closed => _transport.Closed;
+    /// <summary>The connection's close, once it happened (the server's, or this client's own): its code and reason.</summary>
+    public Task<(int Code, string? Reason)> Closed { get; }
 
     /// <summary>Invokes <paramref name="procedure"/>; the answer's data, or the server's error thrown as an <see cref="AGClientError"/>.</summary>
     public Task<JsonElement> InvokeAsync(string procedure, object? data = null, CancellationToken cancellationToken = default) =>

@@ -154,8 +154,8 @@ public sealed class Revocations
         foreach (var socket in _server.Clients.Values)
         {
             if (socket.AuthToken is not { } token || Refusal(token) is not { } refused) continue;
-            if (refused.Message == "This user is blocked") socket.ActorRef.Tell(new SocketCommands.Disconnect(Protocol.CloseCodes.UserBlocked, "Blocked"));
-            else socket.ActorRef.Tell(SocketCommands.RemoveAuthToken.Instance);
+            if (refused.Message == "This user is blocked") socket.ActorRef.Tell(SocketCommand.Disconnect(Protocol.CloseCodes.UserBlocked, "Blocked"));
+            else socket.ActorRef.Tell(SocketCommand.RemoveAuthToken);
         }
     }
 

@@ -14,11 +14,11 @@ public enum ChannelState
     Unsubscribed,
 }
 
-/// <summary>A channel's subscribe, unsubscribe or subscribeStateChange event.</summary>
-public sealed record ChannelStateChange(string Channel, ChannelState OldState, ChannelState NewState);
-
-/// <summary>A server subscription that could not be confirmed (the <c>subscribeFail</c> channel event).</summary>
-public sealed record ChannelSubscribeFail(string Channel, Exception Error);
+/// <summary>
+/// A channel's subscribe, unsubscribe, subscribeStateChange or subscribeFail event; <see cref="Error"/> is set on a
+/// subscribeFail (the cluster did not confirm the subscription) and on the state change that follows it.
+/// </summary>
+public sealed record ChannelStateChange(string Channel, ChannelState OldState, ChannelState NewState, Exception? Error = null);
 
 /// <summary>
 /// A server-side subscription to a channel, cluster-wide like a socket's (ag-channel). Its <see cref="Source"/>
@@ -49,17 +49,10 @@ public sealed class ExchangeChannel : IChannelSubscriber
     /// <summary>The data of each message published on the channel. Materialise once per consumer.</summary>
     public Source<RawJson, NotUsed> Source => _messages.Source;
 
-    /// <summary>The channel's own events: <c>subscribe</c>, <c>unsubscribe</c>, <c>subscribeStateChange</c> (as ag-channel).</summary>
+    /// <summary>The channel's own events: <c>subscribe</c>, <c>unsubscribe</c>, <c>subscribeStateChange</c>, <c>subscribeFail</c> (as ag-channel).</summary>
     internal StreamGroup Listeners { get; } = new();
 
-    public Source<ChannelStateChange, NotUsed> Listener(string eventName) => eventName == SubscribeFailEvent
-        ? throw new ArgumentException($"'{SubscribeFailEvent}' carries ChannelSubscribeFail, not a state change: use {nameof(SubscribeFailures)}.", nameof(eventName))
-        : Listeners.Stream<ChannelStateChange>(eventName).Source;
-
-    /// <summary>The channel's <c>subscribeFail</c> events: the cluster did not confirm the subscription.</summary>
-    public Source<ChannelSubscribeFail, NotUsed> SubscribeFailures => Listeners.Stream<ChannelSubscribeFail>(SubscribeFailEvent).Source;
-
-    private const string SubscribeFailEvent = "subscribeFail";
+    public Source<ChannelStateChange, NotUsed> Listener(string eventName) => Listeners.Stream<ChannelStateChange>(eventName).Source;
 
     /// <summary>Queued messages of the slowest consumer of the output and the listeners.</summary>
     public int Backpressure => Math.Max(_messages.Backpressure, Listeners.GetBackpressureAll());
@@ -115,9 +108,10 @@ public sealed class ExchangeChannel : IChannelSubscriber
         var old = _state;
         _state = ChannelState.Unsubscribed;
         _subscribed.TrySetException(error);
-        Listeners.Emit(SubscribeFailEvent, new ChannelSubscribeFail(Name, error));
+        var change = new ChannelStateChange(Name, old, ChannelState.Unsubscribed, error);
+        Listeners.Emit("subscribeFail", change);
         if (old == ChannelState.Unsubscribed) return;
-        Listeners.Emit("subscribeStateChange", new ChannelStateChange(Name, old, ChannelState.Unsubscribed));
+        Listeners.Emit("subscribeStateChange", change);
     }
 
     internal void MarkUnsubscribed()

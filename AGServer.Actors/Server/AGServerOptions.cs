@@ -186,11 +186,8 @@ public sealed class AGServerOptions
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
 
-    /// <summary>The admin dashboard (<c>/agserver/dashboard/</c>): off by default; on, it needs a secret.</summary>
-    public DashboardOptions Dashboard { get; set; } = new();
-
-    /// <summary>The demo chat (<c>/agserver/demo/</c>): off by default.</summary>
-    public DemoOptions Demo { get; set; } = new();
+    /// <summary>The admin dashboard and the demo chat: both off by default; the dashboard, on, needs a secret.</summary>
+    public WebUiOptions WebUi { get; set; } = new();
 
     /// <summary>
     /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
@@ -349,8 +346,8 @@ public sealed class AGServerOptions
             problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
         if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
-        if (Dashboard is { Enabled: true, Secret: var secret } && (secret is null || secret.Length < 16))
-            problems.Add("Dashboard:Secret must be set to 16 characters or more when Dashboard:Enabled is true (the dashboard page logs in with it).");
+        if (WebUi is { DashboardEnabled: true, DashboardSecret: var secret } && (secret is null || secret.Length < 16))
+            problems.Add("WebUi:DashboardSecret must be set to 16 characters or more when WebUi:DashboardEnabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
         if (!Enum.IsDefined(MaxSocketsPerUserPolicy))

@@ -19,8 +19,8 @@ public static class ServerEvents
     public static readonly ListenerName<CloseEvent> ConnectionAbort = new("connectionAbort");
     public static readonly ListenerName<CloseEvent> Disconnection = new("disconnection");
     public static readonly ListenerName<CloseEvent> Closure = new("closure");
-    public static readonly ListenerName<SubscribeEvent> Subscription = new("subscription");
-    public static readonly ListenerName<UnsubscribeEvent> Unsubscription = new("unsubscription");
+    public static readonly ListenerName<SubscriptionEvent> Subscription = new("subscription");
+    public static readonly ListenerName<SubscriptionEvent> Unsubscription = new("unsubscription");
     public static readonly ListenerName<AuthenticateEvent> Authentication = new("authentication");
     public static readonly ListenerName<DeauthenticateEvent> Deauthentication = new("deauthentication");
     public static readonly ListenerName<AuthStateChangeEvent> AuthenticationStateChange = new("authenticationStateChange");

@@ -62,7 +62,7 @@ public sealed partial class SocketClusterServer
     /// Hands transmits to receiver <paramref name="name"/> to <paramref name="actor"/> as <see cref="ActorRequest"/>s,
     /// the data bound to <typeparamref name="TData"/> first (a message that does not fit is dropped and logged, never
     /// handed on), in a <see cref="ShardingEnvelope"/> keyed by <paramref name="entityId"/> when given. Sent from the
-    /// socket's actor: the actor may answer the client by telling its sender <see cref="SocketCommands"/>.
+    /// socket's actor: the actor may answer the client by telling its sender <see cref="SocketCommand"/>.
     /// </summary>
     public void MapReceiver<TData>(string name, IActorRef actor, Func<TData, string>? entityId = null, HandlerOptions? options = null)
     {

@@ -91,8 +91,8 @@ public sealed partial class SocketClusterServer
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;
-        if (options.Dashboard.Enabled) Server.Admin.WebUiProcedures.MapDashboard(this, options.Dashboard);
-        if (options.Demo.Enabled) Server.Admin.WebUiProcedures.MapDemo(this);
+        if (options.WebUi.DashboardEnabled) Server.Admin.WebUiProcedures.MapDashboard(this, options.WebUi);
+        if (options.WebUi.DemoEnabled) Server.Admin.WebUiProcedures.MapDemo(this);
         Receivers.ConsumerAttached = consumersChanged;
     }
 
@@ -344,6 +344,15 @@ public sealed partial class SocketClusterServer
     /// </summary>
     internal void Accept(ISocketTransport transport, SocketRequest request, EventStream<AGAction>? handshakeStream = null) =>
         ServerActorRef.Tell(new ServerActor.AcceptConnection(transport, request, handshakeStream));
+
+    /// <summary>
+    /// Opens a socket on this node over a connection with no network and returns the client's end, its handshake still
+    /// to do: for a client in the same process, such as tests' (give it to <c>AGServer.Client</c>'s
+    /// <c>WebSocketFactory</c>). The socket is a real one (middleware, limits, events) with an empty
+    /// <see cref="SocketRequest"/>; frames are not bounded in flight, and closing the client's end hangs up.
+    /// </summary>
+    public async Task<System.Net.WebSockets.WebSocket> ConnectInMemoryAsync(CancellationToken cancellationToken = default) =>
+        new AGServer.Sockets.Internal.InMemoryWebSocket(await AGServer.Sockets.Internal.InMemoryTransport.ConnectAsync(this, cancellationToken: cancellationToken));
 
     internal MiddlewareRegistry Middleware { get; }
 

@@ -37,7 +37,7 @@ public sealed class SocketDirectory
     /// Tells the socket <paramref name="socketId"/>, on whichever node it is connected, <paramref name="command"/>
     /// (replies, such as an invoke's answer, go to <paramref name="sender"/>). A socket that has closed: dead letter.
     /// </summary>
-    public void Tell(string socketId, ISocketCommand command, IActorRef? sender = null)
+    public void Tell(string socketId, SocketCommand command, IActorRef? sender = null)
     {
         ArgumentNullException.ThrowIfNull(socketId);
         ArgumentNullException.ThrowIfNull(command);

@@ -24,10 +24,15 @@ public sealed class UserDirectory
     /// Tells every socket of <paramref name="userId"/>, on every node, <paramref name="command"/> (replies go to
     /// <paramref name="sender"/>, one per socket). Costs one message per other node.
     /// </summary>
-    public void Tell(string userId, ISocketCommand command, IActorRef? sender = null)
+    public void Tell(string userId, SocketCommand command, IActorRef? sender = null)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(command);
+        Route(userId, command, sender);
+    }
+
+    internal void Route(string userId, ISocketCommand command, IActorRef? sender = null)
+    {
         DeliverLocal(userId, command, sender);
         var cluster = Cluster.Get(_server.System);
         foreach (var member in cluster.State.Members)
@@ -94,7 +99,7 @@ public sealed class UserDirectory
         // session of the user) tells its start after the end, on the same path to every node, so no socket counts the
         // ended session beside the new one.
         var limited = _server.Options.MaxSocketsPerUser > 0;
-        if (limited && from is not null) Tell(from, new Sockets.Internal.SessionEnded(socket.Id));
+        if (limited && from is not null) Route(from, new Sockets.Internal.SessionEnded(socket.Id));
         lock (_local) // rare (auth changes), and an emptied user's entry must not swallow a socket being added
         {
             if (from is not null && _local.TryGetValue(from, out var old) && old.TryRemove(socket.Id, out _) && old.IsEmpty)
@@ -108,6 +113,6 @@ public sealed class UserDirectory
         // own and closes once it has the limit's worth (see SocketActor.Sessions).
         if (!limited || to is null) return;
         socket.UserSince = NextSessionStart();
-        Tell(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince), socket.ActorRef);
+        Route(to, new Sockets.Internal.SessionStarted(socket.Id, socket.UserSince), socket.ActorRef);
     }
 }

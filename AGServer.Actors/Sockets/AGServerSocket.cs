@@ -49,7 +49,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     public string Id { get; }
 
-    /// <summary>The socket's actor: application actors may <c>Tell</c> it <see cref="SocketCommands"/>.</summary>
+    /// <summary>The socket's actor: application actors may <c>Tell</c> it <see cref="SocketCommand"/>.</summary>
     public IActorRef ActorRef { get; }
 
     public SocketClusterServer Server { get; }
@@ -272,7 +272,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
 
     /// <summary>Closes the socket with <paramref name="code"/> (1000 by default) and <paramref name="reason"/>.</summary>
     public void Disconnect(int code = CloseCodes.Normal, string? reason = null) =>
-        ActorRef.Tell(new SocketCommands.Disconnect(code, reason));
+        ActorRef.Tell(SocketCommand.Disconnect(code, reason));
 
     /// <summary>Emits an <c>error</c> event on the socket and a <c>warning</c> on the server.</summary>
     public void EmitError(Exception error)

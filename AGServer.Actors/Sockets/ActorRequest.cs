@@ -10,7 +10,7 @@ namespace AGServer.Sockets;
 /// <c>MapReceiver(name, actor)</c>. For a procedure, answer by replying to the sender with the response data (any
 /// object; across nodes it must be serializable by Akka, as a record is) or <see cref="Status.Failure"/> with an error
 /// (an <see cref="AGError"/> reaches the client with its name and message). <see cref="Socket"/> is the socket's actor,
-/// anywhere in the cluster: tell it <see cref="SocketCommands"/> to transmit, invoke, kick out or disconnect.
+/// anywhere in the cluster: tell it <see cref="SocketCommand"/> to transmit, invoke, kick out or disconnect.
 /// </summary>
 /// <param name="Name">The procedure or receiver name.</param>
 /// <param name="Data">The data as the client sent it.</param>

@@ -26,8 +26,8 @@ public static class SocketEvents
 
     /// <summary>The socket closed, in either state (after connectAbort or disconnect).</summary>
     public static readonly ListenerName<CloseEvent> Close = new("close");
-    public static readonly ListenerName<SubscribeEvent> Subscribe = new("subscribe");
-    public static readonly ListenerName<UnsubscribeEvent> Unsubscribe = new("unsubscribe");
+    public static readonly ListenerName<SubscriptionEvent> Subscribe = new("subscribe");
+    public static readonly ListenerName<SubscriptionEvent> Unsubscribe = new("unsubscribe");
     public static readonly ListenerName<BadAuthTokenEvent> BadAuthToken = new("badAuthToken");
     public static readonly ListenerName<AuthenticateEvent> Authenticate = new("authenticate");
     public static readonly ListenerName<DeauthenticateEvent> Deauthenticate = new("deauthenticate");
@@ -49,13 +49,11 @@ public sealed record ConnectEvent(AGServerSocket Socket, string Id, int PingTime
 public sealed record CloseEvent(AGServerSocket Socket, int Code, string? Reason);
 
 /// <summary>
-/// A socket subscribed to <see cref="Channel"/>. <see cref="Data"/> and <see cref="WaitForAuth"/> are what the client
-/// sent along with <c>#subscribe</c> (socketcluster-server's <c>subscriptionOptions</c>; the data as a SUBSCRIBE
-/// middleware left it).
+/// A socket subscribed to or unsubscribed from <see cref="Channel"/>. On a subscribe, <see cref="Data"/> and
+/// <see cref="WaitForAuth"/> are what the client sent along with <c>#subscribe</c> (socketcluster-server's
+/// <c>subscriptionOptions</c>; the data as a SUBSCRIBE middleware left it); on an unsubscribe, absent and false.
 /// </summary>
-public sealed record SubscribeEvent(AGServerSocket Socket, string Channel, RawJson Data, bool WaitForAuth);
-
-public sealed record UnsubscribeEvent(AGServerSocket Socket, string Channel);
+public sealed record SubscriptionEvent(AGServerSocket Socket, string Channel, RawJson Data = default, bool WaitForAuth = false);
 
 public sealed record BadAuthTokenEvent(AGServerSocket Socket, Exception AuthError, string SignedAuthToken);
 

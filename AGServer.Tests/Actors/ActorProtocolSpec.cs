@@ -28,14 +28,14 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var app = CreateTestProbe();
 
         var note = client.NextEventAsync("note");
-        app.Send(socket, new SocketCommands.Transmit("note", new { text = "hi" }));
+        app.Send(socket, SocketCommand.Transmit("note", new { text = "hi" }));
         Assert.Equal("hi", (await note).GetProperty("text").GetString());
 
-        app.Send(socket, new SocketCommands.Invoke("add", new { a = 2, b = 3 }, CorrelationId: "c1"));
+        app.Send(socket, SocketCommand.Invoke("add", new { a = 2, b = 3 }, correlationId: "c1"));
         var result = app.ExpectMsg<InvokeReply>(Wait);
         Assert.Equal((client.Id, "add", 5, "c1"), (result.SocketId, result.Event, result.Data.GetInt32(), result.CorrelationId));
 
-        app.Send(socket, new SocketCommands.Invoke("nobodyAnswers"));
+        app.Send(socket, SocketCommand.Invoke("nobodyAnswers"));
         var failed = app.ExpectMsg<InvokeReply>(Wait);
         Assert.Equal("TimeoutError", failed.Error?.Name);
         Assert.False(failed.Succeeded);
@@ -49,18 +49,18 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var socket = server.Clients[client.Id];
         await client.SubscribeAsync("news");
 
-        socket.ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
+        socket.ActorRef.Tell(SocketCommand.SetAuthToken(new { sub = "ann" }));
         Assert.NotNull(await client.NextTokenAsync());
         Assert.Equal("ann", socket.UserId);
-        socket.ActorRef.Tell(SocketCommands.RemoveAuthToken.Instance);
+        socket.ActorRef.Tell(SocketCommand.RemoveAuthToken);
         Assert.Null(await client.NextTokenAsync());
         Assert.Null(socket.UserId);
 
         var kickedOut = new TaskCompletionSource<JsonElement?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Array.Find(client.Socket.Subscriptions(), channel => channel.Name == "news")!.KickedOut += (_, message) => kickedOut.TrySetResult(message);
-        socket.ActorRef.Tell(new SocketCommands.KickOut("news", "bye"));
+        socket.ActorRef.Tell(SocketCommand.KickOut("news", "bye"));
         Assert.Equal("bye", (await kickedOut.Task.WaitAsync(Wait))?.GetString());
-        socket.ActorRef.Tell(new SocketCommands.Disconnect(4321, "done"));
+        socket.ActorRef.Tell(SocketCommand.Disconnect(4321, "done"));
         Assert.Equal((4321, "done"), await client.Closed.WaitAsync(Wait));
     }
 
@@ -71,17 +71,17 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         await using var first = await ConnectAsync();
         await using var second = await ConnectAsync();
         await using var other = await ConnectAsync();
-        server.Clients[first.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
-        server.Clients[second.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
-        server.Clients[other.Id].ActorRef.Tell(new SocketCommands.SetAuthToken(new { sub = "bob" }));
+        server.Clients[first.Id].ActorRef.Tell(SocketCommand.SetAuthToken(new { sub = "ann" }));
+        server.Clients[second.Id].ActorRef.Tell(SocketCommand.SetAuthToken(new { sub = "ann" }));
+        server.Clients[other.Id].ActorRef.Tell(SocketCommand.SetAuthToken(new { sub = "bob" }));
         await Task.WhenAll(first.NextTokenAsync(), second.NextTokenAsync(), other.NextTokenAsync());
 
         var direct = other.NextEventAsync("direct");
-        server.Sockets.Tell(other.Id, new SocketCommands.Transmit("direct", 1));
+        server.Sockets.Tell(other.Id, SocketCommand.Transmit("direct", 1));
         Assert.Equal(1, (await direct).GetInt32());
 
         var (forFirst, forSecond) = (first.NextEventAsync("forAnn"), second.NextEventAsync("forAnn"));
-        server.Users.Tell("ann", new SocketCommands.Transmit("forAnn", 2));
+        server.Users.Tell("ann", SocketCommand.Transmit("forAnn", 2));
         Assert.Equal(2, (await forFirst).GetInt32());
         Assert.Equal(2, (await forSecond).GetInt32());
         Assert.Equal(2, server.Users.Local("ann").Count);
@@ -99,12 +99,12 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var deadLetters = CreateTestProbe();
         Sys.EventStream.Subscribe(deadLetters.Ref, typeof(DeadLetter));
 
-        server.Sockets.Tell(id, new SocketCommands.Transmit("late"));
-        Assert.IsType<SocketCommands.Transmit>(deadLetters.ExpectMsg<DeadLetter>(Wait).Message);
+        server.Sockets.Tell(id, SocketCommand.Transmit("late"));
+        Assert.IsType<SocketCommand>(deadLetters.ExpectMsg<DeadLetter>(Wait).Message);
         Assert.Equal(1, server.Sockets.UndeliveredCount);
 
-        socket.Tell(new SocketCommands.Transmit("later"));  // by its actor ref: Akka's own dead letters
-        Assert.IsType<SocketCommands.Transmit>(deadLetters.ExpectMsg<DeadLetter>(Wait).Message);
+        socket.Tell(SocketCommand.Transmit("later"));  // by its actor ref: Akka's own dead letters
+        Assert.IsType<SocketCommand>(deadLetters.ExpectMsg<DeadLetter>(Wait).Message);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class ActorProtocolSpec : AGServerTestKit
         var server = await StartServerAsync();
         await using var client = await ConnectAsync();
         var socket = server.Clients[client.Id].ActorRef;
-        socket.Tell(new SocketCommands.SetAuthToken(new { sub = "ann" }));
+        socket.Tell(SocketCommand.SetAuthToken(new { sub = "ann" }));
         await client.NextTokenAsync();
         client.OnInvoke("ready?", _ => "yes");
         var whisper = client.NextEventAsync("whisper");
@@ -177,7 +177,7 @@ public sealed class ActorProtocolSpec : AGServerTestKit
     private sealed class EchoActor : ReceiveActor
     {
         public EchoActor() =>
-            Receive<ActorRequest>(r => Sender.Tell(new SocketCommands.Transmit("echo", r.DataAs<string>()!.ToUpperInvariant())));
+            Receive<ActorRequest>(r => Sender.Tell(SocketCommand.Transmit("echo", r.DataAs<string>()!.ToUpperInvariant())));
     }
 
     [Fact]

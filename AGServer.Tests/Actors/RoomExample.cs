@@ -13,10 +13,10 @@ public static class RoomSetup
     {
         // README:messages
         // A private message to a user, on whichever node they are connected (every socket of theirs gets it).
-        server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { text = "your turn" }));
+        server.Users.Tell("ann", SocketCommand.Transmit("whisper", new { text = "your turn" }));
 
         // Invoke a player's client and await its answer (or its Error: the client's, a timeout, a closed socket).
-        var reply = await socket.Ask<InvokeReply>(new SocketCommands.Invoke("ready?"), TimeSpan.FromSeconds(10));
+        var reply = await socket.Ask<InvokeReply>(SocketCommand.Invoke("ready?"), TimeSpan.FromSeconds(10));
         // README:end
         return reply;
     }

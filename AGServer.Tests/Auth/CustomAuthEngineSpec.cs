@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AGServer.Auth;

@@ -62,7 +62,7 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await using var third = await Session(one);
         // Told after the third's start along the same path (node 1 to node 2's sockets of ann): it arrives after it.
         var ping = first.NextEventAsync("ping");
-        one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
+        one.Users.Tell("ann", SocketCommand.Transmit("ping", 1));
         await ping;
         Assert.False(first.Closed.IsCompleted);          // two live sessions: the first and the third
 
@@ -89,7 +89,7 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 0));
         await using var third = await Session(two);
         var ping = third.NextEventAsync("ping");
-        one.Users.Tell("ann", new SocketCommands.Transmit("ping", 1));
+        one.Users.Tell("ann", SocketCommand.Transmit("ping", 1));
         await ping;              // it is open and reachable as ann's
         Assert.False(third.Closed.IsCompleted);          // (the one older session left, first, is below the limit)
     }
@@ -103,7 +103,7 @@ public sealed class SingleSessionSpec : AGServerTestKit
         await using var session = await Session(one);
         var socket = Assert.Single(one.Users.Local("ann"));
 
-        one.Users.Tell("ann", new SessionStarted("an-older-socket", socket.UserSince - 1), TestActor);
+        one.Users.Route("ann", new SessionStarted("an-older-socket", socket.UserSince - 1), TestActor);
 
         var answer = await ExpectMsgAsync<SessionExists>();
         Assert.Equal((socket.Id, socket.UserSince), (answer.SocketId, answer.Since));

@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using System.Text.Json;
 using AGServer.Channels;
 using AGServer.Tests.Support;
@@ -14,7 +15,7 @@ public sealed class RecoveryPositionSpec : ServerTestKit
         Recovery = true,
     });
 
-    private static async Task<JsonElement> Answer(AGServer.Sockets.InMemoryTransport transport, long rid)
+    private static async Task<JsonElement> Answer(InMemoryTransport transport, long rid)
     {
         while (true)
         {

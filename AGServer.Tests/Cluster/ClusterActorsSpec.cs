@@ -39,17 +39,17 @@ public sealed class ClusterActorsSpec
         }
 
         // By user, from a node where the user has no socket: both of ann's sockets, on two other nodes.
-        one.Server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { n = 1 }));
+        one.Server.Users.Tell("ann", SocketCommand.Transmit("whisper", new { n = 1 }));
         Assert.Equal(1, (await onTwo.WaitFor("ann", "receiver:whisper")).Data!["n"]!.GetValue<int>());
         Assert.Equal(1, (await onThree.WaitFor("ann", "receiver:whisper")).Data!["n"]!.GetValue<int>());
 
         // By id: an invoke of bob's client (on node 3) from node 1, answered back to an actor on node 1.
         var bobId = three.Server.Users.Local("bob").Single().Id;
-        one.Server.Sockets.Tell(bobId, new SocketCommands.Transmit("whisper", new { n = 7 }));
+        one.Server.Sockets.Tell(bobId, SocketCommand.Transmit("whisper", new { n = 7 }));
         Assert.Equal(7, (await onThree.WaitFor("bob", "receiver:whisper")).Data!["n"]!.GetValue<int>());
         await onThree.Call("procedure", new { client = "bob", procedure = "ready?", reply = "echo" });
         var reply = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
-        one.Server.Sockets.Tell(bobId, new SocketCommands.Invoke("ready?", "sure?"), one.System.ActorOf(Props.Create(() => new Catcher(reply))));
+        one.Server.Sockets.Tell(bobId, SocketCommand.Invoke("ready?", "sure?"), one.System.ActorOf(Props.Create(() => new Catcher(reply))));
         var answer = Assert.IsType<InvokeReply>(await reply.Task.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.Equal((bobId, "sure?"), (answer.SocketId, answer.Data.GetString()));
 
@@ -61,12 +61,12 @@ public sealed class ClusterActorsSpec
 
         // Node 3 crashes: ann is still reached on node 2, at once.
         await three.System.Terminate();
-        one.Server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { n = 2 }));
+        one.Server.Users.Tell("ann", SocketCommand.Transmit("whisper", new { n = 2 }));
         await onTwo.WaitFor("ann", "receiver:whisper", e => e.Data!["n"]!.GetValue<int>() == 2);
 
         // Once the crashed node is removed, a command for one of its sockets is undeliverable, and counted.
         await ClusterNodes.Eventually(() => Akka.Cluster.Cluster.Get(one.System).State.Members.Count == 2, seconds: 60);
-        one.Server.Sockets.Tell(bobId, new SocketCommands.Transmit("whisper", new { n = 3 }));
+        one.Server.Sockets.Tell(bobId, SocketCommand.Transmit("whisper", new { n = 3 }));
         Assert.Equal(1, one.Server.Sockets.UndeliveredCount);
     }
 

@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using AGServer.Sockets;
 using AGServer.SocketCluster;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using AGServer.Sockets;
 using System.Text.Json;
 using Akka.Streams.Dsl;

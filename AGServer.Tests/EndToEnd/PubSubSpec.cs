@@ -130,9 +130,9 @@ public sealed class PubSubSpec(ServerFixture fixture) : IClassFixture<ServerFixt
     {
         var server = fixture.Server.Server;
         var subscription = server.Listener(ServerEvents.Subscription).Where(e => e.Channel == "evented")
-            .RunWith(Sink.First<SubscribeEvent>(), server.Materializer);
+            .RunWith(Sink.First<SubscriptionEvent>(), server.Materializer);
         var unsubscription = server.Listener(ServerEvents.Unsubscription).Where(e => e.Channel == "evented")
-            .RunWith(Sink.First<UnsubscribeEvent>(), server.Materializer);
+            .RunWith(Sink.First<SubscriptionEvent>(), server.Materializer);
         await Js.Connect("evented");
         await Js.Call("subscribe", new { client = "evented", channel = "evented", options = new { data = new { x = 1 } } });
         var subscribed = await subscription.WaitAsync(TimeSpan.FromSeconds(10));

@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using AGServer.SocketCluster;
 using Akka.Streams.Dsl;
 using AGServer.Server;

@@ -178,7 +178,7 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     {
         var server = _fixture.Server.Server;
         var subscribed = server.Listener(ServerEvents.Subscription).Where(e => e.Channel == "replaced-sub")
-            .RunWith(Sink.First<SubscribeEvent>(), server.Materializer);
+            .RunWith(Sink.First<SubscriptionEvent>(), server.Materializer);
         On(MiddlewareType.Inbound, ActionType.Subscribe, a => a.Allow(new { extra = "added" }));
         var c = NewClient();
         await Js.Connect(c);

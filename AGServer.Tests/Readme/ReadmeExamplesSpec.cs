@@ -243,7 +243,7 @@ public sealed class ReadmeExamplesSpec
         await js.WaitFor("readme", "authenticate");
         // The token names the user as server.Users knows users (sub): a whisper to ann reaches her socket.
         await js.Call("receiver", new { client = "readme", receiver = "whisper" });
-        server.Users.Tell("ann", new SocketCommands.Transmit("whisper", new { text = "your turn" }));
+        server.Users.Tell("ann", SocketCommand.Transmit("whisper", new { text = "your turn" }));
         Assert.Equal("your turn", (await js.WaitFor("readme", "receiver:whisper")).Data!["text"]!.GetValue<string>());
 
         await js.Call("subscribe", new { client = "readme", channel = "news" });

@@ -53,7 +53,7 @@ public sealed class JsonConfigurationSpec : ServerTestKit
         var (transport, answer) = await OpenAndHandshake(two);
         var id = answer.GetProperty("data").GetProperty("id").GetString()!;
 
-        one.Sockets.Tell(id, new SocketCommands.Transmit("card", new Card("Eve Gu")));
+        one.Sockets.Tell(id, SocketCommand.Transmit("card", new Card("Eve Gu")));
         Assert.Contains("\"full_name\":\"Eve Gu\"", await transport.NextFrame());
     }
 }

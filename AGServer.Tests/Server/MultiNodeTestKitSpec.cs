@@ -39,7 +39,7 @@ public sealed class MultiNodeTestKitSpec : AGServerTestKit
         await onTwo.InvokeAsync("login", new { user = "ann" });
         await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 1));
         var whisper = onTwo.NextEventAsync<Whisper>("whisper");
-        one.Users.Tell("ann", new SocketCommands.Transmit("whisper", new Whisper("your turn")));
+        one.Users.Tell("ann", SocketCommand.Transmit("whisper", new Whisper("your turn")));
         Assert.Equal("your turn", (await whisper)!.Text);
 
         // A publish from node 2 reaches a subscriber on node 1, typed.

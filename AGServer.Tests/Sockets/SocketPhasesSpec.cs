@@ -15,7 +15,7 @@ public sealed class SocketPhasesSpec : ServerTestKit
         var transport = await Open(server);
         var socket = Assert.Single(server.PendingClients.Values);
 
-        socket.ActorRef.Tell(new SocketCommands.Invoke("early", CorrelationId: "1"), TestActor);
+        socket.ActorRef.Tell(SocketCommand.Invoke("early", correlationId: "1"), TestActor);
         var refused = ExpectMsg<InvokeReply>();
         Assert.Equal(("BadConnectionError", "1"), (refused.Error?.Name, refused.CorrelationId));
         await Assert.ThrowsAsync<InvalidActionError>(() => socket.SetAuthTokenAsync(new { username = "early" }));
@@ -24,7 +24,7 @@ public sealed class SocketPhasesSpec : ServerTestKit
         Assert.Contains("\"rid\":1", await transport.NextFrame());
         await socket.SetAuthTokenAsync(new { username = "open" });
         Assert.Contains("#setAuthToken", await transport.NextFrame());
-        socket.ActorRef.Tell(new SocketCommands.Invoke("late", CorrelationId: "2"), TestActor);
+        socket.ActorRef.Tell(SocketCommand.Invoke("late", correlationId: "2"), TestActor);
         Assert.Contains("\"event\":\"late\"", await transport.NextFrame());
     }
 
@@ -42,7 +42,7 @@ public sealed class SocketPhasesSpec : ServerTestKit
 
         // The client has not hung up: its frames still arrive, and none is answered any more.
         await transport.Receive("""{"event":"#subscribe","data":{"channel":"after"},"cid":2}""");
-        socket.ActorRef.Tell(new SocketCommands.Invoke("after", CorrelationId: "3"), TestActor);
+        socket.ActorRef.Tell(SocketCommand.Invoke("after", correlationId: "3"), TestActor);
         var refused = ExpectMsg<InvokeReply>();
         Assert.Equal(("BadConnectionError", "3"), (refused.Error?.Name, refused.CorrelationId));
         Assert.False(transport.Sent.TryRead(out var sent), $"a closed socket sent {sent}");

@@ -1,3 +1,4 @@
+using AGServer.Sockets.Internal;
 using System.Text.Json;
 using AGServer.Server;
 using AGServer.Sockets;

@@ -18,7 +18,7 @@ var server = app.Services.GetRequiredService<SocketClusterServer>();
 server.MapProcedure("login", async (Login login, AGRequestContext context) =>
     await context.Socket.SetAuthTokenAsync(new { sub = login.User }, new AuthTokenOptions(ExpiresIn: 3600), context.ConnectionClosed));
 server.MapProcedure("whisper", (Whisper whisper, AGServerSocket socket) =>
-    server.Users.Tell(whisper.To, new SocketCommands.Transmit("whisper", new { from = socket.UserId, text = whisper.Text })));
+    server.Users.Tell(whisper.To, SocketCommand.Transmit("whisper", new { from = socket.UserId, text = whisper.Text })));
 // A synchronous handler, as a call into a blocking library is: calls of different sockets run at once.
 server.MapProcedure("think", (Think think, Thinker thinker) => thinker.Think(think.Ms));
 Rooms.Start(server);

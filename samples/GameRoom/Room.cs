@@ -39,7 +39,7 @@ public sealed class Room : PersistentRequestActor                        // a re
                 _moves = accepted.Moves;
                 player.Tell(accepted);                                    // the answer to the player's invoke
                 foreach (var socket in _players.Values)                   // the new state to every player
-                    socket.Tell(new SocketCommands.Transmit("state", new { moves = _moves, last = move }));
+                    socket.Tell(SocketCommand.Transmit("state", new { moves = _moves, last = move }));
             });
         });
     }

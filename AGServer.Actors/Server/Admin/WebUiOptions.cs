@@ -1,19 +1,17 @@
 namespace AGServer.Server;
 
 /// <summary>
-/// The admin dashboard (<c>/agserver/dashboard/</c>): off unless <see cref="Enabled"/>, and then only for a page that
-/// logs in with <see cref="Secret"/>. Configuration: <c>AGServer:Dashboard:Enabled</c>, <c>AGServer:Dashboard:Secret</c>.
+/// The web pages a node serves beside its sockets (<c>MapAGServerWebUi()</c>), each off by default. Configuration:
+/// <c>AGServer:WebUi:DashboardEnabled</c>, <c>AGServer:WebUi:DashboardSecret</c>, <c>AGServer:WebUi:DemoEnabled</c>.
 /// </summary>
-public sealed class DashboardOptions
+public sealed class WebUiOptions
 {
-    public bool Enabled { get; set; }
+    /// <summary>The admin dashboard (<c>/agserver/dashboard/</c>), for a page that logs in with <see cref="DashboardSecret"/>.</summary>
+    public bool DashboardEnabled { get; set; }
 
     /// <summary>What the dashboard page must give to log in (16 characters at least).</summary>
-    public string? Secret { get; set; }
-}
+    public string? DashboardSecret { get; set; }
 
-/// <summary>The demo chat (<c>/agserver/demo/</c>): off unless <see cref="Enabled"/> (<c>AGServer:Demo:Enabled</c>).</summary>
-public sealed class DemoOptions
-{
-    public bool Enabled { get; set; }
+    /// <summary>The demo chat (<c>/agserver/demo/</c>).</summary>
+    public bool DemoEnabled { get; set; }
 }

@@ -32,9 +32,9 @@ internal static class WebUiProcedures
 
     private static readonly ConditionalWeakTable<AGServerSocket, object> Admins = new();
 
-    public static void MapDashboard(SocketClusterServer server, DashboardOptions options)
+    public static void MapDashboard(SocketClusterServer server, WebUiOptions options)
     {
-        var secret = Encoding.UTF8.GetBytes(options.Secret!);
+        var secret = Encoding.UTF8.GetBytes(options.DashboardSecret!);
         server.MapProcedure("agserver/admin/login", (AdminLogin login, AGServerSocket socket) =>
         {
             var given = Encoding.UTF8.GetBytes(login.Secret ?? "");
@@ -67,7 +67,7 @@ internal static class WebUiProcedures
         server.MapProcedure("agserver/admin/disconnect", (DisconnectRequest request, AGServerSocket socket) =>
         {
             RequireAdmin(socket);
-            server.Sockets.Tell(request.SocketId, new SocketCommands.Disconnect(4000, "Disconnected from the AGServer dashboard"));
+            server.Sockets.Tell(request.SocketId, SocketCommand.Disconnect(4000, "Disconnected from the AGServer dashboard"));
             return new { ok = true };
         });
         // Revocation and blocking, cluster-wide (server.Revocations): done once a majority of the nodes hold it.

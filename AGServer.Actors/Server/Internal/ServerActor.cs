@@ -68,7 +68,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         Receive<Admin.NodeSeriesQuery>(_ => Sender.Tell(new Admin.NodeSeries(server.NodeAddress, _sampler?.Samples() ?? [])));
         Receive<Admin.ChannelSubscribersQuery>(query => Sender.Tell(Admin.ClusterOverview.LocalSubscribers(server, query.Channel)));
         Receive<Admin.SocketSearch>(search => Sender.Tell(Admin.ClusterOverview.Search(server, search.Text)));
-        if (server.Options.Dashboard.Enabled)
+        if (server.Options.WebUi.DashboardEnabled)
         {
             _sampler = new Admin.NodeSampler();
             Receive<SampleTick>(_ => _sampler.Add(Admin.ClusterOverview.Figures(server)));
@@ -87,7 +87,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
             foreach (var child in children)
             {
                 Context.Watch(child);
-                child.Tell(new SocketCommands.Disconnect(CloseCodes.GoingAway, "Server is shutting down"));
+                child.Tell(SocketCommand.Disconnect(CloseCodes.GoingAway, "Server is shutting down"));
             }
             if (children.Count == 0) Sender.Tell(Closed.Instance);
             else Become(() => Closing(Sender, children.Count));

@@ -134,7 +134,7 @@ internal sealed partial class SocketActor
         if (_socket.State == SocketState.Open)
         {
             _server.Metrics.Subscribed("accepted");
-            EmitBoth(SocketEvents.Subscribe, ServerEvents.Subscription, new SubscribeEvent(_socket, pending.Channel, pending.Options.Data, pending.Options.WaitForAuth));
+            EmitBoth(SocketEvents.Subscribe, ServerEvents.Subscription, new SubscriptionEvent(_socket, pending.Channel, pending.Options.Data, pending.Options.WaitForAuth));
             if (pending.Cid is { } cid) _socket.SendPacket(OutboundPacket.Response(cid, null));
             RequestRecovery(pending.Channel);
         }
@@ -253,7 +253,7 @@ internal sealed partial class SocketActor
         CancelRecovery(channel);
         PublishSubscriptions();
         _server.Exchange.Broker.Tell(new NodeBroker.Unsubscribe(channel, _socket, replyTo));
-        EmitBoth(SocketEvents.Unsubscribe, ServerEvents.Unsubscription, new UnsubscribeEvent(_socket, channel));
+        EmitBoth(SocketEvents.Unsubscribe, ServerEvents.Unsubscription, new SubscriptionEvent(_socket, channel));
     }
 
     /// <summary>On close, after the disconnect and close events: leave every channel.</summary>

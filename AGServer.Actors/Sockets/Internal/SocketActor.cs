@@ -141,13 +141,13 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
             case OutboundOverflow:
                 Disconnect(CloseCodes.OutboundQueueOverflow, null);
                 break;
-            case SocketCommands.Disconnect disconnect:
+            case SocketCommand { Kind: SocketCommandKind.Disconnect } disconnect:
                 Disconnect(disconnect.Code, disconnect.Reason);
                 break;
             case SessionEnded ended:
                 _otherSessions?.Remove(ended.SocketId);
                 break;
-            case SocketCommands.Transmit transmit:
+            case SocketCommand { Kind: SocketCommandKind.Transmit } transmit:
                 _socket.Transmit(transmit.Event, transmit.Data);
                 break;
             case InvokeTimedOut timedOut:
@@ -188,7 +188,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
                 OnSetAuthToken(set);
                 break;
             case EndMiddlewares or DeauthenticateSocket or KickOut:
-            case SocketCommands.Invoke or SocketCommands.KickOut or SocketCommands.SetAuthToken or SocketCommands.RemoveAuthToken:
+            case SocketCommand { Kind: not (SocketCommandKind.Transmit or SocketCommandKind.Disconnect) }:
                 if (!ReceiveCommand(message) && !ReceiveAuth(message) && !ReceivePubSub(message)) ReceiveMiddleware(message);
                 break;
             default:
@@ -202,18 +202,19 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     /// </summary>
     private bool ReceiveCommand(object message)
     {
-        switch (message)
+        if (message is not SocketCommand command) return false;
+        switch (command.Kind)
         {
-            case SocketCommands.Invoke invoke:
-                OnInvokeCommand(invoke, Sender);
+            case SocketCommandKind.Invoke:
+                OnInvokeCommand(command, Sender);
                 return true;
-            case SocketCommands.KickOut kickOut:
-                _phase(new KickOut(kickOut.Channel, kickOut.Message, new TaskCompletionSource()));
+            case SocketCommandKind.KickOut:
+                _phase(new KickOut(command.Channel, command.Data, new TaskCompletionSource()));
                 return true;
-            case SocketCommands.SetAuthToken set:
-                _phase(new SetAuthToken(set.Payload, new AuthTokenOptions(ExpiresIn: set.ExpiresIn), new TaskCompletionSource()));
+            case SocketCommandKind.SetAuthToken:
+                _phase(new SetAuthToken(command.Data!, new AuthTokenOptions(ExpiresIn: command.ExpiresIn), new TaskCompletionSource()));
                 return true;
-            case SocketCommands.RemoveAuthToken:
+            case SocketCommandKind.RemoveAuthToken:
                 _phase(new DeauthenticateSocket(false, new TaskCompletionSource()));
                 return true;
             default:
@@ -278,14 +279,14 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
         new BadConnectionError($"Socket invoke {invoke.Event} event was aborted due to a bad connection", "connectAbort"));
 
     /// <summary>An application actor's invoke: its outcome goes back to <paramref name="replyTo"/> as a reply message.</summary>
-    private void OnInvokeCommand(SocketCommands.Invoke invoke, IActorRef replyTo)
+    private void OnInvokeCommand(SocketCommand invoke, IActorRef replyTo)
     {
         var completion = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         var socketId = _socket.Id;
         completion.Task.ContinueWith(done => replyTo.Tell(done.IsCompletedSuccessfully
             ? new InvokeReply(socketId, invoke.Event, invoke.CorrelationId, done.Result, null)
             : new InvokeReply(socketId, invoke.Event, invoke.CorrelationId, default, Named(done.Exception!.InnerException!))), TaskScheduler.Default);
-        OnInvokeClient(new InvokeClient(invoke.Event, invoke.Data, invoke.AckTimeout ?? _options.AckTimeout, completion));
+        OnInvokeClient(new InvokeClient(invoke.Event, invoke.Data, invoke.AckTimeoutMilliseconds ?? _options.AckTimeout, completion));
 
         // Only the name and message travel (as sc-errors dehydrates them), so the reply reads the same on every node.
         static AGError Named(Exception error) => new(error is INamedError named ? named.Name : error.GetType().Name, error.Message);

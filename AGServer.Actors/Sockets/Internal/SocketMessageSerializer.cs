@@ -18,12 +18,12 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
 
     public override string Manifest(object o) => o switch
     {
-        SocketCommands.Transmit => "T",
-        SocketCommands.Invoke => "I",
-        SocketCommands.Disconnect => "D",
-        SocketCommands.KickOut => "K",
-        SocketCommands.SetAuthToken => "S",
-        SocketCommands.RemoveAuthToken => "R",
+        SocketCommand { Kind: SocketCommandKind.Transmit } => "T",
+        SocketCommand { Kind: SocketCommandKind.Invoke } => "I",
+        SocketCommand { Kind: SocketCommandKind.Disconnect } => "D",
+        SocketCommand { Kind: SocketCommandKind.KickOut } => "K",
+        SocketCommand { Kind: SocketCommandKind.SetAuthToken } => "S",
+        SocketCommand { Kind: SocketCommandKind.RemoveAuthToken } => "R",
         InvokeReply => "IR",
         ActorRequest => "AR",
         RouteToSocket => "RS",
@@ -42,12 +42,12 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
 
     private JsonObject Write(object o) => o switch
     {
-        SocketCommands.Transmit m => new() { ["e"] = m.Event, ["d"] = Data(m.Data) },
-        SocketCommands.Invoke m => new() { ["e"] = m.Event, ["d"] = Data(m.Data), ["t"] = m.AckTimeout, ["c"] = m.CorrelationId },
-        SocketCommands.Disconnect m => new() { ["code"] = m.Code, ["r"] = m.Reason },
-        SocketCommands.KickOut m => new() { ["ch"] = m.Channel, ["m"] = Data(m.Message) },
-        SocketCommands.SetAuthToken m => new() { ["p"] = Data(m.Payload), ["x"] = m.ExpiresIn },
-        SocketCommands.RemoveAuthToken => new(),
+        SocketCommand { Kind: SocketCommandKind.Transmit } m => new() { ["e"] = m.Event, ["d"] = Data(m.Data) },
+        SocketCommand { Kind: SocketCommandKind.Invoke } m => new() { ["e"] = m.Event, ["d"] = Data(m.Data), ["t"] = m.AckTimeoutMilliseconds, ["c"] = m.CorrelationId },
+        SocketCommand { Kind: SocketCommandKind.Disconnect } m => new() { ["code"] = m.Code, ["r"] = m.Reason },
+        SocketCommand { Kind: SocketCommandKind.KickOut } m => new() { ["ch"] = m.Channel, ["m"] = Data(m.Data) },
+        SocketCommand { Kind: SocketCommandKind.SetAuthToken } m => new() { ["p"] = Data(m.Data), ["x"] = m.ExpiresIn },
+        SocketCommand { Kind: SocketCommandKind.RemoveAuthToken } => new(),
         InvokeReply m => new()
         {
             ["s"] = m.SocketId, ["e"] = m.Event, ["c"] = m.CorrelationId, ["d"] = Data(m.Data.ValueKind == JsonValueKind.Undefined ? null : m.Data),
@@ -70,12 +70,12 @@ internal sealed class SocketMessageSerializer(ExtendedActorSystem system) : Seri
 
     private object Read(JsonObject j, string manifest) => manifest switch
     {
-        "T" => new SocketCommands.Transmit(Str(j, "e")!, Element(j, "d")),
-        "I" => new SocketCommands.Invoke(Str(j, "e")!, Element(j, "d"), Int(j, "t"), Str(j, "c")),
-        "D" => new SocketCommands.Disconnect(Int(j, "code") ?? CloseCodes.Normal, Str(j, "r")),
-        "K" => new SocketCommands.KickOut(Str(j, "ch"), Element(j, "m")),
-        "S" => new SocketCommands.SetAuthToken(Element(j, "p") ?? new JsonElement(), Int(j, "x")),
-        "R" => SocketCommands.RemoveAuthToken.Instance,
+        "T" => SocketCommand.Read(SocketCommandKind.Transmit, Str(j, "e"), Element(j, "d"), null, null, null, null, null, null),
+        "I" => SocketCommand.Read(SocketCommandKind.Invoke, Str(j, "e"), Element(j, "d"), Int(j, "t"), Str(j, "c"), null, null, null, null),
+        "D" => SocketCommand.Read(SocketCommandKind.Disconnect, null, null, null, null, Int(j, "code"), Str(j, "r"), null, null),
+        "K" => SocketCommand.Read(SocketCommandKind.KickOut, null, Element(j, "m"), null, null, null, null, Str(j, "ch"), null),
+        "S" => SocketCommand.Read(SocketCommandKind.SetAuthToken, null, Element(j, "p") ?? new JsonElement(), null, null, null, null, null, Int(j, "x")),
+        "R" => SocketCommand.RemoveAuthToken,
         "IR" => new InvokeReply(Str(j, "s")!, Str(j, "e")!, Str(j, "c"), Element(j, "d") ?? default,
             Str(j, "n") is { } name ? new AGError(name, Str(j, "m") ?? "") : null),
         "AR" => new ActorRequest(Str(j, "n")!, j["d"] is { } data ? new RawJson(JsonSerializer.SerializeToUtf8Bytes(data)) : default,

@@ -3,6 +3,9 @@ namespace AGServer.Sockets.Internal;
 /// <summary>Socket messages that cross nodes, written by <see cref="SocketMessageSerializer"/>.</summary>
 internal interface ISocketWireMessage;
 
+/// <summary>A message a socket's actor takes by socket id or user id (the public <see cref="SocketCommand"/> and the sessions' own).</summary>
+internal interface ISocketCommand;
+
 /// <summary>A command for one socket, sent to the server actor of the node the socket's id names.</summary>
 internal sealed record RouteToSocket(string SocketId, ISocketCommand Command) : ISocketWireMessage;
 

@@ -1,13 +1,13 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Text;
-using AGServer.Sockets;
 
-namespace AGServer.Testing;
+namespace AGServer.Sockets.Internal;
 
 /// <summary>
-/// <see cref="InMemoryTransport"/> seen from the client's side as a <see cref="WebSocket"/>, so that the test kit's client
-/// is <c>AGServer.Client</c> itself (its <see cref="Client.AGClientOptions.WebSocketFactory"/>): frames the client sends
+/// <see cref="InMemoryTransport"/> seen from the client's side as a <see cref="WebSocket"/>, made by
+/// <see cref="SocketClusterServer.ConnectInMemoryAsync"/> for a client in the same process (the test kit's is
+/// <c>AGServer.Client</c> itself, through its <c>WebSocketFactory</c>): frames the client sends
 /// go to the socket's actor, frames and the close the socket sends are what the client receives. A closed or aborted
 /// socket hangs up its connection; what the server sent before its close is read before the close.
 /// </summary>

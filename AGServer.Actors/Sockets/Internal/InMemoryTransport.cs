@@ -3,14 +3,14 @@ using System.Threading.Channels;
 using Akka.Actor;
 using AGServer.Sockets.Internal;
 
-namespace AGServer.Sockets;
+namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// A socket's connection with no network, for tests and in-process clients: the caller plays the client, pushing frames
 /// in (<see cref="Receive(string)"/>) and reading the frames and the close the socket sent out. Open one with
 /// <see cref="ConnectAsync"/>. Frames are strings (the protocol's JSON); nothing bounds what the socket sends.
 /// </summary>
-public sealed class InMemoryTransport : ISocketTransport
+internal sealed class InMemoryTransport : ISocketTransport
 {
     private readonly bool _closesAtOnce;
 

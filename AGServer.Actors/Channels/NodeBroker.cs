@@ -321,17 +321,25 @@ internal sealed class NodeBroker : ReceiveActor
         var subscribers = _local.Of(channel);
         if (subscribers.Length == 0) return 0;
         _metrics?.Delivered(subscribers.Length);
-        foreach (var subscriber in subscribers)
+        Sockets.Internal.SocketOutbox.BeginRun();
+        try
         {
-            try
+            foreach (var subscriber in subscribers)
             {
-                subscriber.Deliver(channel, frame);
+                try
+                {
+                    subscriber.Deliver(channel, frame);
+                }
+                catch (Exception error)
+                {
+                    // One subscriber's failure (its middleware filter, say) costs its own copy, not the others'.
+                    ServerLog.BrokerFailed(_logger, $"a delivery on {channel}", error);
+                }
             }
-            catch (Exception error)
-            {
-                // One subscriber's failure (its middleware filter, say) costs its own copy, not the others'.
-                ServerLog.BrokerFailed(_logger, $"a delivery on {channel}", error);
-            }
+        }
+        finally
+        {
+            Sockets.Internal.SocketOutbox.EndRun();
         }
         return subscribers.Length;
     }

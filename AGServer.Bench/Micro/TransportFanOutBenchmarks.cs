@@ -9,7 +9,7 @@ namespace AGServer.Bench.Micro;
 
 /// <summary>
 /// A publish's fan-out through the real output path, without the network: one 100-byte frame posted to 500 sockets'
-/// outboxes as the broker posts it (a pool thread drains each), each written by its <see cref="WebSocketTransport"/>
+/// outboxes as the broker posts it (in a run: pool threads drain them, a run of outboxes per work item), each written by its <see cref="WebSocketTransport"/>
 /// through a server-side <see cref="WebSocket"/> (framing included) into a stream that discards the bytes. Measured until
 /// the last of the 500 writes is done, so it includes the hand-off to the pool that <see cref="FanOutBenchmarks"/>'
 /// counting subscribers leave out.
@@ -77,7 +77,9 @@ public class TransportFanOutBenchmarks
     public long DeliverToFiveHundredTransports()
     {
         var target = _stream.Writes + Subscribers;
+        SocketOutbox.BeginRun();
         foreach (var outbox in _outboxes) outbox.Post(_frame, writeHere: false);
+        SocketOutbox.EndRun();
         var spin = new SpinWait();
         while (_stream.Writes < target) spin.SpinOnce();
         return target;

@@ -147,12 +147,54 @@ internal sealed class SocketOutbox
         Schedule(writeHere: true);
     }
 
-    /// <summary>Makes sure a drain runs: this thread's (<paramref name="writeHere"/>), or a pool thread's.</summary>
+    /// <summary>
+    /// Makes sure a drain runs: this thread's (<paramref name="writeHere"/>), or a pool thread's; inside a fan-out run
+    /// (<see cref="BeginRun"/>), the pool's in a run of outboxes.
+    /// </summary>
     private void Schedule(bool writeHere)
     {
         if (Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
         if (writeHere) _ = DrainAsync();
+        else if (t_inRun) Collect(this);
         else ThreadPool.UnsafeQueueUserWorkItem(static outbox => _ = outbox.DrainAsync(), this, preferLocal: false);
+    }
+
+    // A fan-out's drains, handed to the pool a run at a time: one work item per socket cost a publish about 0.5 µs and
+    // 32 bytes per subscriber (TransportFanOutBenchmarks); a run of them costs that once.
+    [ThreadStatic] private static bool t_inRun;
+    [ThreadStatic] private static List<SocketOutbox>? t_run;
+
+    /// <summary>How many outboxes one pool work item drains, one after the other (a drain that must wait for its write lets the next go on).</summary>
+    private const int RunLength = 16;
+
+    /// <summary>
+    /// From here until <see cref="EndRun"/>, on this thread, outboxes that need a pool drain are collected and handed to
+    /// the pool <see cref="RunLength"/> at a time (the broker's delivery of one publish to its local subscribers).
+    /// </summary>
+    public static void BeginRun() => t_inRun = true;
+
+    /// <summary>Hands the pool what the run collected; from here on, each drain is its own work item again.</summary>
+    public static void EndRun()
+    {
+        t_inRun = false;
+        if (t_run is { Count: > 0 } run) HandOff(run);
+    }
+
+    private static void Collect(SocketOutbox outbox)
+    {
+        var run = t_run ??= new List<SocketOutbox>(RunLength);
+        run.Add(outbox);
+        if (run.Count >= RunLength) HandOff(run);
+    }
+
+    private static void HandOff(List<SocketOutbox> run)
+    {
+        var outboxes = run.ToArray();
+        run.Clear();
+        ThreadPool.UnsafeQueueUserWorkItem(static outboxes =>
+        {
+            foreach (var outbox in outboxes) _ = outbox.DrainAsync();
+        }, outboxes, preferLocal: false);
     }
 
     private async Task DrainAsync()

@@ -222,16 +222,17 @@ public sealed class AGServerOptions
     public int UnclaimedPacketLimit { get; set; } = DefaultUnclaimedPacketLimit;
 
     /// <summary>
-    /// Bytes of inbound frames one socket may have read and not yet processed. When a socket's packets cannot be handed
-    /// on (its procedure's consumer is behind, or it waits on middleware or a subscribe), its frames stop being
-    /// processed, this window fills, and the server stops reading from that connection: the client's send buffer fills
-    /// instead of the server's memory. Reading resumes once half the window is free. Other sockets are not slowed.
+    /// Bytes one socket may hold of what its client sent: frames read and not yet processed, and requests and transmits
+    /// handed to application streams that no consumer took yet (see <see cref="InboundItemLimit"/>). When its consumers
+    /// are behind, or it waits on middleware or a subscribe, this window fills and the server stops reading from that
+    /// connection: the client's send buffer fills instead of the server's memory. Reading resumes once half the window
+    /// is free. Other sockets are not slowed.
     /// </summary>
     public int InboundWindow { get; set; } = DefaultInboundWindow;
 
     /// <summary>
     /// Bytes of inbound data the node holds across all its sockets (messages being read, frames read and not yet
-    /// processed; default 512 MiB). At the limit every socket stops reading after its current frame until the node
+    /// processed, requests and transmits no consumer took yet; default 512 MiB). At the limit every socket stops reading after its current frame until the node
     /// holds three quarters of it; a message that cannot be read within it closes its socket with 4101 (try again later).
     /// </summary>
     public long NodeInboundLimit { get; set; } = DefaultNodeInboundLimit;
@@ -244,9 +245,10 @@ public sealed class AGServerOptions
     public long NodeOutboundLimit { get; set; } = DefaultNodeOutboundLimit;
 
     /// <summary>
-    /// Requests and transmits of one socket handed to application streams and not yet taken by their consumer. At the
-    /// limit the socket stops processing its packets (and, through <see cref="InboundWindow"/>, reading) until half of
-    /// them were taken; so a slow procedure slows only the sockets calling it.
+    /// Most requests and transmits of one socket handed to application streams and not yet taken by their consumer.
+    /// Each holds its bytes, and at least <see cref="InboundWindow"/> / this, of the socket's inbound window, which
+    /// also holds its unprocessed frames: at the window the socket stops reading until half of it is free, so a slow
+    /// procedure slows only the sockets calling it.
     /// </summary>
     public int InboundItemLimit { get; set; } = DefaultInboundItemLimit;
 
@@ -332,6 +334,8 @@ public sealed class AGServerOptions
             problems.Add($"NodeInboundLimit must be at least InboundWindow ({InboundWindow} bytes; got {NodeInboundLimit}).");
         if (InboundItemLimit < 2)
             problems.Add($"InboundItemLimit must be 2 or more (got {InboundItemLimit}).");
+        else if (InboundWindow > 0 && InboundItemLimit > InboundWindow)
+            problems.Add($"InboundItemLimit must be at most InboundWindow ({InboundWindow}; got {InboundItemLimit}): each item holds at least InboundWindow / InboundItemLimit bytes of the window.");
         if (OutboundQueueBytes <= 0)
             problems.Add($"OutboundQueueBytes must be a positive number of bytes (got {OutboundQueueBytes}).");
         if (OutboundQueueLimit <= 0)

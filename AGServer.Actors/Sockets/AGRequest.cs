@@ -72,8 +72,11 @@ public sealed class AGRequest : IFailable, IInboundItem
 
     void IInboundItem.Taken()
     {
-        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(Data.Utf8.Length);
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(InboundCharge);
     }
+
+    /// <summary>What it holds of its socket's inbound window until taken (<see cref="AGServerSocket.ChargeInboundItem"/>).</summary>
+    internal int InboundCharge { get; set; }
 
     bool IFailable.IsSettled => Sent;
 
@@ -111,6 +114,9 @@ public sealed record ReceivedMessage(AGServerSocket Socket, string Receiver, Raw
 
     void IInboundItem.Taken()
     {
-        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(Data.Utf8.Length);
+        if (Interlocked.Exchange(ref _taken, 1) == 0) Socket.InboundItemTaken(InboundCharge);
     }
+
+    /// <summary>What it holds of its socket's inbound window until taken (<see cref="AGServerSocket.ChargeInboundItem"/>).</summary>
+    internal int InboundCharge { get; set; }
 }

@@ -65,43 +65,24 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     }
 
     private CancellationTokenSource? _closedSource;
-    private int _inboundItems;
-    private long _inboundItemBytes;
-    private int _stalled;
-
-    /// <summary>Requests and messages handed to application streams and not yet taken (see <see cref="Server.AGServerOptions.InboundItemLimit"/>).</summary>
-    internal int InboundItems => Volatile.Read(ref _inboundItems);
-
-    /// <summary>Counts an item of <paramref name="bytes"/> handed on; true when the socket is now over its limits.</summary>
-    internal bool InboundItemHanded(int bytes)
-    {
-        var bytesNow = Interlocked.Add(ref _inboundItemBytes, bytes);
-        return Interlocked.Increment(ref _inboundItems) >= Server.Options.InboundItemLimit || bytesNow >= Server.Options.InboundWindow;
-    }
 
     /// <summary>
-    /// The socket actor stops processing packets until consumers caught up. False when they already have (nothing to
-    /// wait for); otherwise the next item taken below the low-water marks tells the actor, once.
+    /// An item of <paramref name="bytes"/> of data handed to application streams: it holds its charge of the
+    /// transport's inbound window until a consumer takes it (<see cref="InboundItemTaken"/>). The charge is at least
+    /// <c>InboundWindow / InboundItemLimit</c>, so at most <see cref="Server.AGServerOptions.InboundItemLimit"/> items
+    /// fill the window however small they are. <paramref name="windowFull"/>: the actor must stop processing until the
+    /// transport says the window reopened.
     /// </summary>
-    internal bool Stall()
+    internal int ChargeInboundItem(int bytes, out bool windowFull)
     {
-        Volatile.Write(ref _stalled, 1);
-        if (!BelowLowWater()) return true;
-        return Interlocked.CompareExchange(ref _stalled, 0, 1) == 0; // a consumer already woke it: still wait for that message
+        var options = Server.Options;
+        var charge = Math.Max(bytes, options.InboundWindow / options.InboundItemLimit);
+        windowFull = _transport.ChargeInbound(charge);
+        return charge;
     }
 
-    /// <summary>A consumer took an item of <paramref name="bytes"/>; below half the limits a stalled socket hears it can go on.</summary>
-    internal void InboundItemTaken(int bytes)
-    {
-        Interlocked.Add(ref _inboundItemBytes, -bytes);
-        Interlocked.Decrement(ref _inboundItems);
-        if (Volatile.Read(ref _stalled) == 1 && BelowLowWater() && Interlocked.CompareExchange(ref _stalled, 0, 1) == 1)
-            ActorRef.Tell(Internal.SocketActor.InboundItemsDrained.Instance);
-    }
-
-    private bool BelowLowWater() =>
-        Volatile.Read(ref _inboundItems) <= Server.Options.InboundItemLimit / 2
-        && Interlocked.Read(ref _inboundItemBytes) <= Server.Options.InboundWindow / 2;
+    /// <summary>A consumer took an item (or it was dropped): its charge goes back to the window.</summary>
+    internal void InboundItemTaken(int charge) => _transport.ReleaseCharge(charge);
 
     /// <summary>
     /// Cancelled when the socket closes: pass it to work done for this socket's requests, so that work for a client

@@ -29,11 +29,24 @@ internal interface ISocketTransport
     CancellationToken ConnectionOver { get; }
 
     /// <summary>
-    /// Inbound credit: the socket actor is done with <paramref name="bytes"/> of frames it was handed. A transport holds at
-    /// most its inbound window of frames handed and not yet released, and stops reading from the connection while it is
-    /// full (the client's own send buffer then fills: TCP backpressure); it reads again once half of it is released.
+    /// Inbound credit, the socket's one bound on what it was sent and has not finished with: frames handed to the actor
+    /// and not yet processed, and the requests and messages the actor handed to application streams that no consumer
+    /// took yet (<see cref="ChargeInbound"/>). A transport holds at most its inbound window of both and stops reading
+    /// from the connection while it is full (the client's own send buffer then fills: TCP backpressure); it reads again
+    /// once half of it is free. This releases <paramref name="bytes"/> of a frame the actor processed.
     /// </summary>
     void ReleaseInbound(int bytes);
+
+    /// <summary>
+    /// The actor handed on an item that holds <paramref name="bytes"/> of the window until a consumer takes it
+    /// (<see cref="ReleaseCharge"/>). True when the items alone now fill the window: the actor then processes nothing
+    /// more until the transport tells it <see cref="TransportMessages.InboundReopened"/>, once they hold at most half,
+    /// so frames already read wait in its queue (still in the window) and small requests cannot pile up past it.
+    /// </summary>
+    bool ChargeInbound(int bytes);
+
+    /// <summary>A consumer took an item (or it was dropped): its charge leaves the window.</summary>
+    void ReleaseCharge(int bytes);
 
     /// <summary>Payload bytes received so far.</summary>
     long BytesReceived { get; }
@@ -51,6 +64,12 @@ internal static class TransportMessages
     public sealed record FrameReceived(ReadOnlyMemory<byte> Frame);
 
     public sealed record TransportClosed(int Code, string? Reason);
+
+    /// <summary>Half of the inbound window is free again, after a charge filled it (<see cref="ISocketTransport.ChargeInbound"/>).</summary>
+    public sealed record InboundReopened
+    {
+        public static readonly InboundReopened Instance = new();
+    }
 
     public sealed record OutboundOverflow
     {

@@ -216,6 +216,36 @@ internal sealed class WebSocketTransport : ISocketTransport
         }
     }
 
+    public bool ChargeInbound(int bytes)
+    {
+        lock (_gate)
+        {
+            _inboundHeld += bytes;
+            _charged += bytes;
+            // Once reading ended the node's budget got every byte back; a charge then is this socket's alone.
+            if (!_receiveEnded) _budget?.Add(bytes);
+            if (_charged < _inboundWindow) return false;
+            _actorWaits = true;
+            return true;
+        }
+    }
+
+    public void ReleaseCharge(int bytes)
+    {
+        var tellActor = false;
+        lock (_gate)
+        {
+            _charged -= bytes;
+            if (_actorWaits && _charged <= _inboundWindow / 2) (tellActor, _actorWaits) = (true, false);
+        }
+        ReleaseInbound(bytes);
+        if (tellActor) _actor.Tell(InboundReopened.Instance);
+    }
+
+    // Bytes of the window held by items no consumer took yet (the rest is frames); at the window the actor waits.
+    private int _charged;
+    private bool _actorWaits;
+
     public void ReleaseInbound(int bytes)
     {
         TaskCompletionSource? reopened = null;
@@ -224,11 +254,7 @@ internal sealed class WebSocketTransport : ISocketTransport
             _inboundHeld -= Math.Max(bytes, 1);
             // Still reading: the node's budget gets the bytes back (once reading ended, it got all of them back then).
             if (!_receiveEnded) _budget?.Release(Math.Max(bytes, 1));
-            if (_inboundReopened is not null && _inboundHeld <= _inboundWindow / 2)
-            {
-                reopened = _inboundReopened;
-                _inboundReopened = null;
-            }
+            if (_inboundHeld <= _inboundWindow / 2) (reopened, _inboundReopened) = (_inboundReopened, null);
         }
         reopened?.TrySetResult();
     }

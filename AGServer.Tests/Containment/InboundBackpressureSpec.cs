@@ -38,8 +38,14 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         }
     }
 
+    /// <summary>The client's side of a flood: frames sent one after another, each once the socket reads again.</summary>
+    private static Task Flood(InMemoryTransport transport, int from, int to, Func<int, string> frame) => Task.Run(async () =>
+    {
+        for (var cid = from; cid < to; cid++) await transport.Receive(frame(cid));
+    });
+
     [Fact]
-    public async Task A_socket_stops_processing_at_its_item_limit_and_goes_on_in_order_when_the_consumer_catches_up()
+    public async Task A_socket_stops_processing_once_its_untaken_requests_fill_its_window_and_goes_on_in_order_when_the_consumer_catches_up()
     {
         var server = await StartServer(o => o.InboundItemLimit = 10);
         var taken = 0;
@@ -48,20 +54,22 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         var (flooder, _) = await OpenAndHandshake(server);
         var (bystander, _) = await OpenAndHandshake(server);
 
-        for (var cid = 2; cid < 302; cid++) await flooder.Receive($$"""{"event":"slow","cid":{{cid}}}""");
-        // The socket hands at most its limit on; the rest of its frames wait unprocessed (their bytes not released).
-        // (The consumer's own stage may take one ahead of the handler, so the queue holds 8 to 10.)
-        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref taken) == 1 && server.GetProcedureBackpressure("slow") >= 8), Wait);
-        Assert.InRange(server.GetProcedureBackpressure("slow"), 8, 10);
-        Assert.True(flooder.BytesReleased < flooder.BytesReceived / 2, $"released {flooder.BytesReleased} of {flooder.BytesReceived}");
+        var flood = Flood(flooder, 2, 302, cid => $$"""{"event":"slow","cid":{{cid}}}""");
+        // Each request no consumer took holds a tenth of the window however small it is: about ten of them fill it, and
+        // the socket processes nothing more; its frames wait, unprocessed, in the same window. (The consumer's own
+        // stage may take one ahead of the handler.)
+        await AwaitConditionAsync(() => Task.FromResult(Volatile.Read(ref taken) == 1 && flooder.BytesHeld >= 128 * 1024
+            && server.GetProcedureBackpressure("slow") >= 8), Wait);
+        Assert.InRange(server.GetProcedureBackpressure("slow"), 8, 12);
 
         // Another socket is not slowed.
         await bystander.Receive("""{"event":"echo","data":"hi","cid":9}""");
         Assert.Equal(9, await AnswerTo(bystander, 9));
 
         gate.Release(1000);
+        await flood.WaitAsync(Wait);
         for (var cid = 2; cid < 302; cid++) Assert.Equal(cid, await AnswerTo(flooder, cid));
-        await AwaitConditionAsync(() => Task.FromResult(flooder.BytesReleased >= flooder.BytesReceived), Wait);
+        await AwaitConditionAsync(() => Task.FromResult(flooder.BytesHeld == 0), Wait);
     }
 
     [Fact]
@@ -94,7 +102,7 @@ public sealed class InboundBackpressureSpec : ServerTestKit
     }
 
     [Fact]
-    public async Task Big_requests_stall_a_socket_at_its_inbound_window_before_the_item_limit()
+    public async Task Big_requests_fill_a_socket_s_inbound_window_before_the_item_limit()
     {
         var server = await StartServer(o =>
         {
@@ -104,13 +112,15 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         var gate = ServeSlowBehindGate(server);
         var (transport, _) = await OpenAndHandshake(server);
         var data = new string('x', 16 * 1024);
-        for (var cid = 2; cid < 22; cid++) await transport.Receive($$"""{"event":"slow","data":"{{data}}","cid":{{cid}}}""");
-        // Requests not yet taken by the consumer may hold at most 64 KiB: four of 16 KiB (what the consumer's own stage
-        // took ahead does not count), far below the item limit; the rest wait in the socket's unprocessed frames.
-        await AwaitConditionAsync(() => Task.FromResult(server.GetProcedureBackpressure("slow") >= 3), Wait);
-        Assert.InRange(server.GetProcedureBackpressure("slow"), 3, 4);
-        Assert.True(transport.BytesReleased < transport.BytesReceived / 2);
+        var flood = Flood(transport, 2, 22, cid => $$"""{"event":"slow","data":"{{data}}","cid":{{cid}}}""");
+        // Requests not yet taken by the consumer and frames not yet processed share the 64 KiB window: four of 16 KiB
+        // fill it, far below the item limit, and the socket reads no more.
+        await AwaitConditionAsync(() => Task.FromResult(transport.IsInboundPaused), Wait);
+        Assert.InRange(transport.BytesReceived, 64 * 1024, 64 * 1024 + 2 * 17 * 1024);
+        Assert.True(server.GetProcedureBackpressure("slow") <= 4);
+        Assert.False(flood.IsCompleted);
         gate.Release(100);
+        await flood.WaitAsync(Wait);
         for (var cid = 2; cid < 22; cid++) Assert.Equal(cid, await AnswerTo(transport, cid));
     }
 
@@ -148,13 +158,16 @@ public sealed class InboundBackpressureSpec : ServerTestKit
         server.MapProcedure("echo", (RawJson data) => data);
         var (transport, _) = await OpenAndHandshake(server);
         var data = new string('z', 4096);
-        for (var cid = 2; cid < 202; cid++) await transport.Receive($$"""{"event":"echo","data":"{{data}}","cid":{{cid}}}""");
-        // The first packet waits on the middleware; none of the ~800 KB behind it is processed, so none of it is
-        // released: a WebSocket transport would have stopped reading at its window.
-        await AwaitConditionAsync(() => Task.FromResult(transport.BytesReceived > 200 * 4096), Wait);
+        var flood = Flood(transport, 2, 202, cid => $$"""{"event":"echo","data":"{{data}}","cid":{{cid}}}""");
+        // The first packet waits on the middleware; nothing behind it is processed or released, so the frames fill the
+        // window and the socket reads no more of the ~800 KB.
+        await AwaitConditionAsync(() => Task.FromResult(transport.IsInboundPaused), Wait);
         Assert.True(transport.BytesReleased < 10 * 1024, $"released {transport.BytesReleased}");
+        Assert.InRange(transport.BytesReceived, 128 * 1024, 128 * 1024 + 2 * 4200);
+        Assert.False(flood.IsCompleted);
         hold.SetResult();
+        await flood.WaitAsync(Wait);
         for (var cid = 2; cid < 202; cid++) Assert.Equal(cid, await AnswerTo(transport, cid));
-        await AwaitConditionAsync(() => Task.FromResult(transport.BytesReleased >= transport.BytesReceived), Wait);
+        await AwaitConditionAsync(() => Task.FromResult(transport.BytesHeld == 0), Wait);
     }
 }

@@ -63,6 +63,7 @@ public sealed class OptionsSpec
     [InlineData("RateLimits", "RateLimits:Invoke:ec*ho: the pattern must be a name, or a prefix ending in a single '*'")]
     [InlineData("RateLimitRate", "RateLimits:Subscribe:*:PerSecond must be a number of actions per second, or 0 for no limit")]
     [InlineData("NodeInboundLimit", "NodeInboundLimit must be at least InboundWindow")]
+    [InlineData("InboundItemLimit", "InboundItemLimit must be at most InboundWindow")]
     [InlineData("HandlerSetupTime", "HandlerSetupTime must be 0 (answer unknown procedures at once) or a positive number")]
     public void Invalid_options_fail_with_a_message_that_says_what_to_fix(string option, string message)
     {
@@ -78,6 +79,7 @@ public sealed class OptionsSpec
             case "MaxPayload": options.MaxPayload = -1; break;
             case "RateLimits": options.RateLimits.Invoke["ec*ho"] = new RateLimit { PerSecond = 1 }; break;
             case "RateLimitRate": options.RateLimits.Subscribe["*"] = new RateLimit { PerSecond = -1 }; break;
+            case "InboundItemLimit": (options.InboundWindow, options.InboundItemLimit) = (64, 100); break;
             case "NodeInboundLimit": options.NodeInboundLimit = 1; break;
             case "HandlerSetupTime": options.HandlerSetupTime = -1; break;
         }

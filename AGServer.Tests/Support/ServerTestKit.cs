@@ -14,7 +14,7 @@ public abstract class ServerTestKit : AGServerTestKit
     /// <summary>Opens a socket on an in-memory transport.</summary>
     internal static async Task<InMemoryTransport> Open(SocketClusterServer server, bool closesAtOnce = true)
     {
-        var transport = new InMemoryTransport(closesAtOnce);
+        var transport = new InMemoryTransport(closesAtOnce, server.Options.InboundWindow);
         server.Accept(transport, SocketRequest.Empty);
         await transport.Attached.WaitAsync(TimeSpan.FromSeconds(10));
         return transport;

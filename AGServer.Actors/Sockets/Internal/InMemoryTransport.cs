@@ -1,31 +1,41 @@
 using System.Text;
 using System.Threading.Channels;
 using Akka.Actor;
-using AGServer.Sockets.Internal;
 
 namespace AGServer.Sockets.Internal;
 
 /// <summary>
 /// A socket's connection with no network, for tests and in-process clients: the caller plays the client, pushing frames
 /// in (<see cref="Receive(string)"/>) and reading the frames and the close the socket sent out. Open one with
-/// <see cref="ConnectAsync"/>. Frames are strings (the protocol's JSON); nothing bounds what the socket sends.
+/// <see cref="ConnectAsync"/>. Frames are strings (the protocol's JSON); nothing bounds what the socket sends. Inbound
+/// it keeps the socket's window as the WebSocket transport does: <see cref="Receive(byte[])"/> hands the frame on, then
+/// waits while the window is full, as a connection that stopped being read would.
 /// </summary>
 internal sealed class InMemoryTransport : ISocketTransport
 {
     private readonly bool _closesAtOnce;
+    private readonly int _inboundWindow;
+    private readonly Lock _gate = new();
+    private long _held;
+    private TaskCompletionSource? _reopened;
 
     /// <param name="closesAtOnce">
     /// Whether the connection is gone as soon as the server sent its close; false keeps it until the client hangs up,
     /// as a client that does not answer a close does.
     /// </param>
-    public InMemoryTransport(bool closesAtOnce = true) => _closesAtOnce = closesAtOnce;
+    /// <param name="inboundWindow">The socket's inbound window (its server's <c>InboundWindow</c>).</param>
+    public InMemoryTransport(bool closesAtOnce = true, int inboundWindow = Server.AGServerOptions.DefaultInboundWindow)
+    {
+        _closesAtOnce = closesAtOnce;
+        _inboundWindow = inboundWindow;
+    }
 
     /// <summary>Opens a socket on <paramref name="server"/> over a new in-memory connection, its handshake still to do.</summary>
     public static async Task<InMemoryTransport> ConnectAsync(SocketClusterServer server, bool closesAtOnce = true,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(server);
-        var transport = new InMemoryTransport(closesAtOnce);
+        var transport = new InMemoryTransport(closesAtOnce, server.Options.InboundWindow);
         server.Accept(transport, SocketRequest.Empty);
         await transport.Attached.WaitAsync(cancellationToken);
         return transport;
@@ -43,9 +53,76 @@ internal sealed class InMemoryTransport : ISocketTransport
     /// <summary>Bytes the socket actor has released (finished with) so far.</summary>
     public long BytesReleased => Interlocked.Read(ref _released);
 
-    void ISocketTransport.ReleaseInbound(int bytes) => Interlocked.Add(ref _released, Math.Max(bytes, 1));
+    /// <summary>Bytes of frames and items the socket holds in its window now.</summary>
+    public long BytesHeld
+    {
+        get
+        {
+            lock (_gate) return _held;
+        }
+    }
 
-    void ISocketTransport.Abort() => Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
+    /// <summary>True while the window is full: the next frame waits until half of it is released.</summary>
+    public bool IsInboundPaused
+    {
+        get
+        {
+            lock (_gate) return _reopened is not null;
+        }
+    }
+
+    void ISocketTransport.ReleaseInbound(int bytes)
+    {
+        Interlocked.Add(ref _released, Math.Max(bytes, 1));
+        TaskCompletionSource? reopened = null;
+        lock (_gate)
+        {
+            _held -= Math.Max(bytes, 1);
+            if (_held <= _inboundWindow / 2) (reopened, _reopened) = (_reopened, null);
+        }
+        reopened?.TrySetResult();
+    }
+
+    bool ISocketTransport.ChargeInbound(int bytes)
+    {
+        lock (_gate)
+        {
+            _held += bytes;
+            _charged += bytes;
+            if (_charged < _inboundWindow) return false;
+            _actorWaits = true;
+            return true;
+        }
+    }
+
+    void ISocketTransport.ReleaseCharge(int bytes)
+    {
+        var tellActor = false;
+        lock (_gate)
+        {
+            _charged -= bytes;
+            if (_actorWaits && _charged <= _inboundWindow / 2) (tellActor, _actorWaits) = (true, false);
+        }
+        ((ISocketTransport)this).ReleaseInbound(bytes);
+        if (tellActor) Attached.Result.Tell(TransportMessages.InboundReopened.Instance);
+    }
+
+    private long _charged;
+    private bool _actorWaits;
+
+    /// <summary>The connection is gone: a client waiting for the window goes on (its frames go nowhere).</summary>
+    private void Reopen()
+    {
+        TaskCompletionSource? reopened;
+        lock (_gate) (reopened, _reopened) = (_reopened, null);
+        reopened?.TrySetResult();
+    }
+
+    void ISocketTransport.Abort()
+    {
+        Reopen();
+        Attached.Result.Tell(new TransportMessages.TransportClosed(1006, null));
+    }
 
     /// <summary>The socket's actor, once the server attached one to this connection.</summary>
     public Task<IActorRef> Attached => _attached.Task;
@@ -68,6 +145,7 @@ internal sealed class InMemoryTransport : ISocketTransport
 
     ValueTask ISocketTransport.CloseOutputAsync(int code, string? reason)
     {
+        Reopen();
         if (_closed.TrySetResult((code, reason)) && _closesAtOnce)
         {
             Attached.Result.Tell(new TransportMessages.TransportClosed(code, reason));
@@ -79,15 +157,30 @@ internal sealed class InMemoryTransport : ISocketTransport
     /// <summary>Delivers a frame from the "client".</summary>
     public Task Receive(string frame) => Receive(Encoding.UTF8.GetBytes(frame));
 
-    /// <summary>Delivers a frame of any bytes (not necessarily UTF-8) from the "client".</summary>
+    /// <summary>
+    /// Delivers a frame of any bytes (not necessarily UTF-8) from the "client"; completes once the window has room for
+    /// the next one.
+    /// </summary>
     public async Task Receive(byte[] frame)
     {
         BytesReceived += frame.Length;
-        (await Attached).Tell(new TransportMessages.FrameReceived(frame));
+        var actor = await Attached;
+        Task? full;
+        lock (_gate)
+        {
+            _held += Math.Max(frame.Length, 1);
+            full = _held >= _inboundWindow && !_over.IsCancellationRequested ? (_reopened ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : null;
+        }
+        actor.Tell(new TransportMessages.FrameReceived(frame));
+        if (full is not null) await full;
     }
 
     /// <summary>The client hangs up.</summary>
-    public async Task HangUp(int code) => (await Attached).Tell(new TransportMessages.TransportClosed(code, null));
+    public async Task HangUp(int code)
+    {
+        Reopen();
+        (await Attached).Tell(new TransportMessages.TransportClosed(code, null));
+    }
 
     /// <summary>The frames the server sent, in order.</summary>
     public ChannelReader<string> Sent => _sent.Reader;

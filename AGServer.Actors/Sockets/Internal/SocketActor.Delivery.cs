@@ -6,9 +6,9 @@ using AGServer.Streams.Internal;
 namespace AGServer.Sockets.Internal;
 
 /// <summary>
-/// Delivery of invokes and transmits to application streams. Bounded both ways: a socket stops processing its packets
-/// while it has <see cref="Server.AGServerOptions.InboundItemLimit"/> items (or <see cref="Server.AGServerOptions.InboundWindow"/>
-/// bytes) that consumers have not taken yet. Packets that arrive before anything consumes their procedure or receiver
+/// Delivery of invokes and transmits to application streams. Bounded by the socket's one inbound window: an item that
+/// no consumer took yet holds its charge of it (<see cref="AGServerSocket.ChargeInboundItem"/>), so a slow consumer
+/// stops the reading of the sockets that call it, and of no other. Packets that arrive before anything consumes their procedure or receiver
 /// (an application setting up per-socket procedures in its connection listener does so on another thread, after the
 /// socket is open) are held in order until a consumer attaches, for at most
 /// <see cref="Server.AGServerOptions.UnclaimedPacketHold"/> ms and <see cref="Server.AGServerOptions.UnclaimedPacketLimit"/>
@@ -27,31 +27,25 @@ internal sealed partial class SocketActor
         public static readonly ExpireUnclaimed Instance = new();
     }
 
-    /// <summary>Consumers took enough of this socket's items (below half the limits): packet processing may go on.</summary>
-    internal sealed record InboundItemsDrained
-    {
-        public static readonly InboundItemsDrained Instance = new();
-    }
-
     private const string UnclaimedTimerKey = "unclaimed";
 
-    private bool _waitingForConsumers;
+    /// <summary>A charge filled the inbound window: processing waits for <see cref="TransportMessages.InboundReopened"/>.</summary>
+    private bool _waitingForWindow;
+
+    /// <summary>Charges an item to the inbound window; a full window suspends processing until it reopens.</summary>
+    private int Charge(RawJson data)
+    {
+        var charge = _socket.ChargeInboundItem(data.Utf8.Length, out var full);
+        if (full && !_waitingForWindow)
+        {
+            _waitingForWindow = true;
+            Suspend();
+        }
+        return charge;
+    }
 
     /// <summary>When the handshake completed (<see cref="Environment.TickCount64"/>): the start of the handler setup time.</summary>
     private long _openedAt;
-
-    /// <summary>
-    /// Counts an item handed to application streams (before it is emitted, so a consumer taking it at once cannot count
-    /// below zero). Over <see cref="Server.AGServerOptions.InboundItemLimit"/> items or
-    /// <see cref="Server.AGServerOptions.InboundWindow"/> bytes, the socket stops processing its packets until consumers
-    /// took half of them; its frames then wait, and the transport stops reading once its window is full.
-    /// </summary>
-    private void Handed(RawJson data)
-    {
-        if (!_socket.InboundItemHanded(data.Utf8.Length) || _waitingForConsumers || !_socket.Stall()) return;
-        _waitingForConsumers = true;
-        Suspend();
-    }
 
     private UnclaimedPackets? _unclaimed;
 
@@ -65,10 +59,10 @@ internal sealed partial class SocketActor
             case ExpireUnclaimed:
                 OnExpireUnclaimed();
                 return true;
-            case InboundItemsDrained:
-                if (_waitingForConsumers)
+            case TransportMessages.InboundReopened:
+                if (_waitingForWindow)
                 {
-                    _waitingForConsumers = false;
+                    _waitingForWindow = false;
                     Resume();
                 }
                 return true;
@@ -193,15 +187,14 @@ internal sealed partial class SocketActor
             var own = _socket.Procedures.Live<AGRequest>(name);
             var shared = _server.Procedures.Live<AGRequest>(name);
             if (own is null && shared is null) return false;
-            var request = new AGRequest(_socket, id, name, data);
-            Handed(data);
+            // Charged before it is emitted, so a consumer taking it at once cannot release what was not charged.
+            var request = new AGRequest(_socket, id, name, data) { InboundCharge = Charge(data) };
             return Reached((own?.Emit(request) ?? false) | (shared?.Emit(request) ?? false), request);
         }
         var ownReceiver = _socket.Receivers.Live<ReceivedMessage>(name);
         var sharedReceiver = _server.Receivers.Live<ReceivedMessage>(name);
         if (ownReceiver is null && sharedReceiver is null) return false;
-        var message = new ReceivedMessage(_socket, name, data);
-        Handed(data);
+        var message = new ReceivedMessage(_socket, name, data) { InboundCharge = Charge(data) };
         return Reached((ownReceiver?.Emit(message) ?? false) | (sharedReceiver?.Emit(message) ?? false), message);
     }
 

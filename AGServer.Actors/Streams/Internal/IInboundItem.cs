@@ -1,9 +1,8 @@
 namespace AGServer.Streams.Internal;
 
 /// <summary>
-/// A request or message a socket handed to application streams. It counts against its socket's
-/// <see cref="Server.AGServerOptions.InboundItemLimit"/> until a consumer takes it (or it is dropped), and an item
-/// whose socket has closed is not handed to application code.
+/// A request or message a socket handed to application streams. It holds its charge of the socket's inbound window
+/// until a consumer takes it (or it is dropped), and an item whose socket has closed is not handed to application code.
 /// </summary>
 internal interface IInboundItem
 {

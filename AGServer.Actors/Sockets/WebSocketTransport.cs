@@ -233,12 +233,14 @@ internal sealed class WebSocketTransport : ISocketTransport
     public void ReleaseCharge(int bytes)
     {
         var tellActor = false;
+        TaskCompletionSource? reopened;
         lock (_gate)
         {
             _charged -= bytes;
             if (_actorWaits && _charged <= _inboundWindow / 2) (tellActor, _actorWaits) = (true, false);
+            Release(bytes, out reopened);
         }
-        ReleaseInbound(bytes);
+        reopened?.TrySetResult();
         if (tellActor) _actor.Tell(InboundReopened.Instance);
     }
 
@@ -248,15 +250,19 @@ internal sealed class WebSocketTransport : ISocketTransport
 
     public void ReleaseInbound(int bytes)
     {
-        TaskCompletionSource? reopened = null;
-        lock (_gate)
-        {
-            _inboundHeld -= Math.Max(bytes, 1);
-            // Still reading: the node's budget gets the bytes back (once reading ended, it got all of them back then).
-            if (!_receiveEnded) _budget?.Release(Math.Max(bytes, 1));
-            if (_inboundHeld <= _inboundWindow / 2) (reopened, _inboundReopened) = (_inboundReopened, null);
-        }
+        TaskCompletionSource? reopened;
+        lock (_gate) Release(bytes, out reopened);
         reopened?.TrySetResult();
+    }
+
+    /// <summary>Gives <paramref name="bytes"/> back to the window (under the gate); <paramref name="reopened"/>: the reader to wake.</summary>
+    private void Release(int bytes, out TaskCompletionSource? reopened)
+    {
+        reopened = null;
+        _inboundHeld -= Math.Max(bytes, 1);
+        // Still reading: the node's budget gets the bytes back (once reading ended, it got all of them back then).
+        if (!_receiveEnded) _budget?.Release(Math.Max(bytes, 1));
+        if (_inboundHeld <= _inboundWindow / 2) (reopened, _inboundReopened) = (_inboundReopened, null);
     }
 
     /// <summary>True while reading is stopped because the inbound window is full.</summary>

@@ -8,9 +8,9 @@ namespace AGServer.Sockets.Internal;
 /// <summary>
 /// Delivery of invokes and transmits to application streams. Bounded by the socket's one inbound window: an item that
 /// no consumer took yet holds its charge of it (<see cref="AGServerSocket.ChargeInboundItem"/>), so a slow consumer
-/// stops the reading of the sockets that call it, and of no other. Packets that arrive before anything consumes their procedure or receiver
-/// (an application setting up per-socket procedures in its connection listener does so on another thread, after the
-/// socket is open) are held in order until a consumer attaches, for at most
+/// stops the reading of the sockets that call it, and of no other. Packets that arrive before anything consumes their
+/// procedure or receiver (an application setting up per-socket procedures in its connection listener does so on
+/// another thread, after the socket is open) are held in order until a consumer attaches, for at most
 /// <see cref="Server.AGServerOptions.UnclaimedPacketHold"/> ms and <see cref="Server.AGServerOptions.UnclaimedPacketLimit"/>
 /// packets, then dropped as socketcluster-server drops them.
 /// </summary>

@@ -189,6 +189,14 @@ internal sealed class SocketOutbox
 
     private static void HandOff(List<SocketOutbox> run)
     {
+        if (run.Count == 1)
+        {
+            // A channel with one local subscriber (a private channel, say): its own work item, no array for a run of one.
+            var outbox = run[0];
+            run.Clear();
+            ThreadPool.UnsafeQueueUserWorkItem(static outbox => _ = outbox.DrainAsync(), outbox, preferLocal: false);
+            return;
+        }
         var outboxes = run.ToArray();
         run.Clear();
         ThreadPool.UnsafeQueueUserWorkItem(static outboxes =>

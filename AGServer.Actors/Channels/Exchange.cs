@@ -56,13 +56,26 @@ public sealed class Exchange
         return Task.CompletedTask;
     }
 
-    /// <summary>Publishes and completes once this node delivered the message locally and sent it to every subscribed node.</summary>
+    /// <summary>
+    /// Publishes and completes once this node delivered the message locally and sent it to every subscribed node; a
+    /// <see cref="BrokerError"/> when the broker refused it or did not answer within 10 s (a channel entity on a node
+    /// that just crashed, say), so a caller sees one error type for an unconfirmed publish.
+    /// </summary>
     public async Task InvokePublishAsync(string channel, object? data, CancellationToken cancellationToken = default)
     {
         var frame = EncodePublish(channel, data);
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var trace = CurrentTrace;
-        var answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation, Trace: trace), AskTimeout, cancellationToken);
+        object answer;
+        try
+        {
+            answer = await Broker.Ask<object>(replyTo => new Publish(channel, frame, replyTo, correlation, Trace: trace), AskTimeout, cancellationToken);
+        }
+        catch (AskTimeoutException)
+        {
+            _metrics?.Published("failed");
+            throw new BrokerError($"The publish on {channel} was not confirmed within {AskTimeout.TotalSeconds:0} s");
+        }
         _metrics?.Published(answer is PublishFailed ? "failed" : "accepted");
         if (answer is PublishFailed failed) throw new BrokerError(failed.Reason);
     }

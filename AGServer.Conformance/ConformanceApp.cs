@@ -24,7 +24,7 @@ public static class ConformanceApp
     private sealed record LoginRequest(JsonElement Token, int? ExpiresIn);
 
     /// <summary>Calls that wait (on a timer, or on the client) without holding up the socket's other calls.</summary>
-    private static readonly HandlerOptions Overlapping = new() { Ordering = HandlerOrdering.None };
+    private static readonly HandlerOptions Overlapping = new() { InOrderPerSocket = false };
 
     /// <summary>
     /// Channels matching <c>hist/*</c> keep their last 100 publications for 5 minutes, track presence and recover

@@ -74,8 +74,8 @@ public sealed class EventRecorder
         string? id = null;
         switch (any.Event)
         {
-            case HandshakeEvent e:
-                id = e.Socket.Id;
+            case AGServerSocket handshaken:
+                id = handshaken.Id;
                 break;
             case ConnectEvent e:
                 id = e.Socket.Id;
@@ -85,16 +85,13 @@ public sealed class EventRecorder
                 id = e.Socket.Id;
                 entry["channel"] = e.Channel;
                 break;
-            case AuthenticateEvent e:
+            case AuthEvent e:
                 id = e.Socket.Id;
-                break;
-            case DeauthenticateEvent e:
-                id = e.Socket.Id;
-                break;
-            case AuthStateChangeEvent e:
-                id = e.Socket.Id;
-                entry["oldAuthState"] = Name(e.OldAuthState);
-                entry["newAuthState"] = Name(e.NewAuthState);
+                if (any.Name == ServerEvents.AuthenticationStateChange.Name)
+                {
+                    entry["oldAuthState"] = Name(e.OldAuthState);
+                    entry["newAuthState"] = Name(e.NewAuthState);
+                }
                 break;
             case BadAuthTokenEvent e:
                 id = e.Socket.Id;

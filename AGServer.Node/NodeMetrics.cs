@@ -14,9 +14,9 @@ namespace AGServer.Hosting;
 /// A node's telemetry through OpenTelemetry, each part off unless turned on (<c>--Metrics:Prometheus=true</c>,
 /// <c>Metrics__Prometheus=true</c>...): metrics scraped by Prometheus on <c>/metrics</c> (<c>Metrics:Prometheus</c>)
 /// or pushed by OTLP (<c>Metrics:Otlp</c>), traces pushed by OTLP (<c>Tracing:Otlp</c>; the spans of
-/// <see cref="AGServerTelemetry.ActivitySourceName"/>). OTLP goes where OpenTelemetry's own settings say
+/// <see cref="SocketClusterServer.ActivitySourceName"/>). OTLP goes where OpenTelemetry's own settings say
 /// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>; gRPC on localhost:4317 by default).
-/// Metrics are AGServer's own (<see cref="AGServerTelemetry.MeterName"/>) and .NET's <c>System.Runtime</c> meter (GC
+/// Metrics are AGServer's own (<see cref="SocketClusterServer.MeterName"/>) and .NET's <c>System.Runtime</c> meter (GC
 /// heap and collections, thread pool, lock contention, the process's CPU time and working set). The node names itself
 /// <c>service.name</c> <c>agserver</c> (<c>Metrics:ServiceName</c> or OpenTelemetry's <c>OTEL_SERVICE_NAME</c> change
 /// it), with its version and, as <c>service.instance.id</c>, its cluster address (in Prometheus's <c>target_info</c>).
@@ -53,12 +53,12 @@ public static class NodeMetrics
         {
             telemetry.WithMetrics(metrics =>
             {
-                metrics.AddMeter(AGServerTelemetry.MeterName, RuntimeMeterName);
+                metrics.AddMeter(SocketClusterServer.MeterName, RuntimeMeterName);
                 if (prometheus) metrics.AddPrometheusExporter();
                 if (otlpMetrics) metrics.AddOtlpExporter();
             });
         }
-        if (otlpTraces) telemetry.WithTracing(tracing => tracing.AddSource(AGServerTelemetry.ActivitySourceName).AddOtlpExporter());
+        if (otlpTraces) telemetry.WithTracing(tracing => tracing.AddSource(SocketClusterServer.ActivitySourceName).AddOtlpExporter());
     }
 
     /// <summary>Prometheus scrapes on <c>/metrics</c>, when <c>Metrics:Prometheus</c> is on (nothing otherwise).</summary>

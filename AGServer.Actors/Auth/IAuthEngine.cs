@@ -4,9 +4,6 @@ using AGServer.Protocol;
 
 namespace AGServer.Auth;
 
-/// <summary>Options of one signing: seconds until expiry, or null when the payload carries its own <c>exp</c>.</summary>
-public sealed record AuthSignOptions(int? ExpiresIn);
-
 /// <summary>
 /// Verifies and signs auth tokens (ag-auth). Replaceable through <c>AGServerOptions.AuthEngine</c> or
 /// <c>SocketClusterServer.SetAuthEngine</c>. The algorithms and keys are fixed when the engine is made: a token never chooses them.
@@ -21,6 +18,9 @@ public interface IAuthEngine
     /// </summary>
     ValueTask<JsonElement> VerifyTokenAsync(string? signedToken, CancellationToken cancellationToken = default);
 
-    /// <summary>Signs <paramref name="payload"/> (it has <c>iat</c>, and <c>exp</c> unless <see cref="AuthSignOptions.ExpiresIn"/> is set).</summary>
-    ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Signs <paramref name="payload"/>, adding <c>iat</c> and, when <paramref name="expiresIn"/> (seconds) is set,
+    /// <c>exp</c>; it is null when the payload carries its own <c>exp</c>.
+    /// </summary>
+    ValueTask<string> SignTokenAsync(JsonObject payload, int? expiresIn, CancellationToken cancellationToken = default);
 }

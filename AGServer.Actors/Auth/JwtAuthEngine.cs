@@ -14,7 +14,7 @@ namespace AGServer.Auth;
 /// <c>jsonwebtoken</c> package that socketcluster-server uses. HS256 with <c>AuthKey</c> by default; RS*, PS* or ES*
 /// with a PEM key pair. Only the configured algorithms verify; <c>alg: none</c> never does.
 /// </summary>
-public sealed class JwtAuthEngine : IAuthEngine
+internal sealed class JwtAuthEngine : IAuthEngine
 {
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
     private readonly SigningCredentials _signing;
@@ -83,12 +83,12 @@ public sealed class JwtAuthEngine : IAuthEngine
         return document.RootElement.Clone();
     }
 
-    public ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default)
+    public ValueTask<string> SignTokenAsync(JsonObject payload, int? expiresIn, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         payload["iat"] = now;
-        if (options.ExpiresIn is { } expiresIn) payload["exp"] = now + expiresIn;
+        if (expiresIn is { } seconds) payload["exp"] = now + seconds;
         return ValueTask.FromResult(_handler.CreateToken(payload.ToJsonString(), _signing));
     }
 

@@ -15,8 +15,9 @@ namespace AGServer.Auth;
 /// while the tokens they refuse could still be valid (<see cref="Server.AGServerOptions.AuthDefaultExpiry"/> after they
 /// were made, or the block's end), and survive the restart of any node while another holds them, and a restart of
 /// every node at once when the nodes have a data directory (<see cref="Hosting.NodeOptions.DataDirectory"/>).
+/// Public through <see cref="Server.UserDirectory"/> (<c>server.Users</c>).
 /// </summary>
-public sealed class Revocations
+internal sealed class Revocations
 {
     private static readonly LWWDictionaryKey<string, long> UsersKey = new("agserver-revoked-users");
     private static readonly LWWDictionaryKey<string, long> TokensKey = new("agserver-revoked-tokens");

@@ -205,7 +205,7 @@ public sealed record NodeOptions
     /// <summary>
     /// This node's Akka settings (cluster.hocon with this node's hostname, cluster port and seeds) for an actor system
     /// made without Akka.Hosting, e.g. <c>ActorSystem.Create(NodeOptions.ActorSystemName, node.ToAkkaConfig())</c>;
-    /// with Akka.Hosting, <see cref="AGServerAkkaExtensions.WithAGServer"/> adds the same.
+    /// with Akka.Hosting, <see cref="AGServerHostingExtensions.WithAGServer"/> adds the same.
     /// </summary>
     public Akka.Configuration.Config ToAkkaConfig() => AkkaConfig.For(this);
 

@@ -20,7 +20,7 @@ internal static class WebUiEndpoints
     public static void Map(IEndpointRouteBuilder endpoints, SocketClusterServer server)
     {
         var options = server.Options;
-        if (options.WebUi.DashboardEnabled)
+        if (options.DashboardEnabled)
         {
             MapPages(endpoints, "dashboard");
             foreach (var asset in ChartAssets)
@@ -28,8 +28,8 @@ internal static class WebUiEndpoints
                     ? found
                     : Results.Text($"The chart library ({asset}) was not built in: run `npm ci --prefix web`, then build again.", statusCode: 503));
         }
-        if (options.WebUi.DemoEnabled) MapPages(endpoints, "demo");
-        if (options.WebUi.DashboardEnabled || options.WebUi.DemoEnabled)
+        if (options.DemoEnabled) MapPages(endpoints, "demo");
+        if (options.DashboardEnabled || options.DemoEnabled)
         {
             endpoints.MapGet("/agserver/web.css", () => Asset("web.css"));
             endpoints.MapGet("/agserver/" + ClientBundle, () => Asset(ClientBundle) is { } bundle

@@ -24,7 +24,7 @@ public static class CloseCodes
     /// <summary>Not a SocketCluster code: the client stopped reading and its outbound queue hit <c>OutboundQueueLimit</c>.</summary>
     public const int OutboundQueueOverflow = 4100;
 
-    /// <summary>Not a SocketCluster code: the socket's user was blocked (<c>server.Revocations.BlockUserAsync</c>).</summary>
+    /// <summary>Not a SocketCluster code: the socket's user was blocked (<c>server.Users.BlockAsync</c>).</summary>
     public const int UserBlocked = 4103;
 
     /// <summary>Not a SocketCluster code: single-session mode, and the socket's user started a session elsewhere.</summary>

@@ -6,12 +6,12 @@ namespace AGServer.Server;
 
 /// <summary>
 /// The server's metrics, through <see cref="System.Diagnostics.Metrics"/>: one meter named
-/// <see cref="AGServerTelemetry.MeterName"/> (made by the application's <see cref="IMeterFactory"/> when there is one).
+/// <see cref="SocketClusterServer.MeterName"/> (made by the application's <see cref="IMeterFactory"/> when there is one).
 /// Recording costs no allocation; with no listener it is a flag check. docs/OPERATIONS.md lists every instrument.
 /// </summary>
 internal sealed class AGServerMetrics
 {
-    private const string MeterName = AGServerTelemetry.MeterName;
+    private const string MeterName = SocketClusterServer.MeterName;
 
     private readonly Counter<long> _handshakes;
     private readonly Counter<long> _rateLimited;

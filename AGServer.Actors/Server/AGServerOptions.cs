@@ -186,8 +186,17 @@ public sealed class AGServerOptions
     /// <summary>Rate limits per socket, by action and name pattern (none by default); see <see cref="Server.RateLimits"/>.</summary>
     public RateLimits RateLimits { get; set; } = new();
 
-    /// <summary>The admin dashboard and the demo chat: both off by default; the dashboard, on, needs a secret.</summary>
-    public WebUiOptions WebUi { get; set; } = new();
+    /// <summary>
+    /// The admin dashboard (<c>/agserver/dashboard/</c>, served by <c>MapAGServerWebUi()</c>), for a page that logs in
+    /// with <see cref="DashboardSecret"/>. Off by default.
+    /// </summary>
+    public bool DashboardEnabled { get; set; }
+
+    /// <summary>What the dashboard page must give to log in (16 characters at least); required when the dashboard is on.</summary>
+    public string? DashboardSecret { get; set; }
+
+    /// <summary>The demo chat (<c>/agserver/demo/</c>, served by <c>MapAGServerWebUi()</c>). Off by default.</summary>
+    public bool DemoEnabled { get; set; }
 
     /// <summary>
     /// Milliseconds a middleware has to settle an action before it is blocked with a MiddlewareFailedError (fail closed);
@@ -264,7 +273,7 @@ public sealed class AGServerOptions
     internal int SubscribeTimeoutMs => SubscribeTimeout ?? AckTimeout;
     internal int UnclaimedPacketHoldMs => UnclaimedPacketHold ?? AckTimeout;
 
-    /// <summary>The auth engine; a <see cref="Auth.JwtAuthEngine"/> on these options by default. Set in code, not configuration.</summary>
+    /// <summary>The auth engine; by default the built-in JWT engine on these options (its keys and algorithms; wrap <c>server.AuthEngine</c> to extend it). Set in code, not configuration.</summary>
     public Auth.IAuthEngine? AuthEngine { get; set; }
 
     /// <summary>
@@ -350,8 +359,8 @@ public sealed class AGServerOptions
             problems.Add("AuthPrivateKey must be set when AuthPublicKey is set.");
         if (JsonSerializerOptions is null) problems.Add("JsonSerializerOptions must not be null.");
         if (string.IsNullOrWhiteSpace(UserIdClaim)) problems.Add("UserIdClaim must name a token claim (for example sub).");
-        if (WebUi is { DashboardEnabled: true, DashboardSecret: var secret } && (secret is null || secret.Length < 16))
-            problems.Add("WebUi:DashboardSecret must be set to 16 characters or more when WebUi:DashboardEnabled is true (the dashboard page logs in with it).");
+        if (DashboardEnabled && (DashboardSecret is null || DashboardSecret.Length < 16))
+            problems.Add("DashboardSecret must be set to 16 characters or more when DashboardEnabled is true (the dashboard page logs in with it).");
         if (Channels is null) problems.Add("Channels must not be null (leave it empty for plain channels).");
         else problems.AddRange(global::AGServer.Channels.Internal.ChannelFeatureMap.Problems(Channels));
         if (!Enum.IsDefined(MaxSocketsPerUserPolicy))

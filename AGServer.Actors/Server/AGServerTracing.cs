@@ -5,14 +5,14 @@ namespace AGServer.Server;
 
 /// <summary>
 /// The server's traces, through <see cref="System.Diagnostics.Activity"/>: one <see cref="ActivitySource"/> named
-/// <see cref="AGServerTelemetry.ActivitySourceName"/> (export: <see cref="AGServerTelemetry"/>). Spans: a handshake, every answered invoke (the handler runs inside it,
+/// <see cref="SocketClusterServer.ActivitySourceName"/> (export: <see cref="SocketClusterServer.MeterName"/>). Spans: a handshake, every answered invoke (the handler runs inside it,
 /// so its own spans are children), an invoke routed to an actor on any node (<see cref="Sockets.RequestActor"/>
 /// continues the trace there), a publish and its delivery on every other subscribed node. With no listener, nothing is
 /// created: each place checks one flag.
 /// </summary>
 internal static class AGServerTracing
 {
-    public const string SourceName = AGServerTelemetry.ActivitySourceName;
+    public const string SourceName = SocketClusterServer.ActivitySourceName;
 
     /// <summary>The node that recorded a span (its cluster address).</summary>
     internal const string NodeTag = "agserver.node";

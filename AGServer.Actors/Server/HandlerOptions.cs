@@ -1,15 +1,5 @@
 namespace AGServer.Server;
 
-/// <summary>How the calls of one mapped handler are ordered.</summary>
-public enum HandlerOrdering
-{
-    /// <summary>Each socket's calls run one at a time, in the order the socket sent them; sockets run in parallel.</summary>
-    PerSocket,
-
-    /// <summary>Calls start in arrival order and overlap freely, even two of the same socket (which may finish in either order).</summary>
-    None,
-}
-
 /// <summary>How a handler mapped with <c>MapProcedure</c>, <c>MapReceiver</c> or a middleware delegate runs.</summary>
 public sealed record HandlerOptions
 {
@@ -22,14 +12,16 @@ public sealed record HandlerOptions
     /// </summary>
     public int MaxConcurrency { get; init; } = 64;
 
-    /// <summary>Default <see cref="HandlerOrdering.PerSocket"/>: in order per socket, parallel across sockets.</summary>
-    public HandlerOrdering Ordering { get; init; } = HandlerOrdering.PerSocket;
+    /// <summary>
+    /// True (the default): each socket's calls run one at a time, in the order the socket sent them, while sockets run
+    /// in parallel. False: calls start in arrival order and overlap freely, even two of the same socket (which may
+    /// finish in either order).
+    /// </summary>
+    public bool InOrderPerSocket { get; init; } = true;
 
     internal void Validate()
     {
         if (MaxConcurrency <= 0)
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "HandlerOptions.MaxConcurrency must be 1 or more.");
-        if (!Enum.IsDefined(Ordering))
-            throw new ArgumentOutOfRangeException(nameof(Ordering), Ordering, "HandlerOptions.Ordering must be PerSocket or None.");
     }
 }

@@ -12,20 +12,29 @@ namespace AGServer.Server;
 /// </summary>
 public static class ServerEvents
 {
-    public static readonly ListenerName<ErrorEvent> Error = new("error");
-    public static readonly ListenerName<ErrorEvent> Warning = new("warning");
-    public static readonly ListenerName<HandshakeEvent> Handshake = new("handshake");
+    /// <summary>What went wrong: socketcluster-server's <c>{error}</c>.</summary>
+    public static readonly ListenerName<Exception> Error = new("error");
+
+    /// <summary>What went wrong without harm: socketcluster-server's <c>{warning}</c>.</summary>
+    public static readonly ListenerName<Exception> Warning = new("warning");
+
+    /// <summary>A WebSocket was accepted (the socket); its SocketCluster handshake has not happened yet.</summary>
+    public static readonly ListenerName<AGServerSocket> Handshake = new("handshake");
     public static readonly ListenerName<ConnectEvent> Connection = new("connection");
     public static readonly ListenerName<CloseEvent> ConnectionAbort = new("connectionAbort");
     public static readonly ListenerName<CloseEvent> Disconnection = new("disconnection");
     public static readonly ListenerName<CloseEvent> Closure = new("closure");
     public static readonly ListenerName<SubscriptionEvent> Subscription = new("subscription");
     public static readonly ListenerName<SubscriptionEvent> Unsubscription = new("unsubscription");
-    public static readonly ListenerName<AuthenticateEvent> Authentication = new("authentication");
-    public static readonly ListenerName<DeauthenticateEvent> Deauthentication = new("deauthentication");
-    public static readonly ListenerName<AuthStateChangeEvent> AuthenticationStateChange = new("authenticationStateChange");
+    public static readonly ListenerName<AuthEvent> Authentication = new("authentication");
+    public static readonly ListenerName<AuthEvent> Deauthentication = new("deauthentication");
+    public static readonly ListenerName<AuthEvent> AuthenticationStateChange = new("authenticationStateChange");
     public static readonly ListenerName<BadAuthTokenEvent> BadSocketAuthToken = new("badSocketAuthToken");
-    public static readonly ListenerName<ReadyEvent> Ready = new("ready");
+    /// <summary>
+    /// The node joined its cluster and started sharding, once; the item is the node's health at that moment (its
+    /// address, the members it sees). socketcluster-server's <c>ready</c> carries nothing.
+    /// </summary>
+    public static readonly ListenerName<NodeHealth> Ready = new("ready");
 
     /// <summary>
     /// Not in socketcluster-server: every server event above, as <see cref="AnyEvent"/>, in one stream, so a
@@ -33,8 +42,3 @@ public static class ServerEvents
     /// </summary>
     public static readonly ListenerName<AnyEvent> All = new("*");
 }
-
-/// <summary>A WebSocket was accepted; its SocketCluster handshake has not happened yet.</summary>
-public sealed record HandshakeEvent(AGServerSocket Socket);
-
-public sealed record ReadyEvent;

@@ -16,7 +16,7 @@ public sealed partial class SocketClusterServer
     /// as for a delegate handler: data that does not fit, or whose entity id cannot be read, is answered with an
     /// <c>InvalidArgumentsError</c> and never reaches the actor. Then the actor gets an <see cref="ActorRequest"/>
     /// (in a <see cref="ShardingEnvelope"/> keyed by <paramref name="entityId"/> of the data, when given: for a shard
-    /// region started with <see cref="RoutedRequestExtractor"/>), and its reply to the sender is the response: a
+    /// region started with <see cref="ActorRequest.ShardMessageExtractor"/>), and its reply to the sender is the response: a
     /// <see cref="Status.Failure"/> is an error (an <see cref="AGError"/> reaches the client with its name, message and
     /// properties, from any node), no reply within AckTimeout a <c>TimeoutError</c>. An actor derived from
     /// <see cref="RequestActor"/> answers a request it throws on at once. Contained and ordered as

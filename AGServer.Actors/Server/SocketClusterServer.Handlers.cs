@@ -76,7 +76,7 @@ public sealed partial class SocketClusterServer
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= HandlerOptions.Default;
         options.Validate();
-        Func<T, string>? laneOf = options.Ordering == HandlerOrdering.PerSocket ? item => socketOf(item).Id : null;
+        Func<T, string>? laneOf = options.InOrderPerSocket ? item => socketOf(item).Id : null;
         new HandlerConsumer<T>(streams.Stream<T>(name), serve, options.MaxConcurrency, laneOf).Start();
     }
 

@@ -28,6 +28,16 @@ namespace AGServer;
 /// </summary>
 public sealed partial class SocketClusterServer
 {
+    /// <summary>
+    /// The meter's name, for OpenTelemetry's <c>.AddMeter</c> (or <c>dotnet-counters</c>). The default node exports it
+    /// (<c>Metrics:Prometheus</c>, <c>Metrics:Otlp</c>); docs/OPERATIONS.md lists every instrument. With no listener,
+    /// recording is a flag check.
+    /// </summary>
+    public const string MeterName = "AGServer";
+
+    /// <summary>The activity source's name, for OpenTelemetry's <c>.AddSource</c> (<c>Tracing:Otlp</c> in the default node).</summary>
+    public const string ActivitySourceName = "AGServer";
+
     private readonly ConcurrentDictionary<string, AGServerSocket> _clients = new();
     private readonly ConcurrentDictionary<string, AGServerSocket> _pendingClients = new();
     private int _clientsCount;
@@ -91,8 +101,8 @@ public sealed partial class SocketClusterServer
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;
-        if (options.WebUi.DashboardEnabled) Server.Admin.WebUiProcedures.MapDashboard(this, options.WebUi);
-        if (options.WebUi.DemoEnabled) Server.Admin.WebUiProcedures.MapDemo(this);
+        if (options.DashboardEnabled) Server.Admin.WebUiProcedures.MapDashboard(this, options);
+        if (options.DemoEnabled) Server.Admin.WebUiProcedures.MapDemo(this);
         Receivers.ConsumerAttached = consumersChanged;
     }
 
@@ -206,8 +216,8 @@ public sealed partial class SocketClusterServer
     /// <summary>Handler bindings, decided and compiled once per handler method.</summary>
     internal HandlerBinders Binders { get; }
 
-    /// <summary>Token revocation and user blocking, cluster-wide (see <see cref="Auth.Revocations"/>).</summary>
-    public Auth.Revocations Revocations { get; }
+    /// <summary>Token revocation and user blocking, cluster-wide (public as <see cref="Users"/>' revoke and block calls).</summary>
+    internal Auth.Revocations Revocations { get; }
 
     /// <summary>The node's limits on new connections: handshake rate, connections per address.</summary>
     internal Hosting.ConnectionLimits ConnectionLimits { get; }
@@ -276,7 +286,7 @@ public sealed partial class SocketClusterServer
     /// <summary>Completes when the server is ready (see <see cref="IsReady"/>).</summary>
     public Task WhenReady => _ready.Task;
 
-    /// <summary>This server's metrics (meter <see cref="AGServerTelemetry.MeterName"/>).</summary>
+    /// <summary>This server's metrics (meter <see cref="SocketClusterServer.MeterName"/>).</summary>
     internal AGServerMetrics Metrics { get; }
 
     /// <summary>Sockets by id, on any node of the cluster: <c>server.Sockets.Tell(socketId, command)</c>.</summary>
@@ -322,10 +332,10 @@ public sealed partial class SocketClusterServer
     public Source<ReceivedMessage, NotUsed> Receiver(string name) => Receivers.Stream<ReceivedMessage>(name).Source;
 
     /// <summary>Emits an <c>error</c> event.</summary>
-    public void EmitError(Exception error) => Emit(ServerEvents.Error, new ErrorEvent(error));
+    public void EmitError(Exception error) => Emit(ServerEvents.Error, error);
 
     /// <summary>Emits a <c>warning</c> event.</summary>
-    public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, new ErrorEvent(warning));
+    public void EmitWarning(Exception warning) => Emit(ServerEvents.Warning, warning);
 
     /// <summary>
     /// Stops accepting sockets and, unless <paramref name="keepSocketsOpen"/>, disconnects every socket with 1001 so
@@ -482,6 +492,6 @@ public sealed partial class SocketClusterServer
     {
         IsReady = true;
         _ready.TrySetResult();
-        Emit(ServerEvents.Ready, new ReadyEvent());
+        Emit(ServerEvents.Ready, Health());
     }
 }

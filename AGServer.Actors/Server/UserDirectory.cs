@@ -11,7 +11,9 @@ namespace AGServer.Server;
 /// Sockets by user, cluster-wide (<c>server.Users</c>): the user of a socket is the <see cref="AGServerOptions.UserIdClaim"/>
 /// of its auth token. Each node knows its own sockets' users (kept current as sockets authenticate, change token,
 /// deauthenticate and close); a command for a user goes to every node, which hands it to that user's sockets there.
-/// A node that crashed has no sockets left to reach, so nothing is kept for it.
+/// A node that crashed has no sockets left to reach, so nothing is kept for it. Revoking a user's tokens and blocking
+/// a user are here too, replicated to every node (Akka.DistributedData) and enforced at the handshake, on
+/// <c>#authenticate</c> and on live sockets.
 /// </summary>
 public sealed class UserDirectory
 {
@@ -39,6 +41,33 @@ public sealed class UserDirectory
             if (member.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving && !member.UniqueAddress.Equals(cluster.SelfUniqueAddress))
                 _server.System.ActorSelection(SocketClusterServer.ServerActorPath(member.Address)).Tell(new RouteToUser(userId, command), sender);
     }
+
+    /// <summary>
+    /// Refuses every token of <paramref name="userId"/> issued up to <paramref name="issuedBefore"/> (default: now), on
+    /// every node, and deauthenticates the user's live sockets. A token's <c>iat</c> counts whole seconds, so the time
+    /// is rounded up to the second: a token signed in the same second is refused too (fail closed). Completes once a
+    /// majority of the nodes hold it; lasts while the tokens it refuses could still be valid, across restarts.
+    /// </summary>
+    public Task RevokeTokensAsync(string userId, DateTimeOffset? issuedBefore = null, CancellationToken cancellationToken = default) =>
+        _server.Revocations.RevokeUserTokensAsync(userId, issuedBefore, cancellationToken);
+
+    /// <summary>Refuses the token whose <c>jti</c> is <paramref name="tokenId"/>, on every node, and deauthenticates the live sockets that hold it.</summary>
+    public Task RevokeTokenAsync(string tokenId, CancellationToken cancellationToken = default) =>
+        _server.Revocations.RevokeTokenAsync(tokenId, cancellationToken);
+
+    /// <summary>
+    /// Blocks <paramref name="userId"/> until <paramref name="until"/> (default: as long as a token lasts), on every
+    /// node: their tokens are refused (<c>AuthTokenRevokedError</c>) and their live sockets disconnected with 4103.
+    /// </summary>
+    public Task BlockAsync(string userId, DateTimeOffset? until = null, CancellationToken cancellationToken = default) =>
+        _server.Revocations.BlockUserAsync(userId, until, cancellationToken);
+
+    /// <summary>Ends a block of <paramref name="userId"/>.</summary>
+    public Task UnblockAsync(string userId, CancellationToken cancellationToken = default) =>
+        _server.Revocations.UnblockUserAsync(userId, cancellationToken);
+
+    /// <summary>Whether <paramref name="userId"/> is blocked now (this node's view of the replicated blocks).</summary>
+    public bool IsBlocked(string userId) => _server.Revocations.IsBlocked(userId);
 
     /// <summary>This node's sockets of <paramref name="userId"/>.</summary>
     public IReadOnlyCollection<AGServerSocket> Local(string userId) =>

@@ -14,7 +14,7 @@ public sealed partial class AGServerSocket
     /// up a procedure for each socket in the <c>connection</c> listener, at a fraction of the cost of a
     /// <see cref="Procedure(string)"/> stream per socket: the handler runs on the thread pool with no Akka stream (no
     /// actor, no materialisation), so mapping it for every socket costs a few hundred bytes per socket. Requests are
-    /// served one at a time in arrival order; with <see cref="HandlerOrdering.None"/>, up to
+    /// served one at a time in arrival order; with <see cref="HandlerOptions.InOrderPerSocket"/> false, up to
     /// <see cref="HandlerOptions.MaxConcurrency"/> at once. It is a consumer of this socket's procedure stream: it has
     /// the stream's bound (<see cref="AGServerOptions.StreamBufferLimit"/>), shows in its consumer stats, and ends when
     /// the stream is closed or killed or the socket closes.
@@ -46,6 +46,6 @@ public sealed partial class AGServerSocket
     {
         options ??= HandlerOptions.Default;
         options.Validate();
-        return options.Ordering == HandlerOrdering.PerSocket ? 1 : options.MaxConcurrency;
+        return options.InOrderPerSocket ? 1 : options.MaxConcurrency;
     }
 }

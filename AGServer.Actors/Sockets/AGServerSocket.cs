@@ -258,7 +258,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     /// <summary>Emits an <c>error</c> event on the socket and a <c>warning</c> on the server.</summary>
     public void EmitError(Exception error)
     {
-        Emit(SocketEvents.Error, new ErrorEvent(error));
+        Emit(SocketEvents.Error, error);
         Server.EmitWarning(error);
     }
 

@@ -28,6 +28,15 @@ public sealed record ActorRequest(string Name, RawJson Data, string SocketId, st
     /// <summary>The data as <typeparamref name="T"/> (System.Text.Json, camelCase by default).</summary>
     public T? DataAs<T>(JsonSerializerOptions? options = null) => Data.Deserialize<T>(options);
 
+    /// <summary>
+    /// The message extractor for a shard region that serves routed requests (<c>MapProcedure&lt;TData&gt;(name, region,
+    /// entityId)</c>): AGServer sends each request in a <see cref="Akka.Cluster.Sharding.ShardingEnvelope"/> keyed by the
+    /// entity id its <c>entityId</c> function took from checked data, and the extractor reads nothing else, so nothing a
+    /// client sends is read inside the region. Send other messages for these entities in a <c>ShardingEnvelope</c> too.
+    /// </summary>
+    public static Akka.Cluster.Sharding.IMessageExtractor ShardMessageExtractor(int maxNumberOfShards) =>
+        new RoutedRequestExtractor(maxNumberOfShards);
+
     internal static ActorRequest For(string name, RawJson data, AGServerSocket socket, System.Diagnostics.Activity? trace = null) =>
         new(name, data, socket.Id, socket.UserId, socket.ActorRef) { TraceParent = trace is null ? null : Server.AGServerTracing.TraceParent(trace.Context) };
 }

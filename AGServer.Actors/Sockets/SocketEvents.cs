@@ -10,11 +10,14 @@ namespace AGServer.Sockets;
 /// </summary>
 public static class SocketEvents
 {
-    public static readonly ListenerName<ErrorEvent> Error = new("error");
-    public static readonly ListenerName<MessageEvent> Message = new("message");
+    /// <summary>What went wrong: socketcluster-server's <c>{error}</c>.</summary>
+    public static readonly ListenerName<Exception> Error = new("error");
 
-    /// <summary>An inbound frame that is not a SocketCluster packet.</summary>
-    public static readonly ListenerName<MessageEvent> Raw = new("raw");
+    /// <summary>Every inbound frame as text, pongs included: socketcluster-server's <c>{message}</c>.</summary>
+    public static readonly ListenerName<string> Message = new("message");
+
+    /// <summary>An inbound frame that is not a SocketCluster packet, as text.</summary>
+    public static readonly ListenerName<string> Raw = new("raw");
 
     public static readonly ListenerName<ConnectEvent> Connect = new("connect");
 
@@ -29,19 +32,23 @@ public static class SocketEvents
     public static readonly ListenerName<SubscriptionEvent> Subscribe = new("subscribe");
     public static readonly ListenerName<SubscriptionEvent> Unsubscribe = new("unsubscribe");
     public static readonly ListenerName<BadAuthTokenEvent> BadAuthToken = new("badAuthToken");
-    public static readonly ListenerName<AuthenticateEvent> Authenticate = new("authenticate");
-    public static readonly ListenerName<DeauthenticateEvent> Deauthenticate = new("deauthenticate");
-    public static readonly ListenerName<AuthStateChangeEvent> AuthStateChange = new("authStateChange");
-    public static readonly ListenerName<AuthTokenSignedEvent> AuthTokenSigned = new("authTokenSigned");
+    /// <summary>A token was set (every time, also when the socket was authenticated already).</summary>
+    public static readonly ListenerName<AuthEvent> Authenticate = new("authenticate");
+
+    /// <summary>The token was removed (every time, also when the socket had none).</summary>
+    public static readonly ListenerName<AuthEvent> Deauthenticate = new("deauthenticate");
+
+    /// <summary>The auth state changed: authenticated to unauthenticated or back.</summary>
+    public static readonly ListenerName<AuthEvent> AuthStateChange = new("authStateChange");
+
+    /// <summary>The server signed a token for the socket: the signed token.</summary>
+    public static readonly ListenerName<string> AuthTokenSigned = new("authTokenSigned");
     /// <summary>The socket's last event, with the close that ended it; its streams are cleaned up after it.</summary>
     public static readonly ListenerName<CloseEvent> End = new("end");
 
     /// <summary>Not in socketcluster-server: every socket event above, in one stream, in emission order.</summary>
     public static readonly ListenerName<AnyEvent> All = new("*");
 }
-
-/// <summary>An inbound frame as text: every one (message, pongs included) or one that is not a SocketCluster packet (raw).</summary>
-public sealed record MessageEvent(string Message);
 
 public sealed record ConnectEvent(AGServerSocket Socket, string Id, int PingTimeout, bool IsAuthenticated, Exception? AuthError);
 
@@ -57,11 +64,14 @@ public sealed record SubscriptionEvent(AGServerSocket Socket, string Channel, Ra
 
 public sealed record BadAuthTokenEvent(AGServerSocket Socket, Exception AuthError, string SignedAuthToken);
 
-public sealed record AuthenticateEvent(AGServerSocket Socket, System.Text.Json.JsonElement AuthToken);
-
-public sealed record DeauthenticateEvent(AGServerSocket Socket, System.Text.Json.JsonElement? OldAuthToken);
-
-/// <summary><see cref="AuthToken"/> is set when the new state is authenticated.</summary>
-public sealed record AuthStateChangeEvent(AGServerSocket Socket, Auth.AuthState OldAuthState, Auth.AuthState NewAuthState, System.Text.Json.JsonElement? AuthToken);
-
-public sealed record AuthTokenSignedEvent(string SignedAuthToken);
+/// <summary>
+/// A socket's authentication, deauthentication or auth state change (socketcluster-server's <c>{authToken}</c>,
+/// <c>{oldAuthToken}</c> and <c>{oldAuthState, newAuthState, authToken}</c> in one record): the states before and
+/// after, the token it has now (null when unauthenticated) and the one it had before (null when it had none).
+/// </summary>
+public sealed record AuthEvent(
+    AGServerSocket Socket,
+    Auth.AuthState OldAuthState,
+    Auth.AuthState NewAuthState,
+    System.Text.Json.JsonElement? AuthToken,
+    System.Text.Json.JsonElement? OldAuthToken);

@@ -18,7 +18,7 @@ public sealed class AuthEngineTimeoutSpec : ServerTestKit
         public ValueTask<JsonElement> VerifyTokenAsync(string? signedToken, CancellationToken cancellationToken = default) =>
             new(new TaskCompletionSource<JsonElement>().Task);
 
-        public ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default) =>
+        public ValueTask<string> SignTokenAsync(JsonObject payload, int? expiresIn, CancellationToken cancellationToken = default) =>
             new(new TaskCompletionSource<string>().Task);
     }
 

@@ -25,7 +25,7 @@ public sealed class CustomAuthEngineSpec : ServerTestKit
             _ => throw new InvalidOperationException("the key service failed"),
         };
 
-        public ValueTask<string> SignTokenAsync(JsonObject payload, AuthSignOptions options, CancellationToken cancellationToken = default) =>
+        public ValueTask<string> SignTokenAsync(JsonObject payload, int? expiresIn, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult("signed");
     }
 

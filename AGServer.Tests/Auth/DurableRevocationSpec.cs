@@ -27,15 +27,15 @@ public sealed class DurableRevocationSpec : IDisposable
     {
         var issuedBefore = DateTimeOffset.UtcNow.AddSeconds(-10).ToUnixTimeSeconds();
         var first = await StartNode();
-        await first.Revocations.RevokeUserTokensAsync("ann");
-        await first.Revocations.BlockUserAsync("bob", DateTimeOffset.UtcNow.AddMinutes(10));
+        await first.Users.RevokeTokensAsync("ann");
+        await first.Users.BlockAsync("bob", DateTimeOffset.UtcNow.AddMinutes(10));
         await first.System.Terminate();
 
         var second = await StartNode();
         try
         {
             // The node reads its store when its replicator starts; the local view follows the replicator's change notice.
-            await ClusterNodes.Eventually(() => second.Revocations.IsBlocked("bob"), seconds: 20);
+            await ClusterNodes.Eventually(() => second.Users.IsBlocked("bob"), seconds: 20);
             var annsOldToken = JsonDocument.Parse($$"""{"sub":"ann","iat":{{issuedBefore}}}""").RootElement;
             await ClusterNodes.Eventually(() => second.Revocations.Refusal(annsOldToken) is not null, seconds: 20);
             Assert.Null(second.Revocations.Refusal(JsonDocument.Parse("""{"sub":"cy"}""").RootElement));

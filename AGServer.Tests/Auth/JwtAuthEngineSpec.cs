@@ -34,7 +34,7 @@ public sealed class JwtAuthEngineSpec
     public async Task A_signed_token_verifies_and_keeps_its_payload()
     {
         var engine = Hs256();
-        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "ann", ["roles"] = new JsonArray("a", "b") }, new AuthSignOptions(60));
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "ann", ["roles"] = new JsonArray("a", "b") }, 60);
         var payload = await engine.VerifyTokenAsync(signed);
         Assert.Equal("ann", payload.GetProperty("user").GetString());
         Assert.Equal(2, payload.GetProperty("roles").GetArrayLength());
@@ -79,7 +79,7 @@ public sealed class JwtAuthEngineSpec
     [Fact]
     public async Task A_token_signed_with_another_key_is_refused()
     {
-        var foreign = await Hs256("another-secret-entirely").SignTokenAsync(new JsonObject { ["user"] = "x" }, new AuthSignOptions(60));
+        var foreign = await Hs256("another-secret-entirely").SignTokenAsync(new JsonObject { ["user"] = "x" }, 60);
         var error = await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(foreign).AsTask());
         Assert.Equal("invalid signature", error.Message);
     }
@@ -87,7 +87,7 @@ public sealed class JwtAuthEngineSpec
     [Fact]
     public async Task A_tampered_payload_is_refused()
     {
-        var signed = await Hs256().SignTokenAsync(new JsonObject { ["admin"] = false }, new AuthSignOptions(60));
+        var signed = await Hs256().SignTokenAsync(new JsonObject { ["admin"] = false }, 60);
         var parts = signed.Split('.');
         var tampered = $"{parts[0]}.{B64($$"""{"admin":true,"exp":{{Now + 60}}}""")}.{parts[2]}";
         await Assert.ThrowsAsync<AuthTokenInvalidError>(() => Hs256().VerifyTokenAsync(tampered).AsTask());
@@ -133,7 +133,7 @@ public sealed class JwtAuthEngineSpec
             AuthPublicKey = rsa.ExportSubjectPublicKeyInfoPem(),
             AuthAlgorithm = algorithm,
         });
-        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "r" }, new AuthSignOptions(60));
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "r" }, 60);
         Assert.Contains(algorithm, Encoding.UTF8.GetString(Base64UrlEncoder.DecodeBytes(signed.Split('.')[0])));
         Assert.Equal("r", (await engine.VerifyTokenAsync(signed)).GetProperty("user").GetString());
     }
@@ -150,7 +150,7 @@ public sealed class JwtAuthEngineSpec
             AuthPublicKey = ec.ExportSubjectPublicKeyInfoPem(),
         });
         Assert.Equal(algorithm, engine.Algorithm);
-        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "e" }, new AuthSignOptions(60));
+        var signed = await engine.SignTokenAsync(new JsonObject { ["user"] = "e" }, 60);
         Assert.Equal("e", (await engine.VerifyTokenAsync(signed)).GetProperty("user").GetString());
     }
 

@@ -42,7 +42,7 @@ public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestK
         await using var ann = await LoggedIn(two, "ann");
         var oldToken = ann.SignedAuthToken!;
 
-        await one.Revocations.RevokeUserTokensAsync("ann", DateTimeOffset.UtcNow.AddSeconds(1));
+        await one.Users.RevokeTokensAsync("ann", DateTimeOffset.UtcNow.AddSeconds(1));
 
         Assert.Null(await ann.NextTokenAsync());
         await AwaitConditionAsync(() => Task.FromResult(two.Users.Local("ann").Count == 0));
@@ -65,7 +65,7 @@ public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestK
         await using var ann = await LoggedIn(three, "ann");
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await one.Revocations.BlockUserAsync("bob");
+        await one.Users.BlockAsync("bob");
 
         var closes = await Task.WhenAll(new[] { onOne, onTwo, onThree }.Select(socket => socket.Closed)).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.All(closes, close => Assert.Equal(CloseCodes.UserBlocked, close.Code));
@@ -81,15 +81,15 @@ public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestK
         await using var bob = await LoggedIn(two, "bob");
         var token = bob.SignedAuthToken!;
 
-        await one.Revocations.BlockUserAsync("bob");
+        await one.Users.BlockAsync("bob");
 
         Assert.Equal(CloseCodes.UserBlocked, (await bob.Closed.WaitAsync(TimeSpan.FromSeconds(10))).Code);
         await using var back = await ConnectAsync(one, token);
         Assert.False(back.IsAuthenticated);
-        Assert.True(two.Revocations.IsBlocked("bob"));
+        Assert.True(two.Users.IsBlocked("bob"));
 
-        await two.Revocations.UnblockUserAsync("bob");
-        await AwaitConditionAsync(() => Task.FromResult(!one.Revocations.IsBlocked("bob")));
+        await two.Users.UnblockAsync("bob");
+        await AwaitConditionAsync(() => Task.FromResult(!one.Users.IsBlocked("bob")));
         await using var unblocked = await ConnectAsync(one, token);
         Assert.True(unblocked.IsAuthenticated);
     }
@@ -101,7 +101,7 @@ public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestK
         await using var phone = await LoggedIn(two, "cy", tokenId: "phone");
         await using var laptop = await LoggedIn(one, "cy", tokenId: "laptop");
 
-        await one.Revocations.RevokeTokenAsync("phone");
+        await one.Users.RevokeTokenAsync("phone");
 
         Assert.Null(await phone.NextTokenAsync());
         Assert.True(laptop.IsAuthenticated);
@@ -112,11 +112,11 @@ public sealed class RevocationSpec(ITestOutputHelper testOutput) : AGServerTestK
     public async Task A_node_that_joins_after_a_block_learns_it_from_the_cluster()
     {
         var (one, _) = await StartCluster();
-        await one.Revocations.BlockUserAsync("dee");
+        await one.Users.BlockAsync("dee");
 
         // As a restarted node does: it starts empty and gets the cluster's revocations by gossip.
         var three = await StartNodeAsync(o => o.AuthKey = "a key shared by the cluster's nodes");
 
-        await AwaitConditionAsync(() => Task.FromResult(three.Revocations.IsBlocked("dee")), TimeSpan.FromSeconds(15));
+        await AwaitConditionAsync(() => Task.FromResult(three.Users.IsBlocked("dee")), TimeSpan.FromSeconds(15));
     }
 }

@@ -24,7 +24,7 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: test.sh installs Debian's chromium package");
         var seedPort = FreePort.Next();
-        string[] web = ["--AGServer:WebUi:DashboardEnabled=true", $"--AGServer:WebUi:DashboardSecret={Secret}", "--AGServer:WebUi:DemoEnabled=true"];
+        string[] web = ["--AGServer:DashboardEnabled=true", $"--AGServer:DashboardSecret={Secret}", "--AGServer:DemoEnabled=true"];
         _nodes.Add(await NodeProcess.Start(["--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}", .. web]));
         _nodes.Add(await NodeProcess.Start(["--seed", $"127.0.0.1:{seedPort}", .. web]));
         _playwright = await Playwright.CreateAsync();

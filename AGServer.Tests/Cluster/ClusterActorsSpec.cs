@@ -115,7 +115,7 @@ public sealed class ClusterActorsSpec
         foreach (var node in cluster.Nodes)
         {
             var region = Akka.Cluster.Sharding.ClusterSharding.Get(node.System).Start("thrower", Props.Create<Thrower>(),
-                Akka.Cluster.Sharding.ClusterShardingSettings.Create(node.System), new RoutedRequestExtractor(10));
+                Akka.Cluster.Sharding.ClusterShardingSettings.Create(node.System), ActorRequest.ShardMessageExtractor(10));
             node.Server.MapProcedure<string>("throw", region, kind => kind);
         }
         await using var onTwo = await JsClients.Start(two.Port);

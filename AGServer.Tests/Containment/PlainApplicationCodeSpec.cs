@@ -40,8 +40,8 @@ public sealed class PlainApplicationCodeSpec(ServerFixture fixture) : IClassFixt
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var observing = fixture.Server.Server.ObserveEvents(any =>
         {
-            if (any.Event is not global::AGServer.Streams.ErrorEvent e || e.Error is not KeyNotFoundException) return;
-            lock (errors) errors.Add(e.Error);
+            if (any.Event is not KeyNotFoundException e) return;
+            lock (errors) errors.Add(e);
             seen.TrySetResult();
         });
         await Js.Connect("fragile-event");

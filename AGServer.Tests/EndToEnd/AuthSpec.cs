@@ -158,13 +158,13 @@ public sealed class AuthSpec(AuthServerFixture fixture) : IClassFixture<AuthServ
         var server = fixture.Server.Server;
         var changed = server.Listener(ServerEvents.AuthenticationStateChange)
             .Where(e => e.NewAuthState == AuthState.Authenticated && e.AuthToken!.Value.GetProperty("user").GetString() == "ev")
-            .RunWith(Sink.First<AuthStateChangeEvent>(), server.Materializer);
+            .RunWith(Sink.First<AuthEvent>(), server.Materializer);
         var authenticated = server.Listener(ServerEvents.Authentication)
-            .Where(e => e.AuthToken.TryGetProperty("user", out var user) && user.GetString() == "ev").RunWith(Sink.First<AuthenticateEvent>(), server.Materializer);
+            .Where(e => e.AuthToken!.Value.TryGetProperty("user", out var user) && user.GetString() == "ev").RunWith(Sink.First<AuthEvent>(), server.Materializer);
         await Js.Connect("events");
         await Js.Invoke("events", "login", new { token = new { user = "ev" } });
         Assert.Equal(AuthState.Unauthenticated, (await changed.WaitAsync(TimeSpan.FromSeconds(10))).OldAuthState);
-        Assert.Equal("ev", (await authenticated.WaitAsync(TimeSpan.FromSeconds(10))).AuthToken.GetProperty("user").GetString());
+        Assert.Equal("ev", (await authenticated.WaitAsync(TimeSpan.FromSeconds(10))).AuthToken!.Value.GetProperty("user").GetString());
     }
 }
 

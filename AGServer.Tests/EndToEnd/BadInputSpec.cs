@@ -45,7 +45,7 @@ public sealed class BadInputSpec : IAsyncLifetime
         var raw = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var socket = await RawSocket.Connect(_server.Url);
         var serverSocket = _server.Server.Clients[socket.Id!];
-        _ = serverSocket.Listener(SocketEvents.Raw).RunForeach(e => raw.TrySetResult(e.Message), _server.Server.Materializer);
+        _ = serverSocket.Listener(SocketEvents.Raw).RunForeach(e => raw.TrySetResult(e), _server.Server.Materializer);
 
         await socket.Send(frame);
         Assert.Equal(frame, await raw.Task.WaitAsync(TimeSpan.FromSeconds(10)));

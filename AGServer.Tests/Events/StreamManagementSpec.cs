@@ -81,7 +81,7 @@ public sealed class StreamManagementSpec : ServerTestKit
             requested.TrySetResult();
             return r;
         }).RunWith(Sink.Seq<AGRequest>(), server.Materializer);
-        var listener = socket.Listener(SocketEvents.Raw).RunWith(Sink.Seq<MessageEvent>(), server.Materializer);
+        var listener = socket.Listener(SocketEvents.Raw).RunWith(Sink.Seq<string>(), server.Materializer);
         await transport.Receive("""{"event":"p","data":1,"cid":5}""");
         await transport.Receive("raw text");
         await requested.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -149,7 +149,7 @@ public sealed class StreamManagementSpec : ServerTestKit
 
         var procedure = socket.Procedure("late").RunWith(Sink.Ignore<AGRequest>(), server.Materializer);
         var receiver = socket.Receiver("late").RunWith(Sink.Ignore<ReceivedMessage>(), server.Materializer);
-        var listener = socket.Listener(SocketEvents.Message).RunWith(Sink.Ignore<MessageEvent>(), server.Materializer);
+        var listener = socket.Listener(SocketEvents.Message).RunWith(Sink.Ignore<string>(), server.Materializer);
         await Task.WhenAll(procedure, receiver, listener).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(socket.GetAllProceduresConsumerStatsList());
     }

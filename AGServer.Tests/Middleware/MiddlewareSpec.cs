@@ -110,8 +110,8 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     public async Task A_block_is_emitted_as_a_server_warning()
     {
         var server = _fixture.Server.Server;
-        var warning = server.Listener(ServerEvents.Warning).Where(w => w.Error is AGError { Name: "WarnedError" })
-            .RunWith(Sink.First<ErrorEvent>(), server.Materializer);
+        var warning = server.Listener(ServerEvents.Warning).Where(w => w is AGError { Name: "WarnedError" })
+            .RunWith(Sink.First<Exception>(), server.Materializer);
         On(MiddlewareType.Inbound, ActionType.Invoke, a => a.Block(new AGError("WarnedError", "noted")));
         var c = NewClient();
         await Js.Connect(c);
@@ -468,8 +468,8 @@ public sealed class MiddlewareSpec : IClassFixture<MiddlewareFixture>, IDisposab
     public async Task An_outbound_publish_blocked_with_an_error_is_not_delivered_and_is_emitted_as_a_warning()
     {
         var server = _fixture.Server.Server;
-        var warning = server.Listener(ServerEvents.Warning).Where(w => w.Error is AGError { Name: "OutboundRefusedError" })
-            .RunWith(Sink.First<ErrorEvent>(), server.Materializer);
+        var warning = server.Listener(ServerEvents.Warning).Where(w => w is AGError { Name: "OutboundRefusedError" })
+            .RunWith(Sink.First<Exception>(), server.Materializer);
         _fixture.Decide(MiddlewareType.Outbound, action =>
         {
             if (action.Channel == "refused-out") action.Block(new AGError("OutboundRefusedError", "not for you"));

@@ -9,7 +9,7 @@ public sealed class DemoLoginSpec : AGServerTestKit
     [Fact]
     public async Task A_demo_login_makes_a_demo_user_that_no_application_user_id_can_be()
     {
-        var server = await StartServerAsync(o => o.WebUi.DemoEnabled = true);
+        var server = await StartServerAsync(o => o.DemoEnabled = true);
         await using var visitor = await ConnectAsync();
 
         var answer = await visitor.InvokeAsync<System.Text.Json.JsonElement>("agserver/demo/login", new { name = "ann" });

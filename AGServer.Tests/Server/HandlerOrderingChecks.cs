@@ -59,7 +59,7 @@ internal static class HandlerOrderingChecks
         {
             if (name == "first") await gate.Task;
             return name;
-        }, new HandlerOptions { Ordering = HandlerOrdering.None });
+        }, new HandlerOptions { InOrderPerSocket = false });
         await using var client = await connect();
 
         var first = client.InvokeAsync<string>("step", "first");

@@ -49,7 +49,7 @@ public sealed class SocketHandlersSpec : AGServerTestKit
     {
         var server = await StartWithPerSocket(socket => socket.MapProcedure("half", (int n) =>
             n % 2 == 0 ? n / 2 : throw new InvalidOperationException($"{n} is odd")));
-        var errors = Channel.CreateUnbounded<ErrorEvent>();
+        var errors = Channel.CreateUnbounded<Exception>();
         _ = server.Listener(ServerEvents.Error).RunForeach(e => errors.Writer.TryWrite(e), server.Materializer);
         await using var client = await ConnectAsync();
 
@@ -60,7 +60,7 @@ public sealed class SocketHandlersSpec : AGServerTestKit
         Assert.Equal("InvalidArgumentsError", invalid.Name);
         Assert.Equal(5, await client.InvokeAsync<int>("half", 10));
         var reported = await errors.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal("3 is odd", reported.Error.Message);
+        Assert.Equal("3 is odd", reported.Message);
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public sealed class WebUiSpec : IAsyncLifetime
     {
         _server = await TestServer.Start(options =>
         {
-            options.WebUi.DashboardEnabled = true;
-            options.WebUi.DashboardSecret = Secret;
+            options.DashboardEnabled = true;
+            options.DashboardSecret = Secret;
         });
         _js = await JsClients.Start(_server.Port);
     }
@@ -104,8 +104,8 @@ public sealed class WebUiSpec : IAsyncLifetime
     [Fact]
     public void A_dashboard_without_a_long_enough_secret_is_refused_at_start()
     {
-        var options = new AGServer.Server.AGServerOptions { WebUi = { DashboardEnabled = true, DashboardSecret = "short" } };
+        var options = new AGServer.Server.AGServerOptions { DashboardEnabled = true, DashboardSecret = "short" };
         var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(options.Validate);
-        Assert.Contains("WebUi:DashboardSecret must be set to 16 characters or more", error.Message);
+        Assert.Contains("DashboardSecret must be set to 16 characters or more", error.Message);
     }
 }

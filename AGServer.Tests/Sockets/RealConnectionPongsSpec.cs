@@ -36,7 +36,7 @@ public sealed class RealConnectionPongsSpec
 
         // With a message listener, the pongs go to the socket's actor again and the listener hears them.
         var heard = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = socket.Listener(SocketEvents.Message).RunForeach(message => heard.TrySetResult(message.Message), server.Materializer);
+        _ = socket.Listener(SocketEvents.Message).RunForeach(message => heard.TrySetResult(message), server.Materializer);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (!heard.Task.IsCompleted && !deadline.IsCancellationRequested)
         {

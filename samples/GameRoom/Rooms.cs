@@ -12,7 +12,7 @@ public static class Rooms
     {
         // README:rooms
         var rooms = ClusterSharding.Get(server.System).Start("room", Props.Create<Room>(), ClusterShardingSettings.Create(server.System),
-            new RoutedRequestExtractor(30));
+            ActorRequest.ShardMessageExtractor(30));
         server.MapProcedure<Move>("move", rooms, move => move.Room);      // each "move" invoke goes to its room
         // README:end
         return rooms;

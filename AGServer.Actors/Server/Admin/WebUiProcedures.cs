@@ -32,7 +32,7 @@ internal static class WebUiProcedures
 
     private static readonly ConditionalWeakTable<AGServerSocket, object> Admins = new();
 
-    public static void MapDashboard(SocketClusterServer server, WebUiOptions options)
+    public static void MapDashboard(SocketClusterServer server, AGServerOptions options)
     {
         var secret = Encoding.UTF8.GetBytes(options.DashboardSecret!);
         server.MapProcedure("agserver/admin/login", (AdminLogin login, AGServerSocket socket) =>
@@ -70,24 +70,24 @@ internal static class WebUiProcedures
             server.Sockets.Tell(request.SocketId, SocketCommand.Disconnect(4000, "Disconnected from the AGServer dashboard"));
             return new { ok = true };
         });
-        // Revocation and blocking, cluster-wide (server.Revocations): done once a majority of the nodes hold it.
+        // Revocation and blocking, cluster-wide (server.Users): done once a majority of the nodes hold it.
         server.MapProcedure("agserver/admin/revoke", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
         {
             RequireAdmin(socket);
-            await server.Revocations.RevokeUserTokensAsync(RequireUser(request), cancellationToken: cancellationToken);
+            await server.Users.RevokeTokensAsync(RequireUser(request), cancellationToken: cancellationToken);
             return new { ok = true };
         });
         server.MapProcedure("agserver/admin/block", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
         {
             RequireAdmin(socket);
             DateTimeOffset? until = request.Minutes is > 0 and var minutes ? DateTimeOffset.UtcNow.AddMinutes(minutes) : null;
-            await server.Revocations.BlockUserAsync(RequireUser(request), until, cancellationToken);
+            await server.Users.BlockAsync(RequireUser(request), until, cancellationToken);
             return new { ok = true };
         });
         server.MapProcedure("agserver/admin/unblock", async (UserRequest request, AGServerSocket socket, CancellationToken cancellationToken) =>
         {
             RequireAdmin(socket);
-            await server.Revocations.UnblockUserAsync(RequireUser(request), cancellationToken);
+            await server.Users.UnblockAsync(RequireUser(request), cancellationToken);
             return new { ok = true };
         });
         server.MapProcedure("agserver/admin/publish", async (PublishRequest request, AGServerSocket socket) =>

@@ -56,7 +56,7 @@ internal sealed class ApplicationFailures(SocketClusterServer server, ILogger lo
     /// <summary>The error event; not for a failed consumer of the error event itself, which would feed on its own failures.</summary>
     private void Report(object? item, Exception error)
     {
-        if (item is not ErrorEvent) server.EmitError(error);
+        if (item is not Exception) server.EmitError(error);
     }
 
     private static string StreamOf(object? item) => item switch

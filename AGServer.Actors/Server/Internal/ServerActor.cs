@@ -68,7 +68,7 @@ internal sealed class ServerActor : ReceiveActor, IWithTimers
         Receive<Admin.NodeSeriesQuery>(_ => Sender.Tell(new Admin.NodeSeries(server.NodeAddress, _sampler?.Samples() ?? [])));
         Receive<Admin.ChannelSubscribersQuery>(query => Sender.Tell(Admin.ClusterOverview.LocalSubscribers(server, query.Channel)));
         Receive<Admin.SocketSearch>(search => Sender.Tell(Admin.ClusterOverview.Search(server, search.Text)));
-        if (server.Options.WebUi.DashboardEnabled)
+        if (server.Options.DashboardEnabled)
         {
             _sampler = new Admin.NodeSampler();
             Receive<SampleTick>(_ => _sampler.Add(Admin.ClusterOverview.Figures(server)));

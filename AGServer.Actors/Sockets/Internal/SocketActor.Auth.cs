@@ -124,7 +124,7 @@ internal sealed partial class SocketActor
     private void FinishAuthenticate(long cid, string? signedToken, VerifiedToken verified)
     {
         if (_socket.State == SocketState.Closed) return;
-        var oldAuthState = _socket.AuthState;
+        var (oldAuthState, oldAuthToken) = (_socket.AuthState, _socket.AuthToken);
         if (signedToken is null)
         {
             // Not a token string at all: refused, like jsonwebtoken refuses it, with no token to report.
@@ -139,7 +139,7 @@ internal sealed partial class SocketActor
             if (_socket.State == SocketState.Closed) return;
             if (error is null)
             {
-                TriggerAuthenticationEvents(oldAuthState);
+                TriggerAuthenticationEvents(oldAuthState, oldAuthToken);
                 _socket.SendPacket(OutboundPacket.Response(cid, new AuthenticateResponse(true, null)));
                 return;
             }
@@ -169,7 +169,7 @@ internal sealed partial class SocketActor
             command.Done.TrySetException(new InvalidArgumentsError("The auth token payload must be an object"));
             return;
         }
-        var oldAuthState = _socket.AuthState;
+        var (oldAuthState, oldAuthToken) = (_socket.AuthState, _socket.AuthToken);
         if (command.Options.Algorithm is not null)
             EmitError(new InvalidArgumentsError("Cannot change auth token algorithm at runtime - It must be specified as a config option on launch"));
         // A payload exp wins over expiresIn, which wins over the default expiry.
@@ -178,7 +178,7 @@ internal sealed partial class SocketActor
         ValueTask<string> signing;
         try
         {
-            signing = _server.AuthEngine.SignTokenAsync(payload, new AuthSignOptions(expiresIn));
+            signing = _server.AuthEngine.SignTokenAsync(payload, expiresIn);
         }
         catch (Exception error)
         {
@@ -195,8 +195,8 @@ internal sealed partial class SocketActor
                 return;
             }
             SetAuth(signed, JsonSerializer.SerializeToElement(payload));
-            EmitSocket(SocketEvents.AuthTokenSigned, new AuthTokenSignedEvent(signed));
-            TriggerAuthenticationEvents(oldAuthState);
+            EmitSocket(SocketEvents.AuthTokenSigned, signed);
+            TriggerAuthenticationEvents(oldAuthState, oldAuthToken);
             DeliverToken("#setAuthToken", new TokenData(signed), command.Options.RejectOnFailedDelivery,
                 reason => new AuthError($"Failed to deliver auth token to client - {reason}"), command.Done);
         });
@@ -239,23 +239,18 @@ internal sealed partial class SocketActor
         var oldAuthState = _socket.AuthState;
         var oldAuthToken = _socket.AuthToken;
         SetAuth(null, null);
+        var change = new AuthEvent(_socket, oldAuthState, AuthState.Unauthenticated, null, oldAuthToken);
         if (oldAuthState != AuthState.Unauthenticated)
-        {
-            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange,
-                new AuthStateChangeEvent(_socket, oldAuthState, AuthState.Unauthenticated, null));
-        }
-        EmitBoth(SocketEvents.Deauthenticate, ServerEvents.Deauthentication, new DeauthenticateEvent(_socket, oldAuthToken));
+            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange, change);
+        EmitBoth(SocketEvents.Deauthenticate, ServerEvents.Deauthentication, change);
     }
 
-    private void TriggerAuthenticationEvents(AuthState oldAuthState)
+    private void TriggerAuthenticationEvents(AuthState oldAuthState, JsonElement? oldAuthToken)
     {
-        var token = _socket.AuthToken ?? default;
+        var change = new AuthEvent(_socket, oldAuthState, AuthState.Authenticated, _socket.AuthToken, oldAuthToken);
         if (oldAuthState != AuthState.Authenticated)
-        {
-            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange,
-                new AuthStateChangeEvent(_socket, oldAuthState, AuthState.Authenticated, token));
-        }
-        EmitBoth(SocketEvents.Authenticate, ServerEvents.Authentication, new AuthenticateEvent(_socket, token));
+            EmitBoth(SocketEvents.AuthStateChange, ServerEvents.AuthenticationStateChange, change);
+        EmitBoth(SocketEvents.Authenticate, ServerEvents.Authentication, change);
     }
 
     private void SetAuth(string? signedToken, JsonElement? payload) => _socket.SetAuth(signedToken, payload);

@@ -90,7 +90,7 @@ internal sealed partial class SocketActor
             authError is null ? null : new DehydratedError(authError))));
         BatchAfterHandshake();
         EmitBoth(SocketEvents.Connect, ServerEvents.Connection, new ConnectEvent(_socket, _socket.Id, _options.PingTimeout, isAuthenticated, authError));
-        if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState);
+        if (isAuthenticated) TriggerAuthenticationEvents(oldAuthState, oldAuthToken: null); // a new socket had no token
     }
 
     /// <summary>The handshake's span, from the client's #handshake to the answer (null when nothing records traces).</summary>

@@ -121,7 +121,7 @@ internal sealed partial class SocketActor
     private void Decode(ReadOnlyMemory<byte> frame, int credit)
     {
         if (_socket.Listeners.HasConsumers(SocketEvents.Message.Name))
-            EmitSocket(SocketEvents.Message, new MessageEvent(Encoding.UTF8.GetString(frame.Span)));
+            EmitSocket(SocketEvents.Message, Encoding.UTF8.GetString(frame.Span));
         var packets = _packets ??= new List<InboundPacket>();
         packets.Clear();
         if (frame.Span.SequenceEqual(_pongFrame))
@@ -210,7 +210,7 @@ internal sealed partial class SocketActor
             return;
         }
         if (_socket.Listeners.HasConsumers(SocketEvents.Raw.Name))
-            EmitSocket(SocketEvents.Raw, new MessageEvent(Encoding.UTF8.GetString(frame.Span)));
+            EmitSocket(SocketEvents.Raw, Encoding.UTF8.GetString(frame.Span));
     }
 
     /// <summary>A transmit or invoke: through INBOUND middleware to the application's receiver or procedure streams.</summary>

@@ -227,7 +227,7 @@ internal sealed partial class SocketActor : UntypedActor, IWithTimers
     protected override void PreStart()
     {
         _server.AddPending(_socket);
-        _server.Emit(ServerEvents.Handshake, new HandshakeEvent(_socket));
+        _server.Emit(ServerEvents.Handshake, _socket);
         _handshakeDeadline = _server.HandshakeDeadlines.Add(Self);
         _keepAlive = _server.KeepAlive?.Add(_socket, Self);
         _transport.TakePongsWith(_keepAlive);

@@ -9,13 +9,11 @@ using AGServer.Sockets;
 
 namespace AGServer.Hosting;
 
-/// <summary>
-/// <c>MapAGServer</c>: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints; and, each only
-/// when the application asks for it, the node's health and the web pages. The library adds nothing else to the host:
-/// WebSockets are accepted on the socket path only, and its metrics are a <c>Meter</c> the application exports as it
-/// likes (the AGServer.Node package exports them to Prometheus).
-/// </summary>
-public static class AGServerEndpointRouteBuilderExtensions
+// MapAGServer: serve SocketCluster WebSockets from an ASP.NET Core application's endpoints; and, each only
+// when the application asks for it, the node's health and the web pages. The library adds nothing else to the host:
+// WebSockets are accepted on the socket path only, and its metrics are a Meter the application exports as it
+// likes (the AGServer.Node package exports them to Prometheus).
+public static partial class AGServerHostingExtensions
 {
     /// <summary>
     /// Serves SocketCluster WebSockets on <paramref name="pattern"/> (default: the <c>Path</c> option,

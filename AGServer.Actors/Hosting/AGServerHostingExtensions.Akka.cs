@@ -3,11 +3,9 @@ using LogLevel = Akka.Event.LogLevel;
 
 namespace AGServer.Hosting;
 
-/// <summary>
-/// AGServer's part of an Akka.Hosting actor system. <c>AddAGServer</c> calls it for the system it makes; an application
-/// that runs its own <c>AddAkka</c> calls it in there (before <c>AddAGServer</c>) to share that system.
-/// </summary>
-public static class AGServerAkkaExtensions
+// AGServer's part of an Akka.Hosting actor system. AddAGServer calls it for the system it makes; an application
+// that runs its own AddAkka calls it in there (before AddAGServer) to share that system.
+public static partial class AGServerHostingExtensions
 {
     /// <summary>
     /// Adds AGServer's Akka settings (cluster.hocon: cluster provider, split-brain resolver, sharding, the channel

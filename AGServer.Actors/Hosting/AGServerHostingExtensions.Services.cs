@@ -12,8 +12,12 @@ using AGServer.Server;
 
 namespace AGServer.Hosting;
 
-/// <summary><c>AddAGServer</c>: put an AGServer node inside any ASP.NET Core application.</summary>
-public static class AGServerServiceCollectionExtensions
+/// <summary>
+/// AGServer inside any ASP.NET Core application: <c>AddAGServer</c> registers the node's services,
+/// <c>WithAGServer</c> adds its part to an Akka.Hosting actor system, <c>MapAGServer</c> serves its sockets and
+/// <c>MapAGServerHealth</c> / <c>MapAGServerWebUi</c> the rest. One class, one file per thing it extends.
+/// </summary>
+public static partial class AGServerHostingExtensions
 {
     /// <summary>
     /// Registers an AGServer node: <see cref="AGServerOptions"/> through the Options pattern (bound from the
@@ -21,7 +25,7 @@ public static class AGServerServiceCollectionExtensions
     /// say what to fix), the <see cref="SocketClusterServer"/>, its start and stop with the host, the WebSocket
     /// middleware, and the node's <see cref="NodeOptions"/> (from the configuration: <c>--port</c> makes Kestrel listen
     /// on that port). The actor system comes from Akka.Hosting: this adds one named <c>agserver</c> with
-    /// <see cref="AGServerAkkaExtensions.WithAGServer"/> and <paramref name="configureAkka"/> (the application's own
+    /// <see cref="WithAGServer"/> and <paramref name="configureAkka"/> (the application's own
     /// actors, shard regions and settings, on the same system), unless the application added its own <c>AddAkka</c>
     /// before this call; that one must then call <c>WithAGServer</c>. Called again, it only adds <paramref name="configure"/>.
     /// </summary>

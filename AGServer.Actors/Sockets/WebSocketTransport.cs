@@ -18,7 +18,6 @@ internal sealed class WebSocketTransport : ISocketTransport
 {
     private readonly WebSocket _webSocket;
     private readonly int? _maxPayload;
-    private readonly object _gate = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IActorRef _actor = ActorRefs.Nobody;
     private Internal.SocketOutbox? _outbox;
@@ -29,13 +28,8 @@ internal sealed class WebSocketTransport : ISocketTransport
     private readonly string _peer;
 
     private readonly CancellationTokenSource _connectionOver = new();
-    private readonly int _inboundWindow;
     private readonly Internal.InboundBudget? _budget;
-    private int _inboundHeld;
-    // Bytes of the node's budget this connection holds for the message it is reading (its buffer beyond the small one).
-    private long _reserved;
-    private bool _receiveEnded;
-    private TaskCompletionSource? _inboundReopened;
+    private readonly Internal.InboundWindow _inbound;
 
     /// <param name="webSocket">The accepted connection.</param>
     /// <param name="maxPayload">The largest inbound message in bytes (null: no limit); a bigger one closes with 1009.</param>
@@ -47,7 +41,7 @@ internal sealed class WebSocketTransport : ISocketTransport
         int inboundWindow = Server.AGServerOptions.DefaultInboundWindow, Internal.InboundBudget? budget = null)
     {
         _budget = budget;
-        _inboundWindow = inboundWindow;
+        _inbound = new Internal.InboundWindow(inboundWindow, budget);
         _logger = logger ?? NullLogger.Instance;
         _peer = peer ?? "?";
         _webSocket = webSocket;
@@ -75,14 +69,18 @@ internal sealed class WebSocketTransport : ISocketTransport
     public ValueTask WriteAsync(ReadOnlyMemory<byte> frame) =>
         _webSocket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
 
-    public void Abort() => _webSocket.Abort();
+    public void Abort()
+    {
+        _inbound.ConnectionGone(); // a reader waiting for the window goes on, to find the connection cut
+        _webSocket.Abort();
+    }
 
     private void Close(int code, string? reason) => _outbox!.Close(code, reason);
 
     private async Task RunAsync()
     {
         await ReceiveLoop();
-        EndInbound();
+        _inbound.EndReading();
         Close(CloseCodes.Normal, null);
         // The close goes out after what was queued before it; a client that does not read is aborted by the outbox's timer.
         await _outbox!.CloseWritten;
@@ -137,11 +135,11 @@ internal sealed class WebSocketTransport : ISocketTransport
                     // count as a frame held, and reading starts again in a small buffer.
                     frame = buffer.AsMemory(0, count);
                     buffer = new byte[SmallBuffer];
-                    ReleaseReservation();
+                    _inbound.ReleaseReservation();
                 }
                 else frame = count == 0 ? Array.Empty<byte>() : buffer.AsSpan(0, count).ToArray();
                 count = 0;
-                var reopened = HoldInbound(frame.Length);
+                var reopened = _inbound.Hold(frame.Length);
                 _actor.Tell(new FrameReceived(frame));
                 if (reopened is not null) await reopened; // the window is full: read nothing more until the actor released half of it
                 if (_budget?.WhenRoom() is { } room) await room; // the node is full: wait until it has room again
@@ -167,115 +165,27 @@ internal sealed class WebSocketTransport : ISocketTransport
         var length = buffer.Length * 2;
         if (_maxPayload is { } max) length = (int)Math.Min(length, (long)max + 1);
         if (length <= buffer.Length) length = buffer.Length + 1;
-        var growth = length - buffer.Length;
-        if (_budget is not null)
-        {
-            if (!_budget.TryReserve(growth)) return false;
-            lock (_gate) _reserved += growth;
-        }
+        if (!_inbound.TryReserve(length - buffer.Length)) return false;
         Array.Resize(ref buffer, length);
         return true;
     }
 
-    private void ReleaseReservation()
-    {
-        long reserved;
-        lock (_gate)
-        {
-            reserved = _reserved;
-            _reserved = 0;
-        }
-        if (reserved > 0) _budget?.Release(reserved);
-    }
+    public void ReleaseInbound(int bytes) => _inbound.Release(bytes);
 
-    /// <summary>Reading is over: what this connection still holds of the node's budget is given back, once.</summary>
-    private void EndInbound()
-    {
-        long held;
-        lock (_gate)
-        {
-            if (_receiveEnded) return;
-            _receiveEnded = true;
-            held = _reserved + _inboundHeld;
-            _reserved = 0;
-        }
-        if (held > 0) _budget?.Release(held);
-    }
-
-    /// <summary>Counts a frame handed to the actor; when that fills the window, the task that completes once it reopens.</summary>
-    private Task? HoldInbound(int bytes)
-    {
-        _budget?.Add(Math.Max(bytes, 1));
-        lock (_gate)
-        {
-            // An empty frame still costs the actor a message: count it as one byte.
-            _inboundHeld += Math.Max(bytes, 1);
-            if (_inboundHeld < _inboundWindow) return null;
-            _inboundReopened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _inboundReopened.Task;
-        }
-    }
-
-    public bool ChargeInbound(int bytes)
-    {
-        lock (_gate)
-        {
-            _inboundHeld += bytes;
-            _charged += bytes;
-            // Once reading ended the node's budget got every byte back; a charge then is this socket's alone.
-            if (!_receiveEnded) _budget?.Add(bytes);
-            if (_charged < _inboundWindow) return false;
-            _actorWaits = true;
-            return true;
-        }
-    }
+    public bool ChargeInbound(int bytes) => _inbound.Charge(bytes);
 
     public void ReleaseCharge(int bytes)
     {
-        var tellActor = false;
-        TaskCompletionSource? reopened;
-        lock (_gate)
-        {
-            _charged -= bytes;
-            if (_actorWaits && _charged <= _inboundWindow / 2) (tellActor, _actorWaits) = (true, false);
-            Release(bytes, out reopened);
-        }
-        reopened?.TrySetResult();
-        if (tellActor) _actor.Tell(InboundReopened.Instance);
-    }
-
-    // Bytes of the window held by items no consumer took yet (the rest is frames); at the window the actor waits.
-    private int _charged;
-    private bool _actorWaits;
-
-    public void ReleaseInbound(int bytes)
-    {
-        TaskCompletionSource? reopened;
-        lock (_gate) Release(bytes, out reopened);
-        reopened?.TrySetResult();
-    }
-
-    /// <summary>Gives <paramref name="bytes"/> back to the window (under the gate); <paramref name="reopened"/>: the reader to wake.</summary>
-    private void Release(int bytes, out TaskCompletionSource? reopened)
-    {
-        reopened = null;
-        _inboundHeld -= Math.Max(bytes, 1);
-        // Still reading: the node's budget gets the bytes back (once reading ended, it got all of them back then).
-        if (!_receiveEnded) _budget?.Release(Math.Max(bytes, 1));
-        if (_inboundHeld <= _inboundWindow / 2) (reopened, _inboundReopened) = (_inboundReopened, null);
+        if (_inbound.ReleaseCharge(bytes)) _actor.Tell(InboundReopened.Instance);
     }
 
     /// <summary>True while reading is stopped because the inbound window is full.</summary>
-    public bool IsInboundPaused
-    {
-        get
-        {
-            lock (_gate) return _inboundReopened is not null;
-        }
-    }
+    public bool IsInboundPaused => _inbound.IsPaused;
 
     public async ValueTask CloseOutputAsync(int code, string? reason)
     {
+        // The socket processes nothing more: the reader goes on whatever the window holds, to read the client's close.
+        _inbound.ConnectionGone();
         if (_webSocket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
         if (!IsSendableCode(code)) code = CloseCodes.ServerFault;
         await _webSocket.CloseOutputAsync((WebSocketCloseStatus)code, Truncate(reason), CancellationToken.None);

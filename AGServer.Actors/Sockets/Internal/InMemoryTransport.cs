@@ -14,10 +14,7 @@ namespace AGServer.Sockets.Internal;
 internal sealed class InMemoryTransport : ISocketTransport
 {
     private readonly bool _closesAtOnce;
-    private readonly int _inboundWindow;
-    private readonly Lock _gate = new();
-    private long _held;
-    private TaskCompletionSource? _reopened;
+    private readonly InboundWindow _inbound;
 
     /// <param name="closesAtOnce">
     /// Whether the connection is gone as soon as the server sent its close; false keeps it until the client hangs up,
@@ -27,7 +24,7 @@ internal sealed class InMemoryTransport : ISocketTransport
     public InMemoryTransport(bool closesAtOnce = true, int inboundWindow = Server.AGServerOptions.DefaultInboundWindow)
     {
         _closesAtOnce = closesAtOnce;
-        _inboundWindow = inboundWindow;
+        _inbound = new InboundWindow(inboundWindow);
     }
 
     /// <summary>Opens a socket on <paramref name="server"/> over a new in-memory connection, its handshake still to do.</summary>
@@ -54,69 +51,27 @@ internal sealed class InMemoryTransport : ISocketTransport
     public long BytesReleased => Interlocked.Read(ref _released);
 
     /// <summary>Bytes of frames and items the socket holds in its window now.</summary>
-    public long BytesHeld
-    {
-        get
-        {
-            lock (_gate) return _held;
-        }
-    }
+    public long BytesHeld => _inbound.Held;
 
     /// <summary>True while the window is full: the next frame waits until half of it is released.</summary>
-    public bool IsInboundPaused
-    {
-        get
-        {
-            lock (_gate) return _reopened is not null;
-        }
-    }
+    public bool IsInboundPaused => _inbound.IsPaused;
 
     void ISocketTransport.ReleaseInbound(int bytes)
     {
         Interlocked.Add(ref _released, Math.Max(bytes, 1));
-        TaskCompletionSource? reopened = null;
-        lock (_gate)
-        {
-            _held -= Math.Max(bytes, 1);
-            if (_held <= _inboundWindow / 2) (reopened, _reopened) = (_reopened, null);
-        }
-        reopened?.TrySetResult();
+        _inbound.Release(bytes);
     }
 
-    bool ISocketTransport.ChargeInbound(int bytes)
-    {
-        lock (_gate)
-        {
-            _held += bytes;
-            _charged += bytes;
-            if (_charged < _inboundWindow) return false;
-            _actorWaits = true;
-            return true;
-        }
-    }
+    bool ISocketTransport.ChargeInbound(int bytes) => _inbound.Charge(bytes);
 
     void ISocketTransport.ReleaseCharge(int bytes)
     {
-        var tellActor = false;
-        lock (_gate)
-        {
-            _charged -= bytes;
-            if (_actorWaits && _charged <= _inboundWindow / 2) (tellActor, _actorWaits) = (true, false);
-        }
-        ((ISocketTransport)this).ReleaseInbound(bytes);
-        if (tellActor) Attached.Result.Tell(TransportMessages.InboundReopened.Instance);
+        Interlocked.Add(ref _released, bytes);
+        if (_inbound.ReleaseCharge(bytes)) Attached.Result.Tell(TransportMessages.InboundReopened.Instance);
     }
-
-    private long _charged;
-    private bool _actorWaits;
 
     /// <summary>The connection is gone: a client waiting for the window goes on (its frames go nowhere).</summary>
-    private void Reopen()
-    {
-        TaskCompletionSource? reopened;
-        lock (_gate) (reopened, _reopened) = (_reopened, null);
-        reopened?.TrySetResult();
-    }
+    private void Reopen() => _inbound.ConnectionGone();
 
     void ISocketTransport.Abort()
     {
@@ -165,12 +120,7 @@ internal sealed class InMemoryTransport : ISocketTransport
     {
         BytesReceived += frame.Length;
         var actor = await Attached;
-        Task? full;
-        lock (_gate)
-        {
-            _held += Math.Max(frame.Length, 1);
-            full = _held >= _inboundWindow && !_over.IsCancellationRequested ? (_reopened ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : null;
-        }
+        var full = _inbound.Hold(frame.Length);
         actor.Tell(new TransportMessages.FrameReceived(frame));
         if (full is not null) await full;
     }

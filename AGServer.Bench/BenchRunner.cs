@@ -6,7 +6,7 @@ namespace AGServer.Bench;
 /// </summary>
 public static class BenchRunner
 {
-    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "idle", "crossnode", "history"];
+    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "idle", "crossnode", "history", "widest"];
 
     /// <summary>Scenarios socketcluster-server has nothing to compare with (no cluster, no history).</summary>
     private static readonly string[] OursOnly = ["crossnode", "history"];
@@ -24,6 +24,14 @@ public static class BenchRunner
                 ours.AddRange(mine);
                 theirs.AddRange(reference);
                 floor.AddRange(leastWork);
+                continue;
+            }
+            if (scenario == "widest")
+            {
+                log.WriteLine("[widest] AGServer, two nodes");
+                ours.AddRange(await Widest(nodes: 2, ServerProcess.StartAGServer, size));
+                log.WriteLine("[widest] socketcluster-server, one node");
+                theirs.AddRange(await Widest(nodes: 1, ServerProcess.StartReference, size));
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
@@ -135,6 +143,31 @@ public static class BenchRunner
         await WarmUp(seed);
         await WarmUp(other);
         return await Scenarios.FanOut("crossnode", seed.Url, other.Url, [seed, other], size);
+    }
+
+    /// <summary>
+    /// The widest fan-out on <paramref name="nodes"/> nodes of one server (AGServer's in a cluster; socketcluster-server
+    /// has one). The floor has no cluster and no comparable one-node figure here, so it sits this one out.
+    /// </summary>
+    private static async Task<List<Figure>> Widest(int nodes, Func<string[], Task<ServerProcess>> start, BenchSize size)
+    {
+        var servers = new List<ServerProcess>();
+        try
+        {
+            if (nodes == 1) servers.Add(await start([]));
+            else
+            {
+                var seedPort = FreeTcpPort();
+                servers.Add(await start(["--cluster-port", seedPort.ToString(), "--seed", $"127.0.0.1:{seedPort}"]));
+                for (var i = 1; i < nodes; i++) servers.Add(await start(["--seed", $"127.0.0.1:{seedPort}"]));
+            }
+            foreach (var server in servers) await WarmUp(server);
+            return await WidestFanOut.Run(servers, size);
+        }
+        finally
+        {
+            foreach (var server in servers) await server.DisposeAsync();
+        }
     }
 
     /// <summary>

@@ -20,10 +20,20 @@ public sealed record BenchSize(
 {
     public static readonly BenchSize Full = new("full", 500, 2000, 20, 100, TimeSpan.FromSeconds(5), 50, 10, TimeSpan.FromSeconds(5), 5000, 200, TimeSpan.FromSeconds(3));
 
-    public static readonly BenchSize Tiny = new("tiny", 5, 50, 10, 50, TimeSpan.FromSeconds(1), 2, 2, TimeSpan.FromSeconds(1), 20, 10, TimeSpan.FromMilliseconds(200));
+    public static readonly BenchSize Tiny = new("tiny", 5, 50, 10, 50, TimeSpan.FromSeconds(1), 2, 2, TimeSpan.FromSeconds(1), 20, 10, TimeSpan.FromMilliseconds(200))
+    {
+        WidestSubscribersPerNode = 20,
+        WidestPublications = 3,
+    };
 
     /// <summary>A or B (see <see cref="AsShapeB"/>).</summary>
     public string Shape { get; init; } = "A";
+
+    /// <summary>The widest fan-out's subscribers on each node (one process of them per node: at most 20,000 open files each here).</summary>
+    public int WidestSubscribersPerNode { get; init; } = 19_000;
+
+    /// <summary>The widest fan-out's measured publications, one a second.</summary>
+    public int WidestPublications { get; init; } = 100;
 
     /// <summary>The fan-out publisher stays <see cref="PublishWindow"/> messages ahead of the slowest of this many subscribers.</summary>
     public int ProbeSubscribers { get; init; } = 1;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace AGServer.Bench;
@@ -9,47 +8,9 @@ namespace AGServer.Bench;
 /// </summary>
 public sealed class OutsideQuietClients : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource<string> _report = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly System.Text.StringBuilder _errors = new();
+    private readonly NodeScript _script;
 
-    private OutsideQuietClients(Uri url, int count, Uri? health)
-    {
-        var start = new ProcessStartInfo("node")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(Paths.ReferenceDirectory(), "quiet-clients.js"));
-        start.ArgumentList.Add(url.ToString());
-        start.ArgumentList.Add(count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (health is not null) start.ArgumentList.Add(health.ToString());
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data == "ready") _ready.TrySetResult();
-            else if (e.Data?.StartsWith('{') == true) _report.TrySetResult(e.Data);
-        };
-        _process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is null) return;
-            lock (_errors) _errors.AppendLine(e.Data);
-        };
-        _process.EnableRaisingEvents = true;
-        _process.Exited += (_, _) =>
-        {
-            var failure = new InvalidOperationException($"quiet-clients.js exited ({_process.ExitCode}): {Errors}");
-            _ready.TrySetException(failure);
-            _report.TrySetException(failure);
-        };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
-    private string Errors
-    {
-        get { lock (_errors) return _errors.ToString(); }
-    }
+    private OutsideQuietClients(NodeScript script) => _script = script;
 
     /// <summary>
     /// Starts <paramref name="count"/> quiet clients of <paramref name="url"/> (and a probe of <paramref name="health"/>
@@ -57,19 +18,22 @@ public sealed class OutsideQuietClients : IAsyncDisposable
     /// </summary>
     public static async Task<OutsideQuietClients> Start(Uri url, int count, Uri? health = null)
     {
-        var clients = new OutsideQuietClients(url, count, health);
-        await clients._ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        string[] args = health is null
+            ? [url.ToString(), count.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+            : [url.ToString(), count.ToString(System.Globalization.CultureInfo.InvariantCulture), health.ToString()];
+        var clients = new OutsideQuietClients(NodeScript.Start("quiet-clients.js", args));
+        await clients._script.Line(l => l == "ready", TimeSpan.FromSeconds(60));
         return clients;
     }
 
     /// <summary>Names the phase the following answers count under.</summary>
-    public Task Phase(string phase) => _process.StandardInput.WriteLineAsync(phase);
+    public Task Phase(string phase) => _script.Send(phase);
 
     /// <summary>Stops the clients and returns each phase's echo p99 and health p99 (ms), and the requests that failed.</summary>
     public async Task<(Dictionary<string, double> P99, Dictionary<string, double> HealthP99, int Failed)> Report()
     {
-        await _process.StandardInput.WriteLineAsync("report");
-        using var report = JsonDocument.Parse(await _report.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        await _script.Send("report");
+        using var report = JsonDocument.Parse(await _script.Line(l => l.StartsWith('{'), TimeSpan.FromSeconds(30)));
         var p99 = new Dictionary<string, double>();
         var healthP99 = new Dictionary<string, double>();
         var failed = 0;
@@ -83,10 +47,5 @@ public sealed class OutsideQuietClients : IAsyncDisposable
         return (p99, healthP99, failed);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited) _process.Kill();
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _script.DisposeAsync();
 }

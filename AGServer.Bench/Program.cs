@@ -1,7 +1,7 @@
 using AGServer.Bench;
 
-// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history ...] [--runs N] [--update-benchmarks]
-//     [--shape a|b|both] [--connections N] [--pin]
+// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history|widest ...] [--runs N] [--update-benchmarks]
+//     [--shape a|b|both] [--connections N] [--widest-subscribers N] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
 // dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn|publishflood|invokeflood|subscribechurn ...]   (RSS and neighbours under abuse)
 // dotnet run -c Release --project AGServer.Bench -- --clients [--size full|tiny] [--runs N]   (AGServer.Client's CPU against socketcluster-client's)
@@ -35,6 +35,7 @@ var size = BenchSize.Full;
 var scenarios = new List<string>();
 var shapes = new[] { "A", "B" };
 int? connections = null;
+int? widestPerNode = null;
 int? runCount = null;
 var pin = false;
 var updateBenchmarks = false;
@@ -67,6 +68,10 @@ for (var i = 0; i < args.Length; i++)
             connections = count;
             i++;
             break;
+        case "--widest-subscribers" when i + 1 < args.Length && int.TryParse(args[i + 1], out var perNode) && perNode > 0:
+            widestPerNode = perNode;
+            i++;
+            break;
         case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var runs) && runs > 0:
             runCount = runs;
             i++;
@@ -83,7 +88,7 @@ for (var i = 0; i < args.Length; i++)
             break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]... " +
-                                    "[--shape a|b|both] [--connections N] [--runs N] [--pin] [--server-env NAME=VALUE]... [--update-benchmarks]");
+                                    "[--shape a|b|both] [--connections N] [--widest-subscribers N] [--runs N] [--pin] [--server-env NAME=VALUE]... [--update-benchmarks]");
             return 2;
     }
 }
@@ -99,6 +104,7 @@ if (abuse)
 }
 if (scenarios.Count == 0) scenarios.AddRange(BenchRunner.AllScenarios);
 if (connections is { } n) size = size with { Connections = n };
+if (widestPerNode is { } w) size = size with { WidestSubscribersPerNode = w };
 if (pin)
 {
     if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--pin uses taskset, on Linux");

@@ -11,8 +11,8 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs, floor) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)"], ours.Select(f => f.Scenario).Distinct().Order());
-        Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)"], theirs.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)", "widest"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)", "widest"], theirs.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)"], floor.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Concat(floor).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
         Assert.All(ours.Concat(theirs).Concat(floor), f => Assert.False(double.IsNaN(f.Value), $"{f.Scenario} {f.Metric} has no value"));
@@ -25,6 +25,11 @@ public sealed class BenchToolSpec
         Assert.Contains("| history | p99 ms, one publish at a time, with history (one node, SQLite journal) |", table);
         Assert.Contains("| history | acknowledged publishes/s, channels with history (one node, PostgreSQL journal) |", table);
         Assert.Contains("| connect | p99 handshake latency ms |", table);
+        // The widest fan-out: every subscriber (on both AGServer nodes) got every publication, timed from outside.
+        Assert.Equal(40, ours.Single(f => f.Metric == "subscribers on the channel").Value);
+        Assert.Equal(20, theirs.Single(f => f.Metric == "subscribers on the channel").Value);
+        Assert.All(ours.Concat(theirs).Where(f => f.Metric == "deliveries missed"), f => Assert.Equal(0, f.Value));
+        Assert.Contains("| widest | p99 ms from a publish to its last delivery (3 publishes) |", table);
         // The recommended path (MapProcedure) is the RPC row; the bare stream is reported beside it, with its own ratios.
         Assert.Contains("| rpc | RPCs/s |", table);
         Assert.Contains("| rpc (bare stream) | RPCs/s |", table);

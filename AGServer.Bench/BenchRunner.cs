@@ -32,6 +32,8 @@ public static class BenchRunner
                 ours.AddRange(await Widest(nodes: 2, ServerProcess.StartAGServer, size));
                 log.WriteLine("[widest] socketcluster-server, one node");
                 theirs.AddRange(await Widest(nodes: 1, ServerProcess.StartReference, size));
+                log.WriteLine("[widest] floor, one node");
+                floor.AddRange(await Widest(nodes: 1, ServerProcess.StartFloor, size));
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
@@ -147,7 +149,8 @@ public static class BenchRunner
 
     /// <summary>
     /// The widest fan-out on <paramref name="nodes"/> nodes of one server (AGServer's in a cluster; socketcluster-server
-    /// has one). The floor has no cluster and no comparable one-node figure here, so it sits this one out.
+    /// and the floor have no cluster: one node each, as many subscribers as each of AGServer's). The floor (no pings,
+    /// one write per delivery) shows the wall: what one frame to each of that many sockets costs .NET here at least.
     /// </summary>
     private static async Task<List<Figure>> Widest(int nodes, Func<string[], Task<ServerProcess>> start, BenchSize size)
     {

@@ -6,10 +6,10 @@ namespace AGServer.Bench;
 /// </summary>
 public static class BenchRunner
 {
-    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "idle", "crossnode", "history", "widest"];
+    public static readonly string[] AllScenarios = ["fanout", "rpc", "connect", "idle", "crossnode", "history", "widest", "scale"];
 
     /// <summary>Scenarios socketcluster-server has nothing to compare with (no cluster, no history).</summary>
-    private static readonly string[] OursOnly = ["crossnode", "history"];
+    private static readonly string[] OursOnly = ["crossnode", "history", "scale"];
 
     public static async Task<(List<Figure> AGServer, List<Figure> Reference, List<Figure> Floor)> Run(BenchSize size, IReadOnlyCollection<string> scenarios, TextWriter log)
     {
@@ -113,6 +113,7 @@ public static class BenchRunner
     private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size)
     {
         if (scenario == "crossnode") return await CrossNode(size);
+        if (scenario == "scale") return await ClusterScaling.Run(size, TextWriter.Null);
         if (scenario == "history") return await Histories(size);
         await using var server = await start([]);
         await WarmUp(server);
@@ -130,7 +131,7 @@ public static class BenchRunner
 
     private static async Task<List<Figure>> Measure(string scenario, ServerProcess server, BenchSize size) => scenario switch
     {
-        "fanout" => await Scenarios.FanOut("fanout", server.Url, server.Url, [server], size),
+        "fanout" => await Scenarios.FanOut("fanout", server.Url, [server.Url], [server], size),
         "connect" => await Scenarios.Connect(server.Url, server, size),
         "idle" => await Scenarios.Idle(server.Url, server, size),
         _ => throw new ArgumentException($"Unknown scenario '{scenario}'; known: {string.Join(", ", AllScenarios)}"),
@@ -144,7 +145,7 @@ public static class BenchRunner
         await using var other = await ServerProcess.StartAGServer("--seed", $"127.0.0.1:{seedPort}");
         await WarmUp(seed);
         await WarmUp(other);
-        return await Scenarios.FanOut("crossnode", seed.Url, other.Url, [seed, other], size);
+        return await Scenarios.FanOut("crossnode", seed.Url, [other.Url], [seed, other], size);
     }
 
     /// <summary>
@@ -218,7 +219,7 @@ public static class BenchRunner
     /// <summary>A short run of each path first, so JIT compilation is not measured.</summary>
     private static async Task WarmUp(ServerProcess server)
     {
-        await Scenarios.FanOut("warmup", server.Url, server.Url, [server], BenchSize.Tiny);
+        await Scenarios.FanOut("warmup", server.Url, [server.Url], [server], BenchSize.Tiny);
         await Scenarios.Rpc(server.Url, server, BenchSize.Tiny);
         await Scenarios.Connect(server.Url, server, BenchSize.Tiny);
     }

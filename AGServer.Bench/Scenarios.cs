@@ -14,8 +14,9 @@ public static class Scenarios
     /// <summary>
     /// Fan-out: subscribers on one channel, one publisher, ~100-byte messages. First as fast as the server delivers
     /// (the publisher keeps a window of messages ahead of the slowest probe subscriber), then at a fixed moderate rate for latency.
+    /// Subscriber i connects to <paramref name="subscribeUrls"/>[i % count], so several nodes share them in turn.
     /// </summary>
-    public static async Task<List<Figure>> FanOut(string scenario, Uri publishUrl, Uri subscribeUrl, IReadOnlyList<ServerProcess> servers, BenchSize size)
+    public static async Task<List<Figure>> FanOut(string scenario, Uri publishUrl, IReadOnlyList<Uri> subscribeUrls, IReadOnlyList<ServerProcess> servers, BenchSize size)
     {
         var received = new long[size.Subscribers];
         var latencies = new Latencies();
@@ -25,7 +26,7 @@ public static class Scenarios
         {
             var index = i;
             var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var socket = await BenchSocket.Connect(subscribeUrl, (_, frame) =>
+            var socket = await BenchSocket.Connect(subscribeUrls[i % subscribeUrls.Count], (_, frame) =>
             {
                 if (frame.StartsWith("{\"event\":\"#publish\""u8))
                 {

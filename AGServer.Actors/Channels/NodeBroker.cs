@@ -255,10 +255,11 @@ internal sealed class NodeBroker : ReceiveActor
         if (first) OnDeliver(new Deliver(deliver.Channel, deliver.Entry.Frame));
     }
 
-    private static void Send(Publish publish, IActorRef[] brokers, string? traceParent = null)
+    private void Send(Publish publish, IActorRef[] brokers, string? traceParent = null)
     {
         if (brokers.Length > 0)
         {
+            _metrics?.Forwarded(brokers.Length);
             var deliver = new Deliver(publish.Channel, publish.Frame, traceParent);
             foreach (var broker in brokers) broker.Tell(deliver);
         }

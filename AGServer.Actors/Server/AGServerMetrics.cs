@@ -20,6 +20,7 @@ internal sealed class AGServerMetrics
     private readonly Histogram<double> _rpcClientDuration;
     private readonly Counter<long> _publishes;
     private readonly Counter<long> _deliveries;
+    private readonly Counter<long> _forwards;
     private readonly Counter<long> _subscribes;
     private readonly Counter<long> _middlewareBlocks;
     private readonly Counter<long> _authFailures;
@@ -58,6 +59,8 @@ internal sealed class AGServerMetrics
             "Clients' subscribes, by outcome (accepted, refused: invalid or over a limit, blocked: by middleware, timed_out: the cluster did not confirm it)");
         _deliveries = Meter.CreateCounter<long>("agserver.deliveries", "{message}",
             "Publish deliveries to this node's subscribers, by outcome (delivered: handed to the socket, filtered: blocked by OUTBOUND middleware)");
+        _forwards = Meter.CreateCounter<long>("agserver.publishes.forwarded", "{message}",
+            "Publications of plain channels this node's broker sent to other nodes' brokers (one per other node with subscribers of the channel)");
         _middlewareBlocks = Meter.CreateCounter<long>("agserver.middleware.blocks", "{action}", "Actions blocked by middleware, by middleware type");
         _authFailures = Meter.CreateCounter<long>("agserver.auth.failures", "{token}", "Auth tokens refused, by reason (the error's name)");
         _undelivered = Meter.CreateCounter<long>("agserver.socket_commands.undelivered", "{command}", "Socket commands sent to a socket that no node has");
@@ -118,6 +121,8 @@ internal sealed class AGServerMetrics
     internal void Published(string outcome) => _publishes.Add(1, new KeyValuePair<string, object?>("agserver.publish.outcome", outcome));
 
     internal void Subscribed(string outcome) => _subscribes.Add(1, new KeyValuePair<string, object?>("agserver.subscribe.outcome", outcome));
+
+    internal void Forwarded(int nodes) => _forwards.Add(nodes);
 
     internal void DeliveryFiltered() => _deliveries.Add(1, new KeyValuePair<string, object?>("agserver.delivery.outcome", "filtered"));
 

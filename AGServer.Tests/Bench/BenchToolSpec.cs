@@ -11,7 +11,8 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs, floor) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)", "widest"], ours.Select(f => f.Scenario).Distinct().Order());
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)", "scale, 1 node", "scale, 2 nodes", "widest"],
+            ours.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)", "widest"], theirs.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)", "widest"], floor.Select(f => f.Scenario).Distinct().Order());
         Assert.All(ours.Concat(theirs).Concat(floor).Where(f => f.Metric.Contains("/s")), f => Assert.True(f.Value > 0, $"{f.Scenario} {f.Metric} is {f.Value}"));
@@ -31,6 +32,10 @@ public sealed class BenchToolSpec
         Assert.Equal(20, floor.Single(f => f.Metric == "subscribers on the channel").Value);
         Assert.All(ours.Concat(theirs).Concat(floor).Where(f => f.Metric == "deliveries missed"), f => Assert.Equal(0, f.Value));
         Assert.Contains("| widest | p99 ms from a publish to its last delivery (3 publishes) |", table);
+        // The cluster's scaling: a publish on one node goes once to each other node with subscribers, counted by the brokers.
+        Assert.Equal(0, ours.Single(f => f is { Scenario: "scale, 1 node", Metric: "fan-out messages between brokers per publish" }).Value);
+        Assert.Equal(1, ours.Single(f => f is { Scenario: "scale, 2 nodes", Metric: "fan-out messages between brokers per publish" }).Value);
+        Assert.Contains("| scale, 2 nodes | ms from every node listening to every node seeing all Up |", table);
         // The recommended path (MapProcedure) is the RPC row; the bare stream is reported beside it, with its own ratios.
         Assert.Contains("| rpc | RPCs/s |", table);
         Assert.Contains("| rpc (bare stream) | RPCs/s |", table);

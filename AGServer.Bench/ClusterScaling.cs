@@ -48,11 +48,7 @@ public static class ClusterScaling
             var convergence = clock.Elapsed.TotalMilliseconds;
 
             await Task.Delay(size.SettleTime);
-            var idleWindow = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
-            var idleCpu = nodes.Sum(n => n.CpuMilliseconds());
-            var idleClock = Stopwatch.StartNew();
-            await Task.Delay(idleWindow);
-            var idlePerNode = (nodes.Sum(n => n.CpuMilliseconds()) - idleCpu) / idleClock.Elapsed.TotalSeconds / count;
+            var idlePerNode = await Scenarios.CpuPerSecond(nodes, size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10)) / count;
 
             // A fan-out once unmeasured (tiered compilation), then measured with the brokers' forwards counted.
             var subscribeUrls = nodes.Select(n => n.Url).ToArray();

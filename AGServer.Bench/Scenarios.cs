@@ -268,10 +268,10 @@ public static class Scenarios
         var window = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
         // The warm-up's sockets closed just before: the node gives their memory back first (10 s at most).
         await Task.Delay(size.IsTiny ? size.SettleTime : TimeSpan.FromSeconds(10));
-        var empty = await CpuPerSecond(server, window);
+        var empty = await CpuPerSecond([server], window);
         var sockets = await OpenIdle(url, size);
         await Task.Delay(size.SettleTime);
-        var loaded = await CpuPerSecond(server, window);
+        var loaded = await CpuPerSecond([server], window);
         foreach (var socket in sockets) await socket.DisposeAsync();
         return
         [
@@ -281,12 +281,13 @@ public static class Scenarios
         ];
     }
 
-    private static async Task<double> CpuPerSecond(ServerProcess server, TimeSpan window)
+    /// <summary>The CPU <paramref name="servers"/> use together, per second, over <paramref name="window"/>.</summary>
+    internal static async Task<double> CpuPerSecond(IReadOnlyList<ServerProcess> servers, TimeSpan window)
     {
-        var cpu = server.CpuMilliseconds();
+        var cpu = Cpu(servers);
         var clock = Stopwatch.StartNew();
         await Task.Delay(window);
-        return (server.CpuMilliseconds() - cpu) / clock.Elapsed.TotalSeconds;
+        return (Cpu(servers) - cpu) / clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>Opens <see cref="BenchSize.Connections"/> handshaken sockets that ignore what they get, so many at a time.</summary>
@@ -310,7 +311,7 @@ public static class Scenarios
         }));
     }
 
-    private static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
+    internal static double Cpu(IReadOnlyList<ServerProcess> servers) => servers.Sum(s => s.CpuMilliseconds());
 
     /// <summary>This process's CPU time: the load generator shares the machine's cores with the server.</summary>
     private static double LoadGeneratorCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;

@@ -28,13 +28,9 @@ public static class WidestFanOut
 
             // What the subscribers cost idle (their pings), so it can be taken out of the publications' CPU.
             await Task.Delay(size.SettleTime);
-            var idleWindow = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10);
-            var idleStart = Cpu(nodes);
-            var idleClock = System.Diagnostics.Stopwatch.StartNew();
-            await Task.Delay(idleWindow);
-            var idleCpuPerSecond = (Cpu(nodes) - idleStart) / idleClock.Elapsed.TotalSeconds;
+            var idleCpuPerSecond = await Scenarios.CpuPerSecond(nodes, size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10));
 
-            var cpu = Cpu(nodes);
+            var cpu = Scenarios.Cpu(nodes);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var interval = size.IsTiny ? 200 : 1000;
             await using (var publisher = NodeScript.Start("wide-publisher.js", nodes[0].Url.ToString(), channel,
@@ -53,7 +49,7 @@ public static class WidestFanOut
                 {
                 }
             }
-            var cpuUsed = Cpu(nodes) - cpu - idleCpuPerSecond * clock.Elapsed.TotalSeconds;
+            var cpuUsed = Scenarios.Cpu(nodes) - cpu - idleCpuPerSecond * clock.Elapsed.TotalSeconds;
 
             var sockets = 0;
             var received = new long[publications];
@@ -72,14 +68,14 @@ public static class WidestFanOut
                     i++;
                 }
             }
-            var measured = last.Skip(Unmeasured).Order().ToArray();
+            var measured = last.Skip(Unmeasured).ToList();
             var delivered = received.Sum();
             var missed = (long)sockets * publications - delivered;
             return
             [
                 new("widest", "subscribers on the channel", sockets, true),
-                new("widest", $"p50 ms from a publish to its last delivery ({size.WidestPublications} publishes)", Percentile(measured, 50), false),
-                new("widest", $"p99 ms from a publish to its last delivery ({size.WidestPublications} publishes)", Percentile(measured, 99), false),
+                new("widest", $"p50 ms from a publish to its last delivery ({size.WidestPublications} publishes)", AbuseScenarios.Percentile(measured, 0.50), false),
+                new("widest", $"p99 ms from a publish to its last delivery ({size.WidestPublications} publishes)", AbuseScenarios.Percentile(measured, 0.99), false),
                 new("widest", "deliveries missed", missed, false),
                 new("widest", "server CPU ms per 1000 deliveries (idle CPU taken out)", Math.Max(0, cpuUsed) / (delivered / 1000.0), false),
                 new("widest", "server CPU ms per second, subscribers idle", idleCpuPerSecond, false),
@@ -90,10 +86,4 @@ public static class WidestFanOut
             foreach (var group in subscribers) await group.DisposeAsync();
         }
     }
-
-    private static double Cpu(IEnumerable<ServerProcess> nodes) => nodes.Sum(n => n.CpuMilliseconds());
-
-    /// <summary>Nearest rank over sorted values.</summary>
-    private static double Percentile(double[] sorted, int percentile) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1, 0, sorted.Length - 1)];
 }

@@ -37,12 +37,12 @@ public static class BenchRunner
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
-            ours.AddRange(await RunOne(scenario, ServerProcess.StartAGServer, size));
+            ours.AddRange(await RunOne(scenario, ServerProcess.StartAGServer, size, log));
             if (OursOnly.Contains(scenario)) continue;
             log.WriteLine($"[{scenario}] socketcluster-server");
-            theirs.AddRange(await RunOne(scenario, ServerProcess.StartReference, size));
+            theirs.AddRange(await RunOne(scenario, ServerProcess.StartReference, size, log));
             log.WriteLine($"[{scenario}] floor");
-            floor.AddRange(await RunOne(scenario, ServerProcess.StartFloor, size));
+            floor.AddRange(await RunOne(scenario, ServerProcess.StartFloor, size, log));
         }
         return (ours, theirs, floor);
     }
@@ -110,10 +110,10 @@ public static class BenchRunner
     private static IEnumerable<Figure> WithBareStreamRow(List<Figure> figures) =>
         figures.Concat(figures.Where(f => f.Scenario == "rpc").Select(f => f with { Scenario = BareStreamRpc }).ToList());
 
-    private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size)
+    private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size, TextWriter log)
     {
         if (scenario == "crossnode") return await CrossNode(size);
-        if (scenario == "scale") return await ClusterScaling.Run(size, TextWriter.Null);
+        if (scenario == "scale") return await ClusterScaling.Run(size, log);
         if (scenario == "history") return await Histories(size);
         await using var server = await start([]);
         await WarmUp(server);

@@ -9,18 +9,22 @@ namespace AGServer.Bench;
 /// time until every node sees every other Up, what the idle cluster costs per node, a fan-out with its subscribers
 /// spread over every node and the publisher on the first (server CPU per delivery summed over the nodes, and the
 /// messages between brokers per publish, from each node's <c>agserver.publishes.forwarded</c>), and RPC on one node
-/// beside its idle peers. AGServer only: socketcluster-server has no cluster.
+/// beside its idle peers; then a rolling restart of the largest (<see cref="RollingRestart"/>). AGServer only:
+/// socketcluster-server has no cluster.
 /// </summary>
 public static class ClusterScaling
 {
     public static async Task<List<Figure>> Run(BenchSize size, TextWriter log)
     {
         var figures = new List<Figure>();
-        foreach (var count in size.IsTiny ? [1, 2] : new[] { 1, 3, 5, 10 })
+        int[] sizes = size.IsTiny ? [1, 2] : [1, 3, 5, 10];
+        foreach (var count in sizes)
         {
             log.WriteLine($"[scale] {count} node(s)");
             figures.AddRange(await OneSize(count, size));
         }
+        log.WriteLine($"[scale] rolling restart of {sizes[^1]} nodes");
+        figures.AddRange(await RollingRestart.Run(sizes[^1], size, log));
         return figures;
     }
 
@@ -39,12 +43,7 @@ public static class ClusterScaling
             foreach (var node in starting) nodes.Add(await node);
             // Every node listens: from here, how long until each sees all of them Up.
             var clock = Stopwatch.StartNew();
-            foreach (var node in nodes)
-                while (await UpMembers(http, node) < count)
-                {
-                    if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException($"{scenario}: the cluster did not converge in 3 minutes");
-                    await Task.Delay(50);
-                }
+            foreach (var node in nodes) await WaitUntilUp(http, node, count, scenario);
             var convergence = clock.Elapsed.TotalMilliseconds;
 
             await Task.Delay(size.SettleTime);
@@ -75,6 +74,17 @@ public static class ClusterScaling
         finally
         {
             foreach (var node in nodes) await node.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits (3 minutes at most) until <paramref name="node"/>'s <c>/health</c> lists <paramref name="members"/> members Up and reachable.</summary>
+    public static async Task WaitUntilUp(HttpClient http, ServerProcess node, int members, string scenario)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await UpMembers(http, node) < members)
+        {
+            if (clock.Elapsed > TimeSpan.FromMinutes(3)) throw new TimeoutException($"{scenario}: {node.Url} did not see {members} members Up in 3 minutes");
+            await Task.Delay(50);
         }
     }
 

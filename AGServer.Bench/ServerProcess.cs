@@ -152,6 +152,21 @@ public sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"listening on (ws://\S+)")]
     private static partial Regex Listening();
 
+    /// <summary>Stops the server as an operator does (SIGTERM) and waits for it to exit (a minute at most, then it is killed).</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) await kill.WaitForExitAsync();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Name} did not exit within a minute of SIGTERM: {_log}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);

@@ -11,7 +11,7 @@ public sealed class BenchToolSpec
     {
         var (ours, theirs, floor) = await BenchRunner.Run(BenchSize.Tiny, BenchRunner.AllScenarios, TextWriter.Null);
 
-        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rpc", "rpc (bare stream)", "scale, 1 node", "scale, 2 nodes", "widest"],
+        Assert.Equal(["connect", "crossnode", "fanout", "history", "idle", "rolling restart, 2 nodes", "rpc", "rpc (bare stream)", "scale, 1 node", "scale, 2 nodes", "widest"],
             ours.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)", "widest"], theirs.Select(f => f.Scenario).Distinct().Order());
         Assert.Equal(["connect", "fanout", "idle", "rpc", "rpc (bare stream)", "widest"], floor.Select(f => f.Scenario).Distinct().Order());
@@ -36,6 +36,13 @@ public sealed class BenchToolSpec
         Assert.Equal(0, ours.Single(f => f is { Scenario: "scale, 1 node", Metric: "fan-out messages between brokers per publish" }).Value);
         Assert.Equal(1, ours.Single(f => f is { Scenario: "scale, 2 nodes", Metric: "fan-out messages between brokers per publish" }).Value);
         Assert.Contains("| scale, 2 nodes | ms from every node listening to every node seeing all Up |", table);
+        // A rolling restart of the whole cluster (every node in turn): followers on every node lose nothing on history channels.
+        var restart = ours.Where(f => f.Scenario == "rolling restart, 2 nodes").ToDictionary(f => f.Metric, f => f.Value);
+        Assert.True(restart["publications acknowledged"] > 0);
+        Assert.Equal(0, restart["acknowledged publications a follower missed (summed over followers and channels)"]);
+        Assert.Equal(0, restart["publications a follower got twice"]);
+        Assert.Equal(0, restart["unrecoverable notices"]);
+        Assert.Equal(0, restart["epochs beyond a channel's first"]);
         // The recommended path (MapProcedure) is the RPC row; the bare stream is reported beside it, with its own ratios.
         Assert.Contains("| rpc | RPCs/s |", table);
         Assert.Contains("| rpc (bare stream) | RPCs/s |", table);

@@ -8,8 +8,8 @@ public sealed record BenchRun(List<Figure> AGServer, List<Figure> Reference, Lis
 
 /// <summary>
 /// The results table: the figures and their ratios, AGServer over the reference (and over the floor, when run). Over
-/// several runs each value is the median of the runs, each ratio the median of the ratios taken run by run (servers
-/// compared within the same run, never across), with its spread, lowest to highest, in brackets.
+/// several runs each value is the median of the runs and each ratio the median of the ratios taken run by run (servers
+/// compared within the same run, never across), each with its spread, lowest to highest, in brackets.
 /// </summary>
 public static class Report
 {
@@ -19,6 +19,15 @@ public static class Report
     {
         var withFloor = runs.All(r => r.Floor is not null);
         var table = new StringBuilder();
+        if (runs.All(r => r.Reference.Count == 0 && (r.Floor?.Count ?? 0) == 0))
+        {
+            // A scenario only AGServer runs (a cluster, history): nothing to compare with.
+            table.AppendLine("| scenario | metric | AGServer |");
+            table.AppendLine("|---|---|---:|");
+            foreach (var figure in runs[0].AGServer)
+                table.AppendLine($"| {figure.Scenario} | {figure.Metric} | {Value(runs.Select(r => Match(r.AGServer, figure)).ToList())} |");
+            return table.ToString();
+        }
         if (!withFloor)
         {
             table.AppendLine("| scenario | metric | AGServer | socketcluster-server | ratio (AGServer / reference) |");
@@ -48,10 +57,13 @@ public static class Report
     private static Figure? Match(List<Figure> figures, Figure figure) =>
         figures.FirstOrDefault(t => t.Scenario == figure.Scenario && t.Metric == figure.Metric);
 
+    /// <summary>The median of a server's values over the runs, and their spread when there is more than one.</summary>
     private static string Value(List<Figure?> figures)
     {
-        var values = figures.Where(f => f is not null).Select(f => f!.Value).ToList();
-        return values.Count == 0 ? "—" : Format(Median(values));
+        var values = figures.Where(f => f is not null && !double.IsNaN(f.Value)).Select(f => f!.Value).ToList();
+        if (values.Count == 0) return figures.Any(f => f is not null) ? "n/a" : "—";
+        var median = Format(Median(values));
+        return values.Count == 1 || values.Min() == values.Max() ? median : $"{median} [{Format(values.Min())}–{Format(values.Max())}]";
     }
 
     /// <summary>The median of the run-by-run ratios, and their spread when there is more than one.</summary>

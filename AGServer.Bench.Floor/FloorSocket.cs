@@ -6,13 +6,26 @@ using System.Threading.Channels;
 
 namespace AGServer.Bench.Floor;
 
-/// <summary>One connection: a receive loop that parses each message with JsonDocument, and one writer draining its channel.</summary>
-internal sealed class FloorSocket(WebSocket webSocket, FloorHub hub)
+/// <summary>
+/// One connection: a receive loop that parses each message with JsonDocument, and one writer draining its channel;
+/// pinged by the keep-alive once its handshake is answered.
+/// </summary>
+internal sealed class FloorSocket(WebSocket webSocket, FloorHub hub, FloorKeepAlive keepAlive)
 {
     private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<string> _channels = new();
+    private long _lastHeard = Environment.TickCount64;
+
+    /// <summary>The keep-alive's slot for this socket.</summary>
+    public int Slot { get; set; }
+
+    /// <summary>When the client last sent anything (a pong is an empty message), in <see cref="Environment.TickCount64"/> milliseconds.</summary>
+    public long LastHeard => Volatile.Read(ref _lastHeard);
 
     public void Send(byte[] frame) => _outbound.Writer.TryWrite(frame);
+
+    /// <summary>Drops a client that went silent.</summary>
+    public void Abort() => webSocket.Abort();
 
     public async Task RunAsync()
     {
@@ -21,11 +34,12 @@ internal sealed class FloorSocket(WebSocket webSocket, FloorHub hub)
         {
             await ReceiveAsync();
         }
-        catch (WebSocketException)
+        catch (Exception error) when (error is WebSocketException or OperationCanceledException)
         {
         }
         finally
         {
+            keepAlive.Remove(this);
             foreach (var channel in _channels) hub.Unsubscribe(channel, this);
             _outbound.Writer.TryComplete();
             await writer;
@@ -53,6 +67,7 @@ internal sealed class FloorSocket(WebSocket webSocket, FloorHub hub)
             if (result.MessageType == WebSocketMessageType.Close) return;
             buffer.Advance(result.Count);
             if (!result.EndOfMessage) continue;
+            Volatile.Write(ref _lastHeard, Environment.TickCount64);
             if (buffer.WrittenCount > 0) Handle(buffer.WrittenMemory);
             buffer.ResetWrittenCount();
         }
@@ -68,7 +83,8 @@ internal sealed class FloorSocket(WebSocket webSocket, FloorHub hub)
         switch (name.GetString())
         {
             case "#handshake":
-                Reply(cid, $$"""{"id":"{{Guid.NewGuid():N}}","pingTimeout":20000,"isAuthenticated":false}""");
+                Reply(cid, $$"""{"id":"{{Guid.NewGuid():N}}","pingTimeout":{{keepAlive.PingTimeout}},"isAuthenticated":false}""");
+                keepAlive.Add(this);
                 break;
             case "#subscribe":
                 var channel = data.GetProperty("channel").GetString()!;

@@ -24,6 +24,7 @@ public sealed record BenchSize(
     {
         WidestSubscribersPerNode = 20,
         WidestPublications = 3,
+        ScaleNodes = [1, 2],
     };
 
     /// <summary>A or B (see <see cref="AsShapeB"/>).</summary>
@@ -32,8 +33,18 @@ public sealed record BenchSize(
     /// <summary>The widest fan-out's subscribers on each node (one process of them per node: at most 20,000 open files each here).</summary>
     public int WidestSubscribersPerNode { get; init; } = 19_000;
 
+    /// <summary>The cluster sizes the scale scenario starts, one after the other; the largest is then restarted node by node.</summary>
+    public IReadOnlyList<int> ScaleNodes { get; init; } = [1, 3, 5, 10];
+
     /// <summary>The widest fan-out's measured publications, one a second.</summary>
     public int WidestPublications { get; init; } = 100;
+
+    /// <summary>
+    /// The RPC scenario's second window: invokes sent at this fixed rate over the same sockets (open loop), so the CPU
+    /// per RPC compares the same arrivals per second on every server, where the closed loop's rate follows each
+    /// server's speed and the machine's.
+    /// </summary>
+    public int RpcFixedRatePerSecond => IsTiny ? 500 : 10_000;
 
     /// <summary>The fan-out publisher stays <see cref="PublishWindow"/> messages ahead of the slowest of this many subscribers.</summary>
     public int ProbeSubscribers { get; init; } = 1;

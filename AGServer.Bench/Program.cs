@@ -1,7 +1,7 @@
 using AGServer.Bench;
 
-// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history|widest ...] [--runs N] [--update-benchmarks]
-//     [--shape a|b|both] [--connections N] [--widest-subscribers N] [--pin]
+// dotnet run -c Release --project AGServer.Bench -- [--size full|tiny] [--scenario fanout|rpc|connect|idle|crossnode|history|widest|scale ...] [--runs N] [--update-benchmarks]
+//     [--shape a|b|both] [--connections N] [--widest-subscribers N] [--nodes N ...] [--pin]
 // dotnet run -c Release --project AGServer.Bench -- --micro [BenchmarkDotNet arguments]   (codec and fan-out micro-benchmarks)
 // dotnet run -c Release --project AGServer.Bench -- --abuse [--size full|tiny] [--scenario slowflood|nohandshake|churn|publishflood|invokeflood|subscribechurn ...]   (RSS and neighbours under abuse)
 // dotnet run -c Release --project AGServer.Bench -- --clients [--size full|tiny] [--runs N]   (AGServer.Client's CPU against socketcluster-client's)
@@ -36,6 +36,7 @@ var scenarios = new List<string>();
 var shapes = new[] { "A", "B" };
 int? connections = null;
 int? widestPerNode = null;
+var scaleNodes = new List<int>();
 int? runCount = null;
 var pin = false;
 var updateBenchmarks = false;
@@ -72,6 +73,10 @@ for (var i = 0; i < args.Length; i++)
             widestPerNode = perNode;
             i++;
             break;
+        case "--nodes" when i + 1 < args.Length && int.TryParse(args[i + 1], out var nodeCount) && nodeCount > 0:
+            scaleNodes.Add(nodeCount);
+            i++;
+            break;
         case "--runs" when i + 1 < args.Length && int.TryParse(args[i + 1], out var runs) && runs > 0:
             runCount = runs;
             i++;
@@ -88,7 +93,7 @@ for (var i = 0; i < args.Length; i++)
             break;
         default:
             Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: [--size full|tiny] [--scenario {string.Join("|", BenchRunner.AllScenarios)}]... " +
-                                    "[--shape a|b|both] [--connections N] [--widest-subscribers N] [--runs N] [--pin] [--server-env NAME=VALUE]... [--update-benchmarks]");
+                                    "[--shape a|b|both] [--connections N] [--widest-subscribers N] [--nodes N]... [--runs N] [--pin] [--server-env NAME=VALUE]... [--update-benchmarks]");
             return 2;
     }
 }
@@ -105,6 +110,7 @@ if (abuse)
 if (scenarios.Count == 0) scenarios.AddRange(BenchRunner.AllScenarios);
 if (connections is { } n) size = size with { Connections = n };
 if (widestPerNode is { } w) size = size with { WidestSubscribersPerNode = w };
+if (scaleNodes.Count > 0) size = size with { ScaleNodes = [.. scaleNodes.Order()] };
 if (pin)
 {
     if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException("--pin uses taskset, on Linux");

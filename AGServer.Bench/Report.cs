@@ -62,6 +62,8 @@ public static class Report
     {
         var values = figures.Where(f => f is not null && !double.IsNaN(f.Value)).Select(f => f!.Value).ToList();
         if (values.Count == 0) return figures.Any(f => f is not null) ? "n/a" : "—";
+        if (figures.Any(f => f is { SummedOverRuns: true }))
+            return values.Count == 1 ? Format(values[0]) : $"{Format(values.Sum())} ({string.Join(" + ", values.Select(Format))})";
         var median = Format(Median(values));
         return values.Count == 1 || values.Min() == values.Max() ? median : $"{median} [{Format(values.Min())}–{Format(values.Max())}]";
     }

@@ -31,12 +31,15 @@ public static class RollingRestart
         var clusterPorts = Enumerable.Range(0, count).Select(_ => BenchRunner.FreeTcpPort()).ToArray();
         string[] Args(int i) =>
         [
+            // The channels' history events (a copy continued, a replica switched, an epoch forked), to explain a loss.
+            "--Logging:LogLevel:AGServer.Channels=Information",
             "--port", httpPorts[i].ToString(CultureInfo.InvariantCulture), "--cluster-port", clusterPorts[i].ToString(CultureInfo.InvariantCulture),
             .. clusterPorts.SelectMany(port => new[] { "--seed", $"127.0.0.1:{port}" }),
         ];
 
         var nodes = (await Task.WhenAll(Enumerable.Range(0, count).Select(i => ServerProcess.StartAGServer(Args(i))))).ToList();
         var followers = new List<Follower>();
+        var outputs = new Dictionary<string, string>();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         try
         {
@@ -51,13 +54,16 @@ public static class RollingRestart
             for (var i = 0; i < count; i++)
             {
                 var clock = Stopwatch.StartNew();
+                var roundAtStop = publisher.Round;
                 await nodes[i].TerminateAsync();
                 stopTimes.Add(clock.Elapsed.TotalMilliseconds);
                 clock.Restart();
+                outputs.Add($"node {i} before its restart", nodes[i].Output);
                 nodes[i] = await ServerProcess.StartAGServer(Args(i));
                 await ClusterScaling.WaitUntilUp(http, nodes[i], count, scenario);
                 backTimes.Add(clock.Elapsed.TotalMilliseconds);
-                log.WriteLine($"[{scenario}] node {i}: stopped in {stopTimes[^1]:F0} ms, Up among {count} {backTimes[^1]:F0} ms after its start");
+                log.WriteLine($"[{scenario}] node {i}: stopped in {stopTimes[^1]:F0} ms, Up among {count} {backTimes[^1]:F0} ms after its start " +
+                              $"(rounds {roundAtStop}-{publisher.Round})");
                 // Publishing reaches every follower again before the next node goes.
                 await EveryFollowerGetsMore(followers, channels[0], 3, scenario);
             }
@@ -75,24 +81,35 @@ public static class RollingRestart
             }
 
             long lost = 0, twice = 0, extraEpochs = 0;
-            foreach (var follower in followers)
+            for (var i = 0; i < followers.Count; i++)
                 foreach (var channel in channels)
                 {
+                    var follower = followers[i];
                     var got = follower.Got(channel);
-                    lost += Enumerable.Range(0, rounds).Count(n => !failed.ContainsKey((channel, n)) && !got.Contains(n));
+                    var missed = Enumerable.Range(0, rounds).Where(n => !failed.ContainsKey((channel, n)) && !got.Contains(n)).ToList();
+                    if (missed.Count > 0)
+                    {
+                        log.WriteLine($"[{scenario}] the follower on node {i} missed {missed.Count} on {channel}: {missed[0]}-{missed[^1]} (rounds; a round every 250 ms); the nodes on it:");
+                        for (var j = 0; j < nodes.Count; j++) outputs[$"node {j}"] = nodes[j].Output;
+                        foreach (var (node, output) in outputs)
+                            foreach (var line in output.Split('\n').Where(l => l.Contains(channel, StringComparison.Ordinal)))
+                                log.WriteLine($"  {node}: {line.Trim()}");
+                    }
+                    lost += missed.Count;
                     twice += got.Count - got.Distinct().Count();
                     extraEpochs += Math.Max(0, follower.Epochs(channel) - 1);
                 }
             var errors = string.Join(", ", failed.Values.GroupBy(e => e).Select(g => $"{g.Count()} {g.Key}"));
+            if (failed.Count > 0) log.WriteLine($"[{scenario}] rounds with a failed publish: {string.Join(", ", failed.Keys.Select(k => k.N).Distinct().Order())}");
             log.WriteLine($"[{scenario}] {rounds} rounds on {channels.Length} channels; failed publishes: {(errors.Length == 0 ? "none" : errors)}");
             return
             [
-                new(scenario, "publications acknowledged", rounds * channels.Length - failed.Count, true),
-                new(scenario, "publishes answered with an error (the publisher's node restarting)", failed.Count, false),
-                new(scenario, "acknowledged publications a follower missed (summed over followers and channels)", lost, false),
-                new(scenario, "publications a follower got twice", twice, false),
-                new(scenario, "unrecoverable notices", followers.Sum(f => f.Unrecoverable), false),
-                new(scenario, "epochs beyond a channel's first", extraEpochs, false),
+                new(scenario, "publications acknowledged (summed over the runs)", rounds * channels.Length - failed.Count, true, SummedOverRuns: true),
+                new(scenario, "publishes that failed (summed over the runs; the client's own errors while its node restarted)", failed.Count, false, SummedOverRuns: true),
+                new(scenario, "acknowledged publications a follower missed (summed over followers, channels and runs)", lost, false, SummedOverRuns: true),
+                new(scenario, "publications a follower got twice (summed)", twice, false, SummedOverRuns: true),
+                new(scenario, "unrecoverable notices (summed)", followers.Sum(f => f.Unrecoverable), false, SummedOverRuns: true),
+                new(scenario, "epochs beyond a channel's first (summed)", extraEpochs, false, SummedOverRuns: true),
                 new(scenario, "ms from SIGTERM to exit, median", Report.Median(stopTimes), false),
                 new(scenario, "ms from SIGTERM to exit, most", stopTimes.Max(), false),
                 new(scenario, "ms from start to Up among all, median", Report.Median(backTimes), false),
@@ -195,6 +212,10 @@ public static class RollingRestart
         private readonly CancellationTokenSource _stop = new();
         private readonly ConcurrentDictionary<(string Channel, int N), string> _failed = new();
         private Task<int>? _loop;
+        private int _round;
+
+        /// <summary>The round being sent.</summary>
+        public int Round => Volatile.Read(ref _round);
 
         public async Task StartAsync()
         {
@@ -208,6 +229,7 @@ public static class RollingRestart
             while (!_stop.IsCancellationRequested)
             {
                 var n = round++;
+                Volatile.Write(ref _round, n);
                 await Task.WhenAll(channels.Select(async channel =>
                 {
                     try

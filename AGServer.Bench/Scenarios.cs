@@ -4,7 +4,8 @@ using System.Text;
 namespace AGServer.Bench;
 
 /// <summary>One figure of a scenario run. <see cref="HigherIsBetter"/> says which way the ratio should go.</summary>
-public sealed record Figure(string Scenario, string Metric, double Value, bool HigherIsBetter);
+/// <param name="SummedOverRuns">A count of events (a loss, an error) that one run alone may show: reported as its sum over the runs, not a median that would hide it.</param>
+public sealed record Figure(string Scenario, string Metric, double Value, bool HigherIsBetter, bool SummedOverRuns = false);
 
 /// <summary>The benchmark scenarios. Each measures the server processes (CPU from /proc, RSS) and the client side.</summary>
 public static class Scenarios
@@ -97,6 +98,7 @@ public static class Scenarios
     public static async Task<List<Figure>> Rpc(Uri url, ServerProcess server, BenchSize size)
     {
         var latencies = new Latencies();
+        var openLoop = new OpenLoop();
         long completed = 0;
         var measuring = false;
         var running = true;
@@ -110,6 +112,11 @@ public static class Scenarios
             {
                 var rid = BenchSocket.ReadNumber(frame, "\"rid\":"u8);
                 if (rid < 0) return;
+                if (rid >= OpenLoopIds)
+                {
+                    openLoop.OnAnswer(rid);
+                    return;
+                }
                 var slot = (int)(rid % size.RpcInFlight);
                 if (Volatile.Read(ref measuring))
                 {
@@ -145,6 +152,7 @@ public static class Scenarios
         var clientCpuUsed = LoadGeneratorCpu() - clientCpu;
         var done = Interlocked.Read(ref completed);
         Volatile.Write(ref running, false);
+        var fixedRate = await RpcAtFixedRate(sockets, server, size, openLoop);
         foreach (var socket in sockets) await socket.DisposeAsync();
         return
         [
@@ -157,6 +165,62 @@ public static class Scenarios
             new("rpc", "server voluntary context switches per 1000 RPCs", (scheduled.Voluntary - scheduling.Voluntary) / (done / 1000.0), false),
             new("rpc", "server involuntary context switches per 1000 RPCs", (scheduled.Involuntary - scheduling.Involuntary) / (done / 1000.0), false),
             new("rpc", "server threads", scheduled.Threads, false),
+            .. fixedRate,
+        ];
+    }
+
+    /// <summary>
+    /// Invokes of the RPC scenario's open-loop window: their call ids start here, so the answer handler tells them from
+    /// the closed loop's (it times them and sends nothing back).
+    /// </summary>
+    private const long OpenLoopIds = 1L << 40;
+
+    /// <summary>The open-loop window's send times, by call id (a ring: a window sends fewer invokes than it holds).</summary>
+    private sealed class OpenLoop
+    {
+        public readonly long[] Sent = new long[1 << 20];
+        public readonly Latencies Latencies = new();
+        public long Answered;
+
+        public void OnAnswer(long rid)
+        {
+            Latencies.Add(Sent[(rid - OpenLoopIds) & (Sent.Length - 1)]);
+            Interlocked.Increment(ref Answered);
+        }
+    }
+
+    /// <summary>
+    /// The same sockets, once the closed loop stopped, send <see cref="BenchSize.RpcFixedRatePerSecond"/> invokes a
+    /// second in turn (each millisecond the ones due): the server's CPU per RPC and the latency at a rate every server
+    /// here sustains, so no server is judged at its own saturation.
+    /// </summary>
+    private static async Task<List<Figure>> RpcAtFixedRate(List<BenchSocket> sockets, ServerProcess server, BenchSize size, OpenLoop openLoop)
+    {
+        await Task.Delay(200); // the closed loop's last answers in
+        var rate = size.RpcFixedRatePerSecond;
+        var payload = new string('x', 40);
+        long sent = 0;
+        var cpu = server.CpuMilliseconds();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < size.RpcDuration)
+        {
+            var due = (long)(clock.Elapsed.TotalSeconds * rate);
+            for (; sent < due; sent++)
+            {
+                openLoop.Sent[sent & (openLoop.Sent.Length - 1)] = Stopwatch.GetTimestamp();
+                _ = sockets[(int)(sent % sockets.Count)].Send(Invoke(OpenLoopIds + sent, payload));
+            }
+            await Task.Delay(1);
+        }
+        var deadline = Stopwatch.StartNew();
+        while (Interlocked.Read(ref openLoop.Answered) < sent && deadline.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        var cpuUsed = server.CpuMilliseconds() - cpu;
+        var answered = Interlocked.Read(ref openLoop.Answered);
+        return
+        [
+            new("rpc", $"server CPU ms per 1000 RPCs at {rate} RPCs/s", answered == 0 ? double.NaN : cpuUsed / (answered / 1000.0), false),
+            new("rpc", $"p50 latency ms at {rate} RPCs/s", openLoop.Latencies.Percentile(50), false),
+            new("rpc", $"p99 latency ms at {rate} RPCs/s", openLoop.Latencies.Percentile(99), false),
         ];
     }
 

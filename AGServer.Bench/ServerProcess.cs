@@ -93,6 +93,15 @@ public sealed partial class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>What the process wrote so far (standard output and error).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_log) return _log.ToString();
+        }
+    }
+
     /// <summary>User plus system CPU time of the process so far, in milliseconds.</summary>
     public double CpuMilliseconds()
     {

@@ -21,6 +21,14 @@ public sealed class BenchReportSpec
     }
 
     [Fact]
+    public void A_count_of_events_is_summed_over_the_runs_so_one_bad_run_is_not_hidden_by_a_median()
+    {
+        BenchRun Lost(double count) => new([new Figure("rolling restart, 3 nodes", "publications missed", count, false, SummedOverRuns: true)], [], []);
+
+        Assert.Contains("| rolling restart, 3 nodes | publications missed | 60 (0 + 60 + 0) |", Report.Table([Lost(0), Lost(60), Lost(0)]));
+    }
+
+    [Fact]
     public void A_scenario_only_AGServer_runs_gets_its_own_column_alone()
     {
         var run = new BenchRun([new Figure("scale, 3 nodes", "fan-out messages between brokers per publish", 2, false)], [], []);

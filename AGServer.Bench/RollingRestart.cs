@@ -31,8 +31,8 @@ public static class RollingRestart
         var clusterPorts = Enumerable.Range(0, count).Select(_ => BenchRunner.FreeTcpPort()).ToArray();
         string[] Args(int i) =>
         [
-            // The channels' history events (a copy continued, a replica switched, an epoch forked), to explain a loss.
-            "--Logging:LogLevel:AGServer.Channels=Information",
+            // The history events (a copy continued, a replica switched, an epoch forked, a recovery asked again), to explain a loss.
+            "--Logging:LogLevel:AGServer=Information",
             "--port", httpPorts[i].ToString(CultureInfo.InvariantCulture), "--cluster-port", clusterPorts[i].ToString(CultureInfo.InvariantCulture),
             .. clusterPorts.SelectMany(port => new[] { "--seed", $"127.0.0.1:{port}" }),
         ];
@@ -80,6 +80,7 @@ public static class RollingRestart
             {
             }
 
+            for (var j = 0; j < nodes.Count; j++) outputs[$"node {j}"] = nodes[j].Output;
             long lost = 0, twice = 0, extraEpochs = 0;
             for (var i = 0; i < followers.Count; i++)
                 foreach (var channel in channels)
@@ -90,7 +91,6 @@ public static class RollingRestart
                     if (missed.Count > 0)
                     {
                         log.WriteLine($"[{scenario}] the follower on node {i} missed {missed.Count} on {channel}: {missed[0]}-{missed[^1]} (rounds; a round every 250 ms); the nodes on it:");
-                        for (var j = 0; j < nodes.Count; j++) outputs[$"node {j}"] = nodes[j].Output;
                         foreach (var (node, output) in outputs)
                             foreach (var line in output.Split('\n').Where(l => l.Contains(channel, StringComparison.Ordinal)))
                                 log.WriteLine($"  {node}: {line.Trim()}");
@@ -99,6 +99,7 @@ public static class RollingRestart
                     twice += got.Count - got.Distinct().Count();
                     extraEpochs += Math.Max(0, follower.Epochs(channel) - 1);
                 }
+            var askedAgain = outputs.Values.Sum(output => output.Split('\n').Count(line => line.Contains("did not answer its recovery", StringComparison.Ordinal)));
             var errors = string.Join(", ", failed.Values.GroupBy(e => e).Select(g => $"{g.Count()} {g.Key}"));
             if (failed.Count > 0) log.WriteLine($"[{scenario}] rounds with a failed publish: {string.Join(", ", failed.Keys.Select(k => k.N).Distinct().Order())}");
             log.WriteLine($"[{scenario}] {rounds} rounds on {channels.Length} channels; failed publishes: {(errors.Length == 0 ? "none" : errors)}");
@@ -109,6 +110,7 @@ public static class RollingRestart
                 new(scenario, "acknowledged publications a follower missed (summed over followers, channels and runs)", lost, false, SummedOverRuns: true),
                 new(scenario, "publications a follower got twice (summed)", twice, false, SummedOverRuns: true),
                 new(scenario, "unrecoverable notices (summed)", followers.Sum(f => f.Unrecoverable), false, SummedOverRuns: true),
+                new(scenario, "recoveries asked again, the channel not answering within 10 s (log 3024, summed)", askedAgain, false, SummedOverRuns: true),
                 new(scenario, "epochs beyond a channel's first (summed)", extraEpochs, false, SummedOverRuns: true),
                 new(scenario, "ms from SIGTERM to exit, median", Report.Median(stopTimes), false),
                 new(scenario, "ms from SIGTERM to exit, most", stopTimes.Max(), false),

@@ -33,8 +33,11 @@ public sealed class Exchange
         Region = region;
     }
 
-    /// <summary>The channel sharding region: channel entities answer history and presence queries.</summary>
-    internal IActorRef Region { get; }
+    /// <summary>
+    /// The channel sharding region: channel entities answer history and presence queries. Settable so a spec can put a
+    /// relay in front of it (one that loses a query, as a stopping entity does).
+    /// </summary>
+    internal IActorRef Region { get; set; }
 
     internal int StreamLimit { get; }
 

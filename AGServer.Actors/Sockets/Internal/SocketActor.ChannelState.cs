@@ -1,3 +1,4 @@
+using AGServer.Diagnostics;
 using Akka.Actor;
 using AGServer.Channels;
 using AGServer.Channels.Internal;
@@ -22,7 +23,14 @@ internal sealed partial class SocketActor
     /// <summary>Live publications held per channel while it is recovered; beyond, the recovery announces a gap instead.</summary>
     private const int HeldPublishLimit = 10_000;
 
-    private Dictionary<string, (string Epoch, long Since)>? _recoveries;
+    /// <summary>
+    /// Times a recovery asks its channel before it announces a gap, each after the subscribe timeout: an entity that is
+    /// moving (its node left, the shard coordinator moved with it) may answer late or lose a query with the incarnation
+    /// that stopped, and a late answer to any ask completes the recovery.
+    /// </summary>
+    internal const int RecoveryAsks = 3;
+
+    private Dictionary<string, (string Epoch, long Since, int Asked)>? _recoveries;
 
     private sealed record RecoveryTimedOut(string Channel);
 
@@ -143,7 +151,7 @@ internal sealed partial class SocketActor
             || !data.TryGetProperty("epoch"u8, out var epochJson) || epochJson.AsString() is not { } epoch
             || !data.TryGetProperty("offset"u8, out var offsetJson) || !long.TryParse(offsetJson.ToString(), out var since))
             return;
-        (_recoveries ??= new())[channel] = (epoch, since);
+        (_recoveries ??= new())[channel] = (epoch, since, 0);
         _socket.HoldPublishes(channel, HeldPublishLimit);
     }
 
@@ -151,6 +159,7 @@ internal sealed partial class SocketActor
     private void RequestRecovery(string channel)
     {
         if (_recoveries is null || !_recoveries.TryGetValue(channel, out var position)) return;
+        _recoveries[channel] = position with { Asked = position.Asked + 1 };
         _server.Exchange.Region.Tell(new HistoryQuery(channel, position.Epoch, position.Since, int.MaxValue, Self, RecoveryCorrelation));
         Timers.StartSingleTimer(RecoveryTimerKey(channel), new RecoveryTimedOut(channel), TimeSpan.FromMilliseconds(_options.SubscribeTimeoutMs));
     }
@@ -165,7 +174,7 @@ internal sealed partial class SocketActor
     private void FinishRecovery(HistoryAnswer answer)
     {
         var channel = answer.Channel;
-        if (_recoveries?.Remove(channel) != true) return;
+        if (_recoveries?.Remove(channel, out var position) != true) return;
         Timers.Cancel(RecoveryTimerKey(channel));
         var codec = _server.Codec;
         _socket.ReleasePublishes(channel, (held, send) =>
@@ -178,23 +187,43 @@ internal sealed partial class SocketActor
             if (held.LastDropped is { } dropped)
             {
                 // More arrived meanwhile than a socket may hold: the client learns where it is and refetches.
+                ServerLog.RecoveryGap(_server.Logger, _socket.Id, channel, position.Epoch, position.Since,
+                    $"more than {HeldPublishLimit} live publications arrived while it was recovered");
                 send(SequencedFrames.UnrecoverableMarker(codec, channel, SequencedFrames.Read(codec, dropped).Offset, answer.Epoch));
                 return;
             }
             if (answer.Complete)
                 foreach (var frame in answer.Frames) send(frame);
             else
+            {
+                ServerLog.RecoveryGap(_server.Logger, _socket.Id, channel, position.Epoch, position.Since,
+                    answer.Epoch == position.Epoch
+                        ? $"the history (epoch {answer.Epoch}, at offset {answer.Offset}) no longer reaches back to it"
+                        : $"the history is now of epoch {answer.Epoch} (at offset {answer.Offset})");
                 send(SequencedFrames.UnrecoverableMarker(codec, channel, answer.Offset, answer.Epoch));
+            }
             // Live publications already in the answer are not sent twice: those held, and those still on their way.
             foreach (var frame in held.Frames)
                 if (SequencedFrames.Read(codec, frame).Offset > answer.Offset) send(frame);
         }, answer.Enabled && answer.Complete ? (answer.Epoch, answer.Offset) : null);
     }
 
-    /// <summary>The channel did not answer (its entity is moving after a crash): announce a gap, then go on live.</summary>
+    /// <summary>
+    /// The channel did not answer (its entity is moving): ask again, up to <see cref="RecoveryAsks"/> times; then
+    /// announce a gap and go on live.
+    /// </summary>
     private void OnRecoveryTimedOut(string channel)
     {
-        if (_recoveries?.Remove(channel, out var position) != true) return;
+        if (_recoveries is null || !_recoveries.TryGetValue(channel, out var asked)) return;
+        if (asked.Asked < RecoveryAsks)
+        {
+            ServerLog.RecoveryAskedAgain(_server.Logger, _socket.Id, channel, _options.SubscribeTimeoutMs, asked.Asked + 1);
+            RequestRecovery(channel);
+            return;
+        }
+        _recoveries.Remove(channel, out var position);
+        ServerLog.RecoveryGap(_server.Logger, _socket.Id, channel, position.Epoch, position.Since,
+            $"the channel answered none of {RecoveryAsks} asks, {_options.SubscribeTimeoutMs} ms apart");
         var codec = _server.Codec;
         _socket.ReleasePublishes(channel, (held, send) =>
         {

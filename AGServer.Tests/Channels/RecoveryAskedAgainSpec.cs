@@ -10,9 +10,7 @@ namespace AGServer.Tests.Channels;
 
 /// <summary>
 /// A recovery whose query the channel does not answer (its entity is moving: the query went to an incarnation that
-/// stopped, or waits behind a shard being handed off) asks again, up to three times, before it gives the client a gap:
-/// found by the bench's rolling restart of 10 nodes, where a follower got an unrecoverable notice and missed 60
-/// acknowledged publications that the history still held.
+/// stopped, or waits behind a shard being handed off) asks again, up to three times, before it gives the client a gap.
 /// </summary>
 public sealed class RecoveryAskedAgainSpec : ServerTestKit
 {

@@ -141,8 +141,11 @@ internal static partial class ServerLog
     [LoggerMessage(3024, LogLevel.Information, "Socket {SocketId}: channel '{Channel}' did not answer its recovery within {Milliseconds} ms; asking again (ask {Ask})")]
     public static partial void RecoveryAskedAgain(ILogger logger, string socketId, string channel, int milliseconds, int ask);
 
-    [LoggerMessage(3025, LogLevel.Warning, "Socket {SocketId}: the recovery of channel '{Channel}' from epoch {Epoch}, offset {Offset} ends in a gap (the client gets an unrecoverable notice): {Reason}")]
+    [LoggerMessage(3025, LogLevel.Information, "Socket {SocketId}: the recovery of channel '{Channel}' from epoch {Epoch}, offset {Offset} ends in a gap (the client gets an unrecoverable notice): {Reason}")]
     public static partial void RecoveryGap(ILogger logger, string socketId, string channel, string epoch, long offset, string reason);
+
+    [LoggerMessage(3026, LogLevel.Warning, "Socket {SocketId}: channel '{Channel}' answered none of {Asks} recovery asks, {Milliseconds} ms apart; the client gets an unrecoverable notice from epoch {Epoch}, offset {Offset}")]
+    public static partial void RecoveryUnanswered(ILogger logger, string socketId, string channel, int asks, int milliseconds, string epoch, long offset);
 
     [LoggerMessage(3022, LogLevel.Information, "Restarted first seed: {Reached} of the {Remembered} other nodes it remembers answer, {InCluster} of them in a cluster; it forms a cluster only when a majority answer and none is in one")]
     public static partial void FirstSeedWaiting(ILogger logger, int reached, int remembered, int inCluster);

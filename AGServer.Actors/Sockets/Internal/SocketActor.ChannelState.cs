@@ -222,8 +222,7 @@ internal sealed partial class SocketActor
             return;
         }
         _recoveries.Remove(channel, out var position);
-        ServerLog.RecoveryGap(_server.Logger, _socket.Id, channel, position.Epoch, position.Since,
-            $"the channel answered none of {RecoveryAsks} asks, {_options.SubscribeTimeoutMs} ms apart");
+        ServerLog.RecoveryUnanswered(_server.Logger, _socket.Id, channel, RecoveryAsks, _options.SubscribeTimeoutMs, position.Epoch, position.Since);
         var codec = _server.Codec;
         _socket.ReleasePublishes(channel, (held, send) =>
         {

@@ -21,6 +21,9 @@ public static class RollingRestart
         InitialDelay = TimeSpan.FromMilliseconds(200), Randomness = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1),
     };
 
+    /// <summary>Followers' lists are copied to be checked: often enough for a wait of seconds.</summary>
+    private static readonly TimeSpan FollowersPolledEvery = TimeSpan.FromMilliseconds(100);
+
     private sealed record Numbered(int N);
 
     public static async Task<List<Figure>> Run(int count, BenchSize size, TextWriter log)
@@ -73,8 +76,8 @@ public static class RollingRestart
             var lastAcknowledged = channels.ToDictionary(c => c, c => Enumerable.Range(0, rounds).LastOrDefault(n => !failed.ContainsKey((c, n)), -1));
             try
             {
-                await Eventually(() => followers.All(f => channels.All(c => lastAcknowledged[c] < 0 || f.Got(c).Contains(lastAcknowledged[c]))),
-                    TimeSpan.FromMinutes(1), "every follower to get the last acknowledged publications");
+                await Scenarios.Until(() => followers.All(f => channels.All(c => lastAcknowledged[c] < 0 || f.Got(c).Contains(lastAcknowledged[c]))),
+                    TimeSpan.FromMinutes(1), "every follower to get the last acknowledged publications", FollowersPolledEvery);
             }
             catch (TimeoutException)
             {
@@ -128,18 +131,8 @@ public static class RollingRestart
     private static Task EveryFollowerGetsMore(List<Follower> followers, string channel, int more, string scenario)
     {
         var targets = followers.Select(f => (Follower: f, Count: f.Got(channel).Count + more)).ToList();
-        return Eventually(() => targets.All(t => t.Follower.Got(channel).Count >= t.Count), TimeSpan.FromMinutes(1),
-            $"{scenario}: every follower to get {more} more publications");
-    }
-
-    private static async Task Eventually(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout.TotalSeconds:F0} s for {what}");
-            await Task.Delay(100);
-        }
+        return Scenarios.Until(() => targets.All(t => t.Follower.Got(channel).Count >= t.Count), TimeSpan.FromMinutes(1),
+            $"{scenario}: every follower to get {more} more publications", FollowersPolledEvery);
     }
 
     /// <summary>One client on one node following every channel with recovery: what each channel delivered, in order.</summary>

@@ -380,13 +380,18 @@ public static class Scenarios
     /// <summary>This process's CPU time: the load generator shares the machine's cores with the server.</summary>
     private static double LoadGeneratorCpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 
-    private static async Task Until(Func<bool> condition, TimeSpan timeout)
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, checking it every <paramref name="pollEvery"/> (2 ms unless
+    /// given: latency windows end on it), or throws naming <paramref name="what"/> after <paramref name="timeout"/>.
+    /// </summary>
+    internal static async Task Until(Func<bool> condition, TimeSpan timeout, string what = "the server to deliver everything",
+        TimeSpan? pollEvery = null)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            if (clock.Elapsed > timeout) throw new TimeoutException("The server did not deliver everything in time");
-            await Task.Delay(2);
+            if (clock.Elapsed > timeout) throw new TimeoutException($"waited {timeout.TotalSeconds:F0} s for {what}");
+            await Task.Delay(pollEvery ?? TimeSpan.FromMilliseconds(2));
         }
     }
 }

@@ -9,6 +9,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _log = new();
+    private readonly Stopwatch _started;
 
     private ServerProcess(string file, IEnumerable<string> args, string name)
     {
@@ -18,6 +19,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in ExtraEnvironment) start.Environment[key] = value;
         _process = Process.Start(start)!;
+        _started = Stopwatch.StartNew();
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
         _process.BeginOutputReadLine();
@@ -25,6 +27,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>How long ago the process started.</summary>
+    public TimeSpan Uptime => _started.Elapsed;
 
     /// <summary>Environment variables every server starts with (<c>--server-env</c>: runtime settings tried on the servers alone, not on the load generator).</summary>
     public static Dictionary<string, string> ExtraEnvironment { get; } = new();

@@ -331,23 +331,23 @@ public static class Scenarios
     internal static readonly TimeSpan EmptyNodeAfterStart = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// Idle: handshaken connections that only answer the server's pings (default ping interval), then, after they
-    /// closed, the node with no connections (timer wake-ups, the scheduler's tick, thread-pool spinning): the CPU per
-    /// second of 1,000 idle connections, of the empty node, and the marginal CPU of one idle connection (the
-    /// difference, per socket).
+    /// Idle: first the node with no connections (timer wake-ups, the scheduler's tick, thread-pool spinning), then
+    /// handshaken connections that only answer the server's pings (default ping interval): the CPU per second of the
+    /// empty node, of 1,000 idle connections, and the marginal CPU of one idle connection (the difference, per socket).
     /// </summary>
     public static async Task<List<Figure>> Idle(Uri url, ServerProcess server, BenchSize size)
     {
         var window = size.IsTiny ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(20);
-        var sockets = await OpenIdle(url, size);
-        await Task.Delay(size.SettleTime);
-        var loaded = await CpuPerSecond([server], window);
-        foreach (var socket in sockets) await socket.DisposeAsync();
-        // The node gives the closed sockets' memory back first (10 s at most), and finishes its start-up compilation.
+        // The warm-up's sockets closed just before: the node gives their memory back first (10 s at most), and
+        // finishes its start-up compilation.
         var settle = size.IsTiny ? size.SettleTime : TimeSpan.FromSeconds(10);
         if (!size.IsTiny && EmptyNodeAfterStart - server.Uptime > settle) settle = EmptyNodeAfterStart - server.Uptime;
         await Task.Delay(settle);
         var empty = await CpuPerSecond([server], window);
+        var sockets = await OpenIdle(url, size);
+        await Task.Delay(size.SettleTime);
+        var loaded = await CpuPerSecond([server], window);
+        foreach (var socket in sockets) await socket.DisposeAsync();
         return
         [
             new("idle", "server CPU ms per second, no connections", empty, false),

@@ -150,8 +150,9 @@ public static class BenchRunner
 
     /// <summary>
     /// The widest fan-out on <paramref name="nodes"/> nodes of one server (AGServer's in a cluster; socketcluster-server
-    /// and the floor have no cluster: one node each, as many subscribers as each of AGServer's). The floor (no pings,
-    /// one write per delivery) shows the wall: what one frame to each of that many sockets costs .NET here at least.
+    /// and the floor have no cluster: one node each, as many subscribers as each of AGServer's). The floor (bare
+    /// Kestrel pinging as the others do, one write per delivery) shows the wall: what one frame to each of that many
+    /// sockets costs .NET here at least.
     /// </summary>
     private static async Task<List<Figure>> Widest(int nodes, Func<string[], Task<ServerProcess>> start, BenchSize size)
     {

@@ -323,10 +323,10 @@ public static class Scenarios
     }
 
     /// <summary>
-    /// A node's first minute is not its idle cost: .NET's tiered compilation compiles again each method called once a
-    /// second (the node's own periodic work) after its 30th call, and once more with PGO, which measured 4-10 ms of CPU
-    /// a second from 10 to 40 s after start on an empty node (BENCHMARKS "Idle, round 4"). The empty node is measured
-    /// after this, on every server alike.
+    /// A node's first minute is not its idle cost: .NET's tiered compilation compiles a method again after its 30th
+    /// call, so the node's own periodic work (methods called once a second or less) is compiled 30 s and more after
+    /// start, 4-10 ms of CPU a second from 10 to 40 s after start on an empty node (BENCHMARKS "Idle, round 4"). The
+    /// empty node is measured after this, on every server alike.
     /// </summary>
     internal static readonly TimeSpan EmptyNodeAfterStart = TimeSpan.FromSeconds(60);
 

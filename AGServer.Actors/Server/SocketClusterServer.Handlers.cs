@@ -80,16 +80,16 @@ public sealed partial class SocketClusterServer
         new HandlerConsumer<T>(streams.Stream<T>(name), serve, options.MaxConcurrency, laneOf).Start();
     }
 
-    internal async Task<NotUsed> Serve(AGRequest request, HandlerBinder binder)
+    // Task, not Task<T>: a call that finishes synchronously then allocates no task.
+    internal async Task Serve(AGRequest request, HandlerBinder binder)
     {
         var socket = request.Socket;
-        if (socket.State == SocketState.Closed) return NotUsed.Instance;
+        if (socket.State == SocketState.Closed) return;
         // The handler runs inside the invoke's span: its own spans (and an actor it routes to) join the trace.
         if (request.Activity is not null) global::System.Diagnostics.Activity.Current = request.Activity;
-        await using var context = new AGRequestContext(socket, request.Procedure, request.Data, request, Services);
         try
         {
-            var result = await binder.InvokeAsync(context, request).ConfigureAwait(false);
+            var result = await binder.InvokeAsync(socket, request.Procedure, request.Data, request, request, Services).ConfigureAwait(false);
             if (!request.Sent && binder.ToResponse(result) is var response) request.End(response.IsAbsent ? null : response);
         }
         catch (HandlerDataException error)
@@ -108,17 +108,15 @@ public sealed partial class SocketClusterServer
             ServerLog.ProcedureHandlerFailed(Logger, request.Procedure, socket.Id, error);
             Failures.HandlerFailed(request, error);
         }
-        return NotUsed.Instance;
     }
 
-    internal async Task<NotUsed> Serve(ReceivedMessage message, HandlerBinder binder)
+    internal async Task Serve(ReceivedMessage message, HandlerBinder binder)
     {
         var socket = message.Socket;
-        if (socket.State == SocketState.Closed) return NotUsed.Instance;
-        await using var context = new AGRequestContext(socket, message.Receiver, message.Data, null, Services);
+        if (socket.State == SocketState.Closed) return;
         try
         {
-            await binder.InvokeAsync(context, message).ConfigureAwait(false);
+            await binder.InvokeAsync(socket, message.Receiver, message.Data, null, message, Services).ConfigureAwait(false);
         }
         catch (HandlerDataException error)
         {
@@ -133,7 +131,6 @@ public sealed partial class SocketClusterServer
             ServerLog.ReceiverHandlerFailed(Logger, message.Receiver, socket.Id, error);
             Failures.HandlerFailed(message, error);
         }
-        return NotUsed.Instance;
     }
 
     private async Task<NotUsed> Decide(MiddlewareType type, AGAction action, Func<AGAction, CancellationToken, ValueTask<MiddlewareDecision>> decide)

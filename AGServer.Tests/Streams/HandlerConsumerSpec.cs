@@ -37,6 +37,63 @@ public sealed class HandlerConsumerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_handler_that_blocks_its_thread_does_not_hold_up_the_next_item()
+    {
+        // The pump serves the last item it takes on its own thread: only once it has let go, so an item arriving
+        // while that handler blocks starts another pump instead of waiting behind it.
+        var stream = new EventStream<int>("blocking");
+        var firstStarted = new ManualResetEventSlim();
+        var secondServed = new ManualResetEventSlim();
+        var firstSawSecond = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new HandlerConsumer<int>(stream, item =>
+        {
+            if (item == 1)
+            {
+                firstStarted.Set();
+                firstSawSecond.TrySetResult(secondServed.Wait(TimeSpan.FromSeconds(10)));
+            }
+            else secondServed.Set();
+            return Task.CompletedTask;
+        }, maxConcurrency: 2).Start();
+        await AwaitConditionAsync(() => Task.FromResult(stream.HasConsumers));
+
+        stream.Emit(1);
+        Assert.True(firstStarted.Wait(TimeSpan.FromSeconds(10)));
+        stream.Emit(2);
+
+        Assert.True(await firstSawSecond.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task In_lanes_at_the_bound_every_item_is_served_once_each_lane_in_order()
+    {
+        // Items finishing at the bound, some synchronously and some not, are what let the pump go on.
+        var stream = new EventStream<(int Lane, int Seq)>("lanes");
+        var served = new ConcurrentDictionary<int, List<int>>();
+        int running = 0, most = 0, count = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        new HandlerConsumer<(int Lane, int Seq)>(stream, async item =>
+        {
+            InterlockedMax(ref most, Interlocked.Increment(ref running));
+            if (item.Seq % 3 == 0) await Task.Yield();
+            Interlocked.Decrement(ref running);
+            var lane = served.GetOrAdd(item.Lane, _ => []);
+            lock (lane) lane.Add(item.Seq);
+            if (Interlocked.Increment(ref count) == 800) all.TrySetResult();
+        }, maxConcurrency: 3, laneOf: item => item.Lane.ToString()).Start();
+        await AwaitConditionAsync(() => Task.FromResult(stream.HasConsumers));
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(lane => Task.Run(() =>
+        {
+            for (var seq = 0; seq < 200; seq++) stream.Emit((lane, seq));
+        })));
+        await all.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.All(Enumerable.Range(0, 4), lane => Assert.Equal(Enumerable.Range(0, 200), served[lane]));
+        Assert.InRange(most, 1, 3);
+    }
+
+    [Fact]
     public async Task With_a_bound_of_one_items_are_served_in_emit_order_one_at_a_time()
     {
         var stream = new EventStream<int>("ordered");

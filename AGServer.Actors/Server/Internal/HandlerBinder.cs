@@ -31,12 +31,14 @@ internal sealed class HandlerBinder
     private readonly string _name;
     private readonly Delegate _handler;
     private readonly (Source Source, Type Type)[] _parameters;
-    private readonly Func<Delegate, object?[], object?> _invoke;
+    private readonly Call _invoke;
     private readonly Func<object?, ValueTask<object?>> _awaitResult;
     private readonly Type? _resultType;
     private readonly JsonSerializerOptions _json;
+    // Only a handler that takes the context, the call's services or a service gets a context made for its call.
+    private readonly bool _needsContext;
 
-    private HandlerBinder(string name, Delegate handler, (Source, Type)[] parameters, Func<Delegate, object?[], object?> invoke, Func<object?, ValueTask<object?>> awaitResult, Type? resultType, JsonSerializerOptions json)
+    private HandlerBinder(string name, Delegate handler, (Source, Type)[] parameters, Call invoke, Func<object?, ValueTask<object?>> awaitResult, Type? resultType, JsonSerializerOptions json)
     {
         _name = name;
         _handler = handler;
@@ -45,6 +47,7 @@ internal sealed class HandlerBinder
         _awaitResult = awaitResult;
         _resultType = resultType;
         _json = json;
+        _needsContext = parameters.Any(p => p.Item1 is Source.Context or Source.Services or Source.Service);
     }
 
     /// <summary>
@@ -81,7 +84,7 @@ internal sealed class HandlerBinder
                 "the data binds to one parameter; the others must be AGRequest, ReceivedMessage, AGRequestContext, AGServerSocket, CancellationToken, RawJson, IServiceProvider or registered services.",
                 nameof(handler));
         var (awaitResult, resultType) = ResultOf(method.ReturnType);
-        return new HandlerBinder(name, handler, parameters, Compile(handler), awaitResult, resultType, json);
+        return new HandlerBinder(name, handler, parameters, Compile(handler, parameters), awaitResult, resultType, json);
     }
 
     private static Source Bind(ParameterInfo parameter, bool procedure, IServiceProviderIsService? isService)
@@ -100,20 +103,40 @@ internal sealed class HandlerBinder
         return Source.Data;
     }
 
-    /// <summary>Calls the handler with an argument array, through a compiled expression rather than reflection.</summary>
-    /// <summary>A call of any delegate of the handler's type and method, given as the first argument.</summary>
-    private static Func<Delegate, object?[], object?> Compile(Delegate handler)
+    /// <summary>A call of any delegate of the handler's type and method, given as the first argument, with what its parameters bind to.</summary>
+    private delegate object? Call(Delegate handler, HandlerBinder binder, AGServerSocket socket, RawJson data, object item, AGRequestContext? context);
+
+    /// <summary>
+    /// Compiles the call once: each argument read straight from what it binds to (no argument array, no boxed data),
+    /// in parameter order, so data that does not fit throws before the handler runs.
+    /// </summary>
+    private static Call Compile(Delegate handler, (Source Source, Type Type)[] parameters)
     {
         var target = Expression.Parameter(typeof(Delegate), "handler");
-        var args = Expression.Parameter(typeof(object?[]), "args");
-        var parameters = handler.Method.GetParameters();
-        var call = Expression.Invoke(
-            Expression.Convert(target, handler.GetType()),
-            parameters.Select((p, i) => Expression.Convert(Expression.ArrayIndex(args, Expression.Constant(i)), p.ParameterType)));
+        var binder = Expression.Parameter(typeof(HandlerBinder), "binder");
+        var socket = Expression.Parameter(typeof(AGServerSocket), "socket");
+        var data = Expression.Parameter(typeof(RawJson), "data");
+        var item = Expression.Parameter(typeof(object), "item");
+        var context = Expression.Parameter(typeof(AGRequestContext), "context");
+        var services = Expression.Property(context, nameof(AGRequestContext.Services));
+        var arguments = parameters.Select(p => p.Source switch
+        {
+            Source.Request or Source.Message => Expression.Convert(item, p.Type),
+            Source.Context => (Expression)context,
+            Source.Socket => socket,
+            Source.CancellationToken => Expression.Property(socket, nameof(AGServerSocket.ConnectionClosed)),
+            Source.RawData => data,
+            Source.Services => services,
+            Source.Service => Expression.Convert(
+                Expression.Call(typeof(ServiceProviderServiceExtensions), nameof(ServiceProviderServiceExtensions.GetRequiredService), null, services, Expression.Constant(p.Type)),
+                p.Type),
+            _ => Expression.Convert(Expression.Call(binder, nameof(ReadData), null, data, Expression.Constant(p.Type)), p.Type),
+        });
+        var call = Expression.Invoke(Expression.Convert(target, handler.GetType()), arguments);
         Expression body = handler.Method.ReturnType == typeof(void)
             ? Expression.Block(call, Expression.Constant(null, typeof(object)))
             : Expression.Convert(call, typeof(object));
-        return Expression.Lambda<Func<Delegate, object?[], object?>>(body, target, args).Compile();
+        return Expression.Lambda<Call>(body, target, binder, socket, data, item, context).Compile();
     }
 
     /// <summary>How to await a return value of <paramref name="returnType"/>, and the type of the value it yields (null: none).</summary>
@@ -140,28 +163,23 @@ internal sealed class HandlerBinder
     private static async ValueTask<object?> AwaitValueTask<T>(object? task) => await (ValueTask<T>)task!;
 
     /// <summary>
-    /// Calls the handler for one request or message and awaits it: its result, or null when it returns none. Throws
-    /// <see cref="HandlerDataException"/> before calling when the data does not fit the data parameter.
+    /// Calls the handler for one request or message (<paramref name="item"/>: the <see cref="AGRequest"/> or
+    /// <see cref="ReceivedMessage"/>) and awaits it: its result, or null when it returns none. Throws
+    /// <see cref="HandlerDataException"/> before calling when the data does not fit the data parameter. The call's
+    /// <see cref="AGRequestContext"/> (and with it a DI scope) is made only for a handler that takes it or services, and
+    /// disposed when the call is over.
     /// </summary>
-    public async ValueTask<object?> InvokeAsync(AGRequestContext context, object item)
+    public async ValueTask<object?> InvokeAsync(AGServerSocket socket, string name, RawJson data, AGRequest? request, object item, IServiceProvider services)
     {
-        var args = new object?[_parameters.Length];
-        for (var i = 0; i < args.Length; i++)
+        var context = _needsContext ? new AGRequestContext(socket, name, data, request, services) : null;
+        try
         {
-            var (source, type) = _parameters[i];
-            args[i] = source switch
-            {
-                Source.Request or Source.Message => item,
-                Source.Context => context,
-                Source.Socket => context.Socket,
-                Source.CancellationToken => context.ConnectionClosed,
-                Source.RawData => context.Data,
-                Source.Services => context.Services,
-                Source.Service => context.Services.GetRequiredService(type),
-                _ => ReadData(context.Data, type),
-            };
+            return await _awaitResult(_invoke(_handler, this, socket, data, item, context)).ConfigureAwait(false);
         }
-        return await _awaitResult(_invoke(_handler, args)).ConfigureAwait(false);
+        finally
+        {
+            if (context is not null) await context.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>

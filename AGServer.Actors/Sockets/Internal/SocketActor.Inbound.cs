@@ -98,10 +98,14 @@ internal sealed partial class SocketActor
     {
         Interlocked.Increment(ref _socket.InboundProcessed);
         if (!_server.Middleware.Wants(MiddlewareType.InboundRaw, new ActionInfo(ActionType.Message, null, _socket.Request)))
-        {
             Decode(frame, frame.Length);
-            return;
-        }
+        else
+            TakeFrameThroughMiddleware(frame);
+    }
+
+    // Apart from TakeFrame: the lambda's closure would otherwise be allocated for every frame, middleware or not.
+    private void TakeFrameThroughMiddleware(ReadOnlyMemory<byte> frame)
+    {
         var action = new AGAction(ActionType.Message, _socket.Request, _socket) { Message = Encoding.UTF8.GetString(frame.Span) };
         RunMiddleware(MiddlewareType.InboundRaw, ref _inboundRawStream, action, outcome =>
         {
@@ -221,8 +225,7 @@ internal sealed partial class SocketActor
         var data = packet.Data;
         if (!Admit(cid is null ? "transmit" : "invoke", name, cid))
         {
-            var again = packet;
-            Defer(() => ProcessEvent(again));
+            DeferEvent(packet);
             return;
         }
         var type = cid is null ? ActionType.Transmit : ActionType.Invoke;
@@ -232,6 +235,14 @@ internal sealed partial class SocketActor
             if (!TryChannelQuery(name, cid, data)) Deliver(name, cid, data);
             return;
         }
+        ProcessEventThroughMiddleware(type, name, cid, data);
+    }
+
+    private void DeferEvent(InboundPacket packet) => Defer(() => ProcessEvent(packet));
+
+    // Apart from ProcessEvent: the lambdas' closures would otherwise be allocated for every event, middleware or not.
+    private void ProcessEventThroughMiddleware(ActionType type, string name, long? cid, RawJson data)
+    {
         var action = new AGAction(type, _socket.Request, _socket)
         {
             Procedure = cid is null ? null : name,

@@ -10,9 +10,11 @@ namespace AGServer.Streams.Internal;
 /// </summary>
 /// <remarks>
 /// With a bound of 1 the pump (itself a thread-pool work item) serves each item in turn. With a larger bound each item
-/// is its own thread-pool work item, so no handler's synchronous part holds up another's; with <c>laneOf</c>, items of
-/// one lane (a socket) run one after another in dequeue order while lanes overlap. No handler code runs under a lock.
-/// Its serve function contains the handler's failures itself (answers, logs) and does not throw.
+/// is its own thread-pool work item, so no handler's synchronous part holds up another's, except the last item a pump
+/// takes: that one runs on the pump's own thread once the pump is over (a new item then starts another pump), saving a
+/// hop on the thread pool for every request that arrives alone. With <c>laneOf</c>, items of one lane (a socket) run
+/// one after another in dequeue order while lanes overlap. No handler code runs under a lock. Its serve function
+/// contains the handler's failures itself (answers, logs) and does not throw.
 /// </remarks>
 internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
 {
@@ -24,9 +26,16 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
     private readonly Action<Task> _served;
     // Lanes with an item running: the items waiting behind it (null until one waits). Touched only for bookkeeping.
     private readonly Dictionary<string, Queue<T>?> _lanes = new();
+    // Emptied lane queues kept for the next lane that needs one (a few, small): a busy socket's burst then allocates none.
+    private readonly Stack<Queue<T>> _spareQueues = new();
+    private const int MostSpareQueues = 8;
+    private const int LargestSpareQueue = 16;
     private int _running;
     // Pump requests not yet taken: the thread that raises it from 0 runs the pump, so one pump runs at a time.
     private int _pumpRequests;
+    // 1 when the pump stopped at the bound: the next item to finish pumps again. Otherwise a finishing item need not
+    // (the pump parked, and the next item wakes it), which saves a pump on the thread pool per item.
+    private int _atBound;
 
     /// <param name="stream">The stream whose items are served.</param>
     /// <param name="serve">Serves one item; contains its failures and does not throw.</param>
@@ -40,11 +49,7 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
         _maxConcurrency = maxConcurrency;
         _laneOf = maxConcurrency > 1 ? laneOf : null;
         _consumer = stream.NewConsumer();
-        _served = _ =>
-        {
-            Interlocked.Decrement(ref _running);
-            RequestPump();
-        };
+        _served = _ => Served();
     }
 
     /// <summary>Attaches to the stream; items emitted from now on are served.</summary>
@@ -66,19 +71,34 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
     public void Execute()
     {
         var requests = Volatile.Read(ref _pumpRequests);
+        var last = default(Taken);
         while (true)
         {
-            Pump();
+            Pump(ref last);
             var left = Interlocked.Add(ref _pumpRequests, -requests);
-            if (left == 0) return;
+            if (left == 0) break;
             requests = left;
         }
+        // The pump is over, so an item arriving now starts another: this thread serves the last item taken itself.
+        if (last.IsSet) _ = Run(last.Item, last.Lane);
     }
 
-    private void Pump()
+    /// <summary>An item taken by the pump and not yet handed on, with its lane.</summary>
+    private readonly record struct Taken(T Item, string? Lane, bool IsSet = true);
+
+    private void Pump(ref Taken last)
     {
-        while (Volatile.Read(ref _running) < _maxConcurrency)
+        while (true)
         {
+            if (Volatile.Read(ref _running) >= _maxConcurrency)
+            {
+                // Full fences on both sides (here the flag then the count, in Served the count then the flag): either
+                // this pump sees the item that finished meanwhile, or that item sees the flag and pumps again.
+                Interlocked.Exchange(ref _atBound, 1);
+                if (Volatile.Read(ref _running) >= _maxConcurrency) return;
+                Interlocked.Exchange(ref _atBound, 0);
+                continue;
+            }
             if (!_consumer.TryDequeue(out var item))
             {
                 if (_consumer.IsDone)
@@ -97,9 +117,17 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
                 continue;
             }
             var lane = _laneOf?.Invoke(item);
-            if (lane is null || Enter(lane, item))
-                ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Self.Run(state.Item, state.Lane), (Self: this, Item: item, Lane: lane), preferLocal: false);
+            if (lane is not null && !Enter(lane, item)) continue;
+            if (last.IsSet) ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Self.Run(state.Last.Item, state.Last.Lane), (Self: this, Last: last), preferLocal: false);
+            last = new Taken(item, lane);
         }
+    }
+
+    /// <summary>An item is over: one fewer runs, and a pump stopped at the bound goes on.</summary>
+    private void Served()
+    {
+        Interlocked.Decrement(ref _running);
+        if (Volatile.Read(ref _atBound) == 1 && Interlocked.Exchange(ref _atBound, 0) == 1) RequestPump();
     }
 
     /// <summary>Takes the lane for an item: true when it was free (the item runs now), false when the item waits behind it.</summary>
@@ -112,7 +140,7 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
                 _lanes.Add(lane, null);
                 return true;
             }
-            if (waiting is null) _lanes[lane] = waiting = new Queue<T>(2);
+            if (waiting is null) _lanes[lane] = waiting = _spareQueues.TryPop(out var spare) ? spare : new Queue<T>(2);
             waiting.Enqueue(item);
             return false;
         }
@@ -125,8 +153,7 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
         {
             var served = _serve(item);
             if (!served.IsCompleted) await served.ConfigureAwait(false);
-            Interlocked.Decrement(ref _running);
-            RequestPump();
+            Served();
             if (lane is null || !TryNext(lane, out item)) return;
         }
     }
@@ -140,7 +167,9 @@ internal sealed class HandlerConsumer<T> : IThreadPoolWorkItem
                 next = waiting.Dequeue();
                 return true;
             }
-            _lanes.Remove(lane);
+            if (_lanes.Remove(lane, out var emptied) && emptied is not null
+                && _spareQueues.Count < MostSpareQueues && emptied.Capacity <= LargestSpareQueue)
+                _spareQueues.Push(emptied);
             next = default!;
             return false;
         }

@@ -341,6 +341,7 @@ public sealed class AGClientSocket : IAsyncDisposable
         lock (_gate) _state = AGClientState.Connecting;
         WebSocket? socket = null;
         Connection? connection = null;
+        var phase = "the WebSocket did not open";
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
@@ -350,6 +351,7 @@ public sealed class AGClientSocket : IAsyncDisposable
             lock (_gate) _connection = connection;
             connection.Reading = Task.Run(() => ReadLoop(connection));
             var token = await _options.AuthTokenStore.LoadAsync(cancellationToken).ConfigureAwait(false);
+            phase = "the WebSocket opened, the server did not answer the handshake";
             var answer = InboundPacket.Element(await Call(connection, "#handshake", new HandshakeData(token), _options.ConnectTimeout, deadline.Token).ConfigureAwait(false));
             Id = answer.TryGetProperty("id", out var id) ? id.GetString() : null;
             if (answer.TryGetProperty("pingTimeout", out var pingTimeout) && pingTimeout.TryGetInt32(out var ms)) connection.WatchPings(TimeSpan.FromMilliseconds(ms), this);
@@ -372,7 +374,7 @@ public sealed class AGClientSocket : IAsyncDisposable
             socket?.Abort();
             socket?.Dispose();
             if (error is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                throw new AGClientError("TimeoutError", $"Connecting to {_options.Uri} did not complete within {_options.ConnectTimeout}");
+                throw new AGClientError("TimeoutError", $"Connecting to {_options.Uri} did not complete within {_options.ConnectTimeout}: {phase}");
             throw;
         }
         TaskCompletionSource<bool> opened;

@@ -118,7 +118,15 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
     private async Task<AGClientSocket> Client(NodeProcess node)
     {
         var client = new AGClientSocket(new AGClientOptions { Uri = new Uri($"ws://127.0.0.1:{node.Port}/socketcluster/"), AutoReconnect = false });
-        await client.ConnectAsync();
+        try
+        {
+            await client.ConnectAsync();
+        }
+        catch (AGClientError error)
+        {
+            // What the node was doing says why (one CI run's connect to a fresh node timed out with nothing else to go on).
+            throw new InvalidOperationException($"{error.Message}; the node's log:\n{node.Output}", error);
+        }
         return client;
     }
 

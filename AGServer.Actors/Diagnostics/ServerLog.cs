@@ -23,6 +23,9 @@ internal static partial class ServerLog
     [LoggerMessage(1005, LogLevel.Error, "Handler of receiver '{Receiver}' failed for socket {SocketId}")]
     public static partial void ReceiverHandlerFailed(ILogger logger, string receiver, string socketId, Exception error);
 
+    [LoggerMessage(1014, LogLevel.Debug, "Handler of '{Name}' stopped: socket {SocketId} closed")]
+    public static partial void HandlerStoppedByClose(ILogger logger, string name, string socketId);
+
     [LoggerMessage(1006, LogLevel.Warning, "Stream '{Stream}' has no consumer any more (its last one failed); request {Cid} of socket {SocketId} was answered with an error")]
     public static partial void NoLiveConsumer(ILogger logger, string stream, long cid, string socketId);
 

@@ -103,6 +103,12 @@ public sealed partial class SocketClusterServer
             ServerLog.ProcedureAnsweredWithError(Logger, request.Procedure, socket.Id, named.Name, error.Message);
             if (!request.Sent) request.Error(error);
         }
+        catch (OperationCanceledException) when (socket.State == SocketState.Closed)
+        {
+            // Stopped by its socket's close (ConnectionClosed, the handler's CancellationToken): not a failure, and
+            // nobody to answer; the client's call ends with the connection.
+            ServerLog.HandlerStoppedByClose(Logger, request.Procedure, socket.Id);
+        }
         catch (Exception error)
         {
             ServerLog.ProcedureHandlerFailed(Logger, request.Procedure, socket.Id, error);
@@ -125,6 +131,10 @@ public sealed partial class SocketClusterServer
         catch (Exception error) when (error is INamedError named)
         {
             ServerLog.ReceiverRefused(Logger, message.Receiver, socket.Id, named.Name, error.Message);
+        }
+        catch (OperationCanceledException) when (socket.State == SocketState.Closed)
+        {
+            ServerLog.HandlerStoppedByClose(Logger, message.Receiver, socket.Id);
         }
         catch (Exception error)
         {

@@ -51,6 +51,13 @@ public sealed partial class AGServerSocket
         return new Traffic(Interlocked.Read(ref InboundReceived), GetBytesReceived(), frames, bytes, Interlocked.Read(ref InvokesReceived));
     }
 
-    /// <summary>Hands a frame to the socket's outbox (<paramref name="writeHere"/>: this thread may write it when no write runs).</summary>
-    internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true) => Outbox.Post(frame, writeHere);
+    /// <summary>
+    /// Hands a frame to the socket's outbox (<paramref name="writeHere"/>: this thread may write it when no write runs).
+    /// Nothing goes out once the socket is closed: a handler answering on another thread between the close (its
+    /// ConnectionClosed cancelled) and the close frame's turn in the outbox would otherwise overtake the close.
+    /// </summary>
+    internal void SendFrame(ReadOnlyMemory<byte> frame, bool writeHere = true)
+    {
+        if (_state != SocketState.Closed) Outbox.Post(frame, writeHere);
+    }
 }

@@ -436,7 +436,7 @@ public sealed partial class AGServerSocket : IChannelSubscriber
     private void DeliverNow(string channel, byte[] frame, bool viaActor)
     {
         if (viaActor) ActorRef.Tell(new Internal.SocketActor.DeliverPublish(channel, frame));
-        else Outbox.Post(frame, writeHere: false); // the broker never writes itself: fan-out spreads over the pool
+        else if (_state != SocketState.Closed) Outbox.Post(frame, writeHere: false); // the broker never writes itself: fan-out spreads over the pool
     }
 
     internal void SendPacket(in OutboundPacket packet) => SendFrame(Server.Codec.Encode(packet));

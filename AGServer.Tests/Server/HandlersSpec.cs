@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Threading.Channels;
 using AGServer.Client;
 using AGServer.Middleware;
 using AGServer.Protocol;
@@ -170,6 +171,31 @@ public sealed class HandlersSpec : AGServerTestKit
         await running.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await client.DisposeAsync();
         await cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_call_stopped_by_its_sockets_close_is_not_a_failure_and_no_answer_overtakes_the_close()
+    {
+        var server = await StartServerAsync();
+        var errors = Channel.CreateUnbounded<Exception>();
+        _ = server.Listener(ServerEvents.Error).RunForeach(e => errors.Writer.TryWrite(e), server.Materializer);
+        server.MapProcedure("leave", async (AGRequestContext context) =>
+        {
+            // The close cancels the token on the socket's own thread, before its close frame is queued.
+            context.Socket.Disconnect();
+            await Task.Delay(Timeout.Infinite, context.ConnectionClosed);
+        });
+        server.MapProcedure("fail", string () => throw new InvalidOperationException("a real failure"));
+        var client = await ConnectAsync();
+
+        var stopped = await Assert.ThrowsAsync<AGClientError>(() => client.InvokeAsync("leave"));
+        Assert.Equal("BadConnectionError", stopped.Name);   // the close, not a ServerError answer ahead of it
+        await client.DisposeAsync();
+        await using var other = await ConnectAsync();
+        await Assert.ThrowsAsync<AGClientError>(() => other.InvokeAsync("fail"));
+        // The error event's first item is the real failure: the stopped call reported none before it.
+        var reported = await errors.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("a real failure", reported.Message);
     }
 
     [Fact]

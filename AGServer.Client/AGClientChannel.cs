@@ -100,10 +100,14 @@ public sealed class AGClientChannel
         }
     }
 
-    /// <summary>The server confirmed the subscription (again after each reconnect).</summary>
+    /// <summary>
+    /// The server confirmed the subscription (again after each reconnect). Raised on the client's reading thread: a
+    /// connected client's first subscribe can be answered before a handler added after <c>Subscribe</c> is there
+    /// (<see cref="WhenSubscribedAsync"/> has that outcome; or subscribe before <c>ConnectAsync</c>).
+    /// </summary>
     public event EventHandler? Subscribed;
 
-    /// <summary>The server refused the subscription: the channel is unsubscribed.</summary>
+    /// <summary>The server refused the subscription: the channel is unsubscribed. Raised as <see cref="Subscribed"/> is.</summary>
     public event EventHandler<AGClientError>? SubscribeFailed;
 
     /// <summary>The server kicked the client out of the channel (with its message, if any): the channel is unsubscribed.</summary>

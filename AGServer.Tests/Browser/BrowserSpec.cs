@@ -117,10 +117,17 @@ public sealed class BrowserSpec(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<AGClientSocket> Client(NodeProcess node)
     {
-        var client = new AGClientSocket(new AGClientOptions { Uri = new Uri($"ws://127.0.0.1:{node.Port}/socketcluster/"), AutoReconnect = false });
+        // A deadline as the chat pages' (a fresh node's first handshake runs cold code beside the rest of the suite; two
+        // runs of the suite went over the client's default 20 s here), and the time it took in the test's output.
+        var client = new AGClientSocket(new AGClientOptions
+        {
+            Uri = new Uri($"ws://127.0.0.1:{node.Port}/socketcluster/"), AutoReconnect = false, ConnectTimeout = TimeSpan.FromSeconds(60),
+        });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await client.ConnectAsync();
+            output.WriteLine($"connected to node {node.Port} in {clock.Elapsed.TotalSeconds:F1} s");
         }
         catch (AGClientError error)
         {

@@ -95,10 +95,13 @@ public sealed class AGClientSpec(ClientServers servers) : IClassFixture<ClientSe
     [MemberData(nameof(Servers))]
     public async Task A_refused_subscribe_fails_with_the_servers_error_and_the_channel_is_unsubscribed(string server)
     {
-        await using var client = await Connect(server);
+        // Subscribed before connecting, so the handler is there before the subscribe goes out (a connected client's
+        // subscribe can be answered before the next line runs: WhenSubscribedAsync has that first outcome).
+        await using var client = new AGClientSocket(new AGClientOptions { Uri = servers.Url(server) });
         var channel = client.Subscribe("private/diary");
         var failed = new TaskCompletionSource<AGClientError>(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.SubscribeFailed += (_, error) => failed.TrySetResult(error);
+        await client.ConnectAsync();
 
         var error = await Assert.ThrowsAsync<AGClientError>(() => channel.WhenSubscribedAsync().WaitAsync(Wait));
         Assert.Equal("PrivateChannelError", error.Name);

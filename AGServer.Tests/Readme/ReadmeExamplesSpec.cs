@@ -40,7 +40,8 @@ public sealed class ReadmeExamplesSpec
         // return value is the response. If it throws, that request alone gets an error answer; the procedure goes on.
         server.MapProcedure("sum", (Sum data, Calculator calculator) => calculator.Add(data.A, data.B));
 
-        // An asynchronous handler: the token is cancelled when the socket closes.
+        // An asynchronous handler: the token is cancelled when the socket closes (a handler it stops is not a failure:
+        // nothing is answered or reported as an error).
         server.MapProcedure("slowEcho", async (RawJson data, CancellationToken cancellationToken) =>
         {
             await Task.Delay(100, cancellationToken);

@@ -47,4 +47,37 @@ public sealed class NodeInboundLimitSpec
         Assert.True(room.IsCompleted);
         Assert.Equal(75, budget.Held);
     }
+
+    [Fact]
+    public async Task A_wait_for_room_racing_the_release_that_makes_room_is_never_left_waiting()
+    {
+        // Lock-free (every frame passes through the budget): the release may land between the waiter's look at the
+        // total and its publishing, so either side must wake it. Once both are done each budget holds 70 of 100, under
+        // the three quarters at which waiters go on: no waiter may be pending.
+        const int rounds = 20_000;
+        var budgets = Enumerable.Range(0, rounds).Select(_ => new InboundBudget(100)).ToArray();
+        foreach (var budget in budgets) budget.Add(100);
+        var rooms = new Task?[rounds];
+        using var start = new Barrier(2);
+        var waiter = Task.Factory.StartNew(() =>
+        {
+            for (var round = 0; round < rounds; round++)
+            {
+                start.SignalAndWait();
+                rooms[round] = budgets[round].WhenRoom();
+            }
+        }, TaskCreationOptions.LongRunning);
+        var releaser = Task.Factory.StartNew(() =>
+        {
+            for (var round = 0; round < rounds; round++)
+            {
+                start.SignalAndWait();
+                budgets[round].Release(30);
+            }
+        }, TaskCreationOptions.LongRunning);
+        await Task.WhenAll(waiter, releaser);
+        var pending = rooms.Count(room => room is { IsCompleted: false });
+        Assert.True(pending == 0, $"{pending} of {rounds} waiters were left waiting at 70 of 100");
+        Assert.Contains(rooms, room => room is not null);
+    }
 }

@@ -30,10 +30,13 @@ public static class BenchRunner
             {
                 log.WriteLine("[widest] AGServer, two nodes");
                 ours.AddRange(await Widest(nodes: 2, ServerProcess.StartAGServer, size));
+                // Like for like beside it: AGServer on one node, as many subscribers as the others hold.
+                log.WriteLine("[widest] AGServer, one node");
+                ours.AddRange((await Widest(nodes: 1, ServerProcess.StartAGServer, size)).Select(f => f with { Scenario = OneNodeWidest }));
                 log.WriteLine("[widest] socketcluster-server, one node");
-                theirs.AddRange(await Widest(nodes: 1, ServerProcess.StartReference, size));
+                theirs.AddRange(WithOneNodeWidestRow(await Widest(nodes: 1, ServerProcess.StartReference, size)));
                 log.WriteLine("[widest] floor, one node");
-                floor.AddRange(await Widest(nodes: 1, ServerProcess.StartFloor, size));
+                floor.AddRange(WithOneNodeWidestRow(await Widest(nodes: 1, ServerProcess.StartFloor, size)));
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
@@ -109,6 +112,13 @@ public static class BenchRunner
     /// <summary>The other servers' RPC figures again under the side row's name, so both AGServer rows get their ratios.</summary>
     private static IEnumerable<Figure> WithBareStreamRow(List<Figure> figures) =>
         figures.Concat(figures.Where(f => f.Scenario == "rpc").Select(f => f with { Scenario = BareStreamRpc }).ToList());
+
+    /// <summary>The side rows of the widest fan-out: AGServer on one node, as the reference and the floor are.</summary>
+    public const string OneNodeWidest = "widest (one node)";
+
+    /// <summary>The other servers' widest figures again under the side rows' name, so both AGServer rows get their ratios.</summary>
+    private static IEnumerable<Figure> WithOneNodeWidestRow(List<Figure> figures) =>
+        figures.Concat(figures.Select(f => f with { Scenario = OneNodeWidest }).ToList());
 
     private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size, TextWriter log)
     {

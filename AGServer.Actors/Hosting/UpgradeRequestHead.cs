@@ -114,6 +114,8 @@ internal sealed class UpgradeRequestHead
         if (negotiateCompression && headers.ContainsKey("Sec-WebSocket-Extensions")) return Verdict.NotOurs;
         if (headers.GetValueOrDefault("Sec-WebSocket-Key") is not { } key || !IsKey(key)) return Verdict.NotOurs;
 
+        // The socket keeps its request's headers for its life: no room for 16 when a client sent 6 (about 300 bytes).
+        headers.TrimExcess();
         head = new UpgradeRequestHead(Encoding.ASCII.GetString(targetBytes), headers, key, end + 4);
         return Verdict.Upgrade;
     }

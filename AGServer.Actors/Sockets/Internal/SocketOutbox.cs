@@ -1,5 +1,4 @@
 using AGServer.Diagnostics;
-using System.Collections.Concurrent;
 using Akka.Actor;
 using AGServer.Protocol;
 using Microsoft.Extensions.Logging;
@@ -9,8 +8,8 @@ namespace AGServer.Sockets.Internal;
 /// <summary>
 /// The one owner of a socket's output. Every writer (the socket actor, handler threads answering requests, the node's
 /// broker fanning out a publish, the keep-alive wheel's pings, the batch timer) posts here; nobody else writes to the
-/// connection. Posting takes no lock and runs no I/O: it checks the bounds, queues the item and makes sure one drain is
-/// running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
+/// connection. Posting runs no I/O: it checks the bounds, queues the item (a <see cref="SmallRing{T}"/> under a lock held
+/// for the enqueue alone) and makes sure one drain is running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
 /// order posted and the close goes out after them. A poster may run the drain itself when none is running (cheapest
 /// for one frame); the broker never does, so a fan-out spreads over the thread pool.
 /// Batching lives in the drain: frames posted between a batch start and its flush leave as one JSON-array frame.
@@ -25,7 +24,8 @@ internal sealed class SocketOutbox
 
     private enum Kind : byte { Frame, Ping, BatchStart, BatchFlush, BatchCancel, Close }
 
-    private readonly record struct Item(Kind Kind, ReadOnlyMemory<byte> Frame, int Code = 0, string? Reason = null);
+    /// <summary>What waits: 24 bytes (the close's code and reason, posted once, are fields of the outbox).</summary>
+    private readonly record struct Item(Kind Kind, ReadOnlyMemory<byte> Frame);
 
     private readonly ISocketTransport _transport;
     private readonly ISocketCodec _codec;
@@ -33,7 +33,11 @@ internal sealed class SocketOutbox
     private readonly long _byteLimit;
     private readonly ILogger _logger;
     private readonly string _peer;
-    private readonly ConcurrentQueue<Item> _queue = new();
+    private readonly Lock _gate = new();
+    private SmallRing<Item> _queue = new();
+    private int _waiting;
+    private int _closeCode;
+    private string? _closeReason;
     private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IActorRef _actor = ActorRefs.Nobody;
     private int _queued;
@@ -112,7 +116,8 @@ internal sealed class SocketOutbox
     public void Close(int code, string? reason)
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
-        _queue.Enqueue(new Item(Kind.Close, default, code, reason));
+        (_closeCode, _closeReason) = (code, reason);
+        Enqueue(new Item(Kind.Close, default));
         _ = Task.Delay(CloseHandshakeTimeout, _transport.ConnectionOver).ContinueWith(
             static (delay, transport) =>
             {
@@ -135,7 +140,7 @@ internal sealed class SocketOutbox
             return false;
         }
         _budget?.Add(length);
-        _queue.Enqueue(item);
+        Enqueue(item);
         Schedule(writeHere);
         return true;
     }
@@ -143,9 +148,36 @@ internal sealed class SocketOutbox
     private void Control(Item item)
     {
         if (IsClosing) return;
-        _queue.Enqueue(item);
+        Enqueue(item);
         Schedule(writeHere: true);
     }
+
+    private void Enqueue(Item item)
+    {
+        lock (_gate)
+        {
+            _queue.Enqueue(item);
+            Volatile.Write(ref _waiting, _queue.Count);
+        }
+    }
+
+    private bool TryDequeue(out Item item)
+    {
+        if (Volatile.Read(ref _waiting) == 0)
+        {
+            item = default;
+            return false;
+        }
+        lock (_gate)
+        {
+            var taken = _queue.TryDequeue(out item);
+            Volatile.Write(ref _waiting, _queue.Count);
+            return taken;
+        }
+    }
+
+    /// <summary>Nothing waits. The lock's release (or the count's volatile write) makes a post before it visible here.</summary>
+    private bool IsEmpty => Volatile.Read(ref _waiting) == 0;
 
     /// <summary>
     /// Makes sure a drain runs: this thread's (<paramref name="writeHere"/>), or a pool thread's; inside a fan-out run
@@ -211,7 +243,7 @@ internal sealed class SocketOutbox
         {
             while (true)
             {
-                while (_queue.TryDequeue(out var item))
+                while (TryDequeue(out var item))
                 {
                     if (_closed)
                     {
@@ -246,14 +278,16 @@ internal sealed class SocketOutbox
                         case Kind.Close:
                             DropBatch();
                             _closed = true;
-                            await _transport.CloseOutputAsync(item.Code, item.Reason);
+                            await _transport.CloseOutputAsync(_closeCode, _closeReason);
                             _closeWritten.TrySetResult();
                             break;
                     }
                 }
-                Volatile.Write(ref _draining, 0);
+                // A full fence (not a volatile write): the look below must not be answered before the flag is down, or a
+                // post between them would see a drain running and this drain would not see the post.
+                Interlocked.Exchange(ref _draining, 0);
                 // Something posted after the last look and before the flag went down: its poster saw a drain running.
-                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
+                if (IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
             }
         }
         catch (Exception error)
@@ -267,9 +301,9 @@ internal sealed class SocketOutbox
             _writing = default;
             DropBatch();
             // What waits, and whatever comes later (a drain then finds the outbox closed and drops it), is given back.
-            while (_queue.TryDequeue(out var item)) Written(item);
-            Volatile.Write(ref _draining, 0);
-            if (!_queue.IsEmpty) Schedule(writeHere: false);
+            while (TryDequeue(out var item)) Written(item);
+            Interlocked.Exchange(ref _draining, 0);
+            if (!IsEmpty) Schedule(writeHere: false);
         }
     }
 

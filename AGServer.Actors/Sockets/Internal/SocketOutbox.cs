@@ -8,8 +8,8 @@ namespace AGServer.Sockets.Internal;
 /// <summary>
 /// The one owner of a socket's output. Every writer (the socket actor, handler threads answering requests, the node's
 /// broker fanning out a publish, the keep-alive wheel's pings, the batch timer) posts here; nobody else writes to the
-/// connection. Posting runs no I/O: it checks the bounds, queues the item (a <see cref="SmallRing{T}"/> under a lock held
-/// for the enqueue alone) and makes sure one drain is running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
+/// connection. Posting runs no I/O: it checks the bounds, queues the item (a <see cref="SmallQueue{T}"/>, whose lock is held for
+/// the enqueue alone) and makes sure one drain is running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
 /// order posted and the close goes out after them. A poster may run the drain itself when none is running (cheapest
 /// for one frame); the broker never does, so a fan-out spreads over the thread pool.
 /// Batching lives in the drain: frames posted between a batch start and its flush leave as one JSON-array frame.
@@ -33,9 +33,7 @@ internal sealed class SocketOutbox
     private readonly long _byteLimit;
     private readonly ILogger _logger;
     private readonly string _peer;
-    private readonly Lock _gate = new();
-    private SmallRing<Item> _queue = new();
-    private int _waiting;
+    private readonly SmallQueue<Item> _queue = new();
     private int _closeCode;
     private string? _closeReason;
     private readonly TaskCompletionSource _closeWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -117,7 +115,7 @@ internal sealed class SocketOutbox
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
         (_closeCode, _closeReason) = (code, reason);
-        Enqueue(new Item(Kind.Close, default));
+        _queue.Enqueue(new Item(Kind.Close, default));
         _ = Task.Delay(CloseHandshakeTimeout, _transport.ConnectionOver).ContinueWith(
             static (delay, transport) =>
             {
@@ -140,7 +138,7 @@ internal sealed class SocketOutbox
             return false;
         }
         _budget?.Add(length);
-        Enqueue(item);
+        _queue.Enqueue(item);
         Schedule(writeHere);
         return true;
     }
@@ -148,36 +146,9 @@ internal sealed class SocketOutbox
     private void Control(Item item)
     {
         if (IsClosing) return;
-        Enqueue(item);
+        _queue.Enqueue(item);
         Schedule(writeHere: true);
     }
-
-    private void Enqueue(Item item)
-    {
-        lock (_gate)
-        {
-            _queue.Enqueue(item);
-            Volatile.Write(ref _waiting, _queue.Count);
-        }
-    }
-
-    private bool TryDequeue(out Item item)
-    {
-        if (Volatile.Read(ref _waiting) == 0)
-        {
-            item = default;
-            return false;
-        }
-        lock (_gate)
-        {
-            var taken = _queue.TryDequeue(out item);
-            Volatile.Write(ref _waiting, _queue.Count);
-            return taken;
-        }
-    }
-
-    /// <summary>Nothing waits. The lock's release (or the count's volatile write) makes a post before it visible here.</summary>
-    private bool IsEmpty => Volatile.Read(ref _waiting) == 0;
 
     /// <summary>
     /// Makes sure a drain runs: this thread's (<paramref name="writeHere"/>), or a pool thread's; inside a fan-out run
@@ -243,7 +214,7 @@ internal sealed class SocketOutbox
         {
             while (true)
             {
-                while (TryDequeue(out var item))
+                while (_queue.TryDequeue(out var item))
                 {
                     if (_closed)
                     {
@@ -287,7 +258,7 @@ internal sealed class SocketOutbox
                 // post between them would see a drain running and this drain would not see the post.
                 Interlocked.Exchange(ref _draining, 0);
                 // Something posted after the last look and before the flag went down: its poster saw a drain running.
-                if (IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
             }
         }
         catch (Exception error)
@@ -301,9 +272,9 @@ internal sealed class SocketOutbox
             _writing = default;
             DropBatch();
             // What waits, and whatever comes later (a drain then finds the outbox closed and drops it), is given back.
-            while (TryDequeue(out var item)) Written(item);
+            while (_queue.TryDequeue(out var item)) Written(item);
             Interlocked.Exchange(ref _draining, 0);
-            if (!IsEmpty) Schedule(writeHere: false);
+            if (!_queue.IsEmpty) Schedule(writeHere: false);
         }
     }
 

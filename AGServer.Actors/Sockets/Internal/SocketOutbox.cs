@@ -8,9 +8,9 @@ namespace AGServer.Sockets.Internal;
 /// <summary>
 /// The one owner of a socket's output. Every writer (the socket actor, handler threads answering requests, the node's
 /// broker fanning out a publish, the keep-alive wheel's pings, the batch timer) posts here; nobody else writes to the
-/// connection. Posting runs no I/O: it checks the bounds, queues the item (a <see cref="SmallQueue{T}"/>, whose lock is held for
-/// the enqueue alone) and makes sure one drain is running. One drain at a time takes the items in post order and writes them to the transport, so frames leave in the
-/// order posted and the close goes out after them. A poster may run the drain itself when none is running (cheapest
+/// connection. Posting runs no I/O: it checks the bounds, queues the item (a <see cref="SmallQueue{T}"/>, whose lock is
+/// held for the enqueue alone) and makes sure one drain is running. One drain at a time takes the items in post order
+/// and writes them to the transport, so frames leave in the order posted and the close goes out after them. A poster may run the drain itself when none is running (cheapest
 /// for one frame); the broker never does, so a fan-out spreads over the thread pool.
 /// Batching lives in the drain: frames posted between a batch start and its flush leave as one JSON-array frame.
 /// Bounded: at most <see cref="Server.AGServerOptions.OutboundQueueLimit"/> frames and

@@ -34,9 +34,9 @@ public static class BenchRunner
                 log.WriteLine("[widest] AGServer, one node");
                 ours.AddRange((await Widest(nodes: 1, ServerProcess.StartAGServer, size)).Select(f => f with { Scenario = OneNodeWidest }));
                 log.WriteLine("[widest] socketcluster-server, one node");
-                theirs.AddRange(WithOneNodeWidestRow(await Widest(nodes: 1, ServerProcess.StartReference, size)));
+                theirs.AddRange(WithSideRow(await Widest(nodes: 1, ServerProcess.StartReference, size), "widest", OneNodeWidest));
                 log.WriteLine("[widest] floor, one node");
-                floor.AddRange(WithOneNodeWidestRow(await Widest(nodes: 1, ServerProcess.StartFloor, size)));
+                floor.AddRange(WithSideRow(await Widest(nodes: 1, ServerProcess.StartFloor, size), "widest", OneNodeWidest));
                 continue;
             }
             log.WriteLine($"[{scenario}] AGServer");
@@ -89,7 +89,7 @@ public static class BenchRunner
                 }
             var figures = turns.Select(Medians).ToArray();
             return (figures[0].Concat(figures[1].Select(f => f with { Scenario = BareStreamRpc })).ToList(),
-                WithBareStreamRow(figures[2]).ToList(), WithBareStreamRow(figures[3]).ToList());
+                WithSideRow(figures[2], "rpc", BareStreamRpc).ToList(), WithSideRow(figures[3], "rpc", BareStreamRpc).ToList());
         }
         finally
         {
@@ -109,16 +109,15 @@ public static class BenchRunner
     /// <summary>The side row of the RPC scenario: AGServer's echo on the bare procedure stream, not through MapProcedure.</summary>
     public const string BareStreamRpc = "rpc (bare stream)";
 
-    /// <summary>The other servers' RPC figures again under the side row's name, so both AGServer rows get their ratios.</summary>
-    private static IEnumerable<Figure> WithBareStreamRow(List<Figure> figures) =>
-        figures.Concat(figures.Where(f => f.Scenario == "rpc").Select(f => f with { Scenario = BareStreamRpc }).ToList());
-
     /// <summary>The side rows of the widest fan-out: AGServer on one node, as the reference and the floor are.</summary>
     public const string OneNodeWidest = "widest (one node)";
 
-    /// <summary>The other servers' widest figures again under the side rows' name, so both AGServer rows get their ratios.</summary>
-    private static IEnumerable<Figure> WithOneNodeWidestRow(List<Figure> figures) =>
-        figures.Concat(figures.Select(f => f with { Scenario = OneNodeWidest }).ToList());
+    /// <summary>
+    /// Another server's figures of <paramref name="scenario"/> again under a side row's name (the bare stream, one node),
+    /// so both of AGServer's rows get their ratios.
+    /// </summary>
+    private static IEnumerable<Figure> WithSideRow(List<Figure> figures, string scenario, string side) =>
+        figures.Concat(figures.Where(f => f.Scenario == scenario).Select(f => f with { Scenario = side }).ToList());
 
     private static async Task<List<Figure>> RunOne(string scenario, Func<string[], Task<ServerProcess>> start, BenchSize size, TextWriter log)
     {

@@ -34,6 +34,16 @@ internal sealed class CoalescingScheduler : SchedulerBase, IDateTimeOffsetNowTim
     /// <summary>When the thread will wake next (<see cref="Now"/>); a timer due to run earlier wakes it.</summary>
     private long _wakeAt = long.MaxValue;
 
+    /// <summary>Timers added so far: every <see cref="TakeEvery"/>th wakes the thread to take them, so a burst of long
+    /// timers does not pile up in the queue until the next one is due.</summary>
+    private long _addedCount;
+
+    /// <summary>Heap entries the thread keeps before it drops the cancelled ones (twice the live ones after a drop).</summary>
+    private int _compactAt = CompactAtLeast;
+
+    private const int TakeEvery = 4096;
+    private const int CompactAtLeast = 1024;
+
     private volatile bool _stopping;
     private long _wakes;
 
@@ -80,7 +90,8 @@ internal sealed class CoalescingScheduler : SchedulerBase, IDateTimeOffsetNowTim
         Place(timer, Now(), Math.Max(0, delay.Ticks));
         _added.Enqueue(timer);
         // The enqueue is a full fence: either the thread sees this timer before it sleeps, or this sees when it sleeps.
-        if (timer.Latest < Volatile.Read(ref _wakeAt)) _wake.Set();
+        var added = Interlocked.Increment(ref _addedCount);
+        if (timer.Latest < Volatile.Read(ref _wakeAt) || added % TakeEvery == 0) _wake.Set();
     }
 
     private void Place(Timer timer, long now, long delay)
@@ -119,7 +130,31 @@ internal sealed class CoalescingScheduler : SchedulerBase, IDateTimeOffsetNowTim
             _byDue.Enqueue(timer, timer.Due);
             _byLatest.Enqueue(timer, timer.Latest);
         }
+        if (_byDue.Count > _compactAt) DropCancelled();
     }
+
+    /// <summary>
+    /// Cancelled timers (an answered request's timeout, mostly) would stay until they fall due: past a bound, both
+    /// heaps are rebuilt from the live timers alone, so they hold at most twice what is live (amortised: the bound
+    /// doubles with what is live).
+    /// </summary>
+    private void DropCancelled()
+    {
+        var live = new List<Timer>();
+        foreach (var (timer, due) in _byDue.UnorderedItems)
+            if (due == timer.Due && !timer.Done && !timer.Cancelled) live.Add(timer);
+        _byDue.Clear();
+        _byLatest.Clear();
+        foreach (var timer in live)
+        {
+            _byDue.Enqueue(timer, timer.Due);
+            _byLatest.Enqueue(timer, timer.Latest);
+        }
+        _compactAt = Math.Max(CompactAtLeast, 2 * live.Count);
+    }
+
+    /// <summary>The timers the thread holds, cancelled ones not yet dropped included (for tests).</summary>
+    internal int Held => _byDue.Count;
 
     /// <summary>Runs every timer due by <paramref name="now"/>, earliest first; repeating ones go back in.</summary>
     private void RunDue(long now)

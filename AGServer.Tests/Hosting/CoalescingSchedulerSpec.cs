@@ -116,6 +116,38 @@ public sealed class CoalescingSchedulerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Cancelled_timers_are_not_kept_until_they_fall_due()
+    {
+        // Request timeouts answered after the scheduler took them: 20,000 due in ten minutes, then cancelled.
+        var answered = Schedule(20_000);
+        await Settled();
+        foreach (var cancelable in answered) cancelable.Cancel();
+        var pending = Schedule(25_000);
+        await Settled();
+        Assert.InRange(_scheduler.Held, 25_000, 25_000 + 1_000);
+        foreach (var cancelable in pending) cancelable.Cancel();
+
+        List<ICancelable> Schedule(int count)
+        {
+            var cancelables = new List<ICancelable>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var cancelable = new Cancelable((IScheduler)_scheduler);
+                Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMinutes(10), () => { }, cancelable);
+                cancelables.Add(cancelable);
+            }
+            return cancelables;
+        }
+
+        async Task Settled()
+        {
+            var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Advanced(_scheduler).ScheduleOnce(TimeSpan.Zero, () => taken.TrySetResult());
+            await taken.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
     public async Task A_timer_that_throws_costs_only_itself()
     {
         Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMilliseconds(10), () => throw new InvalidOperationException("application code failed"));

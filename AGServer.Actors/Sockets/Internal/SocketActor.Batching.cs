@@ -32,8 +32,9 @@ internal sealed partial class SocketActor
     private bool _batchTimerRunning;
 
     /// <summary>
-    /// The batch's clock: a timer of its own rather than the actor system's scheduler, whose coarse tick (see
-    /// cluster.hocon) would stretch a 50 ms BatchInterval; only batching sockets have one.
+    /// The batch's clock: a timer of its own rather than the actor system's scheduler, which may run a timer up to a
+    /// quarter of its interval late (Hosting/CoalescingScheduler) and would stretch a BatchInterval; only batching
+    /// sockets have one.
     /// </summary>
     private Timer? _batchTimer;
 

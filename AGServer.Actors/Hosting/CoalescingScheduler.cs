@@ -231,7 +231,7 @@ internal sealed class CoalescingScheduler : SchedulerBase, IDateTimeOffsetNowTim
         }
         _byDue.Clear();
         _byLatest.Clear();
-        _wake.Dispose();
+        // _wake is not disposed: a timer added while this ran may still set it (and is then refused or never run).
     }
 
     private sealed class Timer(IRunnable action, ICancelable? cancellation, long interval)

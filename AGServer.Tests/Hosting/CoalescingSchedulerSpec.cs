@@ -38,20 +38,32 @@ public sealed class CoalescingSchedulerSpec : Akka.TestKit.Xunit2.TestKit
     public async Task Timers_never_fire_before_their_delay_and_fire_in_the_order_they_fall_due()
     {
         var clock = Stopwatch.StartNew();
-        var fired = new ConcurrentQueue<(int Delay, long At)>();
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var delays = new[] { 120, 0, 35, 250, 10, 80, 5, 160, 60, 1 };
-        foreach (var delay in delays)
+        // Each timer's due time lies between the clock before its scheduling and after it, plus its delay.
+        var earliest = new long[delays.Length];
+        var latest = new long[delays.Length];
+        var fired = new ConcurrentQueue<(int Timer, long At)>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < delays.Length; i++)
         {
-            Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMilliseconds(delay), () =>
+            var timer = i;
+            var delay = TimeSpan.FromMilliseconds(delays[i]);
+            earliest[i] = clock.Elapsed.Ticks + delay.Ticks;
+            Advanced(_scheduler).ScheduleOnce(delay, () =>
             {
-                fired.Enqueue((delay, clock.ElapsedMilliseconds));
+                fired.Enqueue((timer, clock.Elapsed.Ticks));
                 if (fired.Count == delays.Length) all.TrySetResult();
             });
+            latest[i] = clock.Elapsed.Ticks + delay.Ticks;
         }
         await all.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        foreach (var (delay, at) in fired) Assert.True(at >= delay, $"the {delay} ms timer fired after {at} ms");
-        Assert.Equal(delays.Order(), fired.Select(f => f.Delay));
+        var order = fired.Select(f => f.Timer).ToList();
+        foreach (var (timer, at) in fired)
+            Assert.True(at >= earliest[timer], $"the {delays[timer]} ms timer fired {TimeSpan.FromTicks(earliest[timer] - at)} early");
+        for (var i = 0; i < delays.Length; i++)
+        for (var j = 0; j < delays.Length; j++)
+            if (latest[i] < earliest[j])
+                Assert.True(order.IndexOf(i) < order.IndexOf(j), $"the {delays[j]} ms timer ran before the {delays[i]} ms one, due earlier");
     }
 
     [Fact]
@@ -59,13 +71,13 @@ public sealed class CoalescingSchedulerSpec : Akka.TestKit.Xunit2.TestKit
     {
         var cancelledRan = false;
         var cancelable = new Cancelable((IScheduler)_scheduler);
-        Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMilliseconds(50), () => cancelledRan = true, cancelable);
+        Advanced(_scheduler).ScheduleOnce(TimeSpan.FromSeconds(1), () => cancelledRan = true, cancelable);
         var repeating = new Cancelable((IScheduler)_scheduler);
         var repeats = 0;
         Advanced(_scheduler).ScheduleRepeatedly(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20), () => Interlocked.Increment(ref repeats), repeating);
         cancelable.Cancel();
         var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMilliseconds(100), () => later.TrySetResult());
+        Advanced(_scheduler).ScheduleOnce(TimeSpan.FromMilliseconds(1100), () => later.TrySetResult());
         await later.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.False(cancelledRan);
 
@@ -87,32 +99,47 @@ public sealed class CoalescingSchedulerSpec : Akka.TestKit.Xunit2.TestKit
     public async Task Repeating_timers_that_share_a_wake_up_keep_sharing_it_and_an_idle_scheduler_wakes_only_for_them()
     {
         // Three repeating timers 10 ms apart: the first may run up to 50 ms late (a quarter of 200), so one wake-up
-        // runs all three, and from then on they are due together.
+        // runs all three, and from then on they are due together. That needs the three scheduled within 30 ms: on a
+        // machine that paused this thread longer, they are cancelled and scheduled again.
         const int rounds = 6;
-        var runs = new ConcurrentQueue<(int Timer, int Round, long Wake)>();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var wakesBefore = _scheduler.Wakes;
-        var cancelables = new List<ICancelable>();
-        for (var timer = 0; timer < 3; timer++)
+        ConcurrentQueue<(int Timer, int Round, long Wake)> runs;
+        TaskCompletionSource done;
+        List<ICancelable> cancelables;
+        long wakesBefore;
+        var attempts = 0;
+        do
         {
-            var id = timer;
-            var round = 0;
-            var cancelable = new Cancelable((IScheduler)_scheduler);
-            cancelables.Add(cancelable);
-            Advanced(_scheduler).ScheduleRepeatedly(TimeSpan.FromMilliseconds(200 + 10 * timer), TimeSpan.FromMilliseconds(200), () =>
+            Assert.True(++attempts <= 5, "the machine paused the scheduling thread for more than 30 ms five times");
+            wakesBefore = _scheduler.Wakes;
+            // This attempt's own: a timer of an attempt given up records nothing here.
+            var attemptRuns = runs = new ConcurrentQueue<(int Timer, int Round, long Wake)>();
+            var attemptDone = done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cancelables = [];
+            var clock = Stopwatch.StartNew();
+            for (var timer = 0; timer < 3; timer++)
             {
-                runs.Enqueue((id, ++round, _scheduler.Wakes));
-                if (runs.Count == 3 * rounds) done.TrySetResult();
-            }, cancelable);
-        }
+                var id = timer;
+                var round = 0;
+                var cancelable = new Cancelable((IScheduler)_scheduler);
+                cancelables.Add(cancelable);
+                Advanced(_scheduler).ScheduleRepeatedly(TimeSpan.FromMilliseconds(200 + 10 * timer), TimeSpan.FromMilliseconds(200), () =>
+                {
+                    attemptRuns.Enqueue((id, ++round, _scheduler.Wakes));
+                    if (attemptRuns.Count == 3 * rounds) attemptDone.TrySetResult();
+                }, cancelable);
+            }
+            if (clock.ElapsedMilliseconds <= 30) break;
+            foreach (var cancelable in cancelables) cancelable.Cancel();
+        } while (true);
         await done.Task.WaitAsync(TimeSpan.FromSeconds(20));
         foreach (var cancelable in cancelables) cancelable.Cancel();
         var wakes = _scheduler.Wakes - wakesBefore;
 
         foreach (var round in runs.Where(r => r.Round <= rounds).GroupBy(r => r.Round))
             Assert.Single(round.Select(r => r.Wake).Distinct());
-        // One wake-up per round, plus at most one for each timer added (a wheel of 100 ms ticks: 12 or more).
-        Assert.InRange(wakes, rounds, rounds + 3);
+        // One wake-up per round, plus at most one for each timer added and one for an earlier attempt's (a wheel of
+        // 100 ms ticks: 12 or more).
+        Assert.InRange(wakes, rounds, rounds + 4);
     }
 
     [Fact]

@@ -92,12 +92,12 @@ public sealed partial class SocketClusterServer
         Sockets = new SocketDirectory(this);
         if (!options.PingTimeoutDisabled)
         {
-            KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion);
+            KeepAlive = new KeepAliveWheel(options.PingInterval, options.PingTimeout, options.ProtocolVersion, system.Scheduler);
             system.RegisterOnTermination(KeepAlive.Dispose);
         }
         HandshakeDeadlines = new HandshakeDeadlines(options.HandshakeTimeout);
         system.RegisterOnTermination(HandshakeDeadlines.Dispose);
-        if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(LoggerFactory.CreateLogger("AGServer.Memory"));
+        if (options.TrimMemoryAfterLoad) MemoryTrimmer.EnsureStarted(system, LoggerFactory.CreateLogger("AGServer.Memory"));
         Users = new UserDirectory(this);
         Action<string> consumersChanged = _ => ServerActorRef.Tell(global::AGServer.Sockets.Internal.SocketActor.ConsumersChanged.Instance);
         Procedures.ConsumerAttached = consumersChanged;

@@ -12,6 +12,9 @@ namespace AGServer.Server.Internal;
 /// thread for the whole slot), a silent one is told <see cref="Silent"/> once. So each socket is pinged once per ping
 /// interval, and a client that went silent is noticed between the ping timeout and the ping timeout plus one ping
 /// interval after it was last heard from. Between ticks nothing wakes up.
+/// The timer is the actor system's (<see cref="Hosting.CoalescingScheduler"/> on a node), so the wheel's ticks share
+/// wake-ups with the node's other timers rather than waking .NET's timer thread twice each; a tick that comes late
+/// takes every slot whose time has come, so each socket is still pinged once per ping interval.
 /// </summary>
 internal sealed class KeepAliveWheel : IDisposable
 {
@@ -86,7 +89,11 @@ internal sealed class KeepAliveWheel : IDisposable
     private readonly byte[] _ping;
     private readonly byte[] _pong;
     private readonly long _timeout;
-    private readonly Timer _timer;
+    private readonly IScheduler _scheduler;
+    private ICancelable? _ticks;
+    private bool _disposed;
+    private TimeSpan _startedAt;
+    private long _slotsTaken;
     private int _nextSlot;
     private int _placed;
     private int _ticking;
@@ -94,8 +101,10 @@ internal sealed class KeepAliveWheel : IDisposable
     /// <param name="pingInterval">Milliseconds between two pings to one socket.</param>
     /// <param name="pingTimeout">Milliseconds of silence after which a socket is told <see cref="Silent"/>.</param>
     /// <param name="protocolVersion">The server's protocol version: 1 pings with <c>#1</c>, 2 with an empty frame.</param>
-    public KeepAliveWheel(int pingInterval, int pingTimeout, int protocolVersion)
+    /// <param name="scheduler">The actor system's scheduler, which runs the ticks.</param>
+    public KeepAliveWheel(int pingInterval, int pingTimeout, int protocolVersion, IScheduler scheduler)
     {
+        _scheduler = scheduler;
         _slotCount = Math.Clamp((int)(pingInterval / MinTickMs), 1, MaxSlots);
         _slots = new List<Member>[_slotCount];
         for (var i = 0; i < _slotCount; i++) _slots[i] = [];
@@ -103,8 +112,6 @@ internal sealed class KeepAliveWheel : IDisposable
         _pong = protocolVersion == 1 ? "#2"u8.ToArray() : [];
         _timeout = pingTimeout;
         _tick = TimeSpan.FromMilliseconds(Math.Max(1.0, pingInterval / (double)_slotCount));
-        // Started by the first socket and stopped after the last: a node with no sockets has no timer to wake it.
-        _timer = new Timer(static wheel => ((KeepAliveWheel)wheel!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     private readonly TimeSpan _tick;
@@ -116,19 +123,40 @@ internal sealed class KeepAliveWheel : IDisposable
     {
         get
         {
-            lock (_running) return _members > 0;
+            lock (_running) return _ticks is not null;
         }
     }
 
-    /// <summary>Counts a socket in or out, starting the timer with the first and stopping it after the last.</summary>
+    /// <summary>
+    /// Counts a socket in or out, starting the timer with the first and stopping it after the last: a node with no
+    /// sockets has no timer of the wheel's to wake it.
+    /// </summary>
     private void Counted(int change)
     {
         lock (_running)
         {
             _members += change;
-            if (_members == 1 && change > 0) _timer.Change(_tick, _tick);
-            else if (_members == 0) _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (_members == 1 && change > 0 && !_disposed)
+            {
+                _startedAt = _scheduler.MonotonicClock;
+                _slotsTaken = 0;
+                try
+                {
+                    _ticks = _scheduler.Advanced.ScheduleRepeatedlyCancelable(_tick, _tick, Tick);
+                }
+                catch (SchedulerException)
+                {
+                    // A socket that arrived while the actor system shuts down: it goes with the node, unpinged.
+                }
+            }
+            else if (_members == 0) StopTicking();
         }
+    }
+
+    private void StopTicking()
+    {
+        _ticks?.Cancel();
+        _ticks = null;
     }
 
     public Member Add(AGServerSocket socket, IActorRef actor)
@@ -171,10 +199,31 @@ internal sealed class KeepAliveWheel : IDisposable
         }
     }
 
+    /// <summary>Takes every slot whose time has come since the wheel started (one, unless the tick came late).</summary>
     private void Tick()
     {
         // A tick that outlasts the interval (a huge slot on a loaded node) is not overlapped by the next one.
         if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
+        try
+        {
+            long take;
+            lock (_running)
+            {
+                var due = (long)((_scheduler.MonotonicClock - _startedAt) / _tick);
+                // Far behind (a paused process): each slot once, not a burst of rounds.
+                take = Math.Clamp(due - _slotsTaken, 0, _slotCount);
+                _slotsTaken = Math.Max(_slotsTaken, due);
+            }
+            for (var i = 0; i < take; i++) TakeSlot();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private void TakeSlot()
+    {
         var slot = _slots[_nextSlot];
         _nextSlot = (_nextSlot + 1) % _slotCount;
         Member[] members;
@@ -203,9 +252,15 @@ internal sealed class KeepAliveWheel : IDisposable
         {
             Array.Clear(members, 0, count);
             ArrayPool<Member>.Shared.Return(members);
-            Volatile.Write(ref _ticking, 0);
         }
     }
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        lock (_running)
+        {
+            _disposed = true;
+            StopTicking();
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using AGServer.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -11,23 +12,40 @@ namespace AGServer.Server.Internal;
 /// allocates much in one second, yet leaves its garbage in gen2) and holding much more committed GC memory than after
 /// its last trim (or at start), it measures what is live with a background collection and, when that is small enough
 /// for a short pause, runs one aggressive, compacting collection, which decommits what is free. The GC is the
-/// process's, so there is one trimmer per process, started by the first server that wants it.
+/// process's, so there is one trimmer per process, started by the first server that wants it, on its actor system's
+/// scheduler (its looks share that scheduler's wake-ups; a .NET timer would wake .NET's timer thread twice a look), and
+/// started again by the next server once that actor system has terminated.
 /// </summary>
 internal sealed class MemoryTrimmer
 {
     private static readonly object Gate = new();
     private static MemoryTrimmer? _started;
 
-    public static void EnsureStarted(ILogger logger)
+    public static void EnsureStarted(ActorSystem system, ILogger logger)
     {
-        lock (Gate) _started ??= new MemoryTrimmer(logger);
+        lock (Gate)
+        {
+            if (_started is not null) return;
+            var trimmer = new MemoryTrimmer(logger);
+            try
+            {
+                system.Scheduler.Advanced.ScheduleRepeatedly(Interval, Interval, trimmer.Look);
+            }
+            catch (SchedulerException)
+            {
+                return; // the actor system is already shutting down: the next server starts one
+            }
+            _started = trimmer;
+            system.RegisterOnTermination(() =>
+            {
+                lock (Gate)
+                    if (_started == trimmer) _started = null;
+            });
+        }
     }
 
     /// <summary>How often it looks: a look costs two reads of GC counters, so a node is trimmed soon after a load ends.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long the background collection that measures the live heap is given.</summary>
-    private static readonly TimeSpan MeasureTime = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Allocated in one interval by a node that counts as quiet: above what an idle node allocates (pings, timers,
@@ -49,18 +67,13 @@ internal sealed class MemoryTrimmer
     private const long BusyAllocation = 32L << 20;
 
     private readonly ILogger _logger;
-    private readonly Timer _timer;
     private long _allocatedBefore = GC.GetTotalAllocatedBytes();
     private long _allocatedAtDecision;
     private bool _measured;
 
     private long _committedAfterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
 
-    private MemoryTrimmer(ILogger logger)
-    {
-        _logger = logger;
-        _timer = new Timer(_ => Look(), null, Interval, Interval);
-    }
+    private MemoryTrimmer(ILogger logger) => _logger = logger;
 
     /// <summary>A quiet interval, busy since the last decision, with much more committed than after the last trim: worth a look.</summary>
     internal static bool ShouldTrim(long allocatedInInterval, bool busySinceDecision, long committed, long committedAfterTrim) =>
@@ -95,10 +108,9 @@ internal sealed class MemoryTrimmer
         if (!_measured)
         {
             // The last collection may be from the middle of the load: a background one (no long pause) says what is live
-            // now, and the decision follows shortly after it.
+            // now, and the decision follows at the next look, an interval later.
             _measured = true;
             GC.Collect(2, GCCollectionMode.Forced, blocking: false);
-            _timer.Change(MeasureTime, Interval);
             return;
         }
         _measured = false;

@@ -107,9 +107,13 @@ public sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>User plus system CPU time of the process so far, in milliseconds.</summary>
+    /// <summary>
+    /// User plus system CPU time of the process so far, in milliseconds: from its CPU clock (to the nanosecond), or
+    /// where that cannot be read from <c>/proc/pid/stat</c> (to the clock tick).
+    /// </summary>
     public double CpuMilliseconds()
     {
+        if (ProcessCpuClock.Milliseconds(_process.Id) is { } exact) return exact;
         var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         // Fields 14 and 15 of /proc/pid/stat (utime, stime) are the 12th and 13th after the command name.

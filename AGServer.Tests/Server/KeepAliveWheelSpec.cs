@@ -28,24 +28,32 @@ public sealed class KeepAliveWheelSpec : Akka.TestKit.Xunit2.TestKit
         var members = Enumerable.Range(0, KeepAliveWheel.MaxSlots).Select(_ => wheel.Add(null!, probe.Ref)).ToList();
         Assert.Equal(TimeSpan.FromMilliseconds(100), scheduler.Interval);
 
-        scheduler.Tick(at: TimeSpan.FromMilliseconds(100));
-        await probe.ExpectMsgAsync<KeepAliveWheel.Silent>();
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        await TickAndExpectSilentAsync(scheduler, probe, at: TimeSpan.FromMilliseconds(100), reports: 1);
 
         // Three slots' time has come by 460 ms: the one late tick takes them all.
-        scheduler.Tick(at: TimeSpan.FromMilliseconds(460));
-        for (var i = 0; i < 3; i++) await probe.ExpectMsgAsync<KeepAliveWheel.Silent>();
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        await TickAndExpectSilentAsync(scheduler, probe, at: TimeSpan.FromMilliseconds(460), reports: 3);
 
         // Paused for many rounds: one round, every slot once (the 60 not yet taken report now).
-        scheduler.Tick(at: TimeSpan.FromSeconds(100));
-        for (var i = 0; i < 60; i++) await probe.ExpectMsgAsync<KeepAliveWheel.Silent>();
-        await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        await TickAndExpectSilentAsync(scheduler, probe, at: TimeSpan.FromSeconds(100), reports: 60);
 
         foreach (var member in members) wheel.Remove(member);
         Assert.False(wheel.IsTicking);
         Assert.True(scheduler.Cancelled);
     }
+
+    /// <summary>
+    /// Runs one tick and expects exactly <paramref name="reports"/> Silent reports from it, with no wait on time: the
+    /// tick tells the probe on this thread, so a marker told after it arrives after everything the tick told.
+    /// </summary>
+    private static async Task TickAndExpectSilentAsync(HandDrivenScheduler scheduler, Akka.TestKit.TestProbe probe, TimeSpan at, int reports)
+    {
+        scheduler.Tick(at);
+        probe.Ref.Tell(EndOfTick);
+        for (var i = 0; i < reports; i++) await probe.ExpectMsgAsync<KeepAliveWheel.Silent>();
+        await probe.ExpectMsgAsync(EndOfTick);
+    }
+
+    private const string EndOfTick = "end of tick";
 
     /// <summary>Holds the one repeating action the wheel schedules; the test sets the clock and runs it.</summary>
     private sealed class HandDrivenScheduler() : SchedulerBase(ConfigurationFactory.Empty, NoLogger.Instance)
